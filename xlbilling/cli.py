@@ -1,0 +1,146 @@
+"""The `xlbilling` command line: thin wrappers over the same functions the Excel ribbon calls.
+
+Exit codes: 0 success, 1 input errors (printed with their cells; nothing written), 2 wrong usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import __version__
+from .core.findings import Finding
+from .io.progress import Progress
+from .io.reader import ReadResult, read_book
+from .io.safe_write import WorkbookBusy, replace_file
+from .io.template import build_workbook
+from .sample import CLOSE_DATE, build_sample
+
+MAX_PRINTED = 200
+
+
+class UsageError(Exception):
+    pass
+
+
+def _print_findings(findings: list[Finding], as_json: bool) -> None:
+    if as_json:
+        return
+    for f in findings[:MAX_PRINTED]:
+        print(f"  {f}")
+    if len(findings) > MAX_PRINTED:
+        print(f"  … and {len(findings) - MAX_PRINTED} more (use --json for the full list)")
+
+
+def _emit_json(payload: dict) -> None:
+    print(json.dumps(payload, indent=2, default=str))
+
+
+def cmd_new(args) -> int:
+    path = Path(args.path)
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise UsageError(f"{path.name}: the workbook must end in .xlsx or .xlsm")
+    if path.exists() and not args.force:
+        raise UsageError(f"{path} already exists; pass --force to replace it (a backup is kept)")
+    rows, settings = build_sample() if args.sample else ({}, {})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    replace_file(path, build_workbook(path, rows, settings))
+    what = "sample billing workbook" if args.sample else "empty master billing workbook"
+    counts = ", ".join(f"{len(v):,} {k}" for k, v in rows.items() if v) if args.sample else ""
+    if args.json:
+        _emit_json({"result": "ok", "path": str(path), "rows": {k: len(v) for k, v in rows.items()}})
+    else:
+        print(f"Created {what}: {path}" + (f"\n  {counts}" if counts else ""))
+    return 0
+
+
+def _validate(path: Path, args) -> ReadResult:
+    progress = Progress(enabled=not args.json and not getattr(args, "quiet", False))
+    progress(f"Reading {path.name}")
+    result = read_book(path, progress=lambda sheet: progress(f"Reading {sheet}"))
+    progress.done()
+    return result
+
+
+def cmd_validate(args) -> int:
+    path = Path(args.workbook)
+    result = _validate(path, args)
+    if args.json:
+        _emit_json({"result": "ok" if result.ok else "input_errors", "errors": [e.as_dict() for e in result.errors],
+                    "rows": result.row_counts})
+        return 0 if result.ok else 1
+    if not result.ok:
+        print(f"{path.name}: {len(result.errors)} input error(s); fix these cells and run again (nothing was written):")
+        _print_findings(result.errors, False)
+        return 1
+    counts = result.row_counts
+    print(f"{path.name} is valid: {counts.get('Customers', 0):,} customers, {counts.get('Contracts', 0):,} contracts, "
+          f"{counts.get('Timesheets', 0):,} time entries, {counts.get('Charges', 0):,} charges, "
+          f"{counts.get('Payments', 0):,} payments.")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    folder = Path(args.folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    book = folder / "SampleBilling.xlsx"
+    rows, settings = build_sample()
+    replace_file(book, build_workbook(book, rows, settings))
+    print(f"Sample book written: {book}")
+    result = _validate(book, args)
+    if not result.ok:
+        print("The sample book did not validate:")
+        _print_findings(result.errors, False)
+        return 1
+    print(f"Validated: {sum(result.row_counts.values()):,} rows on {len(result.row_counts)} sheets, no input errors.")
+    print(f"The month to close is {CLOSE_DATE:%B %Y} (invoice date {CLOSE_DATE}).")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="xlbilling", description="Contract billing in an Excel master workbook.")
+    p.add_argument("--version", action="version", version=f"xlbilling {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser("new", help="create an empty master workbook (or the sample with --sample)",
+                       description="Write a new master billing workbook with every input sheet as an Excel table.")
+    s.add_argument("path", help="the new workbook, .xlsx or .xlsm")
+    s.add_argument("--sample", action="store_true", help="fill it with the realistic sample book")
+    s.add_argument("--force", action="store_true", help="replace an existing file (a backup is kept)")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(func=cmd_new)
+
+    s = sub.add_parser("validate", help="check a workbook and list every input error with its cell",
+                       description="Read the whole workbook and report every input error with its Sheet!Cell.")
+    s.add_argument("workbook")
+    s.add_argument("--json", action="store_true", help="machine-readable findings")
+    s.set_defaults(func=cmd_validate)
+
+    s = sub.add_parser("demo", help="create the sample book in a folder and run the month on it",
+                       description="Create the bundled sample book in FOLDER and run the monthly routine on it.")
+    s.add_argument("folder", nargs="?", default="xlbilling-demo", help="where to put it (default: ./xlbilling-demo)")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"xlbilling {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except WorkbookBusy as exc:
+        print(f"xlbilling {args.command}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""Cross-record checks of a freshly read book: duplicate IDs and references to unknown IDs.
+
+These are input errors (the workbook is inconsistent), unlike discrepancies, which are billing
+findings the audit reports (a time entry on an unknown contract is TIME_NO_CONTRACT, not here).
+"""
+
+from __future__ import annotations
+
+from .findings import Finding, input_error, show
+from .models import Book
+
+
+def _duplicates(book: Book, sheet: str, key: str) -> list[Finding]:
+    first: dict[str, object] = {}
+    errors = []
+    for rec in book.rows(sheet):
+        value = getattr(rec, key)
+        if value in first:
+            errors.append(input_error(
+                book.cell(rec, key), f"duplicate {key}", show(value),
+                f"a unique ID ({show(value)} is already used at {book.cell(first[value], key)})"))
+        else:
+            first[value] = rec
+    return errors
+
+
+# (sheet, field, referenced sheet, referenced key); blank optional references are fine.
+_REFERENCES = (
+    ("Contracts", "customer_id", "Customers", "customer_id"),
+    ("ContractLines", "contract_id", "Contracts", "contract_id"),
+    ("RateCard", "contract_id", "Contracts", "contract_id"),
+    ("Timesheets", "customer_id", "Customers", "customer_id"),
+    ("Charges", "customer_id", "Customers", "customer_id"),
+    ("Charges", "contract_id", "Contracts", "contract_id"),
+    ("Milestones", "contract_id", "Contracts", "contract_id"),
+    ("Amendments", "contract_id", "Contracts", "contract_id"),
+)
+
+_KEYS = (
+    ("Customers", "customer_id"), ("Contracts", "contract_id"), ("ContractLines", "line_id"),
+    ("Timesheets", "entry_id"), ("Charges", "charge_id"), ("Milestones", "milestone_id"),
+    ("Payments", "payment_id"), ("Adjustments", "adjustment_id"), ("Amendments", "amendment_id"),
+)
+
+
+def check_integrity(book: Book) -> list[Finding]:
+    errors: list[Finding] = []
+    for sheet, key in _KEYS:
+        errors.extend(_duplicates(book, sheet, key))
+    known = {(sheet, key): {getattr(r, key) for r in book.rows(sheet)} for sheet, key in _KEYS}
+    for sheet, fld, target, key in _REFERENCES:
+        ids = known[(target, key)]
+        for rec in book.rows(sheet):
+            value = getattr(rec, fld)
+            if value is not None and value not in ids:
+                errors.append(input_error(book.cell(rec, fld), f"unknown {fld}", show(value),
+                                          f"an ID listed on the {target} sheet"))
+    return errors

@@ -1,0 +1,25 @@
+"""Output tabs as plain values: a name, typed columns and rows. Writers render them; the core builds them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+# Column kinds a writer knows how to format.
+TEXT, MONEY, DATE, DATETIME, INT, NUMBER, PCT = "text", "money", "date", "datetime", "int", "number", "pct"
+
+
+class Column(NamedTuple):
+    title: str
+    kind: str = TEXT
+    width: float | None = None
+
+
+@dataclass(frozen=True)
+class Tab:
+    name: str
+    columns: tuple[Column, ...]
+    rows: list[tuple] = field(default_factory=list)
+    row_fills: list[str | None] | None = None  # per data row: "error", "warning", "info" or None
+    links: dict[tuple[int, int], str] = field(default_factory=dict)  # (data row, column) -> "Sheet!A1"
+    tab_color: str | None = "FF1F4E78"

@@ -1,0 +1,151 @@
+"""The one converter from cell values to domain values.
+
+Values arrive as text (the columnar file reader reads every cell as its text) or as Python
+values (xlwings gives floats, datetimes, booleans, None and error strings). Each converter
+returns the typed value, or raises `Bad` with what was expected; the reader turns that into
+an input error naming the cell.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from ..core.terms import parse_terms
+from ..schema import BOOL_TEXT, Col, Kind
+
+EXCEL_ERRORS = ("#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA")
+_DATE_TEXT = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_EXPECT_DATE = "a date: an Excel date or text YYYY-MM-DD"
+
+
+class Bad(ValueError):
+    """A cell value that does not fit its column; the message says what was expected."""
+
+    def __init__(self, expected: str):
+        super().__init__(expected)
+        self.expected = expected
+
+
+def is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _number_text(value: float | int) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def to_text(value: object) -> str:
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return _number_text(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def to_date(value: object) -> date:
+    if isinstance(value, datetime):
+        d = value.date()
+    elif isinstance(value, date):
+        d = value
+    elif isinstance(value, str):
+        m = _DATE_TEXT.match(value.strip())
+        if not m:
+            raise Bad(_EXPECT_DATE)
+        try:
+            d = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            raise Bad(f"a real calendar date ({value.strip()[:10]} does not exist)") from None
+    else:
+        raise Bad(_EXPECT_DATE)
+    if d.year < 1990 or d.year > 2199:
+        raise Bad(f"{_EXPECT_DATE} between 1990 and 2199 (a number typed into a date cell?)")
+    return d
+
+
+def to_number(value: object) -> Decimal:
+    if isinstance(value, bool):
+        raise Bad("a number")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, str):
+        try:
+            d = Decimal(value.strip())
+        except InvalidOperation:
+            raise Bad("a number") from None
+        if not d.is_finite():
+            raise Bad("a number")
+        return d
+    raise Bad("a number")
+
+
+def to_percentage(value: object) -> Decimal:
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            d = Decimal(value.strip()[:-1].strip()) / 100
+        except InvalidOperation:
+            raise Bad("a percentage such as 0.05 or 5%") from None
+    else:
+        try:
+            d = to_number(value)
+        except Bad:
+            raise Bad("a percentage such as 0.05 or 5%") from None
+    if not (-1 <= d <= 1):
+        raise Bad("a percentage such as 0.05 or 5% (a value above 1 means more than 100%)")
+    return d
+
+
+def to_bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    key = to_text(value).lower()
+    if key in BOOL_TEXT:
+        return BOOL_TEXT[key]
+    raise Bad("Y/N, Yes/No, True/False or 1/0")
+
+
+def to_choice(value: object, choices: tuple[str, ...]) -> str:
+    key = re.sub(r"[\s\-]+", "_", to_text(value).lower())
+    if key in choices:
+        return key
+    raise Bad("one of " + ", ".join(choices))
+
+
+def to_terms(value: object):
+    try:
+        return parse_terms(to_text(value))
+    except ValueError as exc:
+        raise Bad(str(exc)) from None
+
+
+def convert(col: Col, value: object) -> object:
+    """Convert one non-blank cell value for a column of the schema."""
+    if isinstance(value, str) and value.strip() in EXCEL_ERRORS:
+        raise Bad("a value, not an Excel error")
+    kind = col.kind
+    if kind is Kind.TEXT or kind is Kind.ID:
+        return to_text(value)
+    if kind is Kind.DATE:
+        return to_date(value)
+    if kind is Kind.MONEY or kind is Kind.NUMBER:
+        return to_number(value)
+    if kind is Kind.PCT:
+        return to_percentage(value)
+    if kind is Kind.BOOL:
+        return to_bool(value)
+    if kind is Kind.ENUM:
+        return to_choice(value, col.choices)
+    if kind is Kind.TERMS:
+        return to_terms(value)
+    raise AssertionError(kind)

@@ -1,0 +1,232 @@
+"""The workbook as an OOXML zip package, edited part by part.
+
+openpyxl's load-and-save rewrites the whole workbook and drops what it does not model (the
+Office 2010 ribbon relationship, form-control links, x14 extensions, cached formula values).
+Here only the output sheets are replaced or appended; the index parts (workbook.xml, its
+relationships, [Content_Types].xml, styles.xml) get text inserted, and every other part is
+carried over byte for byte, in its original order.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import xml.etree.ElementTree as ET
+import zipfile
+from dataclasses import dataclass
+from io import BytesIO
+from typing import Iterable
+
+from ..core.tabs import Tab
+from .sheetxml import render
+from .styles import StyleBook
+from .xmltext import attr
+
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_R_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+WORKSHEET_REL = R_NS + "/worksheet"
+WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+class PackageError(Exception):
+    """The file is not a workbook package we can read or write."""
+
+
+@dataclass(frozen=True)
+class SheetRef:
+    name: str
+    sheet_id: int
+    rel_id: str
+    part: str  # zip entry name, e.g. xl/worksheets/sheet3.xml
+
+
+def rels_path(part: str) -> str:
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels")
+
+
+def _resolve(base_part: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(posixpath.dirname(base_part), target))
+
+
+class Package:
+    """The entries of a zip package, in order, with the sheets of its workbook."""
+
+    def __init__(self, data: bytes):
+        try:
+            self._zip = zipfile.ZipFile(BytesIO(data))
+            self.infos = self._zip.infolist()
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise PackageError(f"not an Excel workbook (.xlsx/.xlsm): {exc}") from None
+        self._names = {i.filename for i in self.infos}
+        self._cache: dict[str, bytes] = {}
+        self.workbook_part = self._office_document()
+        self.sheets = self._sheets()
+
+    @classmethod
+    def open(cls, path) -> "Package":
+        with open(path, "rb") as f:
+            return cls(f.read())
+
+    def part(self, name: str) -> bytes | None:
+        if name not in self._names:
+            return None
+        if name not in self._cache:
+            self._cache[name] = self._zip.read(name)
+        return self._cache[name]
+
+    def all_parts(self) -> dict[str, bytes]:
+        return {i.filename: self.part(i.filename) for i in self.infos}
+
+    def _rels(self, part: str) -> list[ET.Element]:
+        data = self.part(rels_path(part) if part else "_rels/.rels")
+        if data is None:
+            return []
+        return [r for r in ET.fromstring(data) if r.tag == f"{{{PKG_R_NS}}}Relationship"]
+
+    def _office_document(self) -> str:
+        for rel in self._rels(""):
+            if rel.get("Type", "").endswith("/officeDocument"):
+                return rel.get("Target").lstrip("/")
+        raise PackageError("not an Excel workbook: the package has no workbook part")
+
+    def _sheets(self) -> list[SheetRef]:
+        targets = {r.get("Id"): _resolve(self.workbook_part, r.get("Target")) for r in self._rels(self.workbook_part)}
+        root = ET.fromstring(self.part(self.workbook_part))
+        sheets = []
+        for el in root.iter():
+            if el.tag.endswith("}sheet"):
+                rid = el.get(f"{{{R_NS}}}id")
+                sheets.append(SheetRef(el.get("name"), int(el.get("sheetId")), rid, targets.get(rid, "")))
+        return sheets
+
+    def sheet(self, name: str) -> SheetRef | None:
+        return next((s for s in self.sheets if s.name.lower() == name.lower()), None)
+
+
+def _insert_before_close(xml: str, tag_local: str, text: str) -> str:
+    m = list(re.finditer(rf"</(\w+:)?{tag_local}>", xml))
+    if not m:
+        raise PackageError(f"malformed package: no </{tag_local}>")
+    end = m[-1]
+    prefix = end.group(1) or ""
+    text = text.replace("<§", f"<{prefix}")
+    return xml[: end.start()] + text + xml[end.start():]
+
+
+def _code_name(sheet_xml: bytes) -> str | None:
+    m = re.search(rb"<(?:\w+:)?sheetPr\b[^>]*\bcodeName=\"([^\"]*)\"", sheet_xml)
+    return m.group(1).decode("utf-8") if m else None
+
+
+def _kept_references(sheet_xml: bytes) -> str:
+    """Drawing references of a replaced sheet (a chart a user put on an output tab keeps its anchor)."""
+    found = re.findall(rb"<(?:\w+:)?(?:drawing|legacyDrawing)\b[^>]*/>", sheet_xml)
+    return b"".join(found).decode("utf-8")
+
+
+def _drop_calc_chain(pkg: Package, parts: dict[str, bytes], sheet_ids: set[int]) -> None:
+    """Remove calcChain entries of replaced sheets; the whole chain if nothing remains."""
+    chain_part = next((p for p in parts if p.endswith("calcChain.xml")), None)
+    if chain_part is None or not sheet_ids:
+        return
+    xml = parts[chain_part].decode("utf-8")
+    current = None
+    kept, changed = [], False
+    for m in re.finditer(r"<c\b[^>]*/>", xml):
+        i = re.search(r'\bi="(\d+)"', m.group())
+        if i:
+            current = int(i.group(1))
+        if current in sheet_ids:
+            changed = True
+            continue
+        element = m.group()
+        if not i and current is not None and (not kept or kept[-1][1] != current):
+            element = element.replace("<c ", f'<c i="{current}" ', 1)
+        kept.append((element, current))
+    if not changed:
+        return
+    if kept:
+        head = xml[: xml.index("<c ")]
+        parts[chain_part] = (head + "".join(e for e, _ in kept) + "</calcChain>").encode("utf-8")
+        return
+    del parts[chain_part]
+    wb_rels = rels_path(pkg.workbook_part)
+    parts[wb_rels] = re.sub(rb"<Relationship\b[^>]*calcChain[^>]*/>", b"", parts[wb_rels])
+    parts["[Content_Types].xml"] = re.sub(
+        rb"<Override\b[^>]*calcChain[^>]*/>", b"", parts["[Content_Types].xml"]
+    )
+
+
+def write_tabs(data: bytes, tabs: Iterable[Tab]) -> bytes:
+    """The package with each tab replacing the sheet of its name, or appended as a new last sheet."""
+    pkg = Package(data)
+    parts = pkg.all_parts()
+    styles_part = next((p for p in parts if p == "xl/styles.xml"), None)
+    if styles_part is None:
+        raise PackageError("the workbook has no styles part")
+    styles = StyleBook(parts[styles_part])
+    wb_xml = parts[pkg.workbook_part].decode("utf-8")
+    wb_rels_part = rels_path(pkg.workbook_part)
+    wb_rels = parts[wb_rels_part].decode("utf-8")
+    types = parts["[Content_Types].xml"].decode("utf-8")
+    replaced_ids: set[int] = set()
+    sheet_ids = [s.sheet_id for s in pkg.sheets]
+    rel_ids = set(re.findall(r'\bId="([^"]+)"', wb_rels))
+    numbers = [int(m.group(1)) for p in parts if (m := re.match(r"xl/worksheets/sheet(\d+)\.xml$", p))]
+    next_number = max(numbers, default=0) + 1
+    rel_prefix = re.search(rf'xmlns:(\w+)="{re.escape(R_NS)}"', wb_xml)
+
+    for tab in tabs:
+        existing = pkg.sheet(tab.name)
+        if existing is not None:
+            old = parts[existing.part]
+            parts[existing.part] = render(tab, styles, _code_name(old), _kept_references(old))
+            replaced_ids.add(existing.sheet_id)
+            continue
+        part = f"xl/worksheets/sheet{next_number}.xml"
+        next_number += 1
+        rid = next(f"rId{n}" for n in range(1, 10**6) if f"rId{n}" not in rel_ids)
+        rel_ids.add(rid)
+        sheet_id = max(sheet_ids, default=0) + 1
+        sheet_ids.append(sheet_id)
+        target = posixpath.relpath(part, posixpath.dirname(pkg.workbook_part))
+        ref = f'{rel_prefix.group(1)}:id="{rid}"' if rel_prefix else f'r:id="{rid}" xmlns:r="{R_NS}"'
+        wb_xml = _insert_before_close(wb_xml, "sheets", f'<§sheet name="{attr(tab.name)}" sheetId="{sheet_id}" {ref}/>')
+        wb_rels = _insert_before_close(
+            wb_rels, "Relationships", f'<§Relationship Id="{rid}" Type="{WORKSHEET_REL}" Target="{target}"/>'
+        )
+        types = _insert_before_close(types, "Types", f'<§Override PartName="/{part}" ContentType="{WORKSHEET_CT}"/>')
+        parts[part] = render(tab, styles)
+
+    new_styles = styles.result()
+    if new_styles is not None:
+        parts[styles_part] = new_styles
+    parts[pkg.workbook_part] = wb_xml.encode("utf-8")
+    parts[wb_rels_part] = wb_rels.encode("utf-8")
+    parts["[Content_Types].xml"] = types.encode("utf-8")
+    _drop_calc_chain(pkg, parts, replaced_ids)
+    return _zip(pkg, parts)
+
+
+def _zip(pkg: Package, parts: dict[str, bytes]) -> bytes:
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in pkg.infos:
+            if info.filename not in parts:
+                continue
+            new = zipfile.ZipInfo(info.filename, info.date_time)
+            new.compress_type = zipfile.ZIP_DEFLATED if info.compress_type != zipfile.ZIP_STORED else zipfile.ZIP_STORED
+            new.external_attr = info.external_attr
+            new.create_system = 0
+            z.writestr(new, parts[info.filename])
+        known = {i.filename for i in pkg.infos}
+        for name, data in parts.items():
+            if name not in known:
+                new = zipfile.ZipInfo(name, FIXED_TIME)
+                new.compress_type = zipfile.ZIP_DEFLATED
+                z.writestr(new, data)
+    return out.getvalue()

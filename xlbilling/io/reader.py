@@ -1,0 +1,304 @@
+"""The one reader: a master workbook file becomes typed records that remember their cells.
+
+Sheets are read columnar (fastexcel, every cell as its text) and validated column by column:
+each distinct value of a column is converted once, and every cell holding a bad value is
+named. Excel error values, formulas without a calculated value, missing sheets and columns,
+blank required cells, duplicate IDs and unknown references are all input errors, collected
+together; nothing is raised for a user's mistake.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import fastexcel
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..core.cells import cell_name, column_letter, split_ref
+from ..core.findings import Finding, input_error, show
+from ..core.integrity import check_integrity
+from ..core.models import RECORD_TYPES, Book, Settings
+from ..schema import SETTINGS, SHEETS, Col, SheetSpec, normalize
+from .convert import EXCEL_ERRORS, Bad, convert, is_blank
+from .package import Package, PackageError
+from .settings import parse_settings
+
+MAX_ERRORS_PER_COLUMN = 200
+_ERROR_NAMES = {
+    "NA": "#N/A", "Ref": "#REF!", "Value": "#VALUE!", "Div0": "#DIV/0!", "Name": "#NAME?",
+    "Num": "#NUM!", "Null": "#NULL!", "GettingData": "#GETTING_DATA",
+}
+
+
+@dataclass
+class ReadResult:
+    book: Book | None
+    errors: list[Finding] = field(default_factory=list)
+    row_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.book is not None and not self.errors
+
+
+@dataclass
+class SheetScan:
+    """What only the sheet XML tells: where the table starts, and formulas with no calculated value."""
+
+    first_row: int = 1
+    uncalculated: list[tuple[int, int]] = field(default_factory=list)  # (row, 0-based column)
+
+
+_CELL_OPEN = re.compile(rb'<c\b[^>]*\br="([A-Z]{1,3}\d+)"')
+
+
+def scan_sheet(pkg: Package, part: str) -> SheetScan:
+    """Stream the sheet XML once, looking for the first row with a value and formulas without values."""
+    scan = SheetScan()
+    with pkg._zip.open(part) as raw:  # noqa: SLF001 - the reader shares the package's zip handle
+        tail = b""
+        first_found = False
+        while True:
+            chunk = raw.read(1 << 22)
+            if not chunk:
+                break
+            data = tail + chunk
+            if not first_found:
+                m = re.search(rb'<row\b[^>]*\br="(\d+)"[^>]*>(?:(?!</row>).)*?<(?:\w+:)?(?:v|is)\b', data, re.S)
+                if m:
+                    scan.first_row, first_found = int(m.group(1)), True
+            for pattern in (b"</f></c>", b"/></c>"):
+                start = 0
+                while (hit := data.find(pattern, start)) != -1:
+                    start = hit + 1
+                    open_at = data.rfind(b"<c ", 0, hit)
+                    cell = data[open_at:hit + len(pattern)]
+                    if open_at == -1 or b"<f" not in cell or b"<v" in cell:
+                        continue
+                    m = _CELL_OPEN.match(cell)
+                    if m:
+                        scan.uncalculated.append(split_ref(m.group(1).decode()))
+            cut = data.rfind(b"<c ")
+            tail = data[cut:] if cut != -1 else b""
+            tail = tail[-(1 << 16):]
+    scan.uncalculated = sorted(set(scan.uncalculated))
+    return scan
+
+
+def _near(a: str, b: str) -> bool:
+    """Names one or two edits apart (`Timesheet`, `RateCards`), for the typo check on sheet names."""
+    if abs(len(a) - len(b)) > 2:
+        return False
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1] <= 2
+
+
+class _SheetReader:
+    def __init__(self, reader: fastexcel.ExcelReader, pkg: Package, name: str, part: str, spec: SheetSpec):
+        self.reader, self.pkg, self.name, self.part, self.spec = reader, pkg, name, part, spec
+        self.errors: list[Finding] = []
+
+    def cell(self, row: int, col: int) -> str:
+        return cell_name(self.name, row, col)
+
+    def read(self) -> tuple[list[list], list[int], dict[str, int]] | None:
+        """Typed columns (in spec order), Excel row numbers, and the 0-based column of each field."""
+        spec = self.spec
+        wanted = {normalize(c.name): c for c in spec.columns}
+        sheet = self.reader.load_sheet_by_name(
+            self.name, dtypes="string", use_columns=lambda ci: normalize(ci.name) in wanted
+        )
+        batch, cell_errors = sheet.to_arrow_with_errors()
+        scan = scan_sheet(self.pkg, self.part) if self.part else SheetScan()
+        header_row = scan.first_row
+        found: dict[str, tuple[int, int]] = {}  # field -> (batch column, sheet column)
+        for i, info in enumerate(sheet.selected_columns):
+            col = wanted[normalize(info.name)]
+            if col.name in found:
+                self.errors.append(input_error(
+                    self.cell(header_row, info.absolute_index),
+                    f"column '{col.title}' appears twice", show(info.name), "each column once"))
+                continue
+            found[col.name] = (i, info.absolute_index)
+        for col in spec.columns:
+            if col.required and col.name not in found:
+                self.errors.append(input_error(
+                    f"{self.name}!{header_row}:{header_row}", f"required column '{col.title}' is missing",
+                    "no such header", f"a header '{col.title}' in row {header_row}"))
+        if self.errors:
+            return None
+
+        nrows = batch.num_rows
+        bad_cells: dict[int, set[int]] = {}  # batch row -> sheet columns already reported
+        by_sheet_col = {sc: name for name, (_, sc) in found.items()}
+        for err in (cell_errors.errors if cell_errors else []):
+            row, col = err.position
+            m = re.search(r"Error\((\w+)\)", err.detail)
+            value = _ERROR_NAMES.get(m.group(1), f"#{m.group(1)}") if m else err.detail
+            if col in by_sheet_col:
+                self._bad(bad_cells, row + 1 - header_row - 1, row + 1, col, value, "a value, not an Excel error")
+        for row, col in scan.uncalculated:
+            if col in by_sheet_col:
+                self.errors.append(input_error(
+                    self.cell(row, col), "formula has no calculated value",
+                    "a formula never calculated", "a value: open the workbook in Excel, recalculate and save"))
+                bad_cells.setdefault(row - header_row - 1, set()).add(col)
+
+        # Blank rows: every loaded column blank.
+        encoded: dict[str, tuple[list, pa.Array]] = {}
+        blank_row = pa.array([True] * nrows, pa.bool_()) if nrows else pa.array([], pa.bool_())
+        for name, (bi, _) in found.items():
+            arr = batch.column(bi)
+            enc = arr.dictionary_encode()
+            uniques = enc.dictionary.to_pylist()
+            encoded[name] = (uniques, enc.indices)
+            blank_ids = [k for k, v in enumerate(uniques) if is_blank(v)]
+            is_blank_col = pc.is_null(enc.indices)
+            if blank_ids:
+                is_blank_col = pc.or_(is_blank_col, pc.is_in(enc.indices, pa.array(blank_ids, enc.indices.type)))
+            blank_row = pc.and_(blank_row, is_blank_col)
+        keep = pc.indices_nonzero(pc.invert(blank_row)) if nrows else pa.array([], pa.uint64())
+        rows = [header_row + 1 + int(i) for i in keep.to_pylist()]
+
+        columns: list[list] = []
+        letters: dict[str, int] = {}
+        for col in spec.columns:
+            if col.name not in found:
+                columns.append([col.default] * len(rows))
+                continue
+            bi, sc = found[col.name]
+            letters[col.name] = sc
+            uniques, indices = encoded[col.name]
+            typed_uniques = []
+            bad: dict[int, str] = {}
+            for k, v in enumerate(uniques):
+                if is_blank(v):
+                    typed_uniques.append(None)
+                    continue
+                try:
+                    typed_uniques.append(convert(col, v))
+                except Bad as exc:
+                    typed_uniques.append(None)
+                    bad[k] = exc.expected
+            kept_idx = pc.take(indices, keep).to_pylist()
+            default = col.default
+            values = [typed_uniques[i] if i is not None else None for i in kept_idx]
+            reported = 0
+            for pos, k in enumerate(kept_idx):
+                if values[pos] is not None:
+                    continue
+                batch_row = rows[pos] - header_row - 1
+                if sc in bad_cells.get(batch_row, ()):
+                    continue
+                if k is not None and k in bad:
+                    reported += 1
+                    if reported <= MAX_ERRORS_PER_COLUMN:
+                        self.errors.append(input_error(
+                            self.cell(rows[pos], sc), f"{col.title} is not valid", show(uniques[k]), bad[k]))
+                elif col.required:
+                    reported += 1
+                    if reported <= MAX_ERRORS_PER_COLUMN:
+                        self.errors.append(input_error(
+                            self.cell(rows[pos], sc), f"{col.title} is required", "blank", f"a {col.kind.value}"))
+                else:
+                    values[pos] = default
+            if reported > MAX_ERRORS_PER_COLUMN:
+                self.errors.append(input_error(
+                    f"{self.name}!{column_letter(sc)}:{column_letter(sc)}",
+                    f"{reported - MAX_ERRORS_PER_COLUMN} more bad cells in column '{col.title}' not listed"))
+            columns.append(values)
+        return columns, rows, letters
+
+    def _bad(self, bad_cells, batch_row, row, col, value, expected) -> None:
+        bad_cells.setdefault(batch_row, set()).add(col)
+        self.errors.append(input_error(self.cell(row, col), "cell holds an Excel error", value, expected))
+
+
+def _match_sheets(names: list[str]) -> tuple[dict[str, str], list[Finding]]:
+    by_norm = {normalize(n): n for n in names}
+    expected = [SETTINGS, *SHEETS]
+    matched: dict[str, str] = {}
+    errors: list[Finding] = []
+    for spec in expected:
+        actual = by_norm.get(normalize(spec.name))
+        if actual is not None:
+            matched[spec.name] = actual
+    taken = set(matched.values())
+    for spec in expected:
+        if spec.name in matched:
+            continue
+        near = [n for n in names if n not in taken and _near(normalize(n), normalize(spec.name))]
+        if near:
+            errors.append(input_error(
+                near[0], f"sheet '{near[0]}' looks like a misspelling of '{spec.name}'",
+                show(near[0]), f"a sheet named '{spec.name}' (rename it so its rows are not missed)"))
+        elif spec.required:
+            errors.append(input_error(spec.name, f"the workbook has no '{spec.name}' sheet", "no such sheet",
+                                      f"a sheet named '{spec.name}'"))
+    return matched, errors
+
+
+def read_book(path: str | Path, progress: Callable[[str], None] | None = None) -> ReadResult:
+    """Read and validate a master workbook. Errors are returned, never raised, for a user's mistakes."""
+    path = Path(path)
+    result = ReadResult(None)
+    if not path.exists():
+        result.errors.append(input_error(str(path), "file not found", str(path), "an existing .xlsx or .xlsm workbook"))
+        return result
+    try:
+        pkg = Package.open(path)
+        reader = fastexcel.read_excel(str(path))
+    except (PackageError, fastexcel.FastExcelError, zipfile.BadZipFile, zlib.error) as exc:
+        result.errors.append(input_error(path.name, f"cannot read the workbook: {exc}", path.suffix, ".xlsx or .xlsm"))
+        return result
+    parts = {s.name: s.part for s in pkg.sheets}
+    matched, errors = _match_sheets(reader.sheet_names)
+    result.errors.extend(errors)
+
+    settings = Settings()
+    if "Settings" in matched:
+        if progress:
+            progress("Settings")
+        sr = _SheetReader(reader, pkg, matched["Settings"], parts.get(matched["Settings"], ""), SETTINGS)
+        got = sr.read()
+        result.errors.extend(sr.errors)
+        if got is not None:
+            (names, values), rows, letters = got[0], got[1], got[2]
+            settings, errs = parse_settings(matched["Settings"], list(zip(names, values, rows)), letters.get("value", 1))
+            result.errors.extend(errs)
+
+    records: dict[str, tuple] = {}
+    columns: dict[str, dict[str, int]] = {}
+    for spec in SHEETS:
+        if spec.name not in matched:
+            records[spec.name] = ()
+            continue
+        actual = matched[spec.name]
+        if progress:
+            progress(spec.name)
+        sr = _SheetReader(reader, pkg, actual, parts.get(actual, ""), spec)
+        got = sr.read()
+        result.errors.extend(sr.errors)
+        if got is None:
+            continue
+        cols, rows, letters = got
+        record_type = RECORD_TYPES[spec.name]
+        records[spec.name] = tuple(map(record_type, *cols, rows))
+        columns[spec.name] = letters
+        result.row_counts[spec.name] = len(rows)
+    book = Book(settings, records, columns)
+    result.errors.extend(check_integrity(book))
+    if not result.errors:
+        result.book = book
+    return result

@@ -1,0 +1,125 @@
+"""Replacing the master workbook safely: a lock, the Excel owner-file check, a verified
+temporary file in the same folder, a rotating backup, then an atomic replace."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import zipfile
+from contextlib import contextmanager
+from datetime import datetime
+from io import BytesIO
+from pathlib import Path
+
+BACKUP_DIR = ".xlbilling-backups"
+BACKUPS_KEPT = 10
+
+
+class WorkbookBusy(Exception):
+    """The workbook is open in Excel or another xlbilling run holds it."""
+
+
+def owner_file(path: Path) -> Path:
+    """Excel's lock file for an open workbook: `~$` + the name (long names lose their first two letters)."""
+    name = path.name
+    candidates = [path.with_name("~$" + name)]
+    if len(name) > 2:
+        candidates.append(path.with_name("~$" + name[2:]))
+    for c in candidates:
+        if c.exists():
+            return c
+    return candidates[0]
+
+
+def check_not_open(path: Path) -> None:
+    owner = owner_file(path)
+    if owner.exists():
+        raise WorkbookBusy(
+            f"{path.name} is open in Excel (found {owner.name}). Close it in Excel, or run the command from "
+            "the Billing ribbon inside Excel, then try again."
+        )
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+@contextmanager
+def workbook_lock(path: Path):
+    """One xlbilling run at a time per workbook; a lock left by a dead run is taken over."""
+    lock = path.with_name(f".{path.name}.xlbilling-lock")
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            break
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text().strip() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            if pid and _pid_alive(pid) and pid != os.getpid():
+                raise WorkbookBusy(
+                    f"another xlbilling run (process {pid}) is working on {path.name}; wait for it to finish"
+                ) from None
+            lock.unlink(missing_ok=True)
+    else:
+        raise WorkbookBusy(f"could not lock {path.name}")
+    try:
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _verify(data: bytes) -> None:
+    with zipfile.ZipFile(BytesIO(data)) as z:
+        bad = z.testzip()
+        if bad is not None:
+            raise OSError(f"the written workbook failed its check at {bad}")
+
+
+def _backup(path: Path) -> Path:
+    folder = path.parent / BACKUP_DIR
+    folder.mkdir(exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    target = folder / f"{path.stem}.{stamp}{path.suffix}"
+    shutil.copy2(path, target)
+    old = sorted(folder.glob(f"{path.stem}.*{path.suffix}"))
+    for stale in old[:-BACKUPS_KEPT]:
+        stale.unlink(missing_ok=True)
+    return target
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Write `data` over `path` atomically, keeping a backup of the previous version."""
+    path = Path(path)
+    check_not_open(path)
+    _verify(data)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        if path.exists():
+            _backup(path)
+        for attempt in range(3):
+            try:
+                os.replace(tmp, path)
+                return
+            except PermissionError:
+                if attempt == 2:
+                    raise WorkbookBusy(
+                        f"{path.name} could not be replaced: it is open in another program (close it and try again)"
+                    ) from None
+                time.sleep(0.5)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,76 @@
+"""The Settings sheet (two columns: setting, value) parsed into the typed `Settings` model."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..core.cells import cell_name
+from ..core.findings import Finding, input_error, show
+from ..core.models import Settings
+from ..schema import SETTINGS_DEFAULTS, Col, Kind, normalize
+from .convert import Bad, convert, to_text
+
+_KINDS: dict[str, str] = {
+    "default_payment_terms": "terms",
+    "aging_buckets": "buckets",
+    "next_invoice_number": "count",
+    "next_credit_memo_number": "count",
+    "amount_change_threshold": "pct",
+    "expiry_warning_days": "count",
+    "max_daily_hours": "number",
+}
+
+
+def _buckets(text: str) -> tuple[int, ...]:
+    try:
+        bounds = tuple(int(p.strip()) for p in text.split(",") if p.strip())
+    except ValueError:
+        raise Bad("increasing whole numbers of days separated by commas, such as 30,60,90") from None
+    if not bounds or any(b <= 0 for b in bounds) or list(bounds) != sorted(set(bounds)):
+        raise Bad("increasing whole numbers of days separated by commas, such as 30,60,90")
+    return bounds
+
+
+def _count(value: object) -> int:
+    number = convert(Col("n", Kind.NUMBER), value)
+    if number != number.to_integral_value() or number < 0:
+        raise Bad("a whole number, 0 or more")
+    return int(number)
+
+
+def _value(kind: str, value: object):
+    if kind == "terms":
+        return convert(Col("t", Kind.TERMS), value)
+    if kind == "buckets":
+        return _buckets(to_text(value))
+    if kind == "count":
+        return _count(value)
+    if kind == "pct":
+        return convert(Col("p", Kind.PCT), value)
+    if kind == "number":
+        return convert(Col("n", Kind.NUMBER), value)
+    return to_text(value)
+
+
+def parse_settings(sheet: str, rows: list[tuple[str, object, int]], value_col: int) -> tuple[Settings, list[Finding]]:
+    values: dict[str, object] = {}
+    extra: dict[str, str] = {}
+    where: dict[str, int] = {}
+    errors: list[Finding] = []
+    known = {normalize(k): k for k in SETTINGS_DEFAULTS}
+    for name, value, row in rows:
+        key = known.get(normalize(name))
+        if key is None:
+            extra[str(name).strip().lower()] = "" if value is None else to_text(value)
+            continue
+        where[key] = row
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        try:
+            values[key] = _value(_KINDS.get(key, "text"), value)
+        except Bad as exc:
+            errors.append(input_error(cell_name(sheet, row, value_col), f"setting {key} is not valid", show(value), exc.expected))
+    if isinstance(values.get("max_daily_hours"), Decimal) and values["max_daily_hours"] <= 0:
+        errors.append(input_error(cell_name(sheet, where["max_daily_hours"], value_col), "setting max_daily_hours is not valid",
+                                  show(values["max_daily_hours"]), "a number of hours above 0"))
+    return Settings(**values, extra=extra, rows=where), errors

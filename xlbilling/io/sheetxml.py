@@ -1,0 +1,125 @@
+"""Render an output `Tab` as a worksheet part: header style, number formats, widths, frozen header, filter.
+
+Text is always written as an inline string, never as a formula; text that Excel would take for a
+formula if retyped (starting with = + - @) also gets the quote-prefix format.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from ..core.cells import column_letter, quote_sheet
+from ..core.tabs import DATE, DATETIME, INT, MONEY, NUMBER, PCT, TEXT, Tab
+from .styles import Style, StyleBook
+from .xmltext import attr, cell_text
+
+NUMBER_FORMATS = {
+    TEXT: "General",
+    MONEY: "#,##0.00",
+    DATE: "yyyy-mm-dd",
+    DATETIME: "yyyy-mm-dd hh:mm",
+    INT: "0",
+    NUMBER: "#,##0.00",
+    PCT: "0.00%",
+}
+_EPOCH = date(1899, 12, 30)
+_RISKY = ("=", "+", "-", "@", "\t", "\r")
+NS = (
+    'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+)
+
+
+def _serial(value: date) -> str:
+    if isinstance(value, datetime):
+        delta = value - datetime(1899, 12, 30)
+        return format(Decimal(delta.days) + Decimal(delta.seconds) / Decimal(86400), "f")
+    return str((value - _EPOCH).days)
+
+
+def _width(tab: Tab, col: int) -> float:
+    column = tab.columns[col]
+    if column.width:
+        return column.width
+    longest = len(column.title) + 3
+    for row in tab.rows[:300]:
+        v = row[col]
+        n = 11 if isinstance(v, date) else len(str(v)) + 1 if v is not None else 0
+        longest = max(longest, n)
+    return float(min(max(longest, 8), 60))
+
+
+def render(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str = "") -> bytes:
+    """Worksheet XML for a tab. `keep` is carried-over markup (drawing references) placed at the end."""
+    ncols = len(tab.columns)
+    fills = tab.row_fills or [None] * len(tab.rows)
+    header_xf = styles.xf(Style(bold=True, font_color="FFFFFFFF", fill="header"))
+    col_xf: dict[tuple[int, str | None, bool], int] = {}
+
+    def xf(col: int, fill: str | None, quote: bool = False) -> int:
+        key = (col, fill, quote)
+        if key not in col_xf:
+            kind = tab.columns[col].kind
+            col_xf[key] = styles.xf(Style(NUMBER_FORMATS[kind], fill=fill, quote_prefix=quote))
+        return col_xf[key]
+
+    last_ref = f"{column_letter(max(ncols - 1, 0))}{len(tab.rows) + 1}"
+    out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n', f"<worksheet {NS}>"]
+    pr = f' codeName="{attr(code_name)}"' if code_name else ""
+    color = f'<tabColor rgb="{tab.tab_color}"/>' if tab.tab_color else ""
+    out.append(f"<sheetPr{pr}>{color}</sheetPr>" if pr or color else "")
+    out.append(f'<dimension ref="A1:{last_ref}"/>')
+    out.append(
+        '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
+        'state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
+    )
+    out.append('<sheetFormatPr defaultRowHeight="15"/>')
+    if ncols:
+        out.append("<cols>")
+        for i in range(ncols):
+            out.append(f'<col min="{i + 1}" max="{i + 1}" width="{_width(tab, i):.1f}" customWidth="1"/>')
+        out.append("</cols>")
+    out.append("<sheetData>")
+    letters = [column_letter(i) for i in range(ncols)]
+    out.append('<row r="1">')
+    for i, column in enumerate(tab.columns):
+        out.append(f'<c r="{letters[i]}1" s="{header_xf}" t="inlineStr"><is><t>{cell_text(column.title)}</t></is></c>')
+    out.append("</row>")
+    for r, row in enumerate(tab.rows, start=2):
+        fill = fills[r - 2]
+        out.append(f'<row r="{r}">')
+        for i, value in enumerate(row):
+            if value is None or value == "":
+                if fill:
+                    out.append(f'<c r="{letters[i]}{r}" s="{xf(i, fill)}"/>')
+                continue
+            ref = f"{letters[i]}{r}"
+            if isinstance(value, str):
+                space = ' xml:space="preserve"' if value != value.strip() else ""
+                s = xf(i, fill, value.startswith(_RISKY))
+                out.append(f'<c r="{ref}" s="{s}" t="inlineStr"><is><t{space}>{cell_text(value)}</t></is></c>')
+            elif isinstance(value, bool):
+                out.append(f'<c r="{ref}" s="{xf(i, fill)}" t="b"><v>{int(value)}</v></c>')
+            elif isinstance(value, date):
+                out.append(f'<c r="{ref}" s="{xf(i, fill)}"><v>{_serial(value)}</v></c>')
+            elif isinstance(value, (int, Decimal)):
+                out.append(f'<c r="{ref}" s="{xf(i, fill)}"><v>{format(value, "f") if isinstance(value, Decimal) else value}</v></c>')
+            else:
+                raise TypeError(f"{tab.name}: cannot write {type(value).__name__} {value!r} (floats are not money)")
+        out.append("</row>")
+    out.append("</sheetData>")
+    if ncols:
+        out.append(f'<autoFilter ref="A1:{last_ref}"/>')
+    if tab.links:
+        out.append("<hyperlinks>")
+        for (r, c), target in sorted(tab.links.items()):
+            sheet, _, cell = target.rpartition("!")
+            location = f"{quote_sheet(sheet)}!{cell}"
+            out.append(f'<hyperlink ref="{letters[c]}{r + 2}" location="{attr(location)}" display="{attr(target)}"/>')
+        out.append("</hyperlinks>")
+    out.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
+    out.append('<pageSetup orientation="landscape" fitToHeight="0"/>')
+    out.append(keep)
+    out.append("</worksheet>")
+    return "".join(out).encode("utf-8")

@@ -1,0 +1,175 @@
+"""A new master workbook: every input sheet as an Excel table, with formats, dropdowns and a guide.
+
+Built with xlsxwriter from the schema, optionally filled with rows (the sample book).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from io import BytesIO
+from pathlib import Path
+
+import xlsxwriter
+
+from ..schema import SETTINGS_DEFAULTS, SHEETS, Kind, SheetSpec
+
+MACRO_MAIN_CT = b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+PLAIN_MAIN_CT = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+SPARE_ROWS = 1000  # rows below the data that keep dropdowns and formats for typing
+
+GUIDE = [
+    ("xlbilling master billing workbook", "title"),
+    ("This workbook holds your contracts, time, charges and payments. xlbilling reads the input sheets, "
+     "checks them, and writes its results into the output tabs at the end (InvoiceRegister, InvoiceLines, "
+     "Discrepancies, ARAging, GLJournal and more). Output tabs are rewritten on every run: type only in the "
+     "input sheets.", "text"),
+    ("Every month", "heading"),
+    ("1. Bring in the month: paste approved timesheets into Timesheets, resale and expenses into Charges, "
+     "payments received into Payments. Add new customers, contracts and contract lines as they are signed.", "text"),
+    ("2. Validate (Billing ribbon > Validate, or `xlbilling validate`). Fix every cell it names; nothing is "
+     "written until the workbook is clean.", "text"),
+    ("3. Close the month (Billing > Close month…, or `xlbilling close`). It builds draft invoices for everything "
+     "due on the invoice date and lists every discrepancy. Drafts with errors are put on hold.", "text"),
+    ("4. Review the Discrepancies tab. Fix the source data, or set Resolution to 'approve' (bill anyway) or "
+     "'exclude' (leave the item out), then close again.", "text"),
+    ("5. Post invoices (Billing > Post invoices, or `xlbilling post`). Invoice numbers are assigned; posted "
+     "invoices never change. Corrections are credit memos on the Adjustments sheet.", "text"),
+    ("6. Send invoices, refresh receivables, and hand the manager report over.", "text"),
+    ("Rules of the sheets", "heading"),
+    ("Dates are Excel dates or text YYYY-MM-DD. Money is a number. Percentages are 0.05 or 5%. Yes/no columns "
+     "take Y/N. Column order is free and you may add your own columns; xlbilling keeps them as they are.", "text"),
+    ("Required columns carry a note on their header cell and are listed below.", "text"),
+]
+
+
+def _excel_value(value: object) -> object:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day)
+    return value
+
+
+class _Formats:
+    def __init__(self, wb: xlsxwriter.Workbook):
+        self.by_kind = {
+            Kind.DATE: wb.add_format({"num_format": "yyyy-mm-dd"}),
+            Kind.MONEY: wb.add_format({"num_format": "#,##0.00"}),
+            Kind.NUMBER: wb.add_format({"num_format": "0.00"}),
+            Kind.PCT: wb.add_format({"num_format": "0.00%"}),
+        }
+        self.text = wb.add_format({"num_format": "@"})
+        self.title = wb.add_format({"bold": True, "font_size": 16, "font_color": "#1F4E78"})
+        self.heading = wb.add_format({"bold": True, "font_size": 12, "font_color": "#1F4E78"})
+        self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+
+    def column(self, kind: Kind):
+        return self.by_kind.get(kind, self.text if kind in (Kind.ID, Kind.TEXT) else None)
+
+
+def _write_input_sheet(wb, fmt: _Formats, spec: SheetSpec, rows: list[dict]) -> None:
+    ws = wb.add_worksheet(spec.name)
+    ncols = len(spec.columns)
+    data = [[_excel_value(r.get(c.name)) for c in spec.columns] for r in rows]
+    last = max(len(data), 1)
+    columns = []
+    for c in spec.columns:
+        header = {"header": c.title}
+        f = fmt.column(c.kind)
+        if f is not None:
+            header["format"] = f
+        columns.append(header)
+    ws.add_table(0, 0, last, ncols - 1, {
+        "name": f"tbl{spec.name}", "columns": columns, "style": "Table Style Medium 2",
+        "data": data if data else None,
+    })
+    for i, c in enumerate(spec.columns):
+        f = fmt.column(c.kind)
+        ws.set_column(i, i, c.width, f)
+        if c.required:
+            ws.write_comment(0, i, f"{c.title}: required ({c.kind.value})")
+        choices = None
+        if c.kind is Kind.ENUM:
+            choices = list(c.choices)
+        elif c.kind is Kind.BOOL:
+            choices = ["Y", "N"]
+        if choices:
+            ws.data_validation(1, i, last + SPARE_ROWS, i, {
+                "validate": "list", "source": choices, "error_type": "warning",
+                "error_title": c.title, "error_message": "Choose one of: " + ", ".join(choices),
+            })
+        elif c.kind is Kind.DATE:
+            ws.data_validation(1, i, last + SPARE_ROWS, i, {
+                "validate": "date", "criteria": ">", "value": datetime(1990, 1, 1), "error_type": "warning",
+                "error_title": c.title, "error_message": "Enter a date (YYYY-MM-DD).",
+            })
+    ws.freeze_panes(1, 0)
+
+
+def _write_settings(wb, fmt: _Formats, settings: dict[str, str]) -> None:
+    ws = wb.add_worksheet("Settings")
+    rows = [[k, settings.get(k, v)] for k, v in SETTINGS_DEFAULTS.items()]
+    ws.add_table(0, 0, len(rows), 1, {
+        "name": "tblSettings", "style": "Table Style Medium 2",
+        "columns": [{"header": "Setting", "format": fmt.text}, {"header": "Value", "format": fmt.text}],
+        "data": rows,
+    })
+    ws.set_column(0, 0, 28, fmt.text)
+    ws.set_column(1, 1, 44, fmt.text)
+    ws.freeze_panes(1, 0)
+
+
+def _write_guide(wb, fmt: _Formats) -> None:
+    ws = wb.add_worksheet("Start here")
+    ws.set_column(0, 0, 110)
+    ws.hide_gridlines(2)
+    row = 0
+    for text, style in GUIDE:
+        ws.write_string(row, 0, text, {"title": fmt.title, "heading": fmt.heading}.get(style, fmt.wrap))
+        row += 2 if style == "title" else 1
+    row += 1
+    ws.write_string(row, 0, "The input sheets", fmt.heading)
+    for spec in SHEETS:
+        row += 1
+        required = ", ".join(c.title for c in spec.columns if c.required)
+        ws.write_string(row, 0, f"{spec.name}: required columns {required}.", fmt.wrap)
+    ws.activate()
+
+
+def build_workbook(path: str | Path, rows: dict[str, list[dict]] | None = None,
+                   settings: dict[str, str] | None = None) -> bytes:
+    """The bytes of a new master workbook (.xlsx, or .xlsm when the path says so)."""
+    rows = rows or {}
+    out = BytesIO()
+    wb = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+                                   "strings_to_urls": False})
+    wb.set_properties({"title": "Master billing workbook", "comments": "Created by xlbilling"})
+    wb.set_calc_mode("auto")
+    fmt = _Formats(wb)
+    _write_guide(wb, fmt)
+    _write_settings(wb, fmt, settings or {})
+    for spec in SHEETS:
+        _write_input_sheet(wb, fmt, spec, rows.get(spec.name, []))
+    wb.close()
+    data = out.getvalue()
+    if Path(path).suffix.lower() == ".xlsm":
+        data = _macro_enabled(data)
+    return data
+
+
+def _macro_enabled(data: bytes) -> bytes:
+    """Mark the workbook part macro-enabled so Excel opens a .xlsm without complaint."""
+    import zipfile
+
+    src = zipfile.ZipFile(BytesIO(data))
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                body = body.replace(PLAIN_MAIN_CT, MACRO_MAIN_CT)
+            dst.writestr(info, body)
+    return out.getvalue()

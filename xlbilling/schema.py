@@ -1,0 +1,273 @@
+"""The data contract of the master workbook (shared/workbook-spec.md, section 2) as data.
+
+One table per input sheet: its columns, their kinds, which are required, their defaults
+and allowed values. The reader, the template and the sample are all driven by it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+
+ONE = Decimal(1)
+
+
+class Kind(str, Enum):
+    TEXT = "text"
+    ID = "id"
+    DATE = "date"
+    MONEY = "money"
+    NUMBER = "number"
+    PCT = "percentage"
+    BOOL = "bool"
+    ENUM = "enum"
+    TERMS = "terms"
+
+
+@dataclass(frozen=True)
+class Col:
+    name: str
+    kind: Kind = Kind.TEXT
+    required: bool = False
+    default: object = None
+    choices: tuple[str, ...] = ()
+    width: float = 14.0
+
+    @property
+    def title(self) -> str:
+        return title_case(self.name)
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    name: str
+    columns: tuple[Col, ...]
+    key: str | None = None
+    required: bool = False
+    about: str = ""
+    col_map: dict[str, Col] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "col_map", {c.name: c for c in self.columns})
+
+
+def normalize(header: object) -> str:
+    """Header and sheet-name matching: case-insensitive, ignoring spaces, underscores, hyphens and dots."""
+    return re.sub(r"[\s_\-.]+", "", str(header)).lower()
+
+
+_SMALL = {"id": "ID", "po": "PO"}
+
+
+def title_case(name: str) -> str:
+    words = name.split("_")
+    out = [_SMALL.get(w, w.capitalize()) for w in words]
+    return " ".join(out)
+
+
+BOOL_TEXT = {"y": True, "yes": True, "true": True, "1": True, "n": False, "no": False, "false": False, "0": False}
+
+FREQUENCIES = ("monthly", "quarterly", "semiannual", "annual")
+CONTRACT_TYPES = ("managed_services", "time_and_materials", "block_hours", "project", "subscription", "other")
+CHARGE_KINDS = ("hardware", "software", "expense", "labor", "other")
+
+SETTINGS_DEFAULTS: dict[str, str] = {
+    "company_name": "",
+    "company_address": "",
+    "remit_to": "",
+    "company_email": "",
+    "currency": "USD",
+    "default_payment_terms": "NET30",
+    "aging_buckets": "30,60,90",
+    "invoice_prefix": "INV-",
+    "next_invoice_number": "1001",
+    "credit_memo_prefix": "CM-",
+    "next_credit_memo_number": "1",
+    "amount_change_threshold": "0.10",
+    "expiry_warning_days": "60",
+    "max_daily_hours": "16",
+}
+
+SETTINGS = SheetSpec(
+    "Settings",
+    (Col("setting", Kind.TEXT, True, width=28), Col("value", Kind.TEXT, width=40)),
+    required=False,
+    about="One row per setting; blank values take the default.",
+)
+
+SHEETS: tuple[SheetSpec, ...] = (
+    SheetSpec(
+        "Customers",
+        (
+            Col("customer_id", Kind.ID, True),
+            Col("name", Kind.TEXT, True, width=30),
+            Col("billing_email", Kind.TEXT, width=28),
+            Col("billing_address", Kind.TEXT, width=36),
+            Col("payment_terms", Kind.TERMS, width=16),
+            Col("tax_jurisdiction", Kind.TEXT, width=16),
+            Col("tax_exempt", Kind.BOOL, default=False, width=11),
+            Col("exemption_expiry", Kind.DATE),
+            Col("po_required", Kind.BOOL, default=False, width=12),
+            Col("invoice_grouping", Kind.ENUM, default="customer", choices=("customer", "contract"), width=16),
+            Col("status", Kind.ENUM, default="active", choices=("active", "inactive"), width=10),
+        ),
+        key="customer_id",
+        required=True,
+    ),
+    SheetSpec(
+        "Contracts",
+        (
+            Col("contract_id", Kind.ID, True),
+            Col("customer_id", Kind.ID, True),
+            Col("name", Kind.TEXT, width=30),
+            Col("type", Kind.ENUM, choices=CONTRACT_TYPES, width=18),
+            Col("start_date", Kind.DATE, True),
+            Col("end_date", Kind.DATE),
+            Col("billing_frequency", Kind.ENUM, default="monthly", choices=FREQUENCIES, width=16),
+            Col("billing_timing", Kind.ENUM, default="advance", choices=("advance", "arrears"), width=14),
+            Col("proration", Kind.ENUM, default="daily", choices=("daily", "none"), width=11),
+            Col("escalation_pct", Kind.PCT, width=13),
+            Col("included_hours", Kind.NUMBER, width=14),
+            Col("overage_rate", Kind.MONEY, width=13),
+            Col("not_to_exceed", Kind.MONEY, width=14),
+            Col("po_number", Kind.ID),
+            Col("po_amount", Kind.MONEY),
+            Col("status", Kind.ENUM, default="active", choices=("active", "on_hold"), width=10),
+            Col("notes", Kind.TEXT, width=30),
+        ),
+        key="contract_id",
+        required=True,
+    ),
+    SheetSpec(
+        "ContractLines",
+        (
+            Col("line_id", Kind.ID, True),
+            Col("contract_id", Kind.ID, True),
+            Col("description", Kind.TEXT, True, width=34),
+            Col("kind", Kind.ENUM, default="fixed", choices=("fixed", "per_unit"), width=10),
+            Col("quantity", Kind.NUMBER, default=ONE, width=10),
+            Col("unit_price", Kind.MONEY, True, width=12),
+            Col("start_date", Kind.DATE),
+            Col("end_date", Kind.DATE),
+            Col("tax_category", Kind.TEXT, default="services"),
+            Col("revenue_account", Kind.TEXT, width=16),
+        ),
+        key="line_id",
+    ),
+    SheetSpec(
+        "RateCard",
+        (
+            Col("contract_id", Kind.ID),
+            Col("work_type", Kind.TEXT, True, width=20),
+            Col("rate", Kind.MONEY, True, width=10),
+            Col("effective_from", Kind.DATE),
+            Col("effective_to", Kind.DATE),
+        ),
+    ),
+    SheetSpec(
+        "Timesheets",
+        (
+            Col("entry_id", Kind.ID, True),
+            Col("date", Kind.DATE, True, width=11),
+            Col("technician", Kind.TEXT, True, width=18),
+            Col("customer_id", Kind.ID, True),
+            Col("contract_id", Kind.ID),
+            Col("ticket_id", Kind.ID, width=11),
+            Col("work_type", Kind.TEXT, True, width=18),
+            Col("hours", Kind.NUMBER, True, width=8),
+            Col("billable", Kind.BOOL, default=True, width=9),
+            Col("approved", Kind.BOOL, default=False, width=9),
+            Col("notes", Kind.TEXT, width=40),
+            Col("invoice_number", Kind.ID, width=15),
+        ),
+        key="entry_id",
+    ),
+    SheetSpec(
+        "Charges",
+        (
+            Col("charge_id", Kind.ID, True),
+            Col("date", Kind.DATE, True, width=11),
+            Col("customer_id", Kind.ID, True),
+            Col("contract_id", Kind.ID),
+            Col("kind", Kind.ENUM, choices=CHARGE_KINDS, default="other", width=10),
+            Col("description", Kind.TEXT, True, width=34),
+            Col("quantity", Kind.NUMBER, default=ONE, width=9),
+            Col("unit_cost", Kind.MONEY, width=11),
+            Col("unit_price", Kind.MONEY, True, width=11),
+            Col("po_number", Kind.ID),
+            Col("tax_category", Kind.TEXT),
+            Col("invoice_number", Kind.ID, width=15),
+        ),
+        key="charge_id",
+    ),
+    SheetSpec(
+        "Milestones",
+        (
+            Col("milestone_id", Kind.ID, True),
+            Col("contract_id", Kind.ID, True),
+            Col("description", Kind.TEXT, True, width=34),
+            Col("amount", Kind.MONEY, True, width=12),
+            Col("completed_date", Kind.DATE, width=15),
+        ),
+        key="milestone_id",
+    ),
+    SheetSpec(
+        "TaxRates",
+        (
+            Col("jurisdiction", Kind.TEXT, True, width=16),
+            Col("tax_category", Kind.TEXT, True, width=16),
+            Col("rate", Kind.PCT, True, width=10),
+            Col("effective_from", Kind.DATE),
+        ),
+    ),
+    SheetSpec(
+        "Payments",
+        (
+            Col("payment_id", Kind.ID, True),
+            Col("date", Kind.DATE, True, width=11),
+            Col("customer_id", Kind.ID, True),
+            Col("amount", Kind.MONEY, True, width=12),
+            Col("method", Kind.TEXT, width=12),
+            Col("reference", Kind.TEXT, width=16),
+            Col("invoice_number", Kind.ID, width=15),
+        ),
+        key="payment_id",
+    ),
+    SheetSpec(
+        "Adjustments",
+        (
+            Col("adjustment_id", Kind.ID, True),
+            Col("date", Kind.DATE, True, width=11),
+            Col("invoice_number", Kind.ID, True, width=15),
+            Col("type", Kind.ENUM, default="credit", choices=("credit", "write_off"), width=10),
+            Col("amount", Kind.MONEY, True, width=12),
+            Col("reason", Kind.TEXT, True, width=34),
+        ),
+        key="adjustment_id",
+    ),
+    SheetSpec(
+        "Disputes",
+        (
+            Col("invoice_number", Kind.ID, True, width=15),
+            Col("opened_date", Kind.DATE, True),
+            Col("reason", Kind.TEXT, width=34),
+            Col("status", Kind.ENUM, default="open", choices=("open", "resolved"), width=10),
+            Col("resolved_date", Kind.DATE),
+        ),
+    ),
+    SheetSpec(
+        "Amendments",
+        (
+            Col("amendment_id", Kind.ID, True),
+            Col("contract_id", Kind.ID, True),
+            Col("effective_date", Kind.DATE, True),
+            Col("description", Kind.TEXT, True, width=40),
+            Col("approved_by", Kind.TEXT, width=16),
+        ),
+        key="amendment_id",
+    ),
+)
+
+SHEET_BY_NAME: dict[str, SheetSpec] = {s.name: s for s in SHEETS}
