@@ -16,6 +16,9 @@ from .io.progress import Progress
 from .io.reader import ReadResult, read_book
 from .io.safe_write import WorkbookBusy, replace_file
 from .io.template import build_workbook
+from .io.workbook import locked, previous_run_log, write_output_tabs
+from .core.runlog import run_log_tab
+from datetime import datetime
 from .sample import CLOSE_DATE, build_sample
 
 MAX_PRINTED = 200
@@ -64,9 +67,22 @@ def _validate(path: Path, args) -> ReadResult:
     return result
 
 
+def _log_run(path: Path, command: str, arguments: str, counts: str, result: str) -> None:
+    write_output_tabs(path, [run_log_tab(previous_run_log(path), datetime.now(), command, arguments, counts, result)])
+
+
+def _counts(result: ReadResult) -> str:
+    return ", ".join(f"{k} {v}" for k, v in result.row_counts.items() if v)
+
+
 def cmd_validate(args) -> int:
     path = Path(args.workbook)
-    result = _validate(path, args)
+    if not path.exists():
+        raise UsageError(f"{path}: no such workbook")
+    with locked(path):
+        result = _validate(path, args)
+        if result.ok:
+            _log_run(path, "validate", "", _counts(result), "valid")
     if args.json:
         _emit_json({"result": "ok" if result.ok else "input_errors", "errors": [e.as_dict() for e in result.errors],
                     "rows": result.row_counts})

@@ -12,15 +12,18 @@ class Progress:
         self.enabled = enabled
         self.tty = getattr(self.stream, "isatty", lambda: False)()
         self.started = time.perf_counter()
+        self.last = self.started
 
     def __call__(self, step: str) -> None:
         if not self.enabled:
             return
         text = f"  {time.perf_counter() - self.started:5.1f}s  {step}…"
+        now = time.perf_counter()
         if self.tty:
             self.stream.write("\r\033[K" + text)
-        else:
+        elif now - self.last >= 1.0:  # in logs, only steps that take a while
             self.stream.write(text + "\n")
+        self.last = now
         self.stream.flush()
 
     def done(self) -> None:

@@ -55,6 +55,7 @@ class SheetScan:
     uncalculated: list[tuple[int, int]] = field(default_factory=list)  # (row, 0-based column)
 
 
+_HAS_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]|<(?:\w+:)?is>")
 _CELL_OPEN = re.compile(rb'<c\b[^>]*\br="([A-Z]{1,3}\d+)"')
 
 
@@ -79,7 +80,7 @@ def scan_sheet(pkg: Package, part: str) -> SheetScan:
                     start = hit + 1
                     open_at = data.rfind(b"<c ", 0, hit)
                     cell = data[open_at:hit + len(pattern)]
-                    if open_at == -1 or b"<f" not in cell or b"<v" in cell:
+                    if open_at == -1 or b"<f" not in cell or _HAS_VALUE.search(cell):
                         continue
                     m = _CELL_OPEN.match(cell)
                     if m:

@@ -1,0 +1,60 @@
+"""Updating the master workbook file: lock it, read what a run needs, write its tabs back safely."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import fastexcel
+
+from ..core.tabs import Tab
+from .convert import Bad, to_date
+from .package import write_tabs
+from .safe_write import check_not_open, replace_file, workbook_lock
+
+
+@contextmanager
+def locked(path: str | Path):
+    """Hold the workbook for one command: no other run interleaves, Excel must not have it open."""
+    path = Path(path)
+    check_not_open(path)
+    with workbook_lock(path):
+        yield path
+
+
+def write_output_tabs(path: str | Path, tabs: list[Tab]) -> bool:
+    """Write tabs into the workbook (replacing or appending sheets). False when nothing changed."""
+    path = Path(path)
+    data = path.read_bytes()
+    new = write_tabs(data, tabs)
+    if new == data:
+        return False
+    replace_file(path, new)
+    return True
+
+
+def read_output_rows(path: str | Path, sheet: str) -> list[tuple]:
+    """The data rows of an output tab written earlier, as text (empty when the tab does not exist)."""
+    reader = fastexcel.read_excel(str(path))
+    if sheet not in reader.sheet_names:
+        return []
+    batch = reader.load_sheet_by_name(sheet, dtypes="string").to_arrow()
+    columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+    return [tuple(row) for row in zip(*columns)]
+
+
+def previous_run_log(path: str | Path) -> list[tuple]:
+    rows = []
+    for row in read_output_rows(path, "RunLog"):
+        when = row[0] if row else None
+        try:
+            stamp = datetime.fromisoformat(when) if when else None
+        except ValueError:
+            try:
+                d = to_date(when)
+                stamp = datetime(d.year, d.month, d.day)
+            except Bad:
+                stamp = None
+        rows.append((stamp, *row[1:5]))
+    return rows
