@@ -212,21 +212,26 @@ def write_tabs(data: bytes, tabs: Iterable[Tab]) -> bytes:
     return _zip(pkg, parts)
 
 
+def _entry(name: str, date_time, compress_type: int, external_attr: int) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time)
+    info.compress_type = compress_type
+    info.external_attr = external_attr
+    info.create_system = 0  # the same bytes on every OS
+    return info
+
+
 def _zip(pkg: Package, parts: dict[str, bytes]) -> bytes:
+    """Entries in their original order with their original times; new ones at the end with a fixed time."""
     out = BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+    with zipfile.ZipFile(out, "w") as z:
+        known = set()
         for info in pkg.infos:
-            if info.filename not in parts:
-                continue
-            new = zipfile.ZipInfo(info.filename, info.date_time)
-            new.compress_type = zipfile.ZIP_DEFLATED if info.compress_type != zipfile.ZIP_STORED else zipfile.ZIP_STORED
-            new.external_attr = info.external_attr
-            new.create_system = 0
-            z.writestr(new, parts[info.filename])
-        known = {i.filename for i in pkg.infos}
+            known.add(info.filename)
+            if info.filename in parts:
+                stored = info.compress_type == zipfile.ZIP_STORED
+                kind = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+                z.writestr(_entry(info.filename, info.date_time, kind, info.external_attr), parts[info.filename])
         for name, data in parts.items():
             if name not in known:
-                new = zipfile.ZipInfo(name, FIXED_TIME)
-                new.compress_type = zipfile.ZIP_DEFLATED
-                z.writestr(new, data)
+                z.writestr(_entry(name, FIXED_TIME, zipfile.ZIP_DEFLATED, 0), data)
     return out.getvalue()

@@ -1,0 +1,143 @@
+"""Writing output tabs into a rich .xlsm: nothing the tool does not own changes, and re-writes are stable."""
+
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+import zipfile
+from datetime import date, datetime
+from decimal import Decimal
+from io import BytesIO
+
+import openpyxl
+import pytest
+import python_calamine
+
+from xlbilling.core.tabs import DATE, DATETIME, INT, MONEY, PCT, TEXT, Column, Tab
+from xlbilling.io.package import Package, write_tabs
+
+from .rich_book import build_rich_xlsm
+
+INDEX_PARTS = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml"}
+EVIL = "=cmd|' /C calc'!A0"
+
+
+def register(rows=2):
+    cols = (Column("Invoice Number"), Column("Customer ID"), Column("Invoice Date", DATE), Column("Total", MONEY),
+            Column("Lines", INT), Column("Tax Rate", PCT), Column("Note"))
+    data = [(f"INV-{1000 + i}", "1001", date(2026, 11, 1), Decimal("1064.52") + i, i + 1, Decimal("0.0825"),
+             EVIL if i == 0 else "+ plain & <text>") for i in range(rows)]
+    return Tab("InvoiceRegister", cols, data, row_fills=["error"] + [None] * (rows - 1),
+               links={(0, 0): "Forecast!B3"})
+
+
+def runlog():
+    return Tab("RunLog", (Column("When", DATETIME), Column("Command", TEXT)), [(datetime(2026, 11, 23, 9, 30), "close")])
+
+
+def entries(data):
+    with zipfile.ZipFile(BytesIO(data)) as z:
+        return {i.filename: z.read(i.filename) for i in z.infolist()}
+
+
+def _canon(el):
+    return (el.tag, sorted(el.attrib.items()), [_canon(c) for c in el])
+
+
+@pytest.fixture()
+def rich(tmp_path):
+    return build_rich_xlsm(tmp_path / "Rich.xlsm").read_bytes()
+
+
+def test_every_part_the_tool_does_not_own_is_byte_identical(rich):
+    once = write_tabs(rich, [register(), runlog()])
+    twice = write_tabs(once, [register(5), runlog()])
+    before, after = entries(rich), entries(twice)
+    for name, data in before.items():
+        if name not in INDEX_PARTS:
+            assert after[name] == data, name
+    assert list(after)[: len(before)] == list(before)  # original order kept, new parts at the end
+    new_parts = "|".join(re.escape(n.rsplit("/", 1)[-1]) for n in after if n not in before)
+    mine = rf'<(sheet|Relationship|Override)\b[^>]*(?:{new_parts}|"InvoiceRegister"|"RunLog")[^>]*/>'.encode()
+    for name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
+        added = re.sub(mine, b"", after[name])
+        assert added == before[name], name
+    old_styles, new_styles = ET.fromstring(before["xl/styles.xml"]), ET.fromstring(after["xl/styles.xml"])
+    for old_section in old_styles:
+        new_section = new_styles.find(old_section.tag)
+        assert [_canon(c) for c in new_section][: len(old_section)] == [_canon(c) for c in old_section]
+
+
+def test_the_ribbon_vba_and_controls_survive(rich):
+    after = entries(write_tabs(rich, [register()]))
+    assert b"ui/extensibility" in after["_rels/.rels"] and "customUI/customUI14.xml" in after
+    assert "xl/vbaProject.bin" in after and b"macroEnabled" in after["[Content_Types].xml"]
+    assert b"x14:dataValidation" in after["xl/worksheets/sheet1.xml"]
+    assert b"<definedName" in after["xl/workbook.xml"]
+
+
+def test_writing_the_same_tabs_again_is_byte_identical(rich):
+    once = write_tabs(rich, [register(), runlog()])
+    assert write_tabs(once, [register(), runlog()]) == once
+    assert write_tabs(rich, [register(), runlog()]) == once
+
+
+def test_styles_are_not_appended_twice(rich):
+    once = write_tabs(rich, [register(), runlog()])
+    again = write_tabs(write_tabs(once, [register(9)]), [register(3), runlog()])
+    assert entries(again)["xl/styles.xml"] == entries(once)["xl/styles.xml"]
+
+
+def test_text_is_never_a_formula(rich):
+    data = write_tabs(rich, [register()])
+    sheet = entries(data)[Package(data).sheet("InvoiceRegister").part]
+    assert b"<f>" not in sheet and b"<f " not in sheet
+    assert b"=cmd|' /C calc'!A0</t>" in sheet and b"+ plain &amp; &lt;text&gt;" in sheet
+
+
+def test_openpyxl_and_calamine_read_the_written_values(tmp_path, rich):
+    path = tmp_path / "out.xlsm"
+    path.write_bytes(write_tabs(write_tabs(rich, [register(), runlog()]), [register(), runlog()]))
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["Forecast", "Lists", "InvoiceRegister", "RunLog"]
+    ws = wb["InvoiceRegister"]
+    assert [c.value for c in ws[1]] == ["Invoice Number", "Customer ID", "Invoice Date", "Total", "Lines", "Tax Rate", "Note"]
+    assert ws["A2"].value == "INV-1000" and ws["D2"].value == pytest.approx(1064.52) and ws["D2"].number_format == "#,##0.00"
+    assert ws["C2"].value == datetime(2026, 11, 1) and ws["G2"].value == EVIL and ws["G2"].data_type == "s"
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:G3"
+    assert ws["A2"].hyperlink.location == "Forecast!B3"
+    assert wb["Forecast"]["C2"].value == "=B2*TaxRate"
+    rows = python_calamine.load_workbook(path).get_sheet_by_name("InvoiceRegister").to_python()
+    assert rows[1][:4] == ["INV-1000", "1001", date(2026, 11, 1), 1064.52] and rows[1][6] == EVIL
+    cached = python_calamine.load_workbook(path).get_sheet_by_name("Forecast").to_python()
+    assert cached[4][1] == 3540.5  # the user's cached formula value is still there
+
+
+def test_libreoffice_opens_and_renders_it(tmp_path, rich):
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    assert soffice, "LibreOffice is needed for this test: .ci/run installs it (apt-get install libreoffice-calc-nogui)"
+    path = tmp_path / "out.xlsm"
+    path.write_bytes(write_tabs(write_tabs(rich, [register(), runlog()]), [register(), runlog()]))
+    done = subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
+                           "--outdir", str(tmp_path), str(path)], capture_output=True, text=True, timeout=180)
+    pdf = tmp_path / "out.pdf"
+    assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF"), done.stdout + done.stderr
+    csv = subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to",
+                          "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,3",
+                          "--outdir", str(tmp_path), str(path)], capture_output=True, text=True, timeout=180)
+    text = (tmp_path / "out-InvoiceRegister.csv").read_text()
+    assert "INV-1000,1001,2026-11-01,1064.52,1,8.25%,=cmd|' /C calc'!A0" in text, csv.stdout + text
+
+
+def test_replacing_a_sheet_keeps_its_code_name(rich):
+    once = write_tabs(rich, [register()])
+    # give the output sheet a code name as Excel would, then write again
+    parts = entries(once)
+    part = Package(once).sheet("InvoiceRegister").part
+    parts[part] = parts[part].replace(b"<sheetPr>", b'<sheetPr codeName="Sheet9">')
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for n, d in parts.items():
+            z.writestr(n, d)
+    again = entries(write_tabs(out.getvalue(), [register(4)]))
+    assert b'codeName="Sheet9"' in again[part]
