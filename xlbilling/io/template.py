@@ -82,10 +82,10 @@ def _write_input_sheet(wb, fmt: _Formats, spec: SheetSpec, rows: list[dict]) -> 
         if f is not None:
             header["format"] = f
         columns.append(header)
-    ws.add_table(0, 0, last, ncols - 1, {
-        "name": f"tbl{spec.name}", "columns": columns, "style": "Table Style Medium 2",
-        "data": data if data else None,
-    })
+    table = {"name": f"tbl{spec.name}", "columns": columns, "style": "Table Style Medium 2"}
+    if data:
+        table["data"] = data
+    ws.add_table(0, 0, last, ncols - 1, table)
     for i, c in enumerate(spec.columns):
         f = fmt.column(c.kind)
         ws.set_column(i, i, c.width, f)
@@ -146,7 +146,9 @@ def build_workbook(path: str | Path, rows: dict[str, list[dict]] | None = None,
     out = BytesIO()
     wb = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
                                    "strings_to_urls": False})
-    wb.set_properties({"title": "Master billing workbook", "comments": "Created by xlbilling"})
+    # A fixed creation time keeps the bytes reproducible (the bundled books are rebuilt and compared).
+    wb.set_properties({"title": "Master billing workbook", "comments": "Created by xlbilling",
+                       "created": datetime(2026, 1, 1)})
     wb.set_calc_mode("auto")
     fmt = _Formats(wb)
     _write_guide(wb, fmt)
