@@ -1,0 +1,68 @@
+"""The command line: exit codes, JSON findings, summaries, and nothing written on input errors."""
+
+import json
+import subprocess
+import sys
+
+import python_calamine
+
+from xlbilling.cli import main
+
+from .books import write_book
+
+TS_HEAD = ["Entry ID", "Date", "Technician", "Customer ID", "Work Type", "Hours"]
+
+
+def test_validate_a_clean_book_exits_0_and_logs_the_run(tmp_path, capsys):
+    path = write_book(tmp_path / "b.xlsx", {})
+    assert main(["validate", str(path)]) == 0
+    assert "is valid: 2 customers, 2 contracts" in capsys.readouterr().out
+    rows = python_calamine.load_workbook(path).get_sheet_by_name("RunLog").to_python()
+    assert rows[0] == ["When", "Command", "Arguments", "Counts", "Result"] and rows[1][1] == "validate"
+    assert main(["validate", str(path)]) == 0
+    assert len(python_calamine.load_workbook(path).get_sheet_by_name("RunLog").to_python()) == 3
+
+
+def test_input_errors_exit_1_name_every_cell_and_write_nothing(tmp_path, capsys):
+    path = write_book(tmp_path / "b.xlsx", {"Timesheets": [TS_HEAD, ["T1", "2026-02-30", "Ann", "1001", "Remote", "x"]]})
+    before = path.read_bytes()
+    assert main(["validate", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "2 input error(s)" in out and "Timesheets!B2" in out and "Timesheets!F2" in out
+    assert path.read_bytes() == before
+    assert not (tmp_path / ".xlbilling-backups").exists()
+
+
+def test_json_findings(tmp_path, capsys):
+    path = write_book(tmp_path / "b.xlsx", {"Timesheets": [TS_HEAD, ["T1", "2026-10-01", "Ann", "1001", "Remote", "x"]]})
+    assert main(["validate", str(path), "--json"]) == 1
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["result"] == "input_errors"
+    assert [(e["where"], e["found"]) for e in payload["errors"]] == [("Timesheets!F2", '"x"')]
+
+
+def test_wrong_usage_exits_2(tmp_path):
+    assert main([]) == 2
+    assert main(["validate", str(tmp_path / "missing.xlsx")]) == 2
+    assert main(["new", str(tmp_path / "book.csv")]) == 2
+    done = subprocess.run([sys.executable, "-m", "xlbilling.cli", "validate"], capture_output=True, text=True)
+    assert done.returncode == 2 and "usage" in done.stderr
+
+
+def test_workbook_open_in_excel_is_refused_plainly(tmp_path, capsys):
+    path = write_book(tmp_path / "b.xlsx", {})
+    (tmp_path / "~$b.xlsx").write_bytes(b"x")
+    assert main(["validate", str(path)]) == 1
+    assert "open in Excel" in capsys.readouterr().err
+
+
+def test_help_on_every_command():
+    for command in ("new", "validate", "demo"):
+        done = subprocess.run([sys.executable, "-m", "xlbilling.cli", command, "--help"], capture_output=True, text=True)
+        assert done.returncode == 0 and "usage: xlbilling " + command in done.stdout
+
+
+def test_demo_builds_and_validates_the_sample(tmp_path, capsys):
+    assert main(["demo", str(tmp_path / "demo")]) == 0
+    out = capsys.readouterr().out
+    assert "no input errors" in out and (tmp_path / "demo" / "SampleBilling.xlsx").exists()
