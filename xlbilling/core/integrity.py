@@ -6,14 +6,19 @@ findings the audit reports (a time entry on an unknown contract is TIME_NO_CONTR
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from .findings import Finding, input_error, show
 from .models import Book
 
 
 def _duplicates(book: Book, sheet: str, key: str) -> list[Finding]:
+    rows = book.rows(sheet)
+    if not rows or len(set(map(attrgetter(key), rows))) == len(rows):
+        return []
     first: dict[str, object] = {}
     errors = []
-    for rec in book.rows(sheet):
+    for rec in rows:
         value = getattr(rec, key)
         if value in first:
             errors.append(input_error(
@@ -47,9 +52,11 @@ def check_integrity(book: Book) -> list[Finding]:
     errors: list[Finding] = []
     for sheet, key in _KEYS:
         errors.extend(_duplicates(book, sheet, key))
-    known = {(sheet, key): {getattr(r, key) for r in book.rows(sheet)} for sheet, key in _KEYS}
+    known = {(sheet, key): set(map(attrgetter(key), book.rows(sheet))) for sheet, key in _KEYS}
     for sheet, fld, target, key in _REFERENCES:
         ids = known[(target, key)]
+        if set(map(attrgetter(fld), book.rows(sheet))) <= ids | {None}:
+            continue
         for rec in book.rows(sheet):
             value = getattr(rec, fld)
             if value is not None and value not in ids:
