@@ -9,8 +9,10 @@ together; nothing is raised for a user's mistake.
 
 from __future__ import annotations
 
+import gc
 import re
 import zlib
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 import zipfile
@@ -294,7 +296,23 @@ def _match_sheets(names: list[str]) -> tuple[dict[str, str], list[Finding]]:
 
 def read_book(path: str | Path, progress: Callable[[str], None] | None = None) -> ReadResult:
     """Read and validate a master workbook. Errors are returned, never raised, for a user's mistakes."""
-    path = Path(path)
+    with _no_gc_pauses():
+        return _read_book(Path(path), progress)
+
+
+@contextmanager
+def _no_gc_pauses():
+    """Millions of fresh tuples make the cyclic collector run over and over; they hold no cycles."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _read_book(path: Path, progress: Callable[[str], None] | None) -> ReadResult:
     result = ReadResult(None)
     if not path.exists():
         result.errors.append(input_error(str(path), "file not found", str(path), "an existing .xlsx or .xlsm workbook"))
