@@ -1,0 +1,153 @@
+"""Billing on the worked examples of spec section 6 and the rules' boundaries, on inline records."""
+
+from datetime import date
+from decimal import Decimal as D
+
+from xlbilling.core.due import Billed, due_items, recurring_key
+from xlbilling.core.invoicing import Line, build_drafts, tax_of
+from xlbilling.core.models import Book, Contract, ContractLine, Customer, Rate, TaxRate, TimeEntry, Settings
+from xlbilling.core.terms import Terms
+
+
+def customer(cid="C1", **kw):
+    base = dict(customer_id=cid, name="Acme", billing_email="ap@acme.example", billing_address=None,
+                payment_terms=None, tax_jurisdiction="TX", tax_exempt=False, exemption_expiry=None,
+                po_required=False, invoice_grouping="customer", status="active", row=2)
+    base.update(kw)
+    return Customer(**base)
+
+
+def contract(cid="A1", start=date(2026, 3, 10), **kw):
+    base = dict(contract_id=cid, customer_id="C1", name=None, type=None, start_date=start, end_date=None,
+                billing_frequency="monthly", billing_timing="advance", proration="daily", escalation_pct=None,
+                included_hours=None, overage_rate=None, not_to_exceed=None, po_number=None, po_amount=None,
+                status="active", notes=None, row=2)
+    base.update(kw)
+    return Contract(**base)
+
+
+def line(price, lid="L1", cid="A1", qty=D(1), start=None, end=None, category="services"):
+    return ContractLine(lid, cid, "Managed services", "fixed", qty, price, start, end, category, None, 2)
+
+
+def entry(eid, day, hours, contract_id="A1", work="Remote", approved=True):
+    return TimeEntry(eid, day, "Ann", "C1", contract_id, "T1", work, hours, True, approved, None, None, 2)
+
+
+def book(contracts, lines=(), entries=(), rates=(), taxes=(), customers=None):
+    return Book(Settings(), {"Customers": tuple(customers or [customer()]), "Contracts": tuple(contracts),
+                             "ContractLines": tuple(lines), "Timesheets": tuple(entries), "RateCard": tuple(rates),
+                             "TaxRates": tuple(taxes)})
+
+
+def amounts(items, kind="recurring"):
+    return [(i.service_start, i.amount) for i in items if i.source_type == kind]
+
+
+def test_example_1_monthly_advance_prorated_first_month():
+    b = book([contract()], [line(D("1500.00"))])
+    items, _ = due_items(b, date(2026, 3, 1), date(2026, 2, 28), Billed())
+    assert items == []
+    items, _ = due_items(b, date(2026, 4, 1), date(2026, 3, 31), Billed())
+    assert amounts(items) == [(date(2026, 3, 10), D("1064.52")), (date(2026, 4, 1), D("1500.00"))]
+
+
+def test_example_2_quarterly_escalation_from_the_anniversary():
+    b = book([contract(start=date(2026, 2, 1), billing_frequency="quarterly", escalation_pct=D("0.03"))],
+             [line(D("900.00"))])
+    items, _ = due_items(b, date(2027, 2, 1), date(2027, 1, 31), Billed())
+    got = dict(amounts(items))
+    assert got[date(2026, 11, 1)] == D("900.00") and got[date(2027, 2, 1)] == D("927.00")
+    assert sorted(got) == [date(2026, 2, 1), date(2026, 5, 1), date(2026, 8, 1), date(2026, 11, 1), date(2027, 2, 1)]
+
+
+def test_example_3_block_hours_overage():
+    c = contract(start=date(2026, 1, 1), included_hours=D(10), overage_rate=D("150"))
+    entries = [entry("E1", date(2026, 10, 2), D("4.0")), entry("E2", date(2026, 10, 9), D("5.0")),
+               entry("E3", date(2026, 10, 20), D("3.5"))]
+    b = book([c], entries=entries, rates=[Rate(None, "Remote", D("140"), None, None, 2)])
+    items, _ = due_items(b, date(2026, 11, 1), date(2026, 10, 31), Billed())
+    [over] = [i for i in items if i.source_type == "overage"]
+    assert (over.quantity, over.unit_price, over.amount, over.entry_ids) == (D("2.5"), D("150"), D("375.00"), ("E3",))
+    assert not [i for i in items if i.source_type == "time"]
+
+
+def test_example_4_tax_per_rate_rounded_once():
+    from xlbilling.core.due import Item
+    def it(amount, cat):
+        return Item("k", "charge", "x", "C1", None, "d", date(2026, 11, 1), date(2026, 11, 1), D(1), amount, amount,
+                    cat, None, "Charges!A2")
+    lines = [Line(1, it(D("1200.00"), "services"), D(0)), Line(2, it(D("849.99"), "hardware"), D("0.0825")),
+             Line(3, it(D("129.50"), "hardware"), D("0.0825"))]
+    assert tax_of(lines) == D("80.81")
+
+
+def test_arrears_period_due_when_it_ends_on_the_cutoff():
+    b = book([contract(start=date(2026, 9, 1), billing_timing="arrears")], [line(D("310.00"))])
+    items, _ = due_items(b, date(2026, 11, 1), date(2026, 10, 31), Billed())
+    assert amounts(items) == [(date(2026, 9, 1), D("310.00")), (date(2026, 10, 1), D("310.00"))]
+    items, _ = due_items(b, date(2026, 11, 1), date(2026, 10, 30), Billed())
+    assert amounts(items) == [(date(2026, 9, 1), D("310.00"))]
+
+
+def test_contract_ending_mid_period_is_prorated_and_stops():
+    b = book([contract(start=date(2026, 1, 1), end_date=date(2026, 2, 14))], [line(D("2800.00"))])
+    items, _ = due_items(b, date(2026, 6, 1), date(2026, 5, 31), Billed())
+    assert amounts(items) == [(date(2026, 1, 1), D("2800.00")), (date(2026, 2, 1), D("1400.00"))]
+
+
+def test_a_period_covered_by_two_lines_mid_month_change():
+    lines = [line(D("95.00"), "L1", qty=D(10), end=date(2026, 10, 15)),
+             line(D("95.00"), "L2", qty=D(12), start=date(2026, 10, 16))]
+    b = book([contract(start=date(2026, 10, 1))], lines)
+    items, _ = due_items(b, date(2026, 10, 16), date(2026, 9, 30), Billed())  # L2 is due once it has started
+    assert [(i.source_id, i.amount) for i in items] == [("L1", D("459.68")), ("L2", D("588.39"))]
+
+
+def test_items_on_posted_invoices_are_never_billed_again():
+    b = book([contract(start=date(2026, 1, 1))], [line(D("100.00"))])
+    billed = Billed(keys=frozenset({recurring_key("L1", date(2026, 1, 1))}))
+    items, _ = due_items(b, date(2026, 2, 1), date(2026, 1, 31), billed)
+    assert amounts(items) == [(date(2026, 2, 1), D("100.00"))]
+
+
+def test_not_to_exceed_reached_exactly_and_crossed():
+    c = contract(start=date(2026, 1, 1), not_to_exceed=D("300"))
+    rates = [Rate(None, "Remote", D("100"), None, None, 2)]
+    exact = book([c], entries=[entry("E1", date(2026, 10, 1), D("3"))], rates=rates)
+    items, capped = due_items(exact, date(2026, 11, 1), date(2026, 10, 31), Billed())
+    assert [i.amount for i in items] == [D("300.00")] and capped == {}
+    crossing = book([c], entries=[entry("E1", date(2026, 10, 1), D("2")), entry("E2", date(2026, 10, 2), D("2"))],
+                    rates=rates)
+    items, capped = due_items(crossing, date(2026, 11, 1), date(2026, 10, 31), Billed())
+    assert sorted(i.amount for i in items) == [D("100.00"), D("200.00")] and capped == {"A1": D("100.00")}
+    items, _ = due_items(crossing, date(2026, 11, 1), date(2026, 10, 31), Billed(time_billed={"A1": D("300")}))
+    assert items == []
+
+
+def test_contract_rate_wins_and_rates_are_effective_dated():
+    rates = [Rate(None, "Remote", D("140"), None, date(2026, 9, 30), 2), Rate(None, "Remote", D("150"), date(2026, 10, 1), None, 3),
+             Rate("A1", "Remote", D("125"), None, None, 4)]
+    b = book([contract(start=date(2026, 1, 1)), contract("A2", start=date(2026, 1, 1))],
+             entries=[entry("E1", date(2026, 9, 30), D(1), "A2"), entry("E2", date(2026, 10, 1), D(1), "A2"),
+                      entry("E3", date(2026, 10, 1), D(1), "A1")], rates=rates)
+    items, _ = due_items(b, date(2026, 11, 1), date(2026, 10, 31), Billed())
+    assert sorted((i.contract_id, i.unit_price) for i in items) == [("A1", D("125")), ("A2", D("140")), ("A2", D("150"))]
+
+
+def test_drafts_group_tax_and_terms():
+    customers = [customer(payment_terms=Terms(30, D("0.02"), 10))]
+    taxes = [TaxRate("TX", "services", D("0.0825"), None, 2)]
+    b = book([contract(start=date(2026, 11, 1))], [line(D("1000.00"))], taxes=taxes, customers=customers)
+    items, _ = due_items(b, date(2026, 11, 1), date(2026, 10, 31), Billed())
+    [draft] = build_drafts(b, items, date(2026, 11, 1))
+    assert (draft.draft_id, draft.subtotal, draft.tax, draft.total) == ("D-C1", D("1000.00"), D("82.50"), D("1082.50"))
+    assert draft.due_date == date(2026, 12, 1) and draft.discount == (date(2026, 11, 11), D("21.65"))
+
+
+def test_expired_exemption_is_taxed():
+    customers = [customer(tax_exempt=True, exemption_expiry=date(2026, 9, 30))]
+    taxes = [TaxRate("TX", "services", D("0.10"), None, 2)]
+    b = book([contract(start=date(2026, 11, 1))], [line(D("100.00"))], taxes=taxes, customers=customers)
+    items, _ = due_items(b, date(2026, 11, 1), date(2026, 10, 31), Billed())
+    assert build_drafts(b, items, date(2026, 11, 1))[0].tax == D("10.00")
