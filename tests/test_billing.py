@@ -21,7 +21,7 @@ def contract(cid="A1", start=date(2026, 3, 10), **kw):
     base = dict(contract_id=cid, customer_id="C1", name=None, type=None, start_date=start, end_date=None,
                 billing_frequency="monthly", billing_timing="advance", proration="daily", escalation_pct=None,
                 included_hours=None, overage_rate=None, not_to_exceed=None, po_number=None, po_amount=None,
-                status="active", notes=None, row=2)
+                status="active", notes=None, billed_through=None, row=2)
     base.update(kw)
     return Contract(**base)
 
@@ -151,3 +151,9 @@ def test_expired_exemption_is_taxed():
     b = book([contract(start=date(2026, 11, 1))], [line(D("100.00"))], taxes=taxes, customers=customers)
     items, _ = due_items(b, date(2026, 11, 1), date(2026, 10, 31), Billed())
     assert build_drafts(b, items, date(2026, 11, 1))[0].tax == D("10.00")
+
+
+def test_billed_through_skips_service_invoiced_before_cut_over():
+    b = book([contract(start=date(2025, 1, 1), billed_through=date(2026, 10, 15))], [line(D("3100.00"))])
+    items, _ = due_items(b, date(2026, 11, 1), date(2026, 10, 31), Billed())
+    assert amounts(items) == [(date(2026, 10, 16), D("1600.00")), (date(2026, 11, 1), D("3100.00"))]

@@ -18,7 +18,11 @@ from .io.safe_write import WorkbookBusy, replace_file
 from .io.template import build_workbook
 from .io.workbook import locked, previous_run_log, write_output_tabs
 from .core.runlog import run_log_tab
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
+
+from .core.close import CloseResult, close
+from .core.register import lines_tab, register_tab
 from .sample import CLOSE_DATE, build_sample
 
 MAX_PRINTED = 200
@@ -98,6 +102,62 @@ def cmd_validate(args) -> int:
     return 0
 
 
+def _date_arg(text: str | None, name: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{name} must be a date YYYY-MM-DD, got {text!r}") from None
+
+
+def close_summary(result: CloseResult, customers: dict[str, str]) -> list[str]:
+    lines = [f"Closed for invoice date {result.invoice_date} (usage through {result.through}): "
+             f"{len(result.drafts)} draft invoice(s), {result.total:,.2f} in total."]
+    held = [d for d in result.drafts if d.holds]
+    if held:
+        lines.append(f"  {len(held)} draft(s) on hold; see Hold Reasons in InvoiceRegister.")
+    by_customer: dict[str, Decimal] = {}
+    for d in result.drafts:
+        by_customer[d.customer_id] = by_customer.get(d.customer_id, Decimal(0)) + d.total
+    for cid, total in sorted(by_customer.items(), key=lambda kv: -kv[1])[:10]:
+        lines.append(f"  {customers.get(cid, cid)[:34]:<34} {total:>14,.2f}")
+    if len(by_customer) > 10:
+        lines.append(f"  … and {len(by_customer) - 10} more customers")
+    for cid, amount in result.capped.items():
+        lines.append(f"  Contract {cid} reached its not-to-exceed cap: {amount:,.2f} of time left unbilled.")
+    return lines
+
+
+def run_close(path: Path, invoice_date: date, through: date | None, args) -> int:
+    with locked(path):
+        read = _validate(path, args)
+        if not read.ok:
+            print(f"{path.name}: {len(read.errors)} input error(s); fix these cells and run again (nothing was written):")
+            _print_findings(read.errors, args.json)
+            if args.json:
+                _emit_json({"result": "input_errors", "errors": [e.as_dict() for e in read.errors]})
+            return 1
+        result = close(read.book, invoice_date, through)
+        summary = close_summary(result, {c.customer_id: c.name for c in read.book.customers})
+        write_output_tabs(path, [register_tab(result.drafts), lines_tab(result.drafts)])
+        args_text = f"--date {invoice_date} --through {result.through}"
+        _log_run(path, "close", args_text, f"drafts {len(result.drafts)}, total {result.total}", summary[0])
+    if args.json:
+        _emit_json({"result": "ok", "drafts": len(result.drafts), "total": str(result.total)})
+    else:
+        print("\n".join(summary))
+    return 0
+
+
+def cmd_close(args) -> int:
+    path = Path(args.workbook)
+    if not path.exists():
+        raise UsageError(f"{path}: no such workbook")
+    invoice_date = _date_arg(args.date, "--date") or date.today()
+    return run_close(path, invoice_date, _date_arg(args.through, "--through"), args)
+
+
 def cmd_demo(args) -> int:
     folder = Path(args.folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -111,8 +171,8 @@ def cmd_demo(args) -> int:
         _print_findings(result.errors, False)
         return 1
     print(f"Validated: {sum(result.row_counts.values()):,} rows on {len(result.row_counts)} sheets, no input errors.")
-    print(f"The month to close is {CLOSE_DATE:%B %Y} (invoice date {CLOSE_DATE}).")
-    return 0
+    print(f"Closing {CLOSE_DATE:%B %Y} (invoice date {CLOSE_DATE}):")
+    return run_close(book, CLOSE_DATE, None, args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -133,6 +193,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("workbook")
     s.add_argument("--json", action="store_true", help="machine-readable findings")
     s.set_defaults(func=cmd_validate)
+
+    s = sub.add_parser("close", help="build draft invoices for everything due on the invoice date",
+                       description="Build draft invoices for everything due on the invoice date and not yet billed; "
+                                   "rewrites InvoiceRegister and InvoiceLines.")
+    s.add_argument("workbook")
+    s.add_argument("--date", help="invoice date YYYY-MM-DD (default: today)")
+    s.add_argument("--through", help="usage cutoff YYYY-MM-DD (default: last day of the month before --date)")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(func=cmd_close)
 
     s = sub.add_parser("demo", help="create the sample book in a folder and run the month on it",
                        description="Create the bundled sample book in FOLDER and run the monthly routine on it.")

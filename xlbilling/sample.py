@@ -72,6 +72,14 @@ def _contract(cid: str, customer: str, name: str, ctype: str, start: date, **kw)
     row = {"contract_id": cid, "customer_id": customer, "name": name, "type": ctype, "start_date": start,
            "billing_frequency": "monthly", "billing_timing": "advance", "proration": "daily", "status": "active"}
     row.update(kw)
+    # Cut-over: the previous system invoiced recurring service through October 2026 (advance) or
+    # September 2026 (arrears); time, charges and milestones from August on are for xlbilling.
+    if start < date(2026, 9, 1):
+        from .core.periods import period_of
+        if row["billing_timing"] == "advance":
+            row["billed_through"] = period_of(start, row["billing_frequency"], date(2026, 10, 1)).end
+        else:
+            row["billed_through"] = date(2026, 9, 30)
     return row
 
 

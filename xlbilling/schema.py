@@ -136,6 +136,7 @@ SHEETS: tuple[SheetSpec, ...] = (
             Col("po_amount", Kind.MONEY),
             Col("status", Kind.ENUM, default="active", choices=("active", "on_hold"), width=10),
             Col("notes", Kind.TEXT, width=30),
+            Col("billed_through", Kind.DATE, width=14),  # not in the spec: service invoiced before xlbilling
         ),
         key="contract_id",
         required=True,

@@ -199,8 +199,7 @@ def eligible_time(entries: Iterable[TimeEntry], contracts: dict[str, Contract]) 
     return by_contract
 
 
-def due_items(book: Book, invoice_date: date, through: date, billed: Billed,
-              billed_through: dict[str, date] | None = None) -> tuple[list[Item], dict[str, Decimal]]:
+def due_items(book: Book, invoice_date: date, through: date, billed: Billed) -> tuple[list[Item], dict[str, Decimal]]:
     """Every item due on the invoice date and not yet billed, in a defined order; plus cap shortfalls per contract."""
     contracts = {c.contract_id: c for c in book.contracts}
     active = {k: c for k, c in contracts.items() if c.status == "active"}
@@ -213,7 +212,7 @@ def due_items(book: Book, invoice_date: date, through: date, billed: Billed,
     capped: dict[str, Decimal] = {}
     for cid, contract in active.items():
         items += recurring_items(book, contract, lines_by.get(cid, ()), invoice_date, through, billed,
-                                 (billed_through or {}).get(cid))
+                                 contract.billed_through)
         if cid in time_by:
             got, unbilled = time_items(book, contract, time_by[cid], rates, through, billed)
             items += got

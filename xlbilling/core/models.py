@@ -52,6 +52,7 @@ class Contract(NamedTuple):
     po_amount: Decimal | None
     status: str
     notes: str | None
+    billed_through: date | None  # service up to this day was invoiced outside xlbilling (cut-over)
     row: int
 
 
