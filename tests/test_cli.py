@@ -66,3 +66,20 @@ def test_demo_builds_and_validates_the_sample(tmp_path, capsys):
     assert main(["demo", str(tmp_path / "demo")]) == 0
     out = capsys.readouterr().out
     assert "no input errors" in out and (tmp_path / "demo" / "SampleBilling.xlsx").exists()
+
+
+def test_close_writes_drafts_and_a_summary(tmp_path, capsys):
+    path = write_book(tmp_path / "b.xlsx", {
+        "ContractLines": [["Line ID", "Contract ID", "Description", "Unit Price"], ["L1", "AGR-1", "Managed services", 1500]],
+    })
+    assert main(["close", str(path), "--date", "2026-04-01"]) == 0
+    out = capsys.readouterr().out
+    assert "invoice date 2026-04-01 (usage through 2026-03-31): 1 draft invoice(s), 4,500.00" in out
+    wb = python_calamine.load_workbook(path)
+    register = wb.get_sheet_by_name("InvoiceRegister").to_python()
+    assert register[1][1:4] == ["D-1001", "draft", "1001"] and register[1][11] == 4500.0
+    lines = wb.get_sheet_by_name("InvoiceLines").to_python()
+    assert [r[5] for r in lines[1:]] == ["L1", "L1", "L1"] and lines[1][14] == "ContractLines!D2"
+    before = path.read_bytes()
+    assert main(["close", str(path), "--date", "April"]) == 2
+    assert path.read_bytes() == before
