@@ -74,12 +74,12 @@ def test_close_writes_drafts_and_a_summary(tmp_path, capsys):
     })
     assert main(["close", str(path), "--date", "2026-04-01"]) == 0
     out = capsys.readouterr().out
-    assert "invoice date 2026-04-01 (usage through 2026-03-31): 1 draft invoice(s), 4,500.00" in out
+    assert "invoice date 2026-04-01 (usage through 2026-03-31): 1 draft invoice(s), 6,000.00" in out
     wb = python_calamine.load_workbook(path)
     register = wb.get_sheet_by_name("InvoiceRegister").to_python()
-    assert register[1][1:4] == ["D-1001", "draft", "1001"] and register[1][11] == 4500.0
+    assert register[1][1:4] == ["D-1001", "draft", "1001"] and register[1][11] == 6000.0
     lines = wb.get_sheet_by_name("InvoiceLines").to_python()
-    assert [r[5] for r in lines[1:]] == ["L1", "L1", "L1"] and lines[1][14] == "ContractLines!D2"
+    assert [r[5] for r in lines[1:]] == ["L1"] * 4  # January to April, in advance and lines[1][14] == "ContractLines!D2"
     before = path.read_bytes()
     assert main(["close", str(path), "--date", "April"]) == 2
     assert path.read_bytes() == before
