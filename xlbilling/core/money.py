@@ -13,18 +13,3 @@ def round_cents(amount: Decimal) -> Decimal:
     if not isinstance(amount, Decimal):
         raise TypeError(f"money must be a Decimal, got {type(amount).__name__} {amount!r}")
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def to_decimal(value: object) -> Decimal:
-    """A number from outside (int, float, numeric text) as an exact Decimal; floats through their shortest repr."""
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, bool):
-        raise TypeError("a boolean is not an amount")
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, str):
-        return Decimal(value.strip())
-    raise TypeError(f"not a number: {value!r}")

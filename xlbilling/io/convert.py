@@ -28,10 +28,6 @@ class Bad(ValueError):
         self.expected = expected
 
 
-def is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _number_text(value: float | int) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
