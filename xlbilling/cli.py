@@ -8,21 +8,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 from . import __version__
+from .core.close import CloseResult, close
 from .core.findings import Finding
+from .core.register import lines_tab, register_tab
+from .core.runlog import run_log_tab
 from .io.progress import Progress
 from .io.reader import ReadResult, read_book
 from .io.safe_write import WorkbookBusy, replace_file
 from .io.template import build_workbook
 from .io.workbook import locked, previous_run_log, write_output_tabs
-from .core.runlog import run_log_tab
-from datetime import date, datetime
-from decimal import Decimal
-
-from .core.close import CloseResult, close
-from .core.register import lines_tab, register_tab
 from .sample import CLOSE_DATE, build_sample
 
 MAX_PRINTED = 200
