@@ -13,6 +13,8 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
+from .core.periods import period_of
+
 CLOSE_DATE = date(2026, 11, 1)
 FIRST_MONTH = date(2026, 8, 1)
 D = Decimal
@@ -75,7 +77,6 @@ def _contract(cid: str, customer: str, name: str, ctype: str, start: date, **kw)
     # Cut-over: the previous system invoiced recurring service through October 2026 (advance) or
     # September 2026 (arrears); time, charges and milestones from August on are for xlbilling.
     if start < date(2026, 9, 1):
-        from .core.periods import period_of
         if row["billing_timing"] == "advance":
             row["billed_through"] = period_of(start, row["billing_frequency"], date(2026, 10, 1)).end
         else:

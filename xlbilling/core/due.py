@@ -13,7 +13,7 @@ from typing import Iterable, NamedTuple
 
 from .models import Book, Charge, Contract, ContractLine, Rate, TimeEntry
 from .money import ZERO, round_cents
-from .periods import Period, escalated, periods_between, prorate, whole_years
+from .periods import Period, escalated, period_of, periods_between, prorate, whole_years
 
 ORDER = {"recurring": 0, "milestone": 1, "time": 2, "overage": 3, "charge": 4}
 CHARGE_TAX = {"hardware": "hardware", "software": "software"}
@@ -125,8 +125,7 @@ def split_included(contract: Contract, entries: list[TimeEntry], rates: RateBook
         if not contract.included_hours:
             out.append(TimeSplit(e, e.hours, rate, "time"))
             continue
-        period = periods_between(contract.start_date, contract.billing_frequency, e.date, e.date)
-        start = next(period).start
+        start = period_of(contract.start_date, contract.billing_frequency, e.date).start
         free = max(contract.included_hours - used[start], ZERO)
         covered = min(free, e.hours)
         used[start] += covered

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
-from .cells import column_letter
+from .cells import cell_name
 from .terms import Terms
 
 
@@ -223,9 +223,7 @@ class Book:
         sheet = SHEET_OF[type(record)]
         row = record.row  # type: ignore[attr-defined]
         col = self.columns.get(sheet, {}).get(field_name) if field_name else None
-        if col is None:
-            return f"{sheet}!{row}:{row}"
-        return f"{sheet}!{column_letter(col)}{row}"
+        return f"{sheet}!{row}:{row}" if col is None else cell_name(sheet, row, col)
 
     @property
     def customers(self) -> tuple[Customer, ...]:

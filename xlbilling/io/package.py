@@ -78,6 +78,10 @@ class Package:
             self._cache[name] = self._zip.read(name)
         return self._cache[name]
 
+    def stream(self, name: str):
+        """A part opened for streaming (large sheets are not read into memory whole)."""
+        return self._zip.open(name)
+
     def all_parts(self) -> dict[str, bytes]:
         return {i.filename: self.part(i.filename) for i in self.infos}
 

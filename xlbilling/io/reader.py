@@ -66,7 +66,7 @@ _CELL_OPEN = re.compile(rb'<c\b[^>]*\br="([A-Z]{1,3}\d+)"')
 def scan_sheet(pkg: Package, part: str) -> SheetScan:
     """Stream the sheet XML once, looking for the first row with a value and formulas without values."""
     scan = SheetScan()
-    with pkg._zip.open(part) as raw:  # noqa: SLF001 - the reader shares the package's zip handle
+    with pkg.stream(part) as raw:
         tail = b""
         first_found = False
         while True:
@@ -154,7 +154,9 @@ class _SheetReader:
             m = re.search(r"Error\((\w+)\)", err.detail)
             value = _ERROR_NAMES.get(m.group(1), f"#{m.group(1)}") if m else err.detail
             if col in by_sheet_col:
-                self._bad(bad_cells, row + 1 - header_row - 1, row + 1, col, value, "a value, not an Excel error")
+                self.errors.append(input_error(self.cell(row + 1, col), "cell holds an Excel error", value,
+                                               "a value, not an Excel error"))
+                bad_cells.setdefault(row - header_row, set()).add(col)
         for row, col in scan.uncalculated:
             if col in by_sheet_col:
                 self.errors.append(input_error(
@@ -185,9 +187,7 @@ class _SheetReader:
             letters[col.name] = sc
             uniques, indices, blank_ids = encoded[col.name]
             if col.kind in (Kind.TEXT, Kind.ID) and len(uniques) * 2 > nrows:
-                values, problems = self._text_column(col, uniques, indices, keep, rows, header_row, sc, bad_cells)
-                self.errors.extend(problems)
-                columns.append(values)
+                columns.append(self._text_column(col, uniques, indices, keep, rows, header_row, sc, bad_cells))
                 continue
             typed, bad = self._convert_uniques(col, uniques, set(blank_ids.to_pylist()))
             missing = len(typed)  # index of None for blank cells
@@ -195,60 +195,52 @@ class _SheetReader:
             values = list(map((typed + [None]).__getitem__, kept_idx.to_numpy(zero_copy_only=False).tolist()))
             unset = [k for k, v in enumerate(typed) if v is None] + [missing]
             holes = pc.indices_nonzero(pc.is_in(kept_idx, pa.array(unset, kept_idx.type))).to_pylist()
-            reported = 0
-            for pos in holes:
-                batch_row = rows[pos] - header_row - 1
-                if sc in bad_cells.get(batch_row, ()):
-                    continue
-                k = kept_idx[pos].as_py()
-                if k in bad:
-                    reported += 1
-                    if reported <= MAX_ERRORS_PER_COLUMN:
-                        self.errors.append(input_error(
-                            self.cell(rows[pos], sc), f"{col.title} is not valid", show(uniques[k].as_py()), bad[k]))
-                elif col.required:
-                    reported += 1
-                    if reported <= MAX_ERRORS_PER_COLUMN:
-                        self.errors.append(input_error(
-                            self.cell(rows[pos], sc), f"{col.title} is required", "blank", f"a {col.kind.value}"))
-                else:
-                    values[pos] = col.default
-            if reported > MAX_ERRORS_PER_COLUMN:
-                self.errors.append(input_error(
-                    f"{self.name}!{column_letter(sc)}:{column_letter(sc)}",
-                    f"{reported - MAX_ERRORS_PER_COLUMN} more bad cells in column '{col.title}' not listed"))
+            self._fill_holes(col, sc, values, holes, rows, header_row, bad_cells,
+                             lambda pos: (show(uniques[k].as_py()), bad[k]) if (k := kept_idx[pos].as_py()) in bad else None)
             columns.append(values)
         return columns, rows, letters
 
-    def _text_column(self, col, uniques, indices, keep, rows, header_row, sc, bad_cells):
+    def _text_column(self, col, uniques, indices, keep, rows, header_row, sc, bad_cells) -> list:
         """A text column of mostly distinct values (IDs): taken straight, blanks and error values found vectorized."""
         text = pc.take(uniques, pc.take(indices, keep))
         blank = pc.or_kleene(pc.is_null(text), pc.equal(text, ""))
         values = pc.if_else(blank, None, text).to_pylist()
-        problems = []
-        wrong = pc.indices_nonzero(pc.or_(pc.fill_null(blank, True), pc.fill_null(pc.is_in(text, pa.array(EXCEL_ERRORS)), False)))
-        for pos in wrong.to_pylist():
+        errors = pc.fill_null(pc.is_in(text, pa.array(EXCEL_ERRORS)), False)
+        holes = pc.indices_nonzero(pc.or_(pc.fill_null(blank, True), errors)).to_pylist()
+        self._fill_holes(col, sc, values, holes, rows, header_row, bad_cells,
+                         lambda pos: (show(values[pos]), "a value, not an Excel error") if values[pos] in EXCEL_ERRORS else None)
+        return values
+
+    def _fill_holes(self, col: Col, sc: int, values: list, holes: list[int], rows: list[int], header_row: int,
+                    bad_cells: dict[int, set[int]], why_bad: Callable[[int], tuple[str, str] | None]) -> None:
+        """Cells left without a value: a bad value or a blank required cell is an error; other blanks take the default."""
+        reported = 0
+        for pos in holes:
             if sc in bad_cells.get(rows[pos] - header_row - 1, ()):
-                continue
-            if values[pos] in EXCEL_ERRORS:
-                problems.append(input_error(self.cell(rows[pos], sc), f"{col.title} is not valid", show(values[pos]),
-                                            "a value, not an Excel error"))
-            elif col.required:
-                problems.append(input_error(self.cell(rows[pos], sc), f"{col.title} is required", "blank",
-                                            f"a {col.kind.value}"))
-            else:
+                continue  # already reported (an Excel error value or an uncalculated formula)
+            bad = why_bad(pos)
+            if bad is None and not col.required:
                 values[pos] = col.default
-        return values, problems[: MAX_ERRORS_PER_COLUMN]
+                continue
+            reported += 1
+            if reported > MAX_ERRORS_PER_COLUMN:
+                continue
+            where = self.cell(rows[pos], sc)
+            if bad is not None:
+                self.errors.append(input_error(where, f"{col.title} is not valid", *bad))
+            else:
+                self.errors.append(input_error(where, f"{col.title} is required", "blank", f"a {col.kind.value}"))
+        if reported > MAX_ERRORS_PER_COLUMN:
+            self.errors.append(input_error(
+                f"{self.name}!{column_letter(sc)}:{column_letter(sc)}",
+                f"{reported - MAX_ERRORS_PER_COLUMN} more bad cells in column '{col.title}' not listed"))
 
     @staticmethod
     def _convert_uniques(col: Col, uniques: pa.Array, blank: set[int]) -> tuple[list, dict[int, str]]:
         """Each distinct (trimmed) value of a column converted once; text columns need no conversion."""
         texts = uniques.to_pylist()
         if col.kind in (Kind.TEXT, Kind.ID):
-            if any(t in EXCEL_ERRORS for t in texts):
-                bad = {k: "a value, not an Excel error" for k, t in enumerate(texts) if t in EXCEL_ERRORS}
-            else:
-                bad = {}
+            bad = {k: "a value, not an Excel error" for k, t in enumerate(texts) if t in EXCEL_ERRORS}
             for k in (*blank, *bad):
                 texts[k] = None
             return texts, bad
@@ -265,9 +257,6 @@ class _SheetReader:
                 bad[k] = exc.expected
         return typed, bad
 
-    def _bad(self, bad_cells, batch_row, row, col, value, expected) -> None:
-        bad_cells.setdefault(batch_row, set()).add(col)
-        self.errors.append(input_error(self.cell(row, col), "cell holds an Excel error", value, expected))
 
 
 def _match_sheets(names: list[str]) -> tuple[dict[str, str], list[Finding]]:

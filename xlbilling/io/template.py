@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+import zipfile
 from io import BytesIO
 from pathlib import Path
 
@@ -164,8 +165,6 @@ def build_workbook(path: str | Path, rows: dict[str, list[dict]] | None = None,
 
 def _macro_enabled(data: bytes) -> bytes:
     """Mark the workbook part macro-enabled so Excel opens a .xlsm without complaint."""
-    import zipfile
-
     src = zipfile.ZipFile(BytesIO(data))
     out = BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
