@@ -193,7 +193,10 @@ class _SheetReader:
             missing = len(typed)  # index of None for blank cells
             kept_idx = pc.fill_null(pc.take(indices, keep), missing)
             values = list(map((typed + [None]).__getitem__, kept_idx.to_numpy(zero_copy_only=False).tolist()))
-            unset = [k for k, v in enumerate(typed) if v is None] + [missing]
+            # Blank cells need a visit only when they are an error or take a default other than None.
+            needs_visit = col.required or col.default is not None
+            unset = [k for k, v in enumerate(typed) if v is None and (needs_visit or k in bad)]
+            unset += [missing] if needs_visit else []
             holes = pc.indices_nonzero(pc.is_in(kept_idx, pa.array(unset, kept_idx.type))).to_pylist()
             self._fill_holes(col, sc, values, holes, rows, header_row, bad_cells,
                              lambda pos: (show(uniques[k].as_py()), bad[k]) if (k := kept_idx[pos].as_py()) in bad else None)
@@ -206,7 +209,9 @@ class _SheetReader:
         blank = pc.or_kleene(pc.is_null(text), pc.equal(text, ""))
         values = pc.if_else(blank, None, text).to_pylist()
         errors = pc.fill_null(pc.is_in(text, pa.array(EXCEL_ERRORS)), False)
-        holes = pc.indices_nonzero(pc.or_(pc.fill_null(blank, True), errors)).to_pylist()
+        if col.required or col.default is not None:  # blanks need a visit only to report or default them
+            errors = pc.or_(pc.fill_null(blank, True), errors)
+        holes = pc.indices_nonzero(errors).to_pylist()
         self._fill_holes(col, sc, values, holes, rows, header_row, bad_cells,
                          lambda pos: (show(values[pos]), "a value, not an Excel error") if values[pos] in EXCEL_ERRORS else None)
         return values
