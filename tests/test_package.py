@@ -141,3 +141,23 @@ def test_replacing_a_sheet_keeps_its_code_name(rich):
             z.writestr(n, d)
     again = entries(write_tabs(out.getvalue(), [register(4)]))
     assert b'codeName="Sheet9"' in again[part]
+
+
+def test_calc_chain_entries_of_a_replaced_sheet_are_dropped(rich):
+    """Excel reports a workbook as damaged when calcChain lists formulas that no longer exist."""
+    once = write_tabs(rich, [register()])
+    pkg = Package(once)
+    target = pkg.sheet("InvoiceRegister")
+    keep_id = pkg.sheet("Forecast").sheet_id
+    chain = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<calcChain xmlns="http://schemas.openxmlformats.org/'
+             f'spreadsheetml/2006/main"><c r="C2" i="{keep_id}"/><c r="C3"/><c r="A2" i="{target.sheet_id}"/>'
+             f'<c r="B5" i="{keep_id}"/></calcChain>').encode()
+    parts = entries(once)
+    parts["xl/calcChain.xml"] = chain
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for n, d in parts.items():
+            z.writestr(n, d)
+    after = entries(write_tabs(out.getvalue(), [register(3)]))
+    assert re.findall(rb"<c [^>]*/>", after["xl/calcChain.xml"]) == [
+        f'<c r="C2" i="{keep_id}"/>'.encode(), b'<c r="C3"/>', f'<c r="B5" i="{keep_id}"/>'.encode()]
