@@ -62,10 +62,12 @@ def test_help_on_every_command():
         assert done.returncode == 0 and "usage: xlbilling " + command in done.stdout
 
 
-def test_demo_builds_and_validates_the_sample(tmp_path, capsys):
+def test_demo_closes_and_posts_three_months_of_the_sample(tmp_path, capsys):
     assert main(["demo", str(tmp_path / "demo")]) == 0
     out = capsys.readouterr().out
-    assert "no input errors" in out and (tmp_path / "demo" / "SampleBilling.xlsx").exists()
+    assert out.count("Posted ") == 3 and "INV-1001 to" in out
+    register = python_calamine.load_workbook(tmp_path / "demo" / "SampleBilling.xlsx").get_sheet_by_name("InvoiceRegister")
+    assert {r[2] for r in register.to_python()[1:]} == {"posted"}
 
 
 def test_close_writes_drafts_and_a_summary(tmp_path, capsys):
@@ -77,7 +79,7 @@ def test_close_writes_drafts_and_a_summary(tmp_path, capsys):
     assert "invoice date 2026-04-01 (usage through 2026-03-31): 1 draft invoice(s), 6,000.00" in out
     wb = python_calamine.load_workbook(path)
     register = wb.get_sheet_by_name("InvoiceRegister").to_python()
-    assert register[1][1:4] == ["D-1001", "draft", "1001"] and register[1][11] == 6000.0
+    assert register[1][1:4] == ["D-1001", "draft", "1001"] and register[1][12] == 6000.0
     lines = wb.get_sheet_by_name("InvoiceLines").to_python()
     assert [r[5] for r in lines[1:]] == ["L1"] * 4  # January to April, in advance and lines[1][14] == "ContractLines!D2"
     before = path.read_bytes()

@@ -161,3 +161,19 @@ def test_calc_chain_entries_of_a_replaced_sheet_are_dropped(rich):
     after = entries(write_tabs(out.getvalue(), [register(3)]))
     assert re.findall(rb"<c [^>]*/>", after["xl/calcChain.xml"]) == [
         f'<c r="C2" i="{keep_id}"/>'.encode(), b'<c r="C3"/>', f'<c r="B5" i="{keep_id}"/>'.encode()]
+
+
+def test_cell_edits_set_input_cells_and_keep_the_rest(tmp_path):
+    from xlbilling.io.package import CellEdit
+    from .books import write_book
+    path = write_book(tmp_path / "b.xlsx", {"Timesheets": [
+        ["Entry ID", "Hours", "Invoice Number", "Notes"], ["T1", 1, None, "a"], ["T2", 2, None, None], ["T3", 3, "X", "c"]]})
+    data = path.read_bytes()
+    out = write_tabs(data, [], [CellEdit("Timesheets", 2, "Invoice Number", {2: "INV-1", 3: "INV-1", 4: "=2+2"})])
+    rows = python_calamine.load_workbook(BytesIO(out)).get_sheet_by_name("Timesheets").to_python()
+    assert [r[2] for r in rows[1:]] == ["INV-1", "INV-1", "=2+2"] and rows[1][3] == "a" and rows[3][3] == "c"
+    appended = write_tabs(data, [], [CellEdit("Timesheets", None, "Billed On", {3: "INV-2"})])
+    rows = python_calamine.load_workbook(BytesIO(appended)).get_sheet_by_name("Timesheets").to_python()
+    assert rows[0][4] == "Billed On" and rows[2][4] == "INV-2" and rows[1][4] == ""
+    before, after = entries(data), entries(out)
+    assert [n for n in before if before[n] != after[n]] == ["xl/worksheets/sheet3.xml"]

@@ -8,21 +8,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 from pathlib import Path
 
 from . import __version__
-from .core.close import CloseResult, close
+from . import jobs
 from .core.findings import Finding
-from .core.register import lines_tab, register_tab
-from .core.runlog import run_log_tab
 from .io.progress import Progress
-from .io.reader import ReadResult, read_book
 from .io.safe_write import WorkbookBusy, replace_file
 from .io.template import build_workbook
-from .io.workbook import locked, previous_run_log, write_output_tabs
-from .sample import CLOSE_DATE, build_sample
+from .jobs import JobResult
+from .sample import DEMO_MONTHS, build_sample
 
 MAX_PRINTED = 200
 
@@ -68,43 +64,33 @@ def _write_new_book(path: Path, sample: bool) -> dict[str, list[dict]]:
     return rows
 
 
-def _validate(path: Path, args) -> ReadResult:
-    progress = Progress(enabled=not args.json and not getattr(args, "quiet", False))
-    progress(f"Reading {path.name}")
-    result = read_book(path, progress=lambda sheet: progress(f"Reading {sheet}"))
-    progress.done()
-    return result
+def _progress(args) -> Progress | None:
+    return None if args.json else Progress()
 
 
-def _log_run(path: Path, command: str, arguments: str, counts: str, result: str) -> None:
-    write_output_tabs(path, [run_log_tab(previous_run_log(path), datetime.now(), command, arguments, counts, result)])
+def _report(result: JobResult, args) -> int:
+    """Print a job's outcome (or emit it as JSON); the exit code: 0 done, 1 stopped by input errors."""
+    if args.json:
+        _emit_json({"result": "ok" if result.ok else "input_errors", **result.data,
+                    "errors": [e.as_dict() for e in result.errors],
+                    "warnings": [w.as_dict() for w in result.warnings]})
+        return 0 if result.ok else 1
+    print("\n".join(result.summary))
+    _print_findings(result.errors, False)
+    for warning in result.warnings:
+        print(f"  Warning: {warning}")
+    return 0 if result.ok else 1
 
 
-def _counts(result: ReadResult) -> str:
-    return ", ".join(f"{k} {v}" for k, v in result.row_counts.items() if v)
+def _existing(path_text: str) -> Path:
+    path = Path(path_text)
+    if not path.exists():
+        raise UsageError(f"{path}: no such workbook")
+    return path
 
 
 def cmd_validate(args) -> int:
-    path = Path(args.workbook)
-    if not path.exists():
-        raise UsageError(f"{path}: no such workbook")
-    with locked(path):
-        result = _validate(path, args)
-        if result.ok:
-            _log_run(path, "validate", "", _counts(result), "valid")
-    if args.json:
-        _emit_json({"result": "ok" if result.ok else "input_errors", "errors": [e.as_dict() for e in result.errors],
-                    "rows": result.row_counts})
-        return 0 if result.ok else 1
-    if not result.ok:
-        print(f"{path.name}: {len(result.errors)} input error(s); fix these cells and run again (nothing was written):")
-        _print_findings(result.errors, False)
-        return 1
-    counts = result.row_counts
-    print(f"{path.name} is valid: {counts.get('Customers', 0):,} customers, {counts.get('Contracts', 0):,} contracts, "
-          f"{counts.get('Timesheets', 0):,} time entries, {counts.get('Charges', 0):,} charges, "
-          f"{counts.get('Payments', 0):,} payments.")
-    return 0
+    return _report(jobs.validate(_existing(args.workbook), _progress(args)), args)
 
 
 def _date_arg(text: str | None, name: str) -> date | None:
@@ -116,53 +102,16 @@ def _date_arg(text: str | None, name: str) -> date | None:
         raise UsageError(f"{name} must be a date YYYY-MM-DD, got {text!r}") from None
 
 
-def close_summary(result: CloseResult, customers: dict[str, str]) -> list[str]:
-    lines = [f"Closed for invoice date {result.invoice_date} (usage through {result.through}): "
-             f"{len(result.drafts)} draft invoice(s), {result.total:,.2f} in total."]
-    held = [d for d in result.drafts if d.holds]
-    if held:
-        lines.append(f"  {len(held)} draft(s) on hold; see Hold Reasons in InvoiceRegister.")
-    by_customer: dict[str, Decimal] = {}
-    for d in result.drafts:
-        by_customer[d.customer_id] = by_customer.get(d.customer_id, Decimal(0)) + d.total
-    for cid, total in sorted(by_customer.items(), key=lambda kv: -kv[1])[:10]:
-        lines.append(f"  {customers.get(cid, cid)[:34]:<34} {total:>14,.2f}")
-    if len(by_customer) > 10:
-        lines.append(f"  … and {len(by_customer) - 10} more customers")
-    for cid, amount in result.capped.items():
-        lines.append(f"  Contract {cid} reached its not-to-exceed cap: {amount:,.2f} of time left unbilled.")
-    return lines
-
-
-def run_close(path: Path, invoice_date: date, through: date | None, args) -> int:
-    with locked(path):
-        read = _validate(path, args)
-        if read.ok and not args.json:
-            print(f"Read {sum(read.row_counts.values()):,} rows on {len(read.row_counts)} sheets, no input errors.")
-        if not read.ok:
-            print(f"{path.name}: {len(read.errors)} input error(s); fix these cells and run again (nothing was written):")
-            _print_findings(read.errors, args.json)
-            if args.json:
-                _emit_json({"result": "input_errors", "errors": [e.as_dict() for e in read.errors]})
-            return 1
-        result = close(read.book, invoice_date, through)
-        summary = close_summary(result, {c.customer_id: c.name for c in read.book.customers})
-        write_output_tabs(path, [register_tab(result.drafts), lines_tab(result.drafts)])
-        args_text = f"--date {invoice_date} --through {result.through}"
-        _log_run(path, "close", args_text, f"drafts {len(result.drafts)}, total {result.total}", summary[0])
-    if args.json:
-        _emit_json({"result": "ok", "drafts": len(result.drafts), "total": str(result.total)})
-    else:
-        print("\n".join(summary))
-    return 0
-
-
 def cmd_close(args) -> int:
-    path = Path(args.workbook)
-    if not path.exists():
-        raise UsageError(f"{path}: no such workbook")
+    path = _existing(args.workbook)
     invoice_date = _date_arg(args.date, "--date") or date.today()
-    return run_close(path, invoice_date, _date_arg(args.through, "--through"), args)
+    through = _date_arg(args.through, "--through")
+    return _report(jobs.close_workbook(path, invoice_date, through, _progress(args)), args)
+
+
+def cmd_post(args) -> int:
+    path = _existing(args.workbook)
+    return _report(jobs.post_workbook(path, _date_arg(args.date, "--date"), _progress(args)), args)
 
 
 def cmd_demo(args) -> int:
@@ -171,8 +120,14 @@ def cmd_demo(args) -> int:
     book = folder / "SampleBilling.xlsx"
     _write_new_book(book, sample=True)
     print(f"Sample book written: {book}")
-    print(f"Closing {CLOSE_DATE:%B %Y} (invoice date {CLOSE_DATE}):")
-    return run_close(book, CLOSE_DATE, None, args)
+    for invoice_date in DEMO_MONTHS:
+        print(f"\nClosing {invoice_date:%B %Y}:")
+        for job in (jobs.close_workbook(book, invoice_date, None, _progress(args)),
+                    jobs.post_workbook(book, invoice_date, _progress(args))):
+            if _report(job, args):
+                return 1
+    print(f"\nThe sample book with three months of posted invoices: {book}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -203,7 +158,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(func=cmd_close)
 
-    s = sub.add_parser("demo", help="create the sample book in a folder and run the month on it",
+    s = sub.add_parser("post", help="post every draft that is not on hold (numbers them; posted invoices never change)",
+                       description="Turn every draft not on hold into a posted invoice with the next gapless number, "
+                                   "and write its number into the billed time entries and charges.")
+    s.add_argument("workbook")
+    s.add_argument("--date", help="posting date YYYY-MM-DD (default: today)")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(func=cmd_post)
+
+    s = sub.add_parser("demo", help="create the sample book in a folder and run three months on it",
                        description="Create the bundled sample book in FOLDER and run the monthly routine on it.")
     s.add_argument("folder", nargs="?", default="xlbilling-demo", help="where to put it (default: ./xlbilling-demo)")
     s.add_argument("--json", action="store_true", help="machine-readable output")

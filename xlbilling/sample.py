@@ -16,6 +16,7 @@ from decimal import Decimal
 from .core.periods import period_of
 
 CLOSE_DATE = date(2026, 11, 1)
+DEMO_MONTHS = (date(2026, 9, 1), date(2026, 10, 1), CLOSE_DATE)  # the demo closes and posts each
 FIRST_MONTH = date(2026, 8, 1)
 D = Decimal
 
@@ -74,13 +75,14 @@ def _contract(cid: str, customer: str, name: str, ctype: str, start: date, **kw)
     row = {"contract_id": cid, "customer_id": customer, "name": name, "type": ctype, "start_date": start,
            "billing_frequency": "monthly", "billing_timing": "advance", "proration": "daily", "status": "active"}
     row.update(kw)
-    # Cut-over: the previous system invoiced recurring service through October 2026 (advance) or
-    # September 2026 (arrears); time, charges and milestones from August on are for xlbilling.
-    if start < date(2026, 9, 1):
+    # Cut-over: the previous system invoiced recurring service up to its last run on 1 August 2026
+    # (in advance: the period holding that day; in arrears: through July); from August on, time,
+    # charges and milestones are billed by xlbilling, from 1 September 2026.
+    if start < date(2026, 8, 1):
         if row["billing_timing"] == "advance":
-            row["billed_through"] = period_of(start, row["billing_frequency"], date(2026, 10, 1)).end
+            row["billed_through"] = period_of(start, row["billing_frequency"], date(2026, 8, 1)).end
         else:
-            row["billed_through"] = date(2026, 9, 30)
+            row["billed_through"] = date(2026, 7, 31)
     return row
 
 

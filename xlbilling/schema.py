@@ -20,6 +20,7 @@ class Kind(str, Enum):
     DATE = "date"
     MONEY = "money"
     NUMBER = "number"
+    INT = "whole number"
     PCT = "percentage"
     BOOL = "bool"
     ENUM = "enum"
@@ -272,3 +273,55 @@ SHEETS: tuple[SheetSpec, ...] = (
 )
 
 SHEET_BY_NAME: dict[str, SheetSpec] = {s.name: s for s in SHEETS}
+
+# Output tabs the tool reads back: posted invoices live in them (spec section 5).
+REGISTER = SheetSpec(
+    "InvoiceRegister",
+    (
+        Col("invoice_number", Kind.ID, width=15),
+        Col("draft_id", Kind.ID, width=22),
+        Col("status", Kind.TEXT, True, width=14),
+        Col("customer_id", Kind.ID, True, width=12),
+        Col("contract_id", Kind.ID, width=12),
+        Col("invoice_date", Kind.DATE, True, width=12),
+        Col("usage_through", Kind.DATE, True, width=13),
+        Col("due_date", Kind.DATE, True, width=12),
+        Col("terms", Kind.TERMS, True, width=14),
+        Col("po_number", Kind.ID, width=12),
+        Col("subtotal", Kind.MONEY, True, width=13),
+        Col("tax", Kind.MONEY, True, width=11),
+        Col("total", Kind.MONEY, True, width=13),
+        Col("paid", Kind.MONEY, width=11),
+        Col("credited", Kind.MONEY, width=11),
+        Col("balance", Kind.MONEY, width=13),
+        Col("discount_date", Kind.DATE, width=13),
+        Col("discount_amount", Kind.MONEY, width=15),
+        Col("lines", Kind.INT, width=7),
+        Col("hold_reasons", Kind.TEXT, width=40),
+        Col("posted_on", Kind.DATE, width=12),
+        Col("fingerprint", Kind.TEXT, width=18),
+    ),
+    key="invoice_number",
+)
+INVOICE_LINES = SheetSpec(
+    "InvoiceLines",
+    (
+        Col("invoice_number", Kind.ID, width=15),
+        Col("draft_id", Kind.ID, width=22),
+        Col("line_no", Kind.INT, True, width=8),
+        Col("contract_id", Kind.ID, width=12),
+        Col("source_type", Kind.ENUM, True, choices=("recurring", "time", "overage", "milestone", "charge"), width=11),
+        Col("source_id", Kind.ID, True, width=24),
+        Col("description", Kind.TEXT, width=36),
+        Col("service_start", Kind.DATE, True, width=12),
+        Col("service_end", Kind.DATE, True, width=12),
+        Col("quantity", Kind.NUMBER, True, width=10),
+        Col("unit_price", Kind.MONEY, True, width=11),
+        Col("amount", Kind.MONEY, True, width=12),
+        Col("tax_category", Kind.TEXT, width=12),
+        Col("tax_rate", Kind.PCT, width=9),
+        Col("source_cell", Kind.TEXT, width=18),
+        Col("entry_ids", Kind.TEXT, width=40),
+    ),
+)
+LEDGER_SHEETS = (REGISTER, INVOICE_LINES)

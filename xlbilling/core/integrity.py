@@ -13,13 +13,15 @@ from .models import Book
 
 
 def _duplicates(book: Book, sheet: str, key: str) -> list[Finding]:
-    rows = book.rows(sheet)
-    if not rows or len(set(map(attrgetter(key), rows))) == len(rows):
+    values = [v for v in map(attrgetter(key), book.rows(sheet)) if v is not None]
+    if len(set(values)) == len(values):
         return []
     first: dict[str, object] = {}
     errors = []
-    for rec in rows:
+    for rec in book.rows(sheet):
         value = getattr(rec, key)
+        if value is None:
+            continue
         if value in first:
             errors.append(input_error(
                 book.cell(rec, key), f"duplicate {key}", show(value),
@@ -45,6 +47,7 @@ _KEYS = (
     ("Customers", "customer_id"), ("Contracts", "contract_id"), ("ContractLines", "line_id"),
     ("Timesheets", "entry_id"), ("Charges", "charge_id"), ("Milestones", "milestone_id"),
     ("Payments", "payment_id"), ("Adjustments", "adjustment_id"), ("Amendments", "amendment_id"),
+    ("InvoiceRegister", "invoice_number"),
 )
 
 

@@ -167,6 +167,54 @@ class Amendment(NamedTuple):
     row: int
 
 
+class RegisterRow(NamedTuple):
+    """A row of the InvoiceRegister tab as read back: a posted invoice or a draft."""
+
+    invoice_number: str | None
+    draft_id: str | None
+    status: str
+    customer_id: str
+    contract_id: str | None
+    invoice_date: date
+    usage_through: date
+    due_date: date
+    terms: Terms
+    po_number: str | None
+    subtotal: Decimal
+    tax: Decimal
+    total: Decimal
+    paid: Decimal | None
+    credited: Decimal | None
+    balance: Decimal | None
+    discount_date: date | None
+    discount_amount: Decimal | None
+    lines: int | None
+    hold_reasons: str | None
+    posted_on: date | None
+    fingerprint: str | None
+    row: int
+
+
+class InvoiceLineRow(NamedTuple):
+    invoice_number: str | None
+    draft_id: str | None
+    line_no: int
+    contract_id: str | None
+    source_type: str
+    source_id: str
+    description: str | None
+    service_start: date
+    service_end: date
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Decimal
+    tax_category: str | None
+    tax_rate: Decimal | None
+    source_cell: str | None
+    entry_ids: str | None
+    row: int
+
+
 RECORD_TYPES: dict[str, type] = {
     "Customers": Customer,
     "Contracts": Contract,
@@ -180,6 +228,8 @@ RECORD_TYPES: dict[str, type] = {
     "Adjustments": Adjustment,
     "Disputes": Dispute,
     "Amendments": Amendment,
+    "InvoiceRegister": RegisterRow,
+    "InvoiceLines": InvoiceLineRow,
 }
 SHEET_OF: dict[type, str] = {t: s for s, t in RECORD_TYPES.items()}
 
@@ -268,6 +318,14 @@ class Book:
     @property
     def disputes(self) -> tuple[Dispute, ...]:
         return self.rows("Disputes")
+
+    @property
+    def register(self) -> tuple[RegisterRow, ...]:
+        return self.rows("InvoiceRegister")
+
+    @property
+    def invoice_lines(self) -> tuple[InvoiceLineRow, ...]:
+        return self.rows("InvoiceLines")
 
     @property
     def amendments(self) -> tuple[Amendment, ...]:

@@ -1,47 +1,33 @@
-"""The InvoiceRegister and InvoiceLines tabs of spec section 5, built from drafts."""
+"""The InvoiceRegister and InvoiceLines tabs (spec section 5): posted invoices first, in number order,
+then the drafts of the last close. Their columns are the schema's, so they read back as they were written."""
 
 from __future__ import annotations
 
-from .invoicing import Draft
-from .money import ZERO
-from .tabs import DATE, MONEY, NUMBER, PCT, TEXT, Column, Tab
+from typing import Iterable
 
-REGISTER_COLUMNS = (
-    Column("Invoice Number", TEXT, 15), Column("Draft ID", TEXT, 22), Column("Status", TEXT, 12),
-    Column("Customer ID", TEXT, 12), Column("Contract ID", TEXT, 12), Column("Invoice Date", DATE, 12),
-    Column("Due Date", DATE, 12), Column("Terms", TEXT, 14), Column("PO Number", TEXT, 12),
-    Column("Subtotal", MONEY, 13), Column("Tax", MONEY, 11), Column("Total", MONEY, 13), Column("Paid", MONEY, 11),
-    Column("Credited", MONEY, 11), Column("Balance", MONEY, 13), Column("Discount Date", DATE, 13),
-    Column("Discount Amount", MONEY, 13), Column("Lines", TEXT, 7), Column("Hold Reasons", TEXT, 40),
-)
-LINE_COLUMNS = (
-    Column("Invoice Number", TEXT, 15), Column("Draft ID", TEXT, 22), Column("Line No", TEXT, 8),
-    Column("Contract ID", TEXT, 12), Column("Source Type", TEXT, 11), Column("Source ID", TEXT, 24),
-    Column("Description", TEXT, 36), Column("Service Start", DATE, 12), Column("Service End", DATE, 12),
-    Column("Quantity", NUMBER, 10), Column("Unit Price", MONEY, 11), Column("Amount", MONEY, 12),
-    Column("Tax Category", TEXT, 12), Column("Tax Rate", PCT, 9), Column("Source Cell", TEXT, 18),
-    Column("Entry IDs", TEXT, 40),
-)
+from ..schema import INVOICE_LINES, REGISTER, Kind, SheetSpec
+from .models import InvoiceLineRow, RegisterRow
+from .terms import Terms
+from .tabs import DATE, INT, MONEY, NUMBER, PCT, TEXT, Column, Tab
+
+_TAB_KIND = {Kind.DATE: DATE, Kind.MONEY: MONEY, Kind.NUMBER: NUMBER, Kind.INT: INT, Kind.PCT: PCT}
+_FILLS = {"on_hold": "warning"}
 
 
-def register_tab(drafts: list[Draft]) -> Tab:
-    rows = []
-    for d in drafts:
-        discount = d.discount
-        rows.append((None, d.draft_id, d.status, d.customer_id, d.contract_id, d.invoice_date, d.due_date, str(d.terms),
-                     d.po_number, d.subtotal, d.tax, d.total, ZERO, ZERO, d.total,
-                     discount[0] if discount else None, discount[1] if discount else None, len(d.lines),
-                     "; ".join(d.holds) or None))
-    fills = ["warning" if d.holds else None for d in drafts]
-    return Tab("InvoiceRegister", REGISTER_COLUMNS, rows, row_fills=fills)
+def spec_columns(spec: SheetSpec) -> tuple[Column, ...]:
+    return tuple(Column(c.title, _TAB_KIND.get(c.kind, TEXT), c.width) for c in spec.columns)
 
 
-def lines_tab(drafts: list[Draft]) -> Tab:
-    rows = []
-    for d in drafts:
-        for line in d.lines:
-            i = line.item
-            rows.append((None, d.draft_id, line.line_no, i.contract_id, i.source_type, i.source_id, i.description,
-                         i.service_start, i.service_end, i.quantity, i.unit_price, i.amount, i.tax_category,
-                         line.tax_rate, i.where, " ".join(i.entry_ids) or None))
-    return Tab("InvoiceLines", LINE_COLUMNS, rows)
+def _cells(record: tuple) -> tuple:
+    """A record's values as cells: everything but its source row, terms as their text."""
+    return tuple(str(v) if isinstance(v, Terms) else v for v in record[:-1])
+
+
+def register_tab(headers: Iterable[RegisterRow]) -> Tab:
+    headers = list(headers)
+    return Tab(REGISTER.name, spec_columns(REGISTER), [_cells(h) for h in headers],
+               row_fills=[_FILLS.get(h.status) for h in headers])
+
+
+def lines_tab(lines: Iterable[InvoiceLineRow]) -> Tab:
+    return Tab(INVOICE_LINES.name, spec_columns(INVOICE_LINES), [_cells(ln) for ln in lines])

@@ -86,6 +86,13 @@ def to_number(value: object) -> Decimal:
     raise Bad("a number")
 
 
+def to_whole(value: object) -> int:
+    number = to_number(value)
+    if number != number.to_integral_value():
+        raise Bad("a whole number")
+    return int(number)
+
+
 def to_percentage(value: object) -> Decimal:
     if isinstance(value, str) and value.strip().endswith("%"):
         try:
@@ -136,6 +143,8 @@ def convert(col: Col, value: object) -> object:
         return to_date(value)
     if kind is Kind.MONEY or kind is Kind.NUMBER:
         return to_number(value)
+    if kind is Kind.INT:
+        return to_whole(value)
     if kind is Kind.PCT:
         return to_percentage(value)
     if kind is Kind.BOOL:

@@ -15,12 +15,13 @@ import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass
 from io import BytesIO
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
+from ..core.cells import column_index, column_letter
 from ..core.tabs import Tab
 from .sheetxml import render
 from .styles import StyleBook
-from .xmltext import attr
+from .xmltext import attr, cell_text
 
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_R_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -165,10 +166,77 @@ def _drop_calc_chain(pkg: Package, parts: dict[str, bytes], sheet_ids: set[int])
     )
 
 
-def write_tabs(data: bytes, tabs: Iterable[Tab]) -> bytes:
-    """The package with each tab replacing the sheet of its name, or appended as a new last sheet."""
+class CellEdit(NamedTuple):
+    """Text to put into cells of one column of an input sheet (the only input cells the tool writes)."""
+
+    sheet: str
+    column: int | None  # 0-based; None: a new column after the last, headed `header`
+    header: str
+    values: dict[int, str]  # Excel row -> text
+
+
+def _cell_xml(p: str, ref: str, text: str, style: str) -> str:
+    return f'<{p}c r="{ref}"{style} t="inlineStr"><{p}is><{p}t>{cell_text(text)}</{p}t></{p}is></{p}c>'
+
+
+def _edit_cells(xml: str, edit: CellEdit) -> str:
+    """Set cells in a worksheet's XML, keeping every other cell, row and attribute as it was."""
+    p = (re.search(r"<(\w+:)?worksheet\b", xml).group(1)) or ""
+    values = dict(edit.values)
+    column = edit.column
+    if column is None:
+        first = re.search(rf'<{p}row\b[^>]*\br="1"[^>]*>(.*?)</{p}row>', xml, re.S)
+        used = [column_index(c) for c in re.findall(rf'<{p}c\b[^>]*\br="([A-Z]+)1"', first.group(1))] if first else []
+        column = max(used, default=-1) + 1
+        values[1] = edit.header
+    letters = column_letter(column)
+    cell_re = re.compile(rf'<{p}c\b[^>]*?\br="([A-Z]+)\d+"[^>]*?(?:/>|>.*?</{p}c>)', re.S)
+    out, pos = [], 0
+    for row in sorted(values):
+        start = xml.find(f'<{p}row r="{row}"', pos)
+        if start == -1:
+            m = re.compile(rf'<{p}row\b[^>]*\br="{row}"').search(xml, pos)
+            if m is None:
+                raise PackageError(f"{edit.sheet}: row {row} not found")
+            start = m.start()
+        open_end = xml.index(">", start)
+        ref = f"{letters}{row}"
+        if xml[open_end - 1] == "/":  # <row r="5"/>: no cells yet
+            out += [xml[pos:open_end - 1], ">", _cell_xml(p, ref, values[row], ""), f"</{p}row>"]
+            pos = open_end + 1
+            continue
+        end = xml.index(f"</{p}row>", open_end)
+        body = xml[open_end + 1:end]
+        new_body = None
+        for m in cell_re.finditer(body):
+            col = column_index(m.group(1))
+            if col < column:
+                continue
+            style = re.search(r'\ss="\d+"', m.group().split(">", 1)[0])
+            cell = _cell_xml(p, ref, values[row], style.group() if style else "")
+            if col == column:
+                new_body = body[: m.start()] + cell + body[m.end():]
+            else:
+                new_body = body[: m.start()] + cell + body[m.start():]
+            break
+        if new_body is None:
+            new_body = body + _cell_xml(p, ref, values[row], "")
+        out += [xml[pos:open_end + 1], new_body]
+        pos = end
+    out.append(xml[pos:])
+    return "".join(out)
+
+
+def write_tabs(data: bytes, tabs: Iterable[Tab], edits: Iterable[CellEdit] = ()) -> bytes:
+    """The package with each tab replacing the sheet of its name (or appended as a new last sheet),
+    and the cell edits made in their sheets."""
     pkg = Package(data)
     parts = pkg.all_parts()
+    for edit in edits:
+        ref = pkg.sheet(edit.sheet)
+        if ref is None or not edit.values:
+            continue
+        parts[ref.part] = _edit_cells(parts[ref.part].decode("utf-8"), edit).encode("utf-8")
     styles_part = next((p for p in parts if p == "xl/styles.xml"), None)
     if styles_part is None:
         raise PackageError("the workbook has no styles part")

@@ -28,7 +28,7 @@ from ..core.cells import cell_name, column_letter, split_ref
 from ..core.findings import Finding, input_error, show
 from ..core.integrity import check_integrity
 from ..core.models import RECORD_TYPES, Book, Settings
-from ..schema import SETTINGS, SHEETS, Col, Kind, SheetSpec, normalize
+from ..schema import LEDGER_SHEETS, SETTINGS, SHEETS, Col, Kind, SheetSpec, normalize
 from .convert import EXCEL_ERRORS, Bad, convert
 from .package import Package, PackageError
 from .settings import parse_settings
@@ -266,7 +266,7 @@ class _SheetReader:
 
 def _match_sheets(names: list[str]) -> tuple[dict[str, str], list[Finding]]:
     by_norm = {normalize(n): n for n in names}
-    expected = [SETTINGS, *SHEETS]
+    expected = [SETTINGS, *SHEETS, *LEDGER_SHEETS]
     matched: dict[str, str] = {}
     errors: list[Finding] = []
     for spec in expected:
@@ -335,7 +335,7 @@ def _read_book(path: Path, progress: Callable[[str], None] | None) -> ReadResult
 
     records: dict[str, tuple] = {}
     columns: dict[str, dict[str, int]] = {}
-    for spec in SHEETS:
+    for spec in (*SHEETS, *LEDGER_SHEETS):
         if spec.name not in matched:
             records[spec.name] = ()
             continue

@@ -32,10 +32,10 @@ def _buckets(text: str) -> tuple[int, ...]:
 
 
 def _count(value: object) -> int:
-    number = convert(Col("n", Kind.NUMBER), value)
-    if number != number.to_integral_value() or number < 0:
+    number = convert(Col("n", Kind.INT), value)
+    if number < 0:
         raise Bad("a whole number, 0 or more")
-    return int(number)
+    return number
 
 
 def _value(kind: str, value: object):

@@ -10,7 +10,7 @@ import fastexcel
 
 from ..core.tabs import Tab
 from .convert import Bad, to_date
-from .package import write_tabs
+from .package import CellEdit, write_tabs
 from .safe_write import check_not_open, replace_file, workbook_lock
 
 
@@ -23,11 +23,12 @@ def locked(path: str | Path):
         yield path
 
 
-def write_output_tabs(path: str | Path, tabs: list[Tab]) -> bool:
-    """Write tabs into the workbook (replacing or appending sheets). False when nothing changed."""
+def write_output_tabs(path: str | Path, tabs: list[Tab], edits: list[CellEdit] = ()) -> bool:
+    """Write tabs (replacing or appending sheets) and cell edits into the workbook, in one atomic
+    replace. False when nothing changed."""
     path = Path(path)
     data = path.read_bytes()
-    new = write_tabs(data, tabs)
+    new = write_tabs(data, tabs, edits)
     if new == data:
         return False
     replace_file(path, new)

@@ -1,0 +1,93 @@
+"""post: gapless numbers, invoice numbers into billed time and charges, posted invoices never change."""
+
+from datetime import date
+
+import python_calamine
+
+from xlbilling.cli import main
+from xlbilling.jobs import close_workbook, post_workbook, validate
+
+from .books import write_book
+
+LINES = [["Line ID", "Contract ID", "Description", "Unit Price"], ["L1", "AGR-1", "Managed services", 1500],
+         ["L2", "AGR-2", "Backup", 300]]
+TIME = [["Entry ID", "Date", "Technician", "Customer ID", "Contract ID", "Work Type", "Hours", "Approved", "Invoice Number"],
+        ["T1", "2026-03-02", "Ann", "1001", "AGR-1", "Remote", 2, "Y", None],
+        ["T2", "2026-03-03", "Ann", "1001", "AGR-1", "Remote", 1, "N", None],
+        ["T3", "2026-04-02", "Ann", "1001", "AGR-1", "Remote", 1, "Y", None]]
+CHARGES = [["Charge ID", "Date", "Customer ID", "Kind", "Description", "Unit Price"],
+           ["CH1", "2026-03-15", "1002", "hardware", "Laptop", 1299]]
+SETTINGS = [["Setting", "Value"], ["invoice_prefix", "NS-"], ["next_invoice_number", 500]]
+
+
+def book(tmp_path):
+    return write_book(tmp_path / "b.xlsx", {"ContractLines": LINES, "Timesheets": TIME, "Charges": CHARGES,
+                                            "RateCard": [["Work Type", "Rate"], ["Remote", 150]], "Settings": SETTINGS})
+
+
+def sheet(path, name):
+    return python_calamine.load_workbook(path).get_sheet_by_name(name).to_python()
+
+
+def test_post_numbers_drafts_and_marks_what_it_billed(tmp_path):
+    path = book(tmp_path)
+    assert close_workbook(path, date(2026, 4, 1)).ok
+    result = post_workbook(path, date(2026, 4, 2))
+    assert result.ok and result.data["posted"] == ["NS-500", "NS-501"]
+    register = sheet(path, "InvoiceRegister")
+    assert [(r[0], r[2], r[3]) for r in register[1:]] == [("NS-500", "posted", "1001"), ("NS-501", "posted", "1002")]
+    time = sheet(path, "Timesheets")
+    assert [r[8] for r in time[1:]] == ["NS-500", "", ""]  # T2 is unapproved, T3 after the cutoff
+    charges = sheet(path, "Charges")
+    assert charges[0][-1] == "Invoice Number" and charges[1][-1] == "NS-501"  # column added: it was missing
+    assert "Nothing to post" in post_workbook(path).summary[0]
+
+
+def test_the_next_close_bills_only_what_is_new_and_numbers_continue(tmp_path):
+    path = book(tmp_path)
+    close_workbook(path, date(2026, 4, 1))
+    post_workbook(path, date(2026, 4, 1))
+    close_workbook(path, date(2026, 5, 1))
+    lines = sheet(path, "InvoiceLines")
+    drafts = [r for r in lines[1:] if not r[0]]
+    assert sorted((r[5], r[7]) for r in drafts) == [("AGR-1/Remote/150", date(2026, 4, 2)),
+                                                    ("L1", date(2026, 5, 1)), ("L2", date(2026, 5, 1))]
+    assert post_workbook(path, date(2026, 5, 1)).data["posted"] == ["NS-502", "NS-503"]
+
+
+def test_close_again_without_changes_gives_the_same_drafts(tmp_path):
+    path = book(tmp_path)
+    close_workbook(path, date(2026, 4, 1))
+    first = sheet(path, "InvoiceLines")
+    close_workbook(path, date(2026, 4, 1))
+    assert sheet(path, "InvoiceLines") == first
+
+
+def test_post_refuses_when_the_workbook_changed_since_the_close(tmp_path, capsys):
+    path = book(tmp_path)
+    close_workbook(path, date(2026, 4, 1))
+    changed = write_book(tmp_path / "c.xlsx", {
+        "ContractLines": LINES[:2] + [["L2", "AGR-2", "Backup", 350]], "Timesheets": TIME, "Charges": CHARGES,
+        "RateCard": [["Work Type", "Rate"], ["Remote", 150]], "Settings": SETTINGS})
+    # the drafts of the first book, the inputs of the second
+    from xlbilling.core.register import lines_tab, register_tab
+    from xlbilling.io.package import write_tabs
+    from xlbilling.io.reader import read_book
+    old = read_book(path).book
+    changed.write_bytes(write_tabs(changed.read_bytes(), [register_tab(old.register), lines_tab(old.invoice_lines)]))
+    before = changed.read_bytes()
+    assert main(["post", str(changed)]) == 1
+    out = capsys.readouterr().out
+    assert "changed since the close" in out and "D-1002" in out and "D-1001" not in out.split("different drafts")[1]
+    assert changed.read_bytes() == before
+
+
+def test_a_hand_edited_posted_invoice_is_reported(tmp_path):
+    path = book(tmp_path)
+    close_workbook(path, date(2026, 4, 1))
+    post_workbook(path, date(2026, 4, 1))
+    from xlbilling.io.package import CellEdit, write_tabs
+    path.write_bytes(write_tabs(path.read_bytes(), [], [CellEdit("InvoiceRegister", 12, "", {2: "99.00"})]))
+    result = validate(path)
+    [warning] = result.warnings
+    assert warning.code == "POSTED_INVOICE_CHANGED" and warning.where == "InvoiceRegister!M2"

@@ -1,0 +1,129 @@
+"""Posting: drafts become numbered invoices that never change, and posted invoices say what is billed.
+
+Posted invoices live in the InvoiceRegister and InvoiceLines tabs. Each carries a fingerprint of its
+figures, so a hand edit is found (POSTED_INVOICE_CHANGED) instead of silently believed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from typing import Iterable, NamedTuple
+
+from .due import Billed, recurring_key
+from .findings import ERROR, Finding
+from .invoicing import Draft
+from .models import Book, InvoiceLineRow, RegisterRow
+from .money import ZERO
+
+
+def _canon(value: object) -> str:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return "" if value is None else str(value)
+
+
+def fingerprint(header: RegisterRow, lines: Iterable[InvoiceLineRow]) -> str:
+    """A digest of the figures a customer sees: header amounts and dates, every line."""
+    parts = [header.invoice_number, header.customer_id, header.invoice_date, header.due_date, header.subtotal,
+             header.tax, header.total]
+    for ln in sorted(lines, key=lambda ln: ln.line_no):
+        parts += [ln.line_no, ln.source_type, ln.source_id, ln.service_start, ln.service_end, ln.quantity,
+                  ln.unit_price, ln.amount, ln.tax_rate]
+    return hashlib.sha256("|".join(map(_canon, parts)).encode()).hexdigest()[:16]
+
+
+def draft_rows(draft: Draft, through: date) -> tuple[RegisterRow, list[InvoiceLineRow]]:
+    """A draft as register and line rows (row 0: not yet in the workbook)."""
+    discount = draft.discount
+    header = RegisterRow(
+        None, draft.draft_id, draft.status, draft.customer_id, draft.contract_id, draft.invoice_date, through,
+        draft.due_date, draft.terms, draft.po_number, draft.subtotal, draft.tax, draft.total, ZERO, ZERO, draft.total,
+        discount[0] if discount else None, discount[1] if discount else None, len(draft.lines),
+        "; ".join(draft.holds) or None, None, None, 0)
+    lines = [InvoiceLineRow(None, draft.draft_id, ln.line_no, ln.item.contract_id, ln.item.source_type,
+                            ln.item.source_id, ln.item.description, ln.item.service_start, ln.item.service_end,
+                            ln.item.quantity, ln.item.unit_price, ln.item.amount, ln.item.tax_category, ln.tax_rate,
+                            ln.item.where, " ".join(ln.item.entry_ids) or None, 0)
+             for ln in draft.lines]
+    return header, lines
+
+
+def posted(book: Book) -> tuple[list[RegisterRow], dict[str, list[InvoiceLineRow]]]:
+    """The posted invoices of the workbook (in number order) and their lines."""
+    headers = [r for r in book.register if r.invoice_number]
+    lines: dict[str, list[InvoiceLineRow]] = defaultdict(list)
+    for ln in book.invoice_lines:
+        if ln.invoice_number:
+            lines[ln.invoice_number].append(ln)
+    return sorted(headers, key=lambda r: number_key(r.invoice_number)), lines
+
+
+def number_key(number: str) -> tuple[str, int, str]:
+    m = re.match(r"^(.*?)(\d+)$", number)
+    return (m.group(1), int(m.group(2)), "") if m else (number, -1, number)
+
+
+def billed_by(lines: Iterable[InvoiceLineRow]) -> Billed:
+    """What posted invoice lines already bill: item keys, time entries, and T&M billed per contract."""
+    keys, entries = set(), set()
+    time_billed: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for ln in lines:
+        if not ln.invoice_number:
+            continue
+        if ln.source_type == "recurring":
+            keys.add(recurring_key(ln.source_id, ln.service_start))
+        elif ln.source_type in ("milestone", "charge"):
+            keys.add(f"{ln.source_type}:{ln.source_id}")
+        else:
+            entries.update((ln.entry_ids or "").split())
+            if ln.contract_id:
+                time_billed[ln.contract_id] += ln.amount
+    return Billed(frozenset(keys), frozenset(entries), dict(time_billed))
+
+
+def changed_invoices(book: Book) -> list[Finding]:
+    """POSTED_INVOICE_CHANGED: a posted invoice whose figures no longer match its fingerprint."""
+    headers, lines = posted(book)
+    findings = []
+    for h in headers:
+        if h.fingerprint != fingerprint(h, lines.get(h.invoice_number, ())):
+            findings.append(Finding(
+                "POSTED_INVOICE_CHANGED", ERROR, book.cell(h, "total"),
+                f"posted invoice {h.invoice_number} was edited by hand; restore it from the backup and record "
+                "corrections as a credit memo on the Adjustments sheet", found="figures that differ from posting",
+                expected="the figures as posted", amount=h.total))
+    return findings
+
+
+def next_number(book: Book, headers: list[RegisterRow]) -> int:
+    prefix = book.settings.invoice_prefix
+    used = [int(h.invoice_number[len(prefix):]) for h in headers
+            if h.invoice_number.startswith(prefix) and h.invoice_number[len(prefix):].isdigit()]
+    return max([book.settings.next_invoice_number, *(n + 1 for n in used)])
+
+
+class PostResult(NamedTuple):
+    invoices: list[tuple[RegisterRow, list[InvoiceLineRow]]]  # newly posted
+    held: list[Draft]
+
+
+def post(book: Book, drafts: list[Draft], through: date, posted_on: date) -> PostResult:
+    """Number every draft not on hold, in draft order, gaplessly after the last posted invoice."""
+    headers, _ = posted(book)
+    number = next_number(book, headers)
+    prefix = book.settings.invoice_prefix
+    out = []
+    for draft in drafts:
+        if draft.holds:
+            continue
+        header, lines = draft_rows(draft, through)
+        inv = f"{prefix}{number}"
+        number += 1
+        lines = [ln._replace(invoice_number=inv) for ln in lines]
+        header = header._replace(invoice_number=inv, status="posted", hold_reasons=None, posted_on=posted_on)
+        out.append((header._replace(fingerprint=fingerprint(header, lines)), lines))
+    return PostResult(out, [d for d in drafts if d.holds])

@@ -1,0 +1,166 @@
+"""The monthly jobs on a workbook file: read it, compute with the pure core, write back once.
+
+The command line and the Excel ribbon are thin wrappers over these. Each job holds the workbook
+lock for its whole run, writes nothing when the input has errors, and returns plain-words lines
+a billing specialist understands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Callable
+
+from .core.close import CloseResult, close
+from .core.findings import ERROR, Finding
+from .core.models import Book, InvoiceLineRow, RegisterRow
+from .core.posting import billed_by, changed_invoices, draft_rows, post, posted
+from .core.register import lines_tab, register_tab
+from .core.runlog import run_log_tab
+from .core.tabs import Tab
+from .io.package import CellEdit
+from .io.reader import ReadResult, read_book
+from .io.workbook import locked, previous_run_log, write_output_tabs
+
+Progress = Callable[[str], None]
+
+@dataclass
+class JobResult:
+    ok: bool
+    errors: list[Finding] = field(default_factory=list)  # input errors or a refusal: nothing was written
+    summary: list[str] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+    data: dict = field(default_factory=dict)  # for --json
+
+def _read(path: Path, progress: Progress | None) -> ReadResult:
+    if progress:
+        progress(f"Reading {path.name}")
+    return read_book(path, progress=(lambda sheet: progress(f"Reading {sheet}")) if progress else None)
+
+def _refused(read: ReadResult, path: Path) -> JobResult:
+    return JobResult(False, read.errors, [f"{path.name}: {len(read.errors)} input error(s); fix these cells and run "
+                                          "again (nothing was written):"])
+
+def _write(path: Path, command: str, arguments: str, tabs: list[Tab], summary: list[str], counts: str,
+           edits: list[CellEdit] = ()) -> None:
+    log = run_log_tab(previous_run_log(path), datetime.now(), command, arguments, counts, summary[0] if summary else "")
+    write_output_tabs(path, [*tabs, log], edits)
+
+def _ledger(book: Book) -> tuple[list[RegisterRow], list[InvoiceLineRow]]:
+    """Posted invoices (number order) and their lines (invoice, then line order)."""
+    headers, lines = posted(book)
+    return headers, [ln for h in headers for ln in sorted(lines.get(h.invoice_number, ()), key=lambda ln: ln.line_no)]
+
+def validate(path: Path, progress: Progress | None = None) -> JobResult:
+    with locked(path):
+        read = _read(path, progress)
+        if not read.ok:
+            return _refused(read, path)
+        c = read.row_counts
+        summary = [f"{path.name} is valid: {c.get('Customers', 0):,} customers, {c.get('Contracts', 0):,} contracts, "
+                   f"{c.get('Timesheets', 0):,} time entries, {c.get('Charges', 0):,} charges, "
+                   f"{c.get('Payments', 0):,} payments."]
+        warnings = changed_invoices(read.book)
+        _write(path, "validate", "", [], summary, _counts(read))
+    return JobResult(True, summary=summary, warnings=warnings, data={"rows": read.row_counts})
+
+def _counts(read: ReadResult) -> str:
+    return ", ".join(f"{k} {v}" for k, v in read.row_counts.items() if v)
+
+def close_summary(result: CloseResult, customers: dict[str, str]) -> list[str]:
+    lines = [f"Closed for invoice date {result.invoice_date} (usage through {result.through}): "
+             f"{len(result.drafts)} draft invoice(s), {result.total:,.2f} in total."]
+    held = [d for d in result.drafts if d.holds]
+    if held:
+        lines.append(f"  {len(held)} draft(s) on hold; see Hold Reasons in InvoiceRegister.")
+    by_customer: dict[str, Decimal] = {}
+    for d in result.drafts:
+        by_customer[d.customer_id] = by_customer.get(d.customer_id, Decimal(0)) + d.total
+    for cid, total in sorted(by_customer.items(), key=lambda kv: -kv[1])[:10]:
+        lines.append(f"  {customers.get(cid, cid)[:34]:<34} {total:>14,.2f}")
+    if len(by_customer) > 10:
+        lines.append(f"  … and {len(by_customer) - 10} more customers")
+    for cid, amount in result.capped.items():
+        lines.append(f"  Contract {cid} reached its not-to-exceed cap: {amount:,.2f} of time left unbilled.")
+    return lines
+
+def close_workbook(path: Path, invoice_date: date, through: date | None = None,
+                   progress: Progress | None = None) -> JobResult:
+    """Replace the drafts with a fresh set for the invoice date; posted invoices stay as they are."""
+    with locked(path):
+        read = _read(path, progress)
+        if not read.ok:
+            return _refused(read, path)
+        book = read.book
+        headers, lines = _ledger(book)
+        result = close(book, invoice_date, through, billed_by(lines))
+        drafts = [draft_rows(d, result.through) for d in result.drafts]
+        summary = close_summary(result, {c.customer_id: c.name for c in book.customers})
+        tabs = [register_tab([*headers, *(h for h, _ in drafts)]),
+                lines_tab([*lines, *(ln for _, dl in drafts for ln in dl)])]
+        _write(path, "close", f"--date {invoice_date} --through {result.through}", tabs, summary,
+               f"drafts {len(result.drafts)}, total {result.total}")
+    return JobResult(True, summary=summary, warnings=changed_invoices(book),
+                     data={"drafts": len(result.drafts), "total": str(result.total)})
+
+def _refusal(where: str, message: str, found: str = "", expected: str = "") -> JobResult:
+    return JobResult(False, [Finding("NOT_POSTED", ERROR, where, message, found, expected)],
+                     ["Nothing was posted:"])
+
+def post_workbook(path: Path, posted_on: date | None = None, progress: Progress | None = None) -> JobResult:
+    """Post every draft not on hold: gapless numbers, invoice numbers into the billed time and charges."""
+    with locked(path):
+        read = _read(path, progress)
+        if not read.ok:
+            return _refused(read, path)
+        book = read.book
+        on_sheet = [r for r in book.register if not r.invoice_number]
+        if not on_sheet:
+            return JobResult(True, summary=["Nothing to post: there are no drafts. Run close first."])
+        closes = {(r.invoice_date, r.usage_through) for r in on_sheet}
+        if len(closes) > 1:
+            return _refusal("InvoiceRegister", "the drafts come from different closes", f"{len(closes)} invoice dates",
+                            "one close: run close again")
+        invoice_date, through = closes.pop()
+        headers, lines = _ledger(book)
+        fresh = close(book, invoice_date, through, billed_by(lines))
+        reviewed = {r.draft_id: (r.total, r.lines) for r in on_sheet}
+        now = {d.draft_id: (d.total, len(d.lines)) for d in fresh.drafts}
+        if reviewed != now:
+            changed = sorted(k for k in reviewed.keys() | now.keys() if reviewed.get(k) != now.get(k))
+            return _refusal("InvoiceRegister", f"the workbook changed since the close for {invoice_date}",
+                            "different drafts: " + ", ".join(changed[:5]) + (" …" if len(changed) > 5 else ""),
+                            "the drafts as reviewed: run close again and review them before posting")
+        result = post(book, fresh.drafts, through, posted_on or date.today())
+        new_headers = [h for h, _ in result.invoices]
+        new_lines = [ln for _, ls in result.invoices for ln in ls]
+        held = [draft_rows(d, through) for d in result.held]
+        tabs = [register_tab([*headers, *new_headers, *(h for h, _ in held)]),
+                lines_tab([*lines, *new_lines, *(ln for _, hl in held for ln in hl)])]
+        edits = _billed_cells(book, new_lines)
+        total = sum((h.total for h in new_headers), Decimal("0.00"))
+        if new_headers:
+            first, last = new_headers[0].invoice_number, new_headers[-1].invoice_number
+            summary = [f"Posted {len(new_headers)} invoice(s), {first} to {last}, {total:,.2f} in total."]
+        else:
+            summary = ["Nothing was posted: every draft is on hold."]
+        if result.held:
+            summary.append(f"  {len(result.held)} draft(s) on hold stay as drafts; see Hold Reasons in InvoiceRegister.")
+        _write(path, "post", f"--date {invoice_date}", tabs, summary, f"posted {len(new_headers)}, total {total}", edits)
+    return JobResult(True, summary=summary, data={"posted": [h.invoice_number for h in new_headers], "total": str(total)})
+
+def _billed_cells(book: Book, lines: list[InvoiceLineRow]) -> list[CellEdit]:
+    """The invoice number into each billed time entry and charge (the only input cells the tool writes)."""
+    entries = {e: ln.invoice_number for ln in lines if ln.entry_ids for e in ln.entry_ids.split()}
+    charges = {ln.source_id: ln.invoice_number for ln in lines if ln.source_type == "charge"}
+    edits = []
+    for sheet, records, key, billed in (("Timesheets", book.time_entries, "entry_id", entries),
+                                        ("Charges", book.charges, "charge_id", charges)):
+        if not billed:
+            continue
+        values = {r.row: billed[getattr(r, key)] for r in records if getattr(r, key) in billed}
+        edits.append(CellEdit(sheet, book.columns.get(sheet, {}).get("invoice_number"), "Invoice Number", values))
+    return edits
+
