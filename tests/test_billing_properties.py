@@ -68,3 +68,29 @@ def test_monthly_closes_bill_every_recurring_period_exactly_once(b):
     assert len(seen) == len(set(seen))
     catch_up = close(b, last)
     assert {l.item.key for d in catch_up.drafts for l in d.lines if l.item.source_type == "recurring"} == billed_keys
+
+
+@settings(max_examples=30, deadline=None)
+@given(books())
+def test_close_and_post_for_24_months_numbers_gaplessly_and_bills_once(b):
+    from dataclasses import replace
+
+    from xlbilling.core.posting import billed_by, post
+
+    headers, lines = [], []
+    day = date(2025, 1, 1)
+    for _ in range(24):
+        current = replace(b, records={**b.records, "InvoiceRegister": tuple(headers), "InvoiceLines": tuple(lines)})
+        result = close(current, day, billed=billed_by(lines))
+        for header, invoice_lines in post(current, result.drafts, result.through, day).invoices:
+            headers.append(header)
+            lines += invoice_lines
+        day = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    numbers = [int(h.invoice_number.removeprefix("INV-")) for h in headers]
+    assert numbers == list(range(1001, 1001 + len(numbers)))
+    recurring = [(ln.source_id, ln.service_start) for ln in lines if ln.source_type == "recurring"]
+    assert len(recurring) == len(set(recurring))
+    entries = [e for ln in lines if ln.entry_ids for e in ln.entry_ids.split()]
+    assert len(entries) == len(set(entries))
+    for h in headers:
+        assert h.subtotal == sum((ln.amount for ln in lines if ln.invoice_number == h.invoice_number), D(0))
