@@ -19,6 +19,7 @@ from .core.models import Book, InvoiceLineRow, RegisterRow
 from .core.posting import billed_by, changed_invoices, draft_rows, post, posted
 from .core.register import lines_tab, register_tab
 from .core.runlog import run_log_tab
+from .core.schedule import billing_schedule, contract_status_tab, schedule_tab
 from .core.tabs import Tab
 from .io.package import CellEdit
 from .io.reader import ReadResult, read_book
@@ -47,6 +48,12 @@ def _write(path: Path, command: str, arguments: str, tabs: list[Tab], summary: l
            edits: list[CellEdit] = ()) -> None:
     log = run_log_tab(previous_run_log(path), datetime.now(), command, arguments, counts, summary[0] if summary else "")
     write_output_tabs(path, [*tabs, log], edits)
+
+def _contract_tabs(book: Book, invoice_date: date, headers: list[RegisterRow],
+                   lines: list[InvoiceLineRow]) -> list[Tab]:
+    schedule = billing_schedule(book, invoice_date)
+    return [schedule_tab(schedule), contract_status_tab(book, invoice_date, headers, lines, schedule)]
+
 
 def _ledger(book: Book) -> tuple[list[RegisterRow], list[InvoiceLineRow]]:
     """Posted invoices (number order) and their lines (invoice, then line order)."""
@@ -99,7 +106,8 @@ def close_workbook(path: Path, invoice_date: date, through: date | None = None,
         drafts = [draft_rows(d, result.through) for d in result.drafts]
         summary = close_summary(result, {c.customer_id: c.name for c in book.customers})
         tabs = [register_tab([*headers, *(h for h, _ in drafts)]),
-                lines_tab([*lines, *(ln for _, dl in drafts for ln in dl)])]
+                lines_tab([*lines, *(ln for _, dl in drafts for ln in dl)]),
+                *_contract_tabs(book, invoice_date, headers, lines)]
         _write(path, "close", f"--date {invoice_date} --through {result.through}", tabs, summary,
                f"drafts {len(result.drafts)}, total {result.total}")
     return JobResult(True, summary=summary, warnings=changed_invoices(book),
@@ -138,7 +146,8 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
         new_lines = [ln for _, ls in result.invoices for ln in ls]
         held = [draft_rows(d, through) for d in result.held]
         tabs = [register_tab([*headers, *new_headers, *(h for h, _ in held)]),
-                lines_tab([*lines, *new_lines, *(ln for _, hl in held for ln in hl)])]
+                lines_tab([*lines, *new_lines, *(ln for _, hl in held for ln in hl)]),
+                *_contract_tabs(book, invoice_date, [*headers, *new_headers], [*lines, *new_lines])]
         edits = _billed_cells(book, new_lines)
         total = sum((h.total for h in new_headers), Decimal("0.00"))
         if new_headers:

@@ -1,0 +1,47 @@
+"""BillingSchedule (next 12 months as they will be billed) and ContractStatus."""
+
+from datetime import date
+from decimal import Decimal as D
+
+from xlbilling.core.models import InvoiceLineRow, RegisterRow
+from xlbilling.core.schedule import billing_schedule, contract_status_tab
+from xlbilling.core.terms import Terms
+
+from .test_billing import book, contract, entry, line
+
+
+def test_schedule_shows_escalation_proration_and_the_end_of_a_contract():
+    b = book([contract(start=date(2026, 2, 1), billing_frequency="quarterly", escalation_pct=D("0.03"),
+                       end_date=date(2027, 3, 15))], [line(D("900.00"))])
+    got = [(s.bill_on, s.item.service_start, s.item.service_end, s.item.amount)
+           for s in billing_schedule(b, date(2026, 11, 1))]
+    # Nov-Jan is due now (not future); Feb-Apr starts on the anniversary: escalated, and cut at the end date
+    assert got == [(date(2027, 2, 1), date(2027, 2, 1), date(2027, 3, 15), D("447.88"))]  # 927 x 43/89
+
+
+def test_schedule_of_an_arrears_line_bills_the_day_after_each_period():
+    b = book([contract(start=date(2026, 9, 1), billing_timing="arrears")], [line(D("310.00"))])
+    got = billing_schedule(b, date(2026, 11, 1), months=2)
+    assert [(s.bill_on, s.item.service_start) for s in got] == [(date(2026, 12, 1), date(2026, 11, 1))]
+
+
+def _posted(number, contract_id, kind, amount):
+    header = RegisterRow(number, "D", "posted", "C1", None, date(2026, 10, 1), date(2026, 9, 30), date(2026, 10, 31),
+                         Terms(30), None, amount, D(0), amount, None, None, None, None, None, 1, None, None, "x", 2)
+    line_row = InvoiceLineRow(number, "D", 1, contract_id, kind, "x", None, date(2026, 9, 1), date(2026, 9, 30),
+                              D(1), amount, amount, "services", D(0), None, None, 2)
+    return header, line_row
+
+
+def test_contract_status_po_cap_hours_and_expiry():
+    c = contract(start=date(2026, 1, 1), end_date=date(2026, 12, 31), po_number="PO-1", po_amount=D("5000"),
+                 not_to_exceed=D("3000"), included_hours=D(10), overage_rate=D(150))
+    b = book([c], [line(D("1000.00"))], entries=[entry("E1", date(2026, 10, 3), D(4)), entry("E2", date(2026, 9, 3), D(6))])
+    h1, l1 = _posted("INV-1", "A1", "recurring", D("1000.00"))
+    h2, l2 = _posted("INV-2", "A1", "overage", D("450.00"))
+    tab = contract_status_tab(b, date(2026, 11, 1), [h1, h2], [l1, l2], billing_schedule(b, date(2026, 11, 1)))
+    row = dict(zip([col.title for col in tab.columns], tab.rows[0]))
+    assert row["Billed To Date"] == D("1450.00") and row["PO Remaining"] == D("3550.00")
+    assert row["Cap Remaining"] == D("2550.00") and row["Days To Expiry"] == 60
+    assert row["Hours Period Start"] == date(2026, 10, 1) and row["Hours Used"] == D(4)
+    assert row["Next Bill On"] == date(2026, 12, 1) and row["Next Bill Amount"] == D("1000.00")

@@ -1,0 +1,117 @@
+"""BillingSchedule: the next 12 months of recurring billing per contract line, as it will be billed
+(escalation and proration included). ContractStatus: where each contract stands."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Iterable, NamedTuple
+
+from .close import default_through
+from .due import Billed, Item, recurring_items
+from .models import Book, ContractLine, InvoiceLineRow, RegisterRow
+from .money import ZERO
+from .periods import add_months, period_of
+from .tabs import DATE, INT, MONEY, NUMBER, TEXT, Column, Tab
+
+
+class Scheduled(NamedTuple):
+    bill_on: date  # the first invoice date it is due on
+    item: Item
+
+
+def _lines_by_contract(book: Book) -> dict[str, list[ContractLine]]:
+    by: dict[str, list[ContractLine]] = defaultdict(list)
+    for line in book.lines:
+        by[line.contract_id].append(line)
+    return by
+
+
+def billing_schedule(book: Book, invoice_date: date, months: int = 12) -> list[Scheduled]:
+    """Recurring items that come due after the invoice date and up to `months` later, in bill-date order."""
+    horizon = add_months(invoice_date, months) - timedelta(days=1)
+    lines_by = _lines_by_contract(book)
+    out = []
+    for c in book.contracts:
+        if c.status != "active":
+            continue
+        lines = lines_by.get(c.contract_id, ())
+        now = {i.key for i in recurring_items(book, c, lines, invoice_date, default_through(invoice_date), Billed(),
+                                              c.billed_through)}
+        for item in recurring_items(book, c, lines, horizon, horizon, Billed(), c.billed_through):
+            if item.key in now:
+                continue
+            bill_on = item.service_start if c.billing_timing == "advance" else item.service_end + timedelta(days=1)
+            if bill_on <= horizon:
+                out.append(Scheduled(bill_on, item))
+    out.sort(key=lambda s: (s.bill_on, s.item.customer_id, s.item.contract_id or "", s.item.source_id))
+    return out
+
+
+SCHEDULE_COLUMNS = (
+    Column("Bill On", DATE, 12), Column("Customer ID", TEXT, 12), Column("Contract ID", TEXT, 12),
+    Column("Line ID", TEXT, 10), Column("Description", TEXT, 34), Column("Service Start", DATE, 12),
+    Column("Service End", DATE, 12), Column("Quantity", NUMBER, 10), Column("Unit Price", MONEY, 11),
+    Column("Amount", MONEY, 12),
+)
+
+
+def schedule_tab(schedule: Iterable[Scheduled]) -> Tab:
+    rows = [(s.bill_on, s.item.customer_id, s.item.contract_id, s.item.source_id, s.item.description,
+             s.item.service_start, s.item.service_end, s.item.quantity, s.item.unit_price, s.item.amount)
+            for s in schedule]
+    return Tab("BillingSchedule", SCHEDULE_COLUMNS, rows)
+
+
+STATUS_COLUMNS = (
+    Column("Contract ID", TEXT, 12), Column("Customer ID", TEXT, 12), Column("Name", TEXT, 28),
+    Column("Type", TEXT, 18), Column("Status", TEXT, 10), Column("Start Date", DATE, 12), Column("End Date", DATE, 12),
+    Column("Days To Expiry", INT, 10), Column("Billed To Date", MONEY, 14), Column("Next Bill On", DATE, 12),
+    Column("Next Bill Amount", MONEY, 14), Column("PO Number", TEXT, 12), Column("PO Amount", MONEY, 12),
+    Column("PO Remaining", MONEY, 13), Column("Not To Exceed", MONEY, 13), Column("Cap Remaining", MONEY, 13),
+    Column("Included Hours", NUMBER, 10), Column("Hours Period Start", DATE, 12), Column("Hours Used", NUMBER, 10),
+)
+
+
+def contract_status_tab(book: Book, invoice_date: date, headers: Iterable[RegisterRow],
+                        lines: Iterable[InvoiceLineRow], schedule: list[Scheduled]) -> Tab:
+    """One row per contract: billed to date, next bill, PO and cap remaining, hours used, days to expiry."""
+    posted = {h.invoice_number: h for h in headers if h.invoice_number}
+    billed: dict[str, Decimal] = defaultdict(lambda: ZERO)  # pre-tax, which is what a PO caps
+    time_billed: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for ln in lines:
+        if ln.invoice_number not in posted or not ln.contract_id:
+            continue
+        billed[ln.contract_id] += ln.amount
+        if ln.source_type in ("time", "overage"):
+            time_billed[ln.contract_id] += ln.amount
+    next_bill: dict[str, tuple[date, Decimal]] = {}
+    for s in schedule:
+        cid = s.item.contract_id
+        if cid not in next_bill:
+            next_bill[cid] = (s.bill_on, ZERO)
+        if next_bill[cid][0] == s.bill_on:
+            next_bill[cid] = (s.bill_on, next_bill[cid][1] + s.item.amount)
+    # Hours used against included hours in the period holding the usage cutoff (the one just billed).
+    cutoff = default_through(invoice_date)
+    hours: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    block = {c.contract_id: (c, period_of(c.start_date, c.billing_frequency, cutoff))
+             for c in book.contracts if c.included_hours}
+    for e in book.time_entries:
+        if e.contract_id in block and e.billable and e.approved:
+            c, period = block[e.contract_id]
+            if period.start <= e.date <= period.end:
+                hours[c.contract_id] += e.hours
+    rows = []
+    for c in book.contracts:
+        nb = next_bill.get(c.contract_id)
+        po_left = c.po_amount - billed[c.contract_id] if c.po_amount is not None else None
+        cap_left = c.not_to_exceed - time_billed[c.contract_id] if c.not_to_exceed is not None else None
+        rows.append((c.contract_id, c.customer_id, c.name, c.type, c.status, c.start_date, c.end_date,
+                     (c.end_date - invoice_date).days if c.end_date else None, billed[c.contract_id],
+                     nb[0] if nb else None, nb[1] if nb else None, c.po_number, c.po_amount, po_left,
+                     c.not_to_exceed, cap_left, c.included_hours,
+                     block[c.contract_id][1].start if c.included_hours else None,
+                     hours[c.contract_id] if c.included_hours else None))
+    return Tab("ContractStatus", STATUS_COLUMNS, rows)
