@@ -157,3 +157,27 @@ def test_billed_through_skips_service_invoiced_before_cut_over():
     b = book([contract(start=date(2025, 1, 1), billed_through=date(2026, 10, 15))], [line(D("3100.00"))])
     items, _ = due_items(b, date(2026, 11, 1), date(2026, 10, 31), Billed())
     assert amounts(items) == [(date(2026, 10, 16), D("1600.00")), (date(2026, 11, 1), D("3100.00"))]
+
+
+def test_starts_on_the_29th_to_31st():
+    b = book([contract(start=date(2026, 1, 31))], [line(D("3100.00"))])
+    items, _ = due_items(b, date(2026, 3, 1), date(2026, 2, 28), Billed())
+    assert amounts(items) == [(date(2026, 1, 31), D("100.00")), (date(2026, 2, 1), D("3100.00")),
+                              (date(2026, 3, 1), D("3100.00"))]
+    leap = book([contract(start=date(2024, 2, 29), billing_frequency="annual", escalation_pct=D("0.10"))],
+                [line(D("1000.00"))])
+    items, _ = due_items(leap, date(2025, 2, 28), date(2025, 1, 31), Billed())
+    # the grid runs Feb-Jan: the first period is covered from 29 Feb (338 of 366 days); the 2025 period
+    # starts on 1 Feb 2025, before the first anniversary (28 Feb 2025), so it is not escalated yet
+    assert amounts(items) == [(date(2024, 2, 29), D("923.50")), (date(2025, 2, 1), D("1000.00"))]
+    items, _ = due_items(leap, date(2026, 2, 1), date(2026, 1, 31), Billed())
+    assert amounts(items)[-1] == (date(2026, 2, 1), D("1100.00"))
+    thirtieth = book([contract(start=date(2026, 1, 30), billing_frequency="quarterly")], [line(D("900.00"))])
+    items, _ = due_items(thirtieth, date(2026, 1, 30), date(2025, 12, 31), Billed())
+    assert amounts(items) == [(date(2026, 1, 30), D("20.00"))]  # 2 of the 90 days of Jan-Mar
+
+
+def test_a_contract_on_hold_bills_nothing():
+    b = book([contract(start=date(2026, 1, 1), status="on_hold")], [line(D("100.00"))],
+             entries=[entry("E1", date(2026, 1, 5), D(1))], rates=[Rate(None, "Remote", D("100"), None, None, 2)])
+    assert due_items(b, date(2026, 2, 1), date(2026, 1, 31), Billed()) == ([], {})
