@@ -174,7 +174,7 @@ def test_starts_on_the_29th_to_31st():
     assert amounts(items)[-1] == (date(2026, 2, 1), D("1100.00"))
     thirtieth = book([contract(start=date(2026, 1, 30), billing_frequency="quarterly")], [line(D("900.00"))])
     items, _ = due_items(thirtieth, date(2026, 1, 30), date(2025, 12, 31), Billed())
-    assert amounts(items) == [(date(2026, 1, 30), D("20.00"))]  # 2 of the 90 days of Jan-Mar
+    assert amounts(items) == [(date(2026, 1, 30), D("610.00"))]  # 30 Jan to 31 Mar: 61 of the 90 days
 
 
 def test_a_contract_on_hold_bills_nothing():
