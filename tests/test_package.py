@@ -177,3 +177,13 @@ def test_cell_edits_set_input_cells_and_keep_the_rest(tmp_path):
     assert rows[0][4] == "Billed On" and rows[2][4] == "INV-2" and rows[1][4] == ""
     before, after = entries(data), entries(out)
     assert [n for n in before if before[n] != after[n]] == ["xl/worksheets/sheet3.xml"]
+
+
+def test_untouched_entries_keep_their_compressed_bytes(rich):
+    from xlbilling.io.zipwrite import copied
+    after = write_tabs(rich, [register()])
+    with zipfile.ZipFile(BytesIO(rich)) as a, zipfile.ZipFile(BytesIO(after)) as b:
+        for info in a.infolist():
+            if info.filename not in INDEX_PARTS:
+                assert copied(after, b.getinfo(info.filename)).raw == copied(rich, info).raw, info.filename
+        assert b.testzip() is None

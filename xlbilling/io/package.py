@@ -22,6 +22,7 @@ from ..core.tabs import Tab
 from .sheetxml import render
 from .styles import StyleBook
 from .xmltext import attr, cell_text
+from .zipwrite import compressed, copied, write_zip
 
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_R_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -57,6 +58,7 @@ class Package:
     """The entries of a zip package, in order, with the sheets of its workbook."""
 
     def __init__(self, data: bytes):
+        self.data = data
         try:
             self._zip = zipfile.ZipFile(BytesIO(data))
             self.infos = self._zip.infolist()
@@ -82,9 +84,6 @@ class Package:
     def stream(self, name: str):
         """A part opened for streaming (large sheets are not read into memory whole)."""
         return self._zip.open(name)
-
-    def all_parts(self) -> dict[str, bytes]:
-        return {i.filename: self.part(i.filename) for i in self.infos}
 
     def _rels(self, part: str) -> list[ET.Element]:
         data = self.part(rels_path(part) if part else "_rels/.rels")
@@ -112,6 +111,32 @@ class Package:
         return next((s for s in self.sheets if s.name.lower() == name.lower()), None)
 
 
+class _Parts:
+    """The package's parts as a change set: reads fall through to the package, writes are collected."""
+
+    def __init__(self, pkg: Package):
+        self.pkg = pkg
+        self.new: dict[str, bytes] = {}
+        self.deleted: set[str] = set()
+
+    def __getitem__(self, name: str) -> bytes:
+        return self.new[name] if name in self.new else self.pkg.part(name)
+
+    def __setitem__(self, name: str, data: bytes) -> None:
+        self.new[name] = data
+
+    def __delitem__(self, name: str) -> None:
+        self.new.pop(name, None)
+        self.deleted.add(name)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.new or (self.pkg.part(name) is not None and name not in self.deleted)
+
+    def names(self) -> list[str]:
+        original = [i.filename for i in self.pkg.infos if i.filename not in self.deleted]
+        return original + [n for n in self.new if n not in original]
+
+
 def _insert_before_close(xml: str, tag_local: str, text: str) -> str:
     m = list(re.finditer(rf"</(\w+:)?{tag_local}>", xml))
     if not m:
@@ -133,9 +158,9 @@ def _kept_references(sheet_xml: bytes) -> str:
     return b"".join(found).decode("utf-8")
 
 
-def _drop_calc_chain(pkg: Package, parts: dict[str, bytes], sheet_ids: set[int]) -> None:
+def _drop_calc_chain(pkg: Package, parts: _Parts, sheet_ids: set[int]) -> None:
     """Remove calcChain entries of replaced sheets; the whole chain if nothing remains."""
-    chain_part = next((p for p in parts if p.endswith("calcChain.xml")), None)
+    chain_part = next((p for p in parts.names() if p.endswith("calcChain.xml")), None)
     if chain_part is None or not sheet_ids:
         return
     xml = parts[chain_part].decode("utf-8")
@@ -231,14 +256,14 @@ def write_tabs(data: bytes, tabs: Iterable[Tab], edits: Iterable[CellEdit] = ())
     """The package with each tab replacing the sheet of its name (or appended as a new last sheet),
     and the cell edits made in their sheets."""
     pkg = Package(data)
-    parts = pkg.all_parts()
+    parts = _Parts(pkg)
     for edit in edits:
         ref = pkg.sheet(edit.sheet)
         if ref is None or not edit.values:
             continue
         parts[ref.part] = _edit_cells(parts[ref.part].decode("utf-8"), edit).encode("utf-8")
-    styles_part = next((p for p in parts if p == "xl/styles.xml"), None)
-    if styles_part is None:
+    styles_part = "xl/styles.xml"
+    if styles_part not in parts:
         raise PackageError("the workbook has no styles part")
     styles = StyleBook(parts[styles_part])
     wb_xml = parts[pkg.workbook_part].decode("utf-8")
@@ -248,7 +273,7 @@ def write_tabs(data: bytes, tabs: Iterable[Tab], edits: Iterable[CellEdit] = ())
     replaced_ids: set[int] = set()
     sheet_ids = [s.sheet_id for s in pkg.sheets]
     rel_ids = set(re.findall(r'\bId="([^"]+)"', wb_rels))
-    numbers = [int(m.group(1)) for p in parts if (m := re.match(r"xl/worksheets/sheet(\d+)\.xml$", p))]
+    numbers = [int(m.group(1)) for p in parts.names() if (m := re.match(r"xl/worksheets/sheet(\d+)\.xml$", p))]
     next_number = max(numbers, default=0) + 1
     rel_prefix = re.search(rf'xmlns:(\w+)="{re.escape(R_NS)}"', wb_xml)
 
@@ -284,26 +309,19 @@ def write_tabs(data: bytes, tabs: Iterable[Tab], edits: Iterable[CellEdit] = ())
     return _zip(pkg, parts)
 
 
-def _entry(name: str, date_time, compress_type: int, external_attr: int) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time)
-    info.compress_type = compress_type
-    info.external_attr = external_attr
-    info.create_system = 0  # the same bytes on every OS
-    return info
-
-
-def _zip(pkg: Package, parts: dict[str, bytes]) -> bytes:
-    """Entries in their original order with their original times; new ones at the end with a fixed time."""
-    out = BytesIO()
-    with zipfile.ZipFile(out, "w") as z:
-        known = set()
-        for info in pkg.infos:
-            known.add(info.filename)
-            if info.filename in parts:
-                stored = info.compress_type == zipfile.ZIP_STORED
-                kind = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-                z.writestr(_entry(info.filename, info.date_time, kind, info.external_attr), parts[info.filename])
-        for name, data in parts.items():
-            if name not in known:
-                z.writestr(_entry(name, FIXED_TIME, zipfile.ZIP_DEFLATED, 0), data)
-    return out.getvalue()
+def _zip(pkg: Package, parts: _Parts) -> bytes:
+    """Entries in their original order; unchanged ones copied as their compressed bytes, changed ones
+    re-deflated with their original time, new ones at the end with a fixed time."""
+    infos = {i.filename: i for i in pkg.infos}
+    entries = []
+    for name in parts.names():
+        info = infos.get(name)
+        if info is not None and (name not in parts.new or parts.new[name] == pkg.part(name)):
+            entries.append(copied(pkg.data, info))
+        elif info is not None:
+            stored = info.compress_type == zipfile.ZIP_STORED
+            method = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+            entries.append(compressed(name, parts.new[name], info.date_time, method, info.external_attr))
+        else:
+            entries.append(compressed(name, parts.new[name], FIXED_TIME))
+    return write_zip(entries)

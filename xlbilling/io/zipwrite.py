@@ -1,0 +1,74 @@
+"""A small, deterministic zip writer that copies unchanged entries as their raw compressed bytes.
+
+Re-deflating a 150 MB sheet that did not change costs seconds; copying its compressed bytes costs
+nothing and keeps it bit for bit. Written from the ZIP format (local file headers, central
+directory, end of central directory record); no ZIP64, which workbooks under 4 GB never need.
+"""
+
+from __future__ import annotations
+
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
+
+_LOCAL = struct.Struct("<IHHHHHIIIHH")
+_CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
+_END = struct.Struct("<IHHHHIIH")
+_LIMIT = 0xFFFFFFFF
+UTF8_NAMES = 0x800
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    date_time: tuple
+    method: int  # zipfile.ZIP_STORED or zipfile.ZIP_DEFLATED
+    crc: int
+    size: int
+    raw: bytes  # the stored (compressed) bytes
+    external_attr: int = 0
+
+
+def compressed(name: str, data: bytes, date_time: tuple, method: int = zipfile.ZIP_DEFLATED,
+               external_attr: int = 0, level: int = 6) -> Entry:
+    if method == zipfile.ZIP_STORED:
+        raw = data
+    else:
+        packer = zlib.compressobj(level, zlib.DEFLATED, -15)
+        raw = packer.compress(data) + packer.flush()
+    return Entry(name, date_time, method, zlib.crc32(data), len(data), raw, external_attr)
+
+
+def copied(source: bytes, info: zipfile.ZipInfo) -> Entry:
+    """An entry of a source archive, its compressed bytes taken as they are."""
+    offset = info.header_offset
+    name_len, extra_len = struct.unpack_from("<HH", source, offset + 26)
+    start = offset + 30 + name_len + extra_len
+    raw = source[start:start + info.compress_size]
+    return Entry(info.filename, info.date_time, info.compress_type, info.CRC, info.file_size, raw, info.external_attr)
+
+
+def _dos(date_time: tuple) -> tuple[int, int]:
+    y, mo, d, h, mi, s = date_time
+    return (h << 11) | (mi << 5) | (s // 2), ((y - 1980) << 9) | (mo << 5) | d
+
+
+def write_zip(entries: list[Entry]) -> bytes:
+    out: list[bytes] = []
+    central: list[bytes] = []
+    offset = 0
+    for e in entries:
+        name = e.name.encode("utf-8")
+        flags = 0 if e.name.isascii() else UTF8_NAMES
+        time, day = _dos(e.date_time)
+        if max(len(e.raw), e.size, offset) >= _LIMIT:
+            raise ValueError("the workbook is larger than 4 GB, which this writer does not support")
+        header = _LOCAL.pack(0x04034B50, 20, flags, e.method, time, day, e.crc, len(e.raw), e.size, len(name), 0)
+        central.append(_CENTRAL.pack(0x02014B50, 20, 20, flags, e.method, time, day, e.crc, len(e.raw), e.size,
+                                     len(name), 0, 0, 0, 0, e.external_attr, offset) + name)
+        out += [header, name, e.raw]
+        offset += len(header) + len(name) + len(e.raw)
+    directory = b"".join(central)
+    end = _END.pack(0x06054B50, 0, 0, len(entries), len(entries), len(directory), offset, 0)
+    return b"".join(out) + directory + end
