@@ -93,15 +93,23 @@ class RateBook:
         self._by: dict[tuple[str | None, str], list[Rate]] = defaultdict(list)
         for r in rates:
             self._by[(r.contract_id, r.work_type.strip().lower())].append(r)
+        self._cache: dict[tuple[str | None, str, date], Decimal | None] = {}
 
     def rate(self, contract_id: str | None, work_type: str, day: date) -> Decimal | None:
         wt = work_type.strip().lower()
-        for key in ((contract_id, wt), (None, wt)):
-            found = [r for r in self._by.get(key, ()) if (r.effective_from is None or r.effective_from <= day)
-                     and (r.effective_to is None or day <= r.effective_to)]
-            if found:
-                return max(found, key=lambda r: (r.effective_from or date.min, r.row)).rate
-        return None
+        if (contract_id, wt) in self._by:
+            found = self._in_effect((contract_id, wt), day)
+            if found is not None:
+                return found
+        key = (None, wt, day)  # default rates: a few work types and days, looked up once each
+        if key not in self._cache:
+            self._cache[key] = self._in_effect((None, wt), day)
+        return self._cache[key]
+
+    def _in_effect(self, key: tuple[str | None, str], day: date) -> Decimal | None:
+        found = [r for r in self._by.get(key, ()) if (r.effective_from is None or r.effective_from <= day)
+                 and (r.effective_to is None or day <= r.effective_to)]
+        return max(found, key=lambda r: (r.effective_from or date.min, r.row)).rate if found else None
 
 
 class TimeSplit(NamedTuple):

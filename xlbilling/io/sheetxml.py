@@ -86,25 +86,30 @@ def render(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str 
     for i, column in enumerate(tab.columns):
         out.append(f'<c r="{letters[i]}1" s="{header_xf}" t="inlineStr"><is><t>{cell_text(column.title)}</t></is></c>')
     out.append("</row>")
+    by_fill = {fill: [xf(i, fill) for i in range(ncols)] for fill in set(fills)}
+    serials: dict[date, str] = {}
     for r, row in enumerate(tab.rows, start=2):
         fill = fills[r - 2]
+        style = by_fill[fill]
         out.append(f'<row r="{r}">')
         for i, value in enumerate(row):
             if value is None or value == "":
                 if fill:
-                    out.append(f'<c r="{letters[i]}{r}" s="{xf(i, fill)}"/>')
+                    out.append(f'<c r="{letters[i]}{r}" s="{style[i]}"/>')
                 continue
-            ref = f"{letters[i]}{r}"
             if isinstance(value, str):
-                space = ' xml:space="preserve"' if value != value.strip() else ""
-                s = xf(i, fill, value.startswith(_RISKY))
-                out.append(f'<c r="{ref}" s="{s}" t="inlineStr"><is><t{space}>{cell_text(value)}</t></is></c>')
+                space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
+                s = xf(i, fill, True) if value.startswith(_RISKY) else style[i]
+                out.append(f'<c r="{letters[i]}{r}" s="{s}" t="inlineStr"><is><t{space}>{cell_text(value)}</t></is></c>')
+            elif isinstance(value, Decimal):
+                out.append(f'<c r="{letters[i]}{r}" s="{style[i]}"><v>{value:f}</v></c>')
             elif isinstance(value, bool):
-                out.append(f'<c r="{ref}" s="{xf(i, fill)}" t="b"><v>{int(value)}</v></c>')
+                out.append(f'<c r="{letters[i]}{r}" s="{style[i]}" t="b"><v>{int(value)}</v></c>')
+            elif isinstance(value, int):
+                out.append(f'<c r="{letters[i]}{r}" s="{style[i]}"><v>{value}</v></c>')
             elif isinstance(value, date):
-                out.append(f'<c r="{ref}" s="{xf(i, fill)}"><v>{_serial(value)}</v></c>')
-            elif isinstance(value, (int, Decimal)):
-                out.append(f'<c r="{ref}" s="{xf(i, fill)}"><v>{format(value, "f") if isinstance(value, Decimal) else value}</v></c>')
+                serial = serials.get(value) or serials.setdefault(value, _serial(value))
+                out.append(f'<c r="{letters[i]}{r}" s="{style[i]}"><v>{serial}</v></c>')
             else:
                 raise TypeError(f"{tab.name}: cannot write {type(value).__name__} {value!r} (floats are not money)")
         out.append("</row>")

@@ -8,8 +8,13 @@ _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ESCAPED_LOOKALIKE = re.compile(r"_(x[0-9A-Fa-f]{4})_")
 
 
+_NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
+
+
 def cell_text(text: str) -> str:
     """Escape text for a <t> element; control characters become Excel's _xHHHH_ escapes."""
+    if not _NEEDS_ESCAPE.search(text):
+        return text
     text = _ESCAPED_LOOKALIKE.sub(r"_x005F_\1_", text)
     text = _ILLEGAL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
