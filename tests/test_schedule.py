@@ -21,8 +21,9 @@ def test_schedule_shows_escalation_proration_and_the_end_of_a_contract():
 
 def test_schedule_of_an_arrears_line_bills_the_day_after_each_period():
     b = book([contract(start=date(2026, 9, 1), billing_timing="arrears")], [line(D("310.00"))])
-    got = billing_schedule(b, date(2026, 11, 1), months=2)
-    assert [(s.bill_on, s.item.service_start) for s in got] == [(date(2026, 12, 1), date(2026, 11, 1))]
+    got = billing_schedule(b, date(2026, 11, 1), months=2)  # the bills of December and January
+    assert [(s.bill_on, s.item.service_start) for s in got] == [(date(2026, 12, 1), date(2026, 11, 1)),
+                                                                (date(2027, 1, 1), date(2026, 12, 1))]
 
 
 def _posted(number, contract_id, kind, amount):
@@ -45,3 +46,16 @@ def test_contract_status_po_cap_hours_and_expiry():
     assert row["Cap Remaining"] == D("2550.00") and row["Days To Expiry"] == 60
     assert row["Hours Period Start"] == date(2026, 10, 1) and row["Hours Used"] == D(4)
     assert row["Next Bill On"] == date(2026, 12, 1) and row["Next Bill Amount"] == D("1000.00")
+
+
+def test_schedule_tab_is_a_grid_of_months_per_line():
+    from xlbilling.core.schedule import schedule_tab
+    b = book([contract(start=date(2026, 1, 1), escalation_pct=D("0.10"))],
+             [line(D("100.00")), line(D("50.00"), "L2", start=date(2026, 11, 20))])
+    tab = schedule_tab(billing_schedule(b, date(2026, 11, 1)), date(2026, 11, 1))
+    titles = [c.title for c in tab.columns]
+    assert titles[4:6] == ["Dec 2026", "Jan 2027"] and titles[-1] == "Next 12 Months"
+    l1, l2 = tab.rows
+    assert l1[2] == "L1" and l1[4] == D("100.00") and l1[5] == D("110.00") and l1[-1] == D("100.00") + 11 * D("110.00")
+    # L2 starts on 20 November, after the invoice date: the December close bills November's part and December
+    assert l2[4] == D("18.33") + D("50.00")

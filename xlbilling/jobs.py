@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from .core.close import CloseResult, close
+from .core.due import Billed
 from .core.findings import ERROR, Finding
 from .core.models import Book, InvoiceLineRow, RegisterRow
 from .core.posting import billed_by, changed_invoices, draft_rows, post, posted
@@ -49,10 +50,13 @@ def _write(path: Path, command: str, arguments: str, tabs: list[Tab], summary: l
     log = run_log_tab(previous_run_log(path), datetime.now(), command, arguments, counts, summary[0] if summary else "")
     write_output_tabs(path, [*tabs, log], edits)
 
-def _contract_tabs(book: Book, invoice_date: date, headers: list[RegisterRow],
+def _contract_tabs(book: Book, result: CloseResult, billed: Billed, headers: list[RegisterRow],
                    lines: list[InvoiceLineRow]) -> list[Tab]:
-    schedule = billing_schedule(book, invoice_date)
-    return [schedule_tab(schedule), contract_status_tab(book, invoice_date, headers, lines, schedule)]
+    """BillingSchedule and ContractStatus after a close: what is billed or due now is not scheduled again."""
+    due_now = Billed(keys=billed.keys | {ln.item.key for d in result.drafts for ln in d.lines})
+    schedule = billing_schedule(book, result.invoice_date, due_now)
+    return [schedule_tab(schedule, result.invoice_date),
+            contract_status_tab(book, result.invoice_date, headers, lines, schedule)]
 
 
 def _ledger(book: Book) -> tuple[list[RegisterRow], list[InvoiceLineRow]]:
@@ -102,12 +106,13 @@ def close_workbook(path: Path, invoice_date: date, through: date | None = None,
             return _refused(read, path)
         book = read.book
         headers, lines = _ledger(book)
-        result = close(book, invoice_date, through, billed_by(lines))
+        billed = billed_by(lines)
+        result = close(book, invoice_date, through, billed)
         drafts = [draft_rows(d, result.through) for d in result.drafts]
         summary = close_summary(result, {c.customer_id: c.name for c in book.customers})
         tabs = [register_tab([*headers, *(h for h, _ in drafts)]),
                 lines_tab([*lines, *(ln for _, dl in drafts for ln in dl)]),
-                *_contract_tabs(book, invoice_date, headers, lines)]
+                *_contract_tabs(book, result, billed, headers, lines)]
         _write(path, "close", f"--date {invoice_date} --through {result.through}", tabs, summary,
                f"drafts {len(result.drafts)}, total {result.total}")
     return JobResult(True, summary=summary, warnings=changed_invoices(book),
@@ -133,7 +138,8 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
                             "one close: run close again")
         invoice_date, through = closes.pop()
         headers, lines = _ledger(book)
-        fresh = close(book, invoice_date, through, billed_by(lines))
+        billed = billed_by(lines)
+        fresh = close(book, invoice_date, through, billed)
         reviewed = {r.draft_id: (r.total, r.lines) for r in on_sheet}
         now = {d.draft_id: (d.total, len(d.lines)) for d in fresh.drafts}
         if reviewed != now:
@@ -147,7 +153,7 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
         held = [draft_rows(d, through) for d in result.held]
         tabs = [register_tab([*headers, *new_headers, *(h for h, _ in held)]),
                 lines_tab([*lines, *new_lines, *(ln for _, hl in held for ln in hl)]),
-                *_contract_tabs(book, invoice_date, [*headers, *new_headers], [*lines, *new_lines])]
+                *_contract_tabs(book, fresh, billed, [*headers, *new_headers], [*lines, *new_lines])]
         edits = _billed_cells(book, new_lines)
         total = sum((h.total for h in new_headers), Decimal("0.00"))
         if new_headers:

@@ -28,20 +28,26 @@ def _lines_by_contract(book: Book) -> dict[str, list[ContractLine]]:
     return by
 
 
-def billing_schedule(book: Book, invoice_date: date, months: int = 12) -> list[Scheduled]:
-    """Recurring items that come due after the invoice date and up to `months` later, in bill-date order."""
-    horizon = add_months(invoice_date, months) - timedelta(days=1)
+def billing_schedule(book: Book, invoice_date: date, due_now: Billed | None = None,
+                     months: int = 12) -> list[Scheduled]:
+    """Recurring items that come due after the invoice date, through the `months` calendar months after
+    its month, in bill-date order.
+
+    `due_now` holds what is billed or due on the invoice date already (close passes its own result);
+    without it, that is worked out here."""
+    horizon = add_months(invoice_date, months + 1) - timedelta(days=1)  # through the last of the months
     lines_by = _lines_by_contract(book)
+    if due_now is None:
+        keys = {i.key for c in book.contracts if c.status == "active"
+                for i in recurring_items(book, c, lines_by.get(c.contract_id, ()), invoice_date,
+                                         default_through(invoice_date), Billed(), c.billed_through)}
+        due_now = Billed(keys=frozenset(keys))
     out = []
     for c in book.contracts:
         if c.status != "active":
             continue
-        lines = lines_by.get(c.contract_id, ())
-        now = {i.key for i in recurring_items(book, c, lines, invoice_date, default_through(invoice_date), Billed(),
-                                              c.billed_through)}
-        for item in recurring_items(book, c, lines, horizon, horizon, Billed(), c.billed_through):
-            if item.key in now:
-                continue
+        for item in recurring_items(book, c, lines_by.get(c.contract_id, ()), horizon, horizon, due_now,
+                                    c.billed_through):
             bill_on = item.service_start if c.billing_timing == "advance" else item.service_end + timedelta(days=1)
             if bill_on <= horizon:
                 out.append(Scheduled(bill_on, item))
@@ -49,19 +55,26 @@ def billing_schedule(book: Book, invoice_date: date, months: int = 12) -> list[S
     return out
 
 
-SCHEDULE_COLUMNS = (
-    Column("Bill On", DATE, 12), Column("Customer ID", TEXT, 12), Column("Contract ID", TEXT, 12),
-    Column("Line ID", TEXT, 10), Column("Description", TEXT, 34), Column("Service Start", DATE, 12),
-    Column("Service End", DATE, 12), Column("Quantity", NUMBER, 10), Column("Unit Price", MONEY, 11),
-    Column("Amount", MONEY, 12),
-)
-
-
-def schedule_tab(schedule: Iterable[Scheduled]) -> Tab:
-    rows = [(s.bill_on, s.item.customer_id, s.item.contract_id, s.item.source_id, s.item.description,
-             s.item.service_start, s.item.service_end, s.item.quantity, s.item.unit_price, s.item.amount)
-            for s in schedule]
-    return Tab("BillingSchedule", SCHEDULE_COLUMNS, rows)
+def schedule_tab(schedule: Iterable[Scheduled], invoice_date: date, months: int = 12) -> Tab:
+    """A grid: one row per contract line, the amount it will bill in each of the next months, and the total."""
+    firsts = [add_months(invoice_date, k) for k in range(1, months + 1)]
+    index = {(d.year, d.month): k for k, d in enumerate(firsts)}
+    grid: dict[tuple[str, str, str], list] = {}
+    descriptions: dict[str, str] = {}
+    for s in schedule:
+        k = index.get((s.bill_on.year, s.bill_on.month))
+        if k is None:  # due later in the invoice date's own month: the next close bills it
+            k = 0
+        key = (s.item.customer_id, s.item.contract_id or "", s.item.source_id)
+        row = grid.setdefault(key, [ZERO] * months)
+        row[k] += s.item.amount
+        descriptions[s.item.source_id] = s.item.description
+    columns = (Column("Customer ID", TEXT, 12), Column("Contract ID", TEXT, 12), Column("Line ID", TEXT, 10),
+               Column("Description", TEXT, 30),
+               *(Column(f"{d:%b %Y}", MONEY, 11) for d in firsts), Column("Next 12 Months", MONEY, 14))
+    rows = [(*key, descriptions[key[2]], *(a or None for a in amounts), sum(amounts, ZERO))
+            for key, amounts in sorted(grid.items())]
+    return Tab("BillingSchedule", columns, rows)
 
 
 STATUS_COLUMNS = (
