@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
+from operator import attrgetter
 from typing import Iterable, NamedTuple
 
 from .models import Book, Charge, Contract, ContractLine, Rate, TimeEntry
@@ -59,31 +60,44 @@ def _line_window(line: ContractLine, contract: Contract) -> tuple[date, date | N
 def recurring_items(book: Book, contract: Contract, lines: Iterable[ContractLine], invoice_date: date,
                     through: date, billed: Billed, billed_through: date | None = None) -> list[Item]:
     items = []
-    horizon = invoice_date if contract.billing_timing == "advance" else through
+    advance = contract.billing_timing == "advance"
+    horizon = invoice_date if advance else through
     for line in lines:
         start, end = _line_window(line, contract)
         if billed_through and billed_through >= start:
             start = billed_through + timedelta(days=1)
         last = min(end, horizon) if end else horizon
+        pricing = _LinePricing(book, contract, line)
         for period in periods_between(contract.start_date, contract.billing_frequency, start, last):
             cover = Period(max(period.start, start), min(period.end, end) if end else period.end)
             if cover.start > cover.end:
                 continue
-            due = cover.start <= invoice_date if contract.billing_timing == "advance" else cover.end <= through
+            due = cover.start <= invoice_date if advance else cover.end <= through
             key = recurring_key(line.line_id, cover.start)
-            if not due or key in billed.keys:
-                continue
-            items.append(recurring_item(book, contract, line, period, cover, key))
+            if due and key not in billed.keys:
+                items.append(pricing.item(period, cover, key))
     return items
 
 
-def recurring_item(book: Book, contract: Contract, line: ContractLine, period: Period, cover: Period, key: str) -> Item:
-    price = escalated(line.unit_price, contract.escalation_pct, whole_years(contract.start_date, cover.start))
-    full = round_cents(line.quantity * price)
-    amount = full if contract.proration == "none" else prorate(full, cover.days, period.days)
-    return Item(key, "recurring", line.line_id, contract.customer_id, contract.contract_id, line.description,
-                cover.start, cover.end, line.quantity, price, amount, line.tax_category or "services",
-                contract.po_number, book.cell(line, "unit_price"), (), line.revenue_account)
+class _LinePricing:
+    """One contract line's periods priced: escalation per contract year, proration per period."""
+
+    def __init__(self, book: Book, contract: Contract, line: ContractLine):
+        self.contract, self.line = contract, line
+        self.where = book.cell(line, "unit_price")
+        self._full: dict[int, tuple[Decimal, Decimal]] = {}  # contract year -> (price, amount for a full period)
+
+    def item(self, period: Period, cover: Period, key: str) -> Item:
+        c, line = self.contract, self.line
+        years = whole_years(c.start_date, cover.start)
+        if years not in self._full:
+            price = escalated(line.unit_price, c.escalation_pct, years)
+            self._full[years] = (price, round_cents(line.quantity * price))
+        price, full = self._full[years]
+        amount = full if c.proration == "none" else prorate(full, cover.days, period.days)
+        return Item(key, "recurring", line.line_id, c.customer_id, c.contract_id, line.description, cover.start,
+                    cover.end, line.quantity, price, amount, line.tax_category or "services", c.po_number, self.where,
+                    (), line.revenue_account)
 
 
 class RateBook:
@@ -112,6 +126,9 @@ class RateBook:
         return max(found, key=lambda r: (r.effective_from or date.min, r.row)).rate if found else None
 
 
+_BY_DATE_AND_ID = attrgetter("date", "entry_id")
+
+
 class TimeSplit(NamedTuple):
     entry: TimeEntry
     hours: Decimal
@@ -126,7 +143,8 @@ def split_included(contract: Contract, entries: list[TimeEntry], rates: RateBook
     beyond them are billed, at the overage rate (or the entry's own rate when there is none)."""
     out = []
     used: dict[date, Decimal] = defaultdict(lambda: ZERO)
-    for e in sorted(entries, key=lambda e: (e.date, e.entry_id)):
+    ordered = contract.included_hours or contract.not_to_exceed is not None  # order matters only then
+    for e in sorted(entries, key=_BY_DATE_AND_ID) if ordered else entries:
         rate = rates.rate(contract.contract_id, e.work_type, e.date)
         if rate is None:
             continue
@@ -146,7 +164,7 @@ def time_items(book: Book, contract: Contract, entries: list[TimeEntry], rates: 
                billed: Billed) -> tuple[list[Item], Decimal]:
     """Time and overage lines of one contract, capped by its not-to-exceed; also the amount left unbilled by the cap."""
     splits = [s for s in split_included(contract, entries, rates)
-              if s.entry.date <= through and s.entry.entry_id not in billed.entries and not s.entry.invoice_number]
+              if s.entry.entry_id not in billed.entries and not s.entry.invoice_number]
     remaining = None
     if contract.not_to_exceed is not None:
         remaining = max(contract.not_to_exceed - billed.time_billed.get(contract.contract_id, ZERO), ZERO)
@@ -193,11 +211,13 @@ def charge_item(book: Book, charge: Charge, contract: Contract | None) -> Item:
                 round_cents(charge.quantity * charge.unit_price), category, po, book.cell(charge, "unit_price"))
 
 
-def eligible_time(entries: Iterable[TimeEntry], contracts: dict[str, Contract]) -> dict[str, list[TimeEntry]]:
-    """Approved billable entries with positive hours on an active contract of the same customer whose dates cover them."""
+def eligible_time(entries: Iterable[TimeEntry], contracts: dict[str, Contract],
+                  through: date) -> dict[str, list[TimeEntry]]:
+    """Approved billable entries up to the cutoff with positive hours, on an active contract of the same
+    customer whose dates cover them. (Later entries cannot change how earlier ones use included hours.)"""
     by_contract: dict[str, list[TimeEntry]] = defaultdict(list)
     for e in entries:
-        if not (e.billable and e.approved and e.hours > 0 and e.contract_id in contracts):
+        if not (e.contract_id in contracts and e.approved and e.billable and e.date <= through and e.hours > 0):
             continue
         c = contracts[e.contract_id]
         if c.customer_id != e.customer_id or e.date < c.start_date or (c.end_date and e.date > c.end_date):
@@ -214,7 +234,7 @@ def due_items(book: Book, invoice_date: date, through: date, billed: Billed) -> 
     for line in book.lines:
         lines_by[line.contract_id].append(line)
     rates = RateBook(book.rates)
-    time_by = eligible_time(book.time_entries, active)
+    time_by = eligible_time(book.time_entries, active, through)
     items: list[Item] = []
     capped: dict[str, Decimal] = {}
     for cid, contract in active.items():

@@ -31,7 +31,7 @@ def write_output_tabs(path: str | Path, tabs: list[Tab], edits: list[CellEdit] =
     new = write_tabs(data, tabs, edits)
     if new == data:
         return False
-    replace_file(path, new)
+    replace_file(path, new, previous=data)
     return True
 
 
