@@ -13,7 +13,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable
 
-from .core.close import CloseResult, close
+from .audit.resolve import audited_close, code_counts, discrepancies_tab
+from .audit.wip import unbilled_wip_tab
+from .core.close import CloseResult
 from .core.due import Billed
 from .core.findings import ERROR, Finding
 from .core.models import Book, InvoiceLineRow, RegisterRow
@@ -57,6 +59,21 @@ def _contract_tabs(book: Book, result: CloseResult, billed: Billed, headers: lis
     schedule = billing_schedule(book, result.invoice_date, due_now)
     return [schedule_tab(schedule, result.invoice_date),
             contract_status_tab(book, result.invoice_date, headers, lines, schedule)]
+
+
+def _audit_tabs(book: Book, result: CloseResult, billed: Billed, findings: list[Finding]) -> list[Tab]:
+    return [discrepancies_tab(findings, book, date.today()), unbilled_wip_tab(book, result.invoice_date, billed)]
+
+
+def audit_summary(findings: list[Finding]) -> list[str]:
+    if not findings:
+        return ["  No discrepancies."]
+    counts = code_counts(findings)
+    by_severity = {s: sum(n for sev, _, n in counts if sev == s) for s in ("error", "warning", "info")}
+    lines = [f"  Discrepancies: {by_severity['error']} error(s), {by_severity['warning']} warning(s), "
+             f"{by_severity['info']} note(s); see the Discrepancies tab."]
+    lines += [f"    {code:<24} {severity:<8} {n:>5}" for severity, code, n in counts]
+    return lines
 
 
 def _ledger(book: Book) -> tuple[list[RegisterRow], list[InvoiceLineRow]]:
@@ -107,16 +124,17 @@ def close_workbook(path: Path, invoice_date: date, through: date | None = None,
         book = read.book
         headers, lines = _ledger(book)
         billed = billed_by(lines)
-        result = close(book, invoice_date, through, billed)
+        result, findings = audited_close(book, invoice_date, through, billed, headers, lines)
         drafts = [draft_rows(d, result.through) for d in result.drafts]
-        summary = close_summary(result, {c.customer_id: c.name for c in book.customers})
+        summary = close_summary(result, {c.customer_id: c.name for c in book.customers}) + audit_summary(findings)
         tabs = [register_tab([*headers, *(h for h, _ in drafts)]),
                 lines_tab([*lines, *(ln for _, dl in drafts for ln in dl)]),
-                *_contract_tabs(book, result, billed, headers, lines)]
+                *_contract_tabs(book, result, billed, headers, lines),
+                *_audit_tabs(book, result, billed, findings)]
         _write(path, "close", f"--date {invoice_date} --through {result.through}", tabs, summary,
                f"drafts {len(result.drafts)}, total {result.total}")
-    return JobResult(True, summary=summary, warnings=changed_invoices(book),
-                     data={"drafts": len(result.drafts), "total": str(result.total)})
+    return JobResult(True, summary=summary, data={"drafts": len(result.drafts), "total": str(result.total),
+                                                  "discrepancies": [f.as_dict() for f in findings]})
 
 def _refusal(where: str, message: str, found: str = "", expected: str = "") -> JobResult:
     return JobResult(False, [Finding("NOT_POSTED", ERROR, where, message, found, expected)],
@@ -139,7 +157,7 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
         invoice_date, through = closes.pop()
         headers, lines = _ledger(book)
         billed = billed_by(lines)
-        fresh = close(book, invoice_date, through, billed)
+        fresh, findings = audited_close(book, invoice_date, through, billed, headers, lines)
         reviewed = {r.draft_id: (r.total, r.lines) for r in on_sheet}
         now = {d.draft_id: (d.total, len(d.lines)) for d in fresh.drafts}
         if reviewed != now:
@@ -153,7 +171,8 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
         held = [draft_rows(d, through) for d in result.held]
         tabs = [register_tab([*headers, *new_headers, *(h for h, _ in held)]),
                 lines_tab([*lines, *new_lines, *(ln for _, hl in held for ln in hl)]),
-                *_contract_tabs(book, fresh, billed, [*headers, *new_headers], [*lines, *new_lines])]
+                *_contract_tabs(book, fresh, billed, [*headers, *new_headers], [*lines, *new_lines]),
+                *_audit_tabs(book, fresh, billed_by([*lines, *new_lines]), findings)]
         edits = _billed_cells(book, new_lines)
         total = sum((h.total for h in new_headers), Decimal("0.00"))
         if new_headers:

@@ -265,5 +265,6 @@ def _charges(rng: random.Random, customers: list[dict], contracts: list[dict]) -
                      "quantity": D(rng.randint(1, 4)), "unit_cost": cost, "unit_price": price,
                      "po_number": "PO-77120" if cust["po_required"] else None, "tax_category": None,
                      "invoice_number": None})
-    rows[7]["unit_price"] = D("500.00")  # sold below its unit cost of 540.00 by mistake
+    rows[7].update(kind="hardware", description="APC Smart-UPS 1500", unit_cost=D("540.00"),
+                   unit_price=D("500.00"))  # sold below its unit cost by mistake
     return rows

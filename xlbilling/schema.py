@@ -324,4 +324,26 @@ INVOICE_LINES = SheetSpec(
         Col("entry_ids", Kind.TEXT, width=40),
     ),
 )
-LEDGER_SHEETS = (REGISTER, INVOICE_LINES)
+DISCREPANCIES = SheetSpec(
+    "Discrepancies",
+    (
+        Col("discrepancy_id", Kind.ID, True, width=26),
+        Col("status", Kind.ENUM, default="open", choices=("open", "resolved"), width=9),
+        Col("severity", Kind.ENUM, True, choices=("error", "warning", "info"), width=9),
+        Col("code", Kind.TEXT, True, width=22),
+        Col("cell", Kind.TEXT, width=18),
+        Col("customer_id", Kind.ID, width=12),
+        Col("contract_id", Kind.ID, width=12),
+        Col("message", Kind.TEXT, width=60),
+        Col("found", Kind.TEXT, width=18),
+        Col("expected", Kind.TEXT, width=24),
+        Col("amount", Kind.MONEY, width=12),
+        Col("suggested_action", Kind.TEXT, width=40),
+        Col("resolution", Kind.ENUM, choices=("approve", "exclude"), width=11),
+        Col("note", Kind.TEXT, width=30),
+        Col("first_seen", Kind.DATE, width=11),
+        Col("last_seen", Kind.DATE, width=11),
+    ),
+    key="discrepancy_id",
+)
+LEDGER_SHEETS = (REGISTER, INVOICE_LINES, DISCREPANCIES)

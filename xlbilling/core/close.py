@@ -28,7 +28,8 @@ class CloseResult:
         return sum((d.total for d in self.drafts), Decimal("0.00"))
 
 
-def close(book: Book, invoice_date: date, through: date | None = None, billed: Billed | None = None) -> CloseResult:
+def close(book: Book, invoice_date: date, through: date | None = None, billed: Billed | None = None,
+          excluded: frozenset[str] = frozenset()) -> CloseResult:
     through = through or default_through(invoice_date)
-    items, capped = due_items(book, invoice_date, through, billed or Billed())
+    items, capped = due_items(book, invoice_date, through, billed or Billed(), excluded)
     return CloseResult(invoice_date, through, build_drafts(book, items, invoice_date), capped)

@@ -211,13 +211,16 @@ def charge_item(book: Book, charge: Charge, contract: Contract | None) -> Item:
                 round_cents(charge.quantity * charge.unit_price), category, po, book.cell(charge, "unit_price"))
 
 
-def eligible_time(entries: Iterable[TimeEntry], contracts: dict[str, Contract],
-                  through: date) -> dict[str, list[TimeEntry]]:
+def eligible_time(entries: Iterable[TimeEntry], contracts: dict[str, Contract], through: date,
+                  excluded: frozenset[str] = frozenset()) -> dict[str, list[TimeEntry]]:
     """Approved billable entries up to the cutoff with positive hours, on an active contract of the same
-    customer whose dates cover them. (Later entries cannot change how earlier ones use included hours.)"""
+    customer whose dates cover them, not excluded by staff. (Later entries cannot change how earlier
+    ones use included hours.)"""
     by_contract: dict[str, list[TimeEntry]] = defaultdict(list)
     for e in entries:
         if not (e.contract_id in contracts and e.approved and e.billable and e.date <= through and e.hours > 0):
+            continue
+        if excluded and f"entry:{e.entry_id}" in excluded:
             continue
         c = contracts[e.contract_id]
         if c.customer_id != e.customer_id or e.date < c.start_date or (c.end_date and e.date > c.end_date):
@@ -226,7 +229,8 @@ def eligible_time(entries: Iterable[TimeEntry], contracts: dict[str, Contract],
     return by_contract
 
 
-def due_items(book: Book, invoice_date: date, through: date, billed: Billed) -> tuple[list[Item], dict[str, Decimal]]:
+def due_items(book: Book, invoice_date: date, through: date, billed: Billed,
+              excluded: frozenset[str] = frozenset()) -> tuple[list[Item], dict[str, Decimal]]:
     """Every item due on the invoice date and not yet billed, in a defined order; plus cap shortfalls per contract."""
     contracts = {c.contract_id: c for c in book.contracts}
     active = {k: c for k, c in contracts.items() if c.status == "active"}
@@ -234,7 +238,7 @@ def due_items(book: Book, invoice_date: date, through: date, billed: Billed) -> 
     for line in book.lines:
         lines_by[line.contract_id].append(line)
     rates = RateBook(book.rates)
-    time_by = eligible_time(book.time_entries, active, through)
+    time_by = eligible_time(book.time_entries, active, through, excluded)
     items: list[Item] = []
     capped: dict[str, Decimal] = {}
     for cid, contract in active.items():
@@ -258,5 +262,7 @@ def due_items(book: Book, invoice_date: date, through: date, billed: Billed) -> 
             continue
         if ch.date <= through and not ch.invoice_number and f"charge:{ch.charge_id}" not in billed.keys:
             items.append(charge_item(book, ch, contract))
+    if excluded:  # items staff chose to leave out (resolution "exclude" on a discrepancy)
+        items = [i for i in items if i.key not in excluded]
     items.sort(key=lambda i: (i.customer_id, i.contract_id or "", ORDER[i.source_type], i.service_start, i.key))
     return items, capped

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -20,6 +21,16 @@ class Finding(NamedTuple):
     found: str = ""
     expected: str = ""
     amount: Decimal | None = None
+    subject: str = ""  # what it is about, by IDs (never rows): the same finding keeps its ID across runs
+    customer_id: str | None = None
+    contract_id: str | None = None
+    action: str = ""  # the suggested next step, in plain words
+    targets: tuple[str, ...] = ()  # billed items it concerns: "entry:ID", "charge:ID", or an item key
+
+    @property
+    def discrepancy_id(self) -> str:
+        digest = hashlib.sha1(f"{self.code}|{self.subject or self.where}".encode()).hexdigest()[:10].upper()
+        return f"{self.code}-{digest}"
 
     def __str__(self) -> str:
         text = f"{self.where}: {self.message}"
@@ -31,6 +42,9 @@ class Finding(NamedTuple):
         d = self._asdict()
         if self.amount is not None:
             d["amount"] = str(self.amount)
+        d["targets"] = list(self.targets)
+        if self.subject:
+            d["discrepancy_id"] = self.discrepancy_id
         return d
 
 

@@ -215,6 +215,28 @@ class InvoiceLineRow(NamedTuple):
     row: int
 
 
+class DiscrepancyRow(NamedTuple):
+    """A row of the Discrepancies tab as read back: staff set resolution and note."""
+
+    discrepancy_id: str
+    status: str
+    severity: str
+    code: str
+    cell: str | None
+    customer_id: str | None
+    contract_id: str | None
+    message: str | None
+    found: str | None
+    expected: str | None
+    amount: Decimal | None
+    suggested_action: str | None
+    resolution: str | None
+    note: str | None
+    first_seen: date | None
+    last_seen: date | None
+    row: int
+
+
 RECORD_TYPES: dict[str, type] = {
     "Customers": Customer,
     "Contracts": Contract,
@@ -230,6 +252,7 @@ RECORD_TYPES: dict[str, type] = {
     "Amendments": Amendment,
     "InvoiceRegister": RegisterRow,
     "InvoiceLines": InvoiceLineRow,
+    "Discrepancies": DiscrepancyRow,
 }
 SHEET_OF: dict[type, str] = {t: s for s, t in RECORD_TYPES.items()}
 
@@ -326,6 +349,10 @@ class Book:
     @property
     def invoice_lines(self) -> tuple[InvoiceLineRow, ...]:
         return self.rows("InvoiceLines")
+
+    @property
+    def discrepancies(self) -> tuple[DiscrepancyRow, ...]:
+        return self.rows("Discrepancies")
 
     @property
     def amendments(self) -> tuple[Amendment, ...]:

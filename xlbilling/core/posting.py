@@ -95,7 +95,9 @@ def changed_invoices(book: Book) -> list[Finding]:
                 "POSTED_INVOICE_CHANGED", ERROR, book.cell(h, "total"),
                 f"posted invoice {h.invoice_number} was edited by hand; restore it from the backup and record "
                 "corrections as a credit memo on the Adjustments sheet", found="figures that differ from posting",
-                expected="the figures as posted", amount=h.total))
+                expected="the figures as posted", amount=h.total, subject=f"posted:{h.invoice_number}",
+                customer_id=h.customer_id, contract_id=h.contract_id,
+                action="restore the invoice from the backup; correct it with a credit memo"))
     return findings
 
 

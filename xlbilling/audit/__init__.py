@@ -1,0 +1,31 @@
+"""The pre-invoice audit (spec section 4): a list of rules, each a function from the audit context
+to findings. A rule that crashes becomes a finding; it never stops the run."""
+
+from __future__ import annotations
+
+import traceback
+
+from ..core.findings import ERROR, Finding
+from .base import AuditContext
+from .billing_rules import BILLING_RULES
+from .money_rules import MONEY_RULES
+from .time_rules import TIME_RULES
+
+RULES = (*TIME_RULES, *BILLING_RULES, *MONEY_RULES)
+
+
+def run_rules(ctx: AuditContext, rules=RULES) -> list[Finding]:
+    findings: list[Finding] = []
+    for rule in rules:
+        try:
+            findings.extend(rule(ctx))
+        except Exception as exc:  # a broken rule is reported, the others still run
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            findings.append(Finding("AUDIT_RULE_FAILED", ERROR, "Discrepancies",
+                                    f"the check {rule.__name__} failed ({type(exc).__name__}: {exc} at "
+                                    f"{where.name}:{where.lineno}); its findings are missing from this run",
+                                    subject=rule.__name__, action="report this to the xlbilling team"))
+    return findings
+
+
+__all__ = ["AuditContext", "RULES", "run_rules"]

@@ -1,0 +1,212 @@
+"""Audit rules on what the close bills: caps, POs, held and expiring contracts, charges, tax,
+unexplained amount changes, missing e-mail, and periods an earlier close should have billed."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+from datetime import timedelta
+from decimal import Decimal
+from typing import Iterable, Iterator
+
+from ..core.due import Billed, Item, due_items, recurring_items
+from ..core.findings import Finding, show
+from ..core.invoicing import tax_of
+from ..core.money import ZERO
+from ..core.periods import ONE_DAY, period_of
+from .base import AuditContext, Subject, finding
+
+
+def item_targets(items: Iterable[Item]) -> tuple[str, ...]:
+    """Targets that stay stable across runs: entries for time, the item key for everything else."""
+    out: list[str] = []
+    for i in items:
+        out.extend(f"entry:{e}" for e in i.entry_ids) if i.entry_ids else out.append(i.key)
+    return tuple(dict.fromkeys(out))
+
+
+def _draft_items(ctx: AuditContext) -> list[Item]:
+    return [ln.item for d in ctx.result.drafts for ln in d.lines]
+
+
+def cap_exceeded(ctx: AuditContext) -> Iterator[Finding]:
+    for cid, amount in sorted(ctx.result.capped.items()):
+        c = ctx.contracts[cid]
+        yield finding(ctx, "CAP_EXCEEDED", c, "not_to_exceed",
+                      f"contract {cid} reached its not-to-exceed of {c.not_to_exceed:,.2f}; {amount:,.2f} of time "
+                      "is not billed", Subject(f"cap:{cid}", c.customer_id, cid),
+                      f"{amount:,.2f} over", f"at most {c.not_to_exceed:,.2f}", amount)
+
+
+def po_missing(ctx: AuditContext) -> Iterator[Finding]:
+    missing: dict[tuple[str, str | None], list[Item]] = defaultdict(list)
+    for item in _draft_items(ctx):
+        if ctx.customers[item.customer_id].po_required and not item.po_number:
+            missing[(item.customer_id, item.contract_id)].append(item)
+    for (cust, cid), items in sorted(missing.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        record, fld = (ctx.contracts[cid], "po_number") if cid else (ctx.customers[cust], "po_required")
+        yield finding(ctx, "PO_MISSING", record, fld,
+                      f"customer {cust} requires a PO and {len(items)} item(s)" + (f" of contract {cid}" if cid else "")
+                      + " have none", Subject(f"po-missing:{cust}:{cid or ''}", cust, cid), "no PO number",
+                      "a PO number", sum((i.amount for i in items), ZERO), item_targets(items))
+
+
+def po_exceeded(ctx: AuditContext) -> Iterator[Finding]:
+    posted: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for ln in ctx.posted_lines:
+        if ln.contract_id:
+            posted[ln.contract_id] += ln.amount
+    drafted: dict[str, list[Item]] = defaultdict(list)
+    for item in _draft_items(ctx):
+        if item.contract_id:
+            drafted[item.contract_id].append(item)
+    for cid, items in sorted(drafted.items()):
+        c = ctx.contracts[cid]
+        if c.po_amount is None or not c.po_number:
+            continue
+        total = posted[cid] + sum((i.amount for i in items), ZERO)
+        if total > c.po_amount:
+            yield finding(ctx, "PO_EXCEEDED", c, "po_amount",
+                          f"invoicing contract {cid} would bring PO {c.po_number} to {total:,.2f}, over its "
+                          f"{c.po_amount:,.2f}", Subject(f"po:{cid}:{c.po_number}", c.customer_id, cid),
+                          f"{total:,.2f}", f"at most {c.po_amount:,.2f}", total - c.po_amount, item_targets(items))
+
+
+def contract_on_hold(ctx: AuditContext) -> Iterator[Finding]:
+    held = {c.contract_id: c._replace(status="active") for c in ctx.book.contracts if c.status == "on_hold"}
+    if not held:
+        return
+    b = ctx.book
+    mini = replace(b, records={**b.records, "Contracts": tuple(held.values()),
+                               "ContractLines": tuple(x for x in b.lines if x.contract_id in held),
+                               "Timesheets": tuple(x for x in b.time_entries if x.contract_id in held),
+                               "Milestones": tuple(x for x in b.milestones if x.contract_id in held),
+                               "Charges": tuple(x for x in b.charges if x.contract_id in held)})
+    items, _ = due_items(mini, ctx.invoice_date, ctx.through, ctx.billed)
+    by: dict[str, list[Item]] = defaultdict(list)
+    for i in items:
+        by[i.contract_id].append(i)
+    for cid, its in sorted(by.items()):
+        amount = sum((i.amount for i in its), ZERO)
+        yield finding(ctx, "CONTRACT_ON_HOLD", ctx.contracts[cid], "status",
+                      f"contract {cid} is on hold: {len(its)} due item(s), {amount:,.2f}, are not billed",
+                      Subject(f"hold:{cid}", held[cid].customer_id, cid), "on_hold", "active to bill it", amount)
+
+
+def contract_expiring(ctx: AuditContext) -> Iterator[Finding]:
+    horizon = ctx.invoice_date + timedelta(days=ctx.book.settings.expiry_warning_days)
+    for c in ctx.book.contracts:
+        if c.status == "active" and c.end_date and ctx.invoice_date <= c.end_date <= horizon:
+            days = (c.end_date - ctx.invoice_date).days
+            yield finding(ctx, "CONTRACT_EXPIRING", c, "end_date", f"contract {c.contract_id} ends in {days} days",
+                          Subject(f"expiring:{c.contract_id}:{c.end_date}", c.customer_id, c.contract_id),
+                          str(c.end_date), f"renewal before {c.end_date}")
+
+
+def charge_below_cost(ctx: AuditContext) -> Iterator[Finding]:
+    for ch in ctx.book.charges:
+        if ch.unit_cost is not None and ch.unit_price < ch.unit_cost and not ch.invoice_number:
+            if f"charge:{ch.charge_id}" in ctx.billed.keys:
+                continue
+            yield finding(ctx, "CHARGE_BELOW_COST", ch, "unit_price",
+                          f"charge {ch.charge_id} sells below its cost of {ch.unit_cost:,.2f}",
+                          Subject(f"below-cost:{ch.charge_id}", ch.customer_id, ch.contract_id),
+                          f"{ch.unit_price:,.2f}", f"at least {ch.unit_cost:,.2f}",
+                          (ch.unit_cost - ch.unit_price) * ch.quantity, (f"charge:{ch.charge_id}",))
+
+
+def tax_no_rate(ctx: AuditContext) -> Iterator[Finding]:
+    missing: dict[tuple[str, str], list[Item]] = defaultdict(list)
+    for d in ctx.result.drafts:
+        for ln in d.lines:
+            if ln.tax_rate is None:
+                missing[(d.customer_id, ln.item.tax_category)].append(ln.item)
+    for (cust, category), items in sorted(missing.items()):
+        c = ctx.customers[cust]
+        yield finding(ctx, "TAX_NO_RATE", c, "tax_jurisdiction",
+                      f"no tax rate for jurisdiction {c.tax_jurisdiction or '(blank)'} and category {category}",
+                      Subject(f"tax:{cust}:{c.tax_jurisdiction}:{category}", cust), show(c.tax_jurisdiction),
+                      f"a TaxRates row for {category}", sum((i.amount for i in items), ZERO), item_targets(items))
+
+
+def exemption_expired(ctx: AuditContext) -> Iterator[Finding]:
+    drafts_by: dict[str, list] = defaultdict(list)
+    for d in ctx.result.drafts:
+        drafts_by[d.customer_id].append(d)
+    for cust, drafts in sorted(drafts_by.items()):
+        c = ctx.customers[cust]
+        if c.tax_exempt and c.exemption_expiry and c.exemption_expiry < ctx.invoice_date:
+            lines = [ln for d in drafts for ln in d.lines]
+            yield finding(ctx, "TAX_EXEMPTION_EXPIRED", c, "exemption_expiry",
+                          f"customer {cust} is marked tax exempt but the exemption expired on {c.exemption_expiry}; "
+                          "its drafts are taxed", Subject(f"exemption:{cust}:{c.exemption_expiry}", cust),
+                          str(c.exemption_expiry), f"an exemption valid on {ctx.invoice_date}", tax_of(lines),
+                          item_targets(ln.item for ln in lines))
+
+
+def amount_change(ctx: AuditContext) -> Iterator[Finding]:
+    threshold = ctx.book.settings.amount_change_threshold
+    amended: dict[str, list] = defaultdict(list)
+    for a in ctx.book.amendments:
+        amended[a.contract_id].append(a.effective_date)
+    lines_by: dict[str, list] = defaultdict(list)
+    for line in ctx.book.lines:
+        lines_by[line.contract_id].append(line)
+    latest: dict[str, Item] = {}
+    for item in _draft_items(ctx):
+        if item.source_type == "recurring" and (item.contract_id not in latest
+                                                or item.service_start > latest[item.contract_id].service_start):
+            latest[item.contract_id] = item
+    for cid, item in sorted(latest.items()):
+        c = ctx.contracts[cid]
+        current = period_of(c.start_date, c.billing_frequency, item.service_start)
+        previous = period_of(c.start_date, c.billing_frequency, current.start - ONE_DAY)
+        if c.start_date > previous.start or (c.end_date and c.end_date < current.end):
+            continue  # a first or last period is partial by nature
+        totals: dict = defaultdict(lambda: ZERO)
+        for i in recurring_items(ctx.book, c, lines_by[cid], current.end, current.end, Billed()):
+            if i.service_start >= previous.start:
+                totals[period_of(c.start_date, c.billing_frequency, i.service_start).start] += i.amount
+        before, now = totals[previous.start], totals[current.start]
+        if not before or abs(now - before) <= threshold * before:
+            continue
+        if any(previous.start <= d <= current.end for d in amended[cid]):
+            continue
+        changed = [x for x in lines_by[cid] if x.start_date and previous.start < x.start_date <= current.end]
+        record = changed[0] if changed else lines_by[cid][0]
+        yield finding(ctx, "AMOUNT_CHANGE", record, "unit_price",
+                      f"contract {cid} bills {now:,.2f} for the period from {current.start}, {before:,.2f} the period "
+                      f"before, and no amendment explains it", Subject(f"change:{cid}:{current.start}", c.customer_id, cid),
+                      f"{now:,.2f}", f"about {before:,.2f}, or an Amendments row", now - before,
+                      item_targets(i for i in _draft_items(ctx) if i.contract_id == cid and i.source_type == "recurring"))
+
+
+def no_email(ctx: AuditContext) -> Iterator[Finding]:
+    for cust in sorted({d.customer_id for d in ctx.result.drafts}):
+        c = ctx.customers[cust]
+        if not c.billing_email:
+            yield finding(ctx, "CUSTOMER_NO_EMAIL", c, "billing_email", f"customer {cust} has no billing email",
+                          Subject(f"email:{cust}", cust), "blank", "an e-mail address for invoices")
+
+
+def missed_billing(ctx: AuditContext) -> Iterator[Finding]:
+    """Recurring periods that an earlier close was due to bill and did not (beyond the spec)."""
+    closes = sorted({(h.invoice_date, h.usage_through) for h in ctx.posted_headers if h.invoice_date < ctx.invoice_date})
+    if not closes:
+        return
+    lines = {x.line_id: x for x in ctx.book.lines}
+    for item in _draft_items(ctx):
+        if item.source_type != "recurring":
+            continue
+        advance = ctx.contracts[item.contract_id].billing_timing == "advance"
+        missed = [d for d, t in closes if (item.service_start <= d if advance else item.service_end <= t)]
+        if missed:
+            yield finding(ctx, "MISSED_BILLING", lines[item.source_id], "unit_price",
+                          f"line {item.source_id} for {item.service_start} to {item.service_end} was due at the close of "
+                          f"{missed[0]} and is billed only now", Subject(f"missed:{item.key}", item.customer_id,
+                                                                           item.contract_id),
+                          f"billed on {ctx.invoice_date}", f"billed on {missed[0]}", item.amount, (item.key,))
+
+
+BILLING_RULES = (cap_exceeded, po_missing, po_exceeded, contract_on_hold, contract_expiring, charge_below_cost,
+                 tax_no_rate, exemption_expired, amount_change, no_email, missed_billing)

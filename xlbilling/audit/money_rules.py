@@ -1,0 +1,53 @@
+"""Audit rules on money already invoiced: payments that match nothing or fall short, and posted
+invoices edited by hand."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Iterator
+
+from ..core.findings import Finding, show
+from ..core.money import ZERO
+from ..core.posting import changed_invoices
+from .base import AuditContext, Subject, finding
+
+
+def payment_unmatched(ctx: AuditContext) -> Iterator[Finding]:
+    invoices = {h.invoice_number for h in ctx.posted_headers}
+    for p in ctx.book.payments:
+        if p.customer_id not in ctx.customers:
+            yield finding(ctx, "PAYMENT_UNMATCHED", p, "customer_id",
+                          f"payment {p.payment_id} is from an unknown customer", Subject(f"payment:{p.payment_id}"),
+                          show(p.customer_id), "a customer ID from the Customers sheet", p.amount)
+        elif p.invoice_number and p.invoice_number not in invoices:
+            yield finding(ctx, "PAYMENT_UNMATCHED", p, "invoice_number",
+                          f"payment {p.payment_id} names invoice {p.invoice_number}, which is not a posted invoice",
+                          Subject(f"payment:{p.payment_id}", p.customer_id), show(p.invoice_number),
+                          "the number of a posted invoice", p.amount)
+
+
+def payment_short(ctx: AuditContext) -> Iterator[Finding]:
+    """A payment naming an invoice that leaves it partly unpaid (credits and earlier payments counted)."""
+    balance: dict[str, Decimal] = {h.invoice_number: h.total for h in ctx.posted_headers}
+    for a in ctx.book.adjustments:
+        if a.invoice_number in balance:
+            balance[a.invoice_number] -= a.amount
+    paid: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for p in sorted(ctx.book.payments, key=lambda p: (p.date, p.payment_id)):
+        if p.invoice_number not in balance:
+            continue
+        paid[p.invoice_number] += p.amount
+        left = balance[p.invoice_number] - paid[p.invoice_number]
+        if left > 0:
+            yield finding(ctx, "PAYMENT_SHORT", p, "amount",
+                          f"payment {p.payment_id} leaves {left:,.2f} of invoice {p.invoice_number} unpaid",
+                          Subject(f"short:{p.payment_id}", p.customer_id), f"{p.amount:,.2f}",
+                          f"{balance[p.invoice_number] - paid[p.invoice_number] + p.amount:,.2f} to settle it", left)
+
+
+def posted_changed(ctx: AuditContext) -> Iterator[Finding]:
+    yield from changed_invoices(ctx.book)
+
+
+MONEY_RULES = (payment_unmatched, payment_short, posted_changed)

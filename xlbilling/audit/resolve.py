@@ -1,0 +1,102 @@
+"""Findings meet the staff's resolutions: exclusions leave items out, open errors hold their drafts,
+and the Discrepancies tab keeps every finding's resolution, note and history across runs."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+
+from ..core.close import CloseResult, close
+from ..core.due import Billed
+from ..core.findings import ERROR, Finding
+from ..core.invoicing import Draft
+from ..core.models import Book, DiscrepancyRow, InvoiceLineRow, RegisterRow
+from ..core.register import spec_columns
+from ..core.tabs import Tab
+from ..schema import DISCREPANCIES
+from . import AuditContext, run_rules
+
+_RANK = {"error": 0, "warning": 1, "info": 2}
+
+
+def _resolutions(book: Book) -> dict[str, DiscrepancyRow]:
+    return {r.discrepancy_id: r for r in book.discrepancies}
+
+
+def audited_close(book: Book, invoice_date: date, through: date | None, billed: Billed,
+                  headers: list[RegisterRow], lines: list[InvoiceLineRow]) -> tuple[CloseResult, list[Finding]]:
+    """Close with the audit: items staff excluded are left out, drafts with an open error are held."""
+    resolved = _resolutions(book)
+
+    def resolution(f: Finding) -> str | None:
+        r = resolved.get(f.discrepancy_id)
+        return r.resolution if r else None
+
+    excluded: frozenset[str] = frozenset()
+    seen: dict[str, Finding] = {}
+    while True:
+        result = close(book, invoice_date, through, billed, excluded)
+        findings = run_rules(AuditContext(book, invoice_date, result.through, billed, result, headers, lines))
+        for f in findings:
+            seen.setdefault(f.discrepancy_id, f)
+        wanted = excluded | {t for f in findings if resolution(f) == "exclude" for t in f.targets}
+        if wanted == excluded:
+            break
+        excluded = frozenset(wanted)
+    current = {f.discrepancy_id for f in findings}
+    # an excluded item's finding may vanish once the item is out; it still stands, as excluded
+    findings += [f for i, f in seen.items() if i not in current and resolution(f) == "exclude"]
+    holding = [f for f in findings if f.severity == ERROR and resolution(f) not in ("approve", "exclude")]
+    return replace(result, drafts=[_hold(d, holding) for d in result.drafts]), findings
+
+
+def _hold(draft: Draft, holding: list[Finding]) -> Draft:
+    mine = {ln.item.key for ln in draft.lines} | {f"entry:{e}" for ln in draft.lines for e in ln.item.entry_ids}
+    reasons = tuple(dict.fromkeys(f"{f.code} ({f.discrepancy_id})" for f in holding if mine.intersection(f.targets)))
+    return draft._replace(holds=reasons) if reasons else draft
+
+
+def _link(where: str) -> str | None:
+    """The cell a hyperlink jumps to: `Sheet!F7`, or column A of a `Sheet!7:7` row."""
+    if "!" not in where:
+        return None
+    sheet, _, ref = where.rpartition("!")
+    m = re.fullmatch(r"(\d+):\d+", ref)
+    return f"{sheet}!A{m.group(1)}" if m else where
+
+
+def discrepancies_tab(findings: list[Finding], book: Book, today: date) -> Tab:
+    """Open findings first (errors, then by amount), then those that no longer occur, kept as resolved."""
+    previous = _resolutions(book)
+    rows: dict[str, tuple] = {}
+    for f in findings:
+        i = f.discrepancy_id
+        if i in rows:
+            continue
+        p = previous.get(i)
+        rows[i] = (i, "open", f.severity, f.code, f.where, f.customer_id, f.contract_id, f.message, f.found or None,
+                   f.expected or None, f.amount, f.action or None, p.resolution if p else None, p.note if p else None,
+                   p.first_seen if p and p.first_seen else today, today)
+    for i, p in previous.items():
+        if i not in rows:
+            rows[i] = (*p[:1], "resolved", *p[2:-1])
+
+    def order(row: tuple) -> tuple:
+        amount = row[10] if isinstance(row[10], Decimal) else Decimal(0)
+        return (row[1] != "open", _RANK.get(row[2], 3), -amount, row[3], row[0])
+
+    ordered = sorted(rows.values(), key=order)
+    cell = [c.name for c in DISCREPANCIES.columns].index("cell")
+    links = {(n, cell): target for n, row in enumerate(ordered) if row[4] and (target := _link(row[4]))}
+    fills = [row[2] if row[1] == "open" else None for row in ordered]
+    return Tab(DISCREPANCIES.name, spec_columns(DISCREPANCIES), ordered, row_fills=fills, links=links,
+               tab_color="FFC00000")
+
+
+def code_counts(findings: list[Finding]) -> list[tuple[str, str, int]]:
+    counts: dict[tuple[str, str], int] = {}
+    for f in findings:
+        counts[(f.severity, f.code)] = counts.get((f.severity, f.code), 0) + 1
+    return sorted(((s, c, n) for (s, c), n in counts.items()), key=lambda x: (_RANK.get(x[0], 3), -x[2], x[1]))
