@@ -18,11 +18,13 @@ TIME = [["Entry ID", "Date", "Technician", "Customer ID", "Contract ID", "Work T
 CHARGES = [["Charge ID", "Date", "Customer ID", "Kind", "Description", "Unit Price"],
            ["CH1", "2026-03-15", "1002", "hardware", "Laptop", 1299]]
 SETTINGS = [["Setting", "Value"], ["invoice_prefix", "NS-"], ["next_invoice_number", 500]]
+TAXES = [["Jurisdiction", "Tax Category", "Rate"], ["TX", "services", 0.0825], ["TX", "hardware", 0.0825]]
 
 
 def book(tmp_path):
     return write_book(tmp_path / "b.xlsx", {"ContractLines": LINES, "Timesheets": TIME, "Charges": CHARGES,
-                                            "RateCard": [["Work Type", "Rate"], ["Remote", 150]], "Settings": SETTINGS})
+                                            "RateCard": [["Work Type", "Rate"], ["Remote", 150]], "Settings": SETTINGS,
+                                            "TaxRates": TAXES})
 
 
 def sheet(path, name):
@@ -68,7 +70,7 @@ def test_post_refuses_when_the_workbook_changed_since_the_close(tmp_path, capsys
     close_workbook(path, date(2026, 4, 1))
     changed = write_book(tmp_path / "c.xlsx", {
         "ContractLines": LINES[:2] + [["L2", "AGR-2", "Backup", 350]], "Timesheets": TIME, "Charges": CHARGES,
-        "RateCard": [["Work Type", "Rate"], ["Remote", 150]], "Settings": SETTINGS})
+        "RateCard": [["Work Type", "Rate"], ["Remote", 150]], "Settings": SETTINGS, "TaxRates": TAXES})
     # the drafts of the first book, the inputs of the second
     from xlbilling.core.register import lines_tab, register_tab
     from xlbilling.io.package import write_tabs
