@@ -67,12 +67,15 @@ def test_demo_closes_and_posts_three_months_of_the_sample(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.count("Posted ") == 3 and "INV-1001 to" in out
     register = python_calamine.load_workbook(tmp_path / "demo" / "SampleBilling.xlsx").get_sheet_by_name("InvoiceRegister")
-    assert {r[2] for r in register.to_python()[1:]} == {"posted"}
+    statuses = [r[2] for r in register.to_python()[1:]]
+    # the sample's deliberate mistakes keep a few drafts on hold; everything else is posted
+    assert set(statuses) == {"posted", "on_hold"} and statuses.count("posted") > 100
 
 
 def test_close_writes_drafts_and_a_summary(tmp_path, capsys):
     path = write_book(tmp_path / "b.xlsx", {
         "ContractLines": [["Line ID", "Contract ID", "Description", "Unit Price"], ["L1", "AGR-1", "Managed services", 1500]],
+        "TaxRates": [["Jurisdiction", "Tax Category", "Rate"], ["TX", "services", 0]],
     })
     assert main(["close", str(path), "--date", "2026-04-01"]) == 0
     out = capsys.readouterr().out
