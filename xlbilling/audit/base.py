@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
@@ -12,6 +12,7 @@ from ..core.close import CloseResult
 from ..core.due import Billed, RateBook
 from ..core.findings import ERROR, INFO, WARNING, Finding
 from ..core.models import Book, Contract, Customer, InvoiceLineRow, RegisterRow, TimeEntry
+from ..core.posting import posted
 
 SEVERITY = {
     "TIME_NO_CONTRACT": ERROR, "TIME_CUSTOMER_MISMATCH": ERROR, "TIME_OUTSIDE_CONTRACT": ERROR,
@@ -56,8 +57,19 @@ class AuditContext:
     through: date
     billed: Billed
     result: CloseResult
-    posted_headers: list[RegisterRow] = field(default_factory=list)
-    posted_lines: list[InvoiceLineRow] = field(default_factory=list)
+
+    @cached_property
+    def _posted(self) -> tuple[list[RegisterRow], list[InvoiceLineRow]]:
+        headers, lines = posted(self.book)
+        return headers, [ln for h in headers for ln in lines.get(h.invoice_number, ())]
+
+    @property
+    def posted_headers(self) -> list[RegisterRow]:
+        return self._posted[0]
+
+    @property
+    def posted_lines(self) -> list[InvoiceLineRow]:
+        return self._posted[1]
 
     @cached_property
     def customers(self) -> dict[str, Customer]:

@@ -12,7 +12,7 @@ from ..core.close import CloseResult, close
 from ..core.due import Billed
 from ..core.findings import ERROR, Finding
 from ..core.invoicing import Draft
-from ..core.models import Book, DiscrepancyRow, InvoiceLineRow, RegisterRow
+from ..core.models import Book, DiscrepancyRow
 from ..core.register import spec_columns
 from ..core.tabs import Tab
 from ..schema import DISCREPANCIES
@@ -25,8 +25,8 @@ def _resolutions(book: Book) -> dict[str, DiscrepancyRow]:
     return {r.discrepancy_id: r for r in book.discrepancies}
 
 
-def audited_close(book: Book, invoice_date: date, through: date | None, billed: Billed,
-                  headers: list[RegisterRow], lines: list[InvoiceLineRow]) -> tuple[CloseResult, list[Finding]]:
+def audited_close(book: Book, invoice_date: date, through: date | None,
+                  billed: Billed) -> tuple[CloseResult, list[Finding]]:
     """Close with the audit: items staff excluded are left out, drafts with an open error are held."""
     resolved = _resolutions(book)
 
@@ -38,7 +38,7 @@ def audited_close(book: Book, invoice_date: date, through: date | None, billed: 
     seen: dict[str, Finding] = {}
     while True:
         result = close(book, invoice_date, through, billed, excluded)
-        findings = run_rules(AuditContext(book, invoice_date, result.through, billed, result, headers, lines))
+        findings = run_rules(AuditContext(book, invoice_date, result.through, billed, result))
         for f in findings:
             seen.setdefault(f.discrepancy_id, f)
         wanted = excluded | {t for f in findings if resolution(f) == "exclude" for t in f.targets}
