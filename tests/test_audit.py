@@ -265,3 +265,36 @@ def sample_findings():
     assert where["TIME_NO_RATE"].startswith("Timesheets!G") and where["TAX_EXEMPTION_EXPIRED"] == "Customers!H11"
     assert where["CHARGE_BELOW_COST"] == "Charges!I9" and where["TIME_DUPLICATE"].startswith("Timesheets!A")
     return by_code
+
+
+def test_unbilled_wip_by_age():
+    from xlbilling.audit.wip import unbilled_wip_tab
+    b = mk(entries=[entry("E1", date(2026, 10, 25), D(2)), entry("E2", date(2026, 8, 1), D(1)),
+                    entry("E3", date(2026, 9, 15), D(1), approved=False)])
+    tab = unbilled_wip_tab(b, DAY, Billed(entries=frozenset({"E9"})))
+    row = dict(zip([c.title for c in tab.columns], tab.rows[0]))
+    assert (row["Entries"], row["0-30 Days"], row["91+ Days"], row["Total"]) == (2, D("200.00"), D("100.00"), D("300.00"))
+    assert row["Oldest Entry"] == date(2026, 8, 1)
+    assert unbilled_wip_tab(b, DAY, Billed(entries=frozenset({"E1", "E2"}))).rows == []
+
+
+def test_discrepancies_tab_is_sorted_by_severity_then_amount():
+    from xlbilling.audit.resolve import discrepancies_tab
+    b = mk([contract(start=date(2026, 1, 1), end_date=DAY + timedelta(days=30))],
+           entries=[entry("E1", date(2026, 10, 5), D(1), "ZZ"), entry("E2", date(2026, 10, 6), D(5), "ZZ"),
+                    entry("E3", date(2026, 10, 7), D(1), approved=False)])
+    _, findings = audited_close(b, DAY, None, Billed())
+    tab = discrepancies_tab(findings, b, DAY)
+    assert [(r[2], r[3], r[10]) for r in tab.rows] == [
+        ("error", "TIME_NO_CONTRACT", D("500.00")), ("error", "TIME_NO_CONTRACT", D("100.00")),
+        ("warning", "TIME_UNAPPROVED", D("100.00")), ("info", "CONTRACT_EXPIRING", None)]
+    assert tab.row_fills == ["error", "error", "warning", "info"]
+
+
+def test_close_summary_counts_findings_per_code():
+    from xlbilling.jobs import audit_summary
+    b = mk(entries=[entry("E1", date(2026, 10, 5), D(1), "ZZ"), entry("E2", date(2026, 10, 6), D(5), "ZZ")])
+    _, findings = audited_close(b, DAY, None, Billed())
+    lines = audit_summary(findings)
+    assert lines[0].startswith("  Discrepancies: 2 error(s), 0 warning(s), 0 note(s)")
+    assert lines[1].split() == ["TIME_NO_CONTRACT", "error", "2"]
