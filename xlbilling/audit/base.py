@@ -90,8 +90,8 @@ class AuditContext:
         return [e for e in self.book.time_entries if e.billable and not e.invoice_number and e.entry_id not in billed]
 
     @cached_property
-    def open_time_set(self) -> set[TimeEntry]:
-        return set(self.open_time)
+    def open_ids(self) -> set[str]:
+        return {e.entry_id for e in self.open_time}
 
     def at_stake(self, e: TimeEntry) -> Decimal | None:
         rate = self.rates.rate(e.contract_id, e.work_type, e.date)

@@ -48,13 +48,19 @@ def audited_close(book: Book, invoice_date: date, through: date | None,
     current = {f.discrepancy_id for f in findings}
     # an excluded item's finding may vanish once the item is out; it still stands, as excluded
     findings += [f for i, f in seen.items() if i not in current and resolution(f) == "exclude"]
-    holding = [f for f in findings if f.severity == ERROR and resolution(f) not in ("approve", "exclude")]
+    holding: dict[str, list[Finding]] = {}  # target -> the open errors that hold whatever bills it
+    for f in findings:
+        if f.severity == ERROR and resolution(f) not in ("approve", "exclude"):
+            for t in f.targets:
+                holding.setdefault(t, []).append(f)
     return replace(result, drafts=[_hold(d, holding) for d in result.drafts]), findings
 
 
-def _hold(draft: Draft, holding: list[Finding]) -> Draft:
-    mine = {ln.item.key for ln in draft.lines} | {f"entry:{e}" for ln in draft.lines for e in ln.item.entry_ids}
-    reasons = tuple(dict.fromkeys(f"{f.code} ({f.discrepancy_id})" for f in holding if mine.intersection(f.targets)))
+def _hold(draft: Draft, holding: dict[str, list[Finding]]) -> Draft:
+    if not holding:
+        return draft
+    mine = [ln.item.key for ln in draft.lines] + [f"entry:{e}" for ln in draft.lines for e in ln.item.entry_ids]
+    reasons = tuple(dict.fromkeys(f"{f.code} ({f.discrepancy_id})" for t in mine for f in holding.get(t, ())))
     return draft._replace(holds=reasons) if reasons else draft
 
 

@@ -74,7 +74,7 @@ def excessive_day(ctx: AuditContext) -> Iterator[Finding]:
             by_day[(e.technician.strip().lower(), e.date)].append(e)
     for (_, day), entries in sorted(by_day.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         total = sum((e.hours for e in entries), Decimal(0))
-        open_ids = [e for e in entries if e in ctx.open_time_set]
+        open_ids = [e for e in entries if e.entry_id in ctx.open_ids]
         if total > limit and open_ids:
             first = min(entries, key=lambda e: e.row)
             yield finding(ctx, "TIME_EXCESSIVE_DAY", first, "hours",
