@@ -89,6 +89,16 @@ SETTINGS_DEFAULTS: dict[str, str] = {
     "amount_change_threshold": "0.10",
     "expiry_warning_days": "60",
     "max_daily_hours": "16",
+    "reminder_1_days": "1",
+    "reminder_2_days": "15",
+    "final_notice_days": "30",
+    "escalate_days": "60",
+    "gl_accounts_receivable": "1200",
+    "gl_cash": "1000",
+    "gl_sales_tax_payable": "2200",
+    "gl_deferred_revenue": "2400",
+    "gl_revenue": "4000",
+    "gl_bad_debt": "6500",
 }
 
 SETTINGS = SheetSpec(
@@ -293,6 +303,7 @@ REGISTER = SheetSpec(
         Col("total", Kind.MONEY, True, width=13),
         Col("paid", Kind.MONEY, width=11),
         Col("credited", Kind.MONEY, width=11),
+        Col("written_off", Kind.MONEY, width=11),
         Col("balance", Kind.MONEY, width=13),
         Col("discount_date", Kind.DATE, width=13),
         Col("discount_amount", Kind.MONEY, width=15),
@@ -322,6 +333,7 @@ INVOICE_LINES = SheetSpec(
         Col("tax_rate", Kind.PCT, width=9),
         Col("source_cell", Kind.TEXT, width=18),
         Col("entry_ids", Kind.TEXT, width=40),
+        Col("revenue_account", Kind.TEXT, width=14),
     ),
 )
 DISCREPANCIES = SheetSpec(

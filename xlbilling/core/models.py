@@ -185,6 +185,7 @@ class RegisterRow(NamedTuple):
     total: Decimal
     paid: Decimal | None
     credited: Decimal | None
+    written_off: Decimal | None
     balance: Decimal | None
     discount_date: date | None
     discount_amount: Decimal | None
@@ -212,6 +213,7 @@ class InvoiceLineRow(NamedTuple):
     tax_rate: Decimal | None
     source_cell: str | None
     entry_ids: str | None
+    revenue_account: str | None
     row: int
 
 
@@ -276,6 +278,16 @@ class Settings(BaseModel):
     amount_change_threshold: Decimal = Decimal("0.10")
     expiry_warning_days: int = 60
     max_daily_hours: Decimal = Decimal(16)
+    reminder_1_days: int = 1  # collections: days past due for each next step
+    reminder_2_days: int = 15
+    final_notice_days: int = 30
+    escalate_days: int = 60
+    gl_accounts_receivable: str = "1200"
+    gl_cash: str = "1000"
+    gl_sales_tax_payable: str = "2200"
+    gl_deferred_revenue: str = "2400"
+    gl_revenue: str = "4000"  # a contract line's revenue_account overrides it
+    gl_bad_debt: str = "6500"
     extra: dict[str, str] = {}
     rows: dict[str, int] = {}  # the Settings row of each setting given, for messages
 

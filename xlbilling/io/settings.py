@@ -18,6 +18,10 @@ _KINDS: dict[str, str] = {
     "amount_change_threshold": "pct",
     "expiry_warning_days": "count",
     "max_daily_hours": "number",
+    "reminder_1_days": "count",
+    "reminder_2_days": "count",
+    "final_notice_days": "count",
+    "escalate_days": "count",
 }
 
 

@@ -1,0 +1,114 @@
+"""Payments, credits and write-offs applied to posted invoices (spec section 3, "Payments, credits and AR").
+
+Events apply in date order (adjustments before payments on the same day). A payment goes first to
+the invoice it names, up to its open balance, then to the customer's open invoices, oldest due date
+first (then lowest number); what remains is unapplied credit on the customer's account.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import NamedTuple
+
+from .models import Adjustment, Book, Payment, RegisterRow
+from .money import ZERO
+from .posting import number_key, posted
+
+
+class Application(NamedTuple):
+    payment: Payment
+    invoice_number: str
+    amount: Decimal
+
+
+class CreditMemo(NamedTuple):
+    number: str
+    adjustment: Adjustment
+
+
+@dataclass
+class OpenItem:
+    header: RegisterRow
+    paid: Decimal = ZERO
+    credited: Decimal = ZERO
+    written_off: Decimal = ZERO
+    last_payment: date | None = None
+
+    @property
+    def balance(self) -> Decimal:
+        return self.header.total - self.paid - self.credited - self.written_off
+
+    @property
+    def status(self) -> str:
+        if self.balance <= 0 and self.header.total > 0:
+            return "paid"
+        if self.paid or self.credited or self.written_off:
+            return "partially_paid"
+        return "posted"
+
+
+@dataclass
+class Receivables:
+    as_of: date
+    invoices: dict[str, OpenItem] = field(default_factory=dict)  # posted invoices, in number order
+    applications: list[Application] = field(default_factory=list)
+    unapplied: dict[str, Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
+    credit_memos: list[CreditMemo] = field(default_factory=list)
+    last_payment: dict[str, Payment] = field(default_factory=dict)  # customer -> latest payment
+
+    def open_items(self) -> list[OpenItem]:
+        return [i for i in self.invoices.values() if i.balance > 0]
+
+
+def apply_receivables(book: Book, as_of: date) -> Receivables:
+    headers, _ = posted(book)
+    ar = Receivables(as_of, {h.invoice_number: OpenItem(h) for h in headers if h.invoice_date <= as_of})
+    by_customer: dict[str, list[OpenItem]] = defaultdict(list)
+    for item in ar.invoices.values():
+        by_customer[item.header.customer_id].append(item)
+    for items in by_customer.values():
+        items.sort(key=lambda i: (i.header.due_date, number_key(i.header.invoice_number)))
+    settings = book.settings
+    memo_number = settings.next_credit_memo_number
+    events = [(a.date, 0, a.adjustment_id, a) for a in book.adjustments if a.date <= as_of]
+    events += [(p.date, 1, p.payment_id, p) for p in book.payments if p.date <= as_of]
+    for _, kind, _, event in sorted(events, key=lambda e: e[:3]):
+        if kind == 0:
+            item = ar.invoices.get(event.invoice_number)
+            if item is None:
+                continue
+            amount = min(event.amount, max(item.balance, ZERO))
+            if event.type == "credit":
+                ar.credit_memos.append(CreditMemo(f"{settings.credit_memo_prefix}{memo_number}", event))
+                memo_number += 1
+                item.credited += amount
+                ar.unapplied[item.header.customer_id] += event.amount - amount  # a credit above the balance
+            else:
+                item.written_off += amount
+            continue
+        _apply_payment(ar, event, by_customer.get(event.customer_id, []))
+    return ar
+
+
+def _apply_payment(ar: Receivables, payment: Payment, customer_items: list[OpenItem]) -> None:
+    left = payment.amount
+    named = ar.invoices.get(payment.invoice_number) if payment.invoice_number else None
+    targets = ([named] if named and named.header.customer_id == payment.customer_id else []) + customer_items
+    for item in targets:
+        if left <= 0:
+            break
+        take = min(left, item.balance)
+        if take <= 0:
+            continue
+        item.paid += take
+        item.last_payment = payment.date
+        ar.applications.append(Application(payment, item.header.invoice_number, take))
+        left -= take
+    if left > 0:
+        ar.unapplied[payment.customer_id] += left
+    latest = ar.last_payment.get(payment.customer_id)
+    if latest is None or (payment.date, payment.payment_id) >= (latest.date, latest.payment_id):
+        ar.last_payment[payment.customer_id] = payment
