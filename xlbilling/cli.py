@@ -18,7 +18,7 @@ from .io.progress import Progress
 from .io.safe_write import WorkbookBusy, replace_file
 from .io.template import build_workbook
 from .jobs import JobResult
-from .sample import DEMO_MONTHS, build_sample
+from .sample import DEMO_AS_OF, DEMO_MONTHS, build_sample
 
 MAX_PRINTED = 200
 
@@ -109,6 +109,11 @@ def cmd_close(args) -> int:
     return _report(jobs.close_workbook(path, invoice_date, through, _progress(args)), args)
 
 
+def cmd_refresh(args) -> int:
+    path = _existing(args.workbook)
+    return _report(jobs.refresh_workbook(path, _date_arg(args.as_of, "--as-of"), _progress(args)), args)
+
+
 def cmd_post(args) -> int:
     path = _existing(args.workbook)
     return _report(jobs.post_workbook(path, _date_arg(args.date, "--date"), _progress(args)), args)
@@ -126,6 +131,9 @@ def cmd_demo(args) -> int:
                     jobs.post_workbook(book, invoice_date, _progress(args))):
             if _report(job, args):
                 return 1
+    print(f"\nReceivables at the end of {DEMO_AS_OF:%B %Y}:")
+    if _report(jobs.refresh_workbook(book, DEMO_AS_OF, _progress(args)), args):
+        return 1
     print(f"\nThe sample book with three months of posted invoices: {book}")
     return 0
 
@@ -165,6 +173,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--date", help="posting date YYYY-MM-DD (default: today)")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(func=cmd_post)
+
+    s = sub.add_parser("refresh", help="apply payments and credits; rewrite aging, collections, journals and KPIs",
+                       description="Apply payments, credits and write-offs and rewrite ARAging, ARDetail, Collections, "
+                                   "GLJournal, RevenueSchedule, DeferredRevenue and KPIs, without billing.")
+    s.add_argument("workbook")
+    s.add_argument("--as-of", help="the date to age receivables at, YYYY-MM-DD (default: today)")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(func=cmd_refresh)
 
     s = sub.add_parser("demo", help="create the sample book in a folder and run three months on it",
                        description="Create the bundled sample book in FOLDER and run the monthly routine on it.")

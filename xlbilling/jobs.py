@@ -7,7 +7,7 @@ a billing specialist understands.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +15,12 @@ from typing import Callable
 
 from .audit.resolve import audited_close, code_counts, discrepancies_tab
 from .audit.wip import unbilled_wip_tab
+from .core.aging import aging_tab, collections_tab, detail_tab, open_ar
 from .core.close import CloseResult
+from .core.journal import journal, journal_tab
+from .core.kpis import deferred_tab, kpi_tab, revenue_schedule_tab
+from .core.receivables import Receivables, apply_receivables
+from .core.revenue import deferred_rollforward, recognitions
 from .core.due import Billed
 from .core.findings import ERROR, Finding
 from .core.models import Book, InvoiceLineRow, RegisterRow
@@ -28,7 +33,9 @@ from .io.package import CellEdit
 from .io.reader import ReadResult, read_book
 from .io.workbook import locked, previous_run_log, write_output_tabs
 
+
 Progress = Callable[[str], None]
+
 
 @dataclass
 class JobResult:
@@ -38,19 +45,23 @@ class JobResult:
     warnings: list[Finding] = field(default_factory=list)
     data: dict = field(default_factory=dict)  # for --json
 
+
 def _read(path: Path, progress: Progress | None) -> ReadResult:
     if progress:
         progress(f"Reading {path.name}")
     return read_book(path, progress=(lambda sheet: progress(f"Reading {sheet}")) if progress else None)
 
+
 def _refused(read: ReadResult, path: Path) -> JobResult:
     return JobResult(False, read.errors, [f"{path.name}: {len(read.errors)} input error(s); fix these cells and run "
                                           "again (nothing was written):"])
+
 
 def _write(path: Path, command: str, arguments: str, tabs: list[Tab], summary: list[str], counts: str,
            edits: list[CellEdit] = ()) -> None:
     log = run_log_tab(previous_run_log(path), datetime.now(), command, arguments, counts, summary[0] if summary else "")
     write_output_tabs(path, [*tabs, log], edits)
+
 
 def _contract_tabs(book: Book, result: CloseResult, billed: Billed, headers: list[RegisterRow],
                    lines: list[InvoiceLineRow]) -> list[Tab]:
@@ -76,10 +87,65 @@ def audit_summary(findings: list[Finding]) -> list[str]:
     return lines
 
 
+def _settled(header: RegisterRow, ar: Receivables) -> RegisterRow:
+    item = ar.invoices.get(header.invoice_number)
+    if item is None:
+        return header
+    return header._replace(paid=item.paid, credited=item.credited, written_off=item.written_off,
+                           balance=item.balance, status=item.status)
+
+
+def _ledger_tabs(book: Book, as_of: date, headers: list[RegisterRow], lines: list[InvoiceLineRow],
+                 drafts: list[tuple[RegisterRow, list[InvoiceLineRow]]]) -> list[Tab]:
+    """InvoiceRegister and InvoiceLines, and everything receivables and accounting derive from them."""
+    current = replace(book, records={**book.records, "InvoiceRegister": tuple(headers), "InvoiceLines": tuple(lines)})
+    ar = apply_receivables(current, as_of)
+    by_invoice: dict[str, list[InvoiceLineRow]] = {}
+    for ln in lines:
+        by_invoice.setdefault(ln.invoice_number, []).append(ln)
+    schedule = recognitions(current, [ln for ln in lines if ln.invoice_number in ar.invoices])
+    invoices = [i.header for i in ar.invoices.values()]
+    return [register_tab([*(_settled(h, ar) for h in headers), *(h for h, _ in drafts)]),
+            lines_tab([*lines, *(ln for _, dl in drafts for ln in dl)]),
+            aging_tab(current, ar), detail_tab(current, ar), collections_tab(current, ar),
+            journal_tab(journal(book.settings, ar, by_invoice, schedule)), revenue_schedule_tab(schedule),
+            deferred_tab(deferred_rollforward(invoices, schedule, as_of)), kpi_tab(current, ar, by_invoice)]
+
+
+def _drafts_on_sheet(book: Book) -> list[tuple[RegisterRow, list[InvoiceLineRow]]]:
+    lines: dict[str, list[InvoiceLineRow]] = {}
+    for ln in book.invoice_lines:
+        if not ln.invoice_number:
+            lines.setdefault(ln.draft_id, []).append(ln)
+    return [(r, lines.get(r.draft_id, [])) for r in book.register if not r.invoice_number]
+
+
+def refresh_workbook(path: Path, as_of: date | None = None, progress: Progress | None = None) -> JobResult:
+    """Payments, credits, AR, collections, journals, revenue and KPIs as of a date, without billing."""
+    as_of = as_of or date.today()
+    with locked(path):
+        read = _read(path, progress)
+        if not read.ok:
+            return _refused(read, path)
+        book = read.book
+        headers, lines = _ledger(book)
+        current = replace(book, records={**book.records, "InvoiceRegister": tuple(headers)})
+        ar = apply_receivables(current, as_of)
+        past_due = [i for i in ar.open_items() if i.header.due_date < as_of]
+        summary = [f"Receivables as of {as_of}: {open_ar(ar):,.2f} open on {len(ar.open_items())} invoice(s); "
+                   f"{sum((i.balance for i in past_due), Decimal(0)):,.2f} past due on {len(past_due)}.",
+                   f"  {len(ar.applications)} payment application(s), {len(ar.credit_memos)} credit memo(s), "
+                   f"{len(ar.write_offs)} write-off(s); unapplied credit {sum(ar.unapplied.values(), Decimal(0)):,.2f}."]
+        tabs = _ledger_tabs(book, as_of, headers, lines, _drafts_on_sheet(book))
+        _write(path, "refresh", f"--as-of {as_of}", tabs, summary, f"open invoices {len(ar.open_items())}")
+    return JobResult(True, summary=summary, warnings=changed_invoices(book), data={"open_ar": str(open_ar(ar))})
+
+
 def _ledger(book: Book) -> tuple[list[RegisterRow], list[InvoiceLineRow]]:
     """Posted invoices (number order) and their lines (invoice, then line order)."""
     headers, lines = posted(book)
     return headers, [ln for h in headers for ln in sorted(lines.get(h.invoice_number, ()), key=lambda ln: ln.line_no)]
+
 
 def validate(path: Path, progress: Progress | None = None) -> JobResult:
     with locked(path):
@@ -94,8 +160,10 @@ def validate(path: Path, progress: Progress | None = None) -> JobResult:
         _write(path, "validate", "", [], summary, _counts(read))
     return JobResult(True, summary=summary, warnings=warnings, data={"rows": read.row_counts})
 
+
 def _counts(read: ReadResult) -> str:
     return ", ".join(f"{k} {v}" for k, v in read.row_counts.items() if v)
+
 
 def close_summary(result: CloseResult, customers: dict[str, str]) -> list[str]:
     lines = [f"Closed for invoice date {result.invoice_date} (usage through {result.through}): "
@@ -114,6 +182,7 @@ def close_summary(result: CloseResult, customers: dict[str, str]) -> list[str]:
         lines.append(f"  Contract {cid} reached its not-to-exceed cap: {amount:,.2f} of time left unbilled.")
     return lines
 
+
 def close_workbook(path: Path, invoice_date: date, through: date | None = None,
                    progress: Progress | None = None) -> JobResult:
     """Replace the drafts with a fresh set for the invoice date; posted invoices stay as they are."""
@@ -127,8 +196,7 @@ def close_workbook(path: Path, invoice_date: date, through: date | None = None,
         result, findings = audited_close(book, invoice_date, through, billed)
         drafts = [draft_rows(d, result.through) for d in result.drafts]
         summary = close_summary(result, {c.customer_id: c.name for c in book.customers}) + audit_summary(findings)
-        tabs = [register_tab([*headers, *(h for h, _ in drafts)]),
-                lines_tab([*lines, *(ln for _, dl in drafts for ln in dl)]),
+        tabs = [*_ledger_tabs(book, invoice_date, headers, lines, drafts),
                 *_contract_tabs(book, result, billed, headers, lines),
                 *_audit_tabs(book, result, billed, findings)]
         _write(path, "close", f"--date {invoice_date} --through {result.through}", tabs, summary,
@@ -136,9 +204,11 @@ def close_workbook(path: Path, invoice_date: date, through: date | None = None,
     return JobResult(True, summary=summary, data={"drafts": len(result.drafts), "total": str(result.total),
                                                   "discrepancies": [f.as_dict() for f in findings]})
 
+
 def _refusal(where: str, message: str, found: str = "", expected: str = "") -> JobResult:
     return JobResult(False, [Finding("NOT_POSTED", ERROR, where, message, found, expected)],
                      ["Nothing was posted:"])
+
 
 def post_workbook(path: Path, posted_on: date | None = None, progress: Progress | None = None) -> JobResult:
     """Post every draft not on hold: gapless numbers, invoice numbers into the billed time and charges."""
@@ -169,8 +239,7 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
         new_headers = [h for h, _ in result.invoices]
         new_lines = [ln for _, ls in result.invoices for ln in ls]
         held = [draft_rows(d, through) for d in result.held]
-        tabs = [register_tab([*headers, *new_headers, *(h for h, _ in held)]),
-                lines_tab([*lines, *new_lines, *(ln for _, hl in held for ln in hl)]),
+        tabs = [*_ledger_tabs(book, invoice_date, [*headers, *new_headers], [*lines, *new_lines], held),
                 *_contract_tabs(book, fresh, billed, [*headers, *new_headers], [*lines, *new_lines]),
                 *_audit_tabs(book, fresh, billed_by([*lines, *new_lines]), findings)]
         edits = _billed_cells(book, new_lines)
@@ -184,6 +253,7 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
             summary.append(f"  {len(result.held)} draft(s) on hold stay as drafts; see Hold Reasons in InvoiceRegister.")
         _write(path, "post", f"--date {invoice_date}", tabs, summary, f"posted {len(new_headers)}, total {total}", edits)
     return JobResult(True, summary=summary, data={"posted": [h.invoice_number for h in new_headers], "total": str(total)})
+
 
 def _billed_cells(book: Book, lines: list[InvoiceLineRow]) -> list[CellEdit]:
     """The invoice number into each billed time entry and charge (the only input cells the tool writes)."""

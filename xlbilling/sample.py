@@ -17,6 +17,7 @@ from .core.periods import period_of
 
 CLOSE_DATE = date(2026, 11, 1)
 DEMO_MONTHS = (date(2026, 9, 1), date(2026, 10, 1), CLOSE_DATE)  # the demo closes and posts each
+DEMO_AS_OF = date(2026, 11, 30)  # and ages receivables at the end of November
 FIRST_MONTH = date(2026, 8, 1)
 D = Decimal
 

@@ -57,7 +57,9 @@ class Receivables:
     applications: list[Application] = field(default_factory=list)
     unapplied: dict[str, Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
     credit_memos: list[CreditMemo] = field(default_factory=list)
+    write_offs: list[tuple[Adjustment, Decimal]] = field(default_factory=list)  # with the amount applied
     last_payment: dict[str, Payment] = field(default_factory=dict)  # customer -> latest payment
+    payments: list[Payment] = field(default_factory=list)  # every payment up to the as-of date
 
     def open_items(self) -> list[OpenItem]:
         return [i for i in self.invoices.values() if i.balance > 0]
@@ -88,7 +90,9 @@ def apply_receivables(book: Book, as_of: date) -> Receivables:
                 ar.unapplied[item.header.customer_id] += event.amount - amount  # a credit above the balance
             else:
                 item.written_off += amount
+                ar.write_offs.append((event, amount))
             continue
+        ar.payments.append(event)
         _apply_payment(ar, event, by_customer.get(event.customer_id, []))
     return ar
 

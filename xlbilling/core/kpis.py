@@ -1,0 +1,79 @@
+"""Monthly KPIs a billing team and its controller watch, and the revenue tabs."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from .aging import open_ar
+from .models import Book, InvoiceLineRow
+from .money import ZERO
+from .periods import add_months, month_end
+from .receivables import Receivables, apply_receivables
+from .revenue import DeferredMonth, Recognition, month_of
+from .tabs import INT, MONEY, NUMBER, PCT, TEXT, Column, Tab
+
+
+TENTH = Decimal("0.1")
+
+
+def _mean(values: list[int]) -> Decimal | None:
+    return (Decimal(sum(values)) / len(values)).quantize(TENTH, ROUND_HALF_UP) if values else None
+
+
+def kpi_tab(book: Book, ar: Receivables, lines: dict[str, list[InvoiceLineRow]]) -> Tab:
+    headers = [i.header for i in ar.invoices.values()]
+    if not headers:
+        return Tab("KPIs", _KPI_COLUMNS, [])
+    credited = {m.adjustment.invoice_number for m in ar.credit_memos}
+    by_month: dict[date, list] = defaultdict(list)
+    for h in headers:
+        by_month[month_of(h.invoice_date)].append(h)
+    adjustments: dict[date, list] = defaultdict(list)
+    for a in book.adjustments:
+        if a.date <= ar.as_of:
+            adjustments[month_of(a.date)].append(a)
+    cash: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    for p in ar.payments:
+        cash[month_of(p.date)] += p.amount
+    rows = []
+    month, last = min(by_month), month_of(ar.as_of)
+    while month <= last:
+        invoices = by_month.get(month, [])
+        billed = sum((h.total for h in invoices), ZERO)
+        accurate = [h for h in invoices if h.invoice_number not in credited]
+        lag = [(h.invoice_date - ln.service_end).days for h in invoices for ln in lines.get(h.invoice_number, ())
+               if ln.service_end <= h.invoice_date]
+        cycle = [(h.posted_on - h.invoice_date).days for h in invoices if h.posted_on]
+        end = min(month_end(month), ar.as_of)
+        ar_end = open_ar(apply_receivables(book, end))
+        dso = (ar_end / billed * ((end - month).days + 1)).quantize(TENTH, ROUND_HALF_UP) if billed else None
+        adj = adjustments.get(month, [])
+        rows.append((f"{month:%Y-%m}", len(invoices), billed,
+                     (Decimal(len(accurate)) / len(invoices)).quantize(Decimal("0.0001"), ROUND_HALF_UP) if invoices else None,
+                     _mean(lag), _mean(cycle), len(adj), sum((a.amount for a in adj), ZERO), ar_end, dso, cash[month]))
+        month = add_months(month, 1)
+    return Tab("KPIs", _KPI_COLUMNS, rows, tab_color="FF305496")
+
+
+_KPI_COLUMNS = (
+    Column("Month", TEXT, 9), Column("Invoices Posted", INT, 10), Column("Amount Billed", MONEY, 14),
+    Column("Billing Accuracy", PCT, 10), Column("Days Service End To Invoice", NUMBER, 12),
+    Column("Days Draft To Post", NUMBER, 10), Column("Adjustments", INT, 10), Column("Adjustment Amount", MONEY, 13),
+    Column("Open AR At Month End", MONEY, 15), Column("DSO", NUMBER, 8), Column("Cash Collected", MONEY, 14),
+)
+
+
+def revenue_schedule_tab(schedule: list[Recognition]) -> Tab:
+    columns = (Column("Invoice Number", TEXT, 15), Column("Line No", INT, 8), Column("Month", TEXT, 9),
+               Column("Amount", MONEY, 12), Column("Revenue Account", TEXT, 12))
+    rows = [(r.invoice_number, r.line_no, f"{r.month:%Y-%m}", r.amount, r.account) for r in schedule]
+    return Tab("RevenueSchedule", columns, rows)
+
+
+def deferred_tab(months: list[DeferredMonth]) -> Tab:
+    columns = (Column("Month", TEXT, 9), Column("Opening", MONEY, 14), Column("Deferred", MONEY, 14),
+               Column("Recognized", MONEY, 14), Column("Closing", MONEY, 14))
+    rows = [(f"{m.month:%Y-%m}", m.opening, m.deferred, m.recognized, m.closing) for m in months]
+    return Tab("DeferredRevenue", columns, rows)

@@ -1,0 +1,108 @@
+"""Revenue recognition (spec section 3, Accounting): when each posted line's revenue is earned.
+
+Recurring lines are recognised evenly by day over their covered period, month by month, the last
+month taking the rounding remainder so a line's schedule sums exactly to its amount. Time and
+overage follow the dates of their entries; charges and milestones fall in the month of their date.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from typing import Iterable, NamedTuple
+
+from .models import Book, InvoiceLineRow, RegisterRow
+from .money import ZERO, round_cents
+from .periods import add_months, month_end
+
+
+class Recognition(NamedTuple):
+    invoice_number: str
+    line_no: int
+    month: date  # the first day of the month
+    amount: Decimal
+    account: str | None  # the line's revenue account (None: the default)
+
+
+def month_of(d: date) -> date:
+    return d.replace(day=1)
+
+
+def _spread(total: Decimal, weights: list[tuple[date, Decimal]]) -> list[tuple[date, Decimal]]:
+    """Split an amount by weights, rounding each month but the last, which takes the remainder."""
+    whole = sum((w for _, w in weights), ZERO)
+    if not weights or not whole:
+        return [(weights[0][0] if weights else None, total)]
+    out, given = [], ZERO
+    for month, weight in weights[:-1]:
+        part = round_cents(total * weight / whole)
+        out.append((month, part))
+        given += part
+    out.append((weights[-1][0], total - given))
+    return out
+
+
+def _by_day(start: date, end: date) -> list[tuple[date, Decimal]]:
+    weights, month = [], month_of(start)
+    while month <= end:
+        first, last = max(start, month), min(end, month_end(month))
+        weights.append((month, Decimal((last - first).days + 1)))
+        month = add_months(month, 1)
+    return weights
+
+
+def line_schedule(line: InvoiceLineRow, entry_hours: dict[str, tuple[date, Decimal]]) -> list[tuple[date, Decimal]]:
+    if line.source_type == "recurring":
+        return _spread(line.amount, _by_day(line.service_start, line.service_end))
+    if line.source_type in ("time", "overage") and line.entry_ids:
+        hours: dict[date, Decimal] = defaultdict(lambda: ZERO)
+        for e in line.entry_ids.split():
+            if e in entry_hours:
+                day, h = entry_hours[e]
+                hours[month_of(day)] += h
+        if hours:
+            return _spread(line.amount, sorted(hours.items()))
+    return [(month_of(line.service_start), line.amount)]
+
+
+def recognitions(book: Book, lines: Iterable[InvoiceLineRow]) -> list[Recognition]:
+    lines = list(lines)
+    wanted = {e for ln in lines if ln.entry_ids for e in ln.entry_ids.split()}
+    entry_hours = {e.entry_id: (e.date, e.hours) for e in book.time_entries if e.entry_id in wanted}
+    out = []
+    for ln in lines:
+        for month, amount in line_schedule(ln, entry_hours):
+            if amount:
+                out.append(Recognition(ln.invoice_number, ln.line_no, month, amount, ln.revenue_account))
+    return out
+
+
+class DeferredMonth(NamedTuple):
+    month: date
+    opening: Decimal
+    deferred: Decimal
+    recognized: Decimal
+    closing: Decimal
+
+
+def deferred_rollforward(headers: Iterable[RegisterRow], schedule: list[Recognition], through: date) -> list[DeferredMonth]:
+    """Per month: what invoices of the month deferred to later months, and what earlier deferrals earned."""
+    invoice_month = {h.invoice_number: month_of(h.invoice_date) for h in headers}
+    deferred: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    recognized: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    for r in schedule:
+        billed_in = invoice_month[r.invoice_number]
+        if r.month > billed_in:
+            deferred[billed_in] += r.amount
+            recognized[r.month] += r.amount
+    if not invoice_month:
+        return []
+    month, last, opening, out = min(invoice_month.values()), month_of(through), ZERO, []
+    while month <= last:
+        closing = opening + deferred[month] - recognized[month]
+        out.append(DeferredMonth(month, opening, deferred[month], recognized[month], closing))
+        opening, month = closing, add_months(month, 1)
+    return out
+
+
