@@ -1,0 +1,182 @@
+"""Payments, credits, aging, collections, journal and revenue recognition (spec section 3, worked example 5)."""
+
+from collections import defaultdict
+from dataclasses import replace
+from datetime import date, timedelta
+from decimal import Decimal as D
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from xlbilling.core.aging import aging_tab, bucket_index, collections_tab, open_ar
+from xlbilling.core.journal import journal
+from xlbilling.core.models import Adjustment, Dispute, InvoiceLineRow, Payment, RegisterRow, Settings
+from xlbilling.core.receivables import apply_receivables
+from xlbilling.core.revenue import deferred_rollforward, recognitions
+from xlbilling.core.terms import Terms
+
+from .test_billing import book, customer
+
+AS_OF = date(2026, 12, 31)
+
+
+def invoice(number, total, due, day=date(2026, 9, 1), customer_id="C1", tax=D(0)):
+    return RegisterRow(invoice_number=number, draft_id="D", status="posted", customer_id=customer_id,
+                       contract_id=None, invoice_date=day, usage_through=day - timedelta(days=1), due_date=due,
+                       terms=Terms(30), po_number=None, subtotal=total - tax, tax=tax, total=total, paid=None,
+                       credited=None, written_off=None, balance=None, discount_date=None, discount_amount=None,
+                       lines=1, hold_reasons=None, posted_on=day, fingerprint="x", row=2)
+
+
+def line_of(number, amount, start, end, kind="recurring", no=1, account=None):
+    return InvoiceLineRow(number, "D", no, "A1", kind, "L1", "x", start, end, D(1), amount, amount, "services", D(0),
+                          None, None, account, 2)
+
+
+def ledger(invoices, lines=(), payments=(), adjustments=(), disputes=(), customers=None, settings_=None):
+    b = book([], customers=customers or [customer(), customer("C2")])
+    return replace(b, settings=settings_ or Settings(),
+                   records={**b.records, "InvoiceRegister": tuple(invoices), "InvoiceLines": tuple(lines),
+                            "Payments": tuple(payments), "Adjustments": tuple(adjustments), "Disputes": tuple(disputes)})
+
+
+def pay(pid, amount, day=date(2026, 10, 5), invoice_number=None, customer_id="C1"):
+    return Payment(pid, day, customer_id, D(amount), "ACH", None, invoice_number, 2)
+
+
+def test_worked_example_5_oldest_due_first():
+    b = ledger([invoice("A", D(500), date(2026, 9, 30)), invoice("B", D(700), date(2026, 10, 31))], payments=[pay("P1", 900)])
+    ar = apply_receivables(b, AS_OF)
+    assert (ar.invoices["A"].balance, ar.invoices["B"].balance) == (D(0), D(300))
+    assert (ar.invoices["A"].status, ar.invoices["B"].status) == ("paid", "partially_paid")
+
+
+def test_named_invoice_first_then_oldest_then_lowest_number_then_unapplied():
+    b = ledger([invoice("INV-2", D(100), date(2026, 9, 30)), invoice("INV-1", D(100), date(2026, 9, 30)),
+                invoice("INV-3", D(100), date(2026, 11, 30))],
+               payments=[pay("P1", 350, invoice_number="INV-3")])
+    ar = apply_receivables(b, AS_OF)
+    assert [(a.invoice_number, a.amount) for a in ar.applications] == [("INV-3", D(100)), ("INV-1", D(100)), ("INV-2", D(100))]
+    assert ar.unapplied["C1"] == D(50) and open_ar(ar) == D(-50)
+
+
+def test_credit_memos_are_numbered_and_write_offs_close_the_balance():
+    b = ledger([invoice("A", D(500), date(2026, 9, 30)), invoice("B", D(700), date(2026, 10, 31))],
+               adjustments=[Adjustment("ADJ2", date(2026, 10, 9), "B", "credit", D(100), "outage", 2),
+                            Adjustment("ADJ1", date(2026, 10, 1), "A", "credit", D(50), "fee", 3),
+                            Adjustment("ADJ3", date(2026, 10, 20), "A", "write_off", D(450), "small balance", 4)],
+               settings_=Settings(next_credit_memo_number=7))
+    ar = apply_receivables(b, AS_OF)
+    assert [(m.number, m.adjustment.adjustment_id) for m in ar.credit_memos] == [("CM-7", "ADJ1"), ("CM-8", "ADJ2")]
+    assert ar.invoices["A"].balance == D(0) and ar.invoices["B"].balance == D(600)
+
+
+@pytest.mark.parametrize("days,bucket", [(-5, 0), (0, 0), (1, 1), (30, 1), (31, 2), (60, 2), (61, 3), (90, 3), (91, 4)])
+def test_every_aging_bucket_boundary_day(days, bucket):
+    assert bucket_index(days, (30, 60, 90)) == bucket
+    b = ledger([invoice("A", D(100), AS_OF - timedelta(days=days))])
+    row = aging_tab(b, apply_receivables(b, AS_OF)).rows[0]
+    assert row[2 + bucket] == D(100) and row[-2] == D(100)
+
+
+def test_buckets_come_from_settings():
+    b = ledger([invoice("A", D(100), AS_OF - timedelta(days=45))], settings_=Settings(aging_buckets=(15, 45)))
+    tab = aging_tab(b, apply_receivables(b, AS_OF))
+    assert [c.title for c in tab.columns][2:6] == ["Current", "1-15", "16-45", "46+"] and tab.rows[0][4] == D(100)
+
+
+def test_open_disputes_are_marked_in_aging_and_left_out_of_collections():
+    invoices = [invoice("A", D(100), AS_OF - timedelta(days=20)), invoice("B", D(200), AS_OF - timedelta(days=70))]
+    b = ledger(invoices, disputes=[Dispute("B", date(2026, 12, 1), "hours", "open", None, 2)])
+    ar = apply_receivables(b, AS_OF)
+    assert aging_tab(b, ar).rows[0][-1] == D(200)
+    assert [(r[0], r[-1]) for r in collections_tab(b, ar).rows] == [("A", "Reminder 2")]
+    resolved = ledger(invoices, disputes=[Dispute("B", date(2026, 12, 1), "hours", "resolved", date(2026, 12, 10), 2)])
+    assert [(r[0], r[-1]) for r in collections_tab(resolved, apply_receivables(resolved, AS_OF)).rows] == [
+        ("B", "Escalate"), ("A", "Reminder 2")]
+
+
+def test_recurring_revenue_by_day_with_the_remainder_in_the_last_month():
+    b = ledger([invoice("A", D("100.00"), date(2026, 10, 1), day=date(2026, 9, 15))],
+               [line_of("A", D("100.00"), date(2026, 9, 15), date(2026, 12, 14))])
+    schedule = recognitions(b, b.invoice_lines)
+    assert [(r.month, r.amount) for r in schedule] == [(date(2026, 9, 1), D("17.58")), (date(2026, 10, 1), D("34.07")),
+                                                       (date(2026, 11, 1), D("32.97")), (date(2026, 12, 1), D("15.38"))]
+
+
+def test_invoice_journal_defers_what_is_served_after_the_invoice_month():
+    b = ledger([invoice("A", D("108.00"), date(2026, 10, 1), day=date(2026, 9, 15), tax=D("8.00"))],
+               [line_of("A", D("100.00"), date(2026, 9, 15), date(2026, 12, 14), account="4100")])
+    ar = apply_receivables(b, AS_OF)
+    entries = journal(b.settings, ar, {"A": list(b.invoice_lines)}, recognitions(b, b.invoice_lines))
+    first = [(e.account, e.debit, e.credit) for e in entries if e.journal_id == "A"]
+    assert first == [("1200", D("108.00"), D(0)), ("2200", D(0), D("8.00")), ("2400", D(0), D("82.42")),
+                     ("4100", D(0), D("17.58"))]
+    december = [(e.account, e.debit, e.credit) for e in entries if e.journal_id == "REV-2026-12"]
+    assert december == [("2400", D("15.38"), D(0)), ("4100", D(0), D("15.38"))]
+
+
+# Property tests over random invoices, payments, credits and write-offs.
+
+MONEY = st.decimals(min_value=D("1.00"), max_value=D("5000.00"), places=2)
+
+
+@st.composite
+def ledgers(draw):
+    invoices, lines, events = [], [], []
+    for n in range(draw(st.integers(1, 6))):
+        day = date(2026, 1, 1) + timedelta(days=draw(st.integers(0, 300)))
+        number = f"INV-{1001 + n}"
+        amounts = draw(st.lists(MONEY, min_size=1, max_size=3))
+        for k, amount in enumerate(amounts, start=1):
+            start = day + timedelta(days=draw(st.integers(-40, 40)))
+            kind = draw(st.sampled_from(["recurring", "charge", "milestone"]))
+            end = start + timedelta(days=draw(st.integers(0, 400))) if kind == "recurring" else start
+            lines.append(line_of(number, amount, start, end, kind, k))
+        tax = draw(st.decimals(min_value=D(0), max_value=D("300.00"), places=2))
+        cust = draw(st.sampled_from(["C1", "C2"]))
+        invoices.append(invoice(number, sum(amounts, D(0)) + tax, day + timedelta(days=30), day, cust, tax))
+    for k in range(draw(st.integers(0, 6))):
+        day = date(2026, 1, 1) + timedelta(days=draw(st.integers(0, 360)))
+        named = draw(st.one_of(st.none(), st.sampled_from([i.invoice_number for i in invoices])))
+        events.append(pay(f"P{k}", draw(MONEY), day, named, draw(st.sampled_from(["C1", "C2"]))))
+    adjustments = [Adjustment(f"ADJ{k}", date(2026, 1, 1) + timedelta(days=draw(st.integers(0, 360))),
+                              draw(st.sampled_from([i.invoice_number for i in invoices])),
+                              draw(st.sampled_from(["credit", "write_off"])), draw(MONEY), "r", 2)
+                   for k in range(draw(st.integers(0, 3)))]
+    return ledger(invoices, lines, events, adjustments)
+
+
+@settings(max_examples=80, deadline=None)
+@given(ledgers(), st.integers(0, 420))
+def test_aging_journal_and_deferred_revenue_agree(b, offset):
+    as_of = date(2026, 1, 1) + timedelta(days=offset)
+    ar = apply_receivables(b, as_of)
+    aging = aging_tab(b, ar)
+    assert sum((row[-2] for row in aging.rows), D(0)) == open_ar(ar)
+    for row in aging.rows:
+        assert row[-2] == sum(row[2:-2], D(0))
+    lines = defaultdict(list)
+    for ln in b.invoice_lines:
+        lines[ln.invoice_number].append(ln)
+    posted_lines = [ln for ln in b.invoice_lines if ln.invoice_number in ar.invoices]
+    schedule = recognitions(b, posted_lines)
+    entries = journal(b.settings, ar, lines, schedule)
+    by_journal = defaultdict(lambda: D(0))
+    ar_control = D(0)
+    for e in entries:
+        by_journal[e.journal_id] += e.debit - e.credit
+        if e.account == b.settings.gl_accounts_receivable:
+            ar_control += e.debit - e.credit
+    assert all(v == 0 for v in by_journal.values())
+    assert ar_control == open_ar(ar)
+    for ln in posted_lines:
+        assert sum((r.amount for r in schedule if (r.invoice_number, r.line_no) == (ln.invoice_number, ln.line_no)),
+                   D(0)) == ln.amount
+    months = deferred_rollforward([i.header for i in ar.invoices.values()], schedule, as_of)
+    if months:
+        last = months[-1].month
+        billed = sum((ln.amount for ln in posted_lines), D(0))
+        recognised = sum((r.amount for r in schedule if r.month <= last), D(0))
+        assert months[-1].closing == billed - recognised
