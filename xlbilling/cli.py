@@ -14,6 +14,7 @@ from pathlib import Path
 from . import __version__
 from . import jobs
 from .core.findings import Finding
+from .io.gl_export import LAYOUTS
 from .io.progress import Progress
 from .io.safe_write import WorkbookBusy, replace_file
 from .io.template import build_workbook
@@ -114,6 +115,15 @@ def cmd_refresh(args) -> int:
     return _report(jobs.refresh_workbook(path, _date_arg(args.as_of, "--as-of"), _progress(args)), args)
 
 
+def cmd_export_gl(args) -> int:
+    path = _existing(args.workbook)
+    start, end = _date_arg(args.from_, "--from"), _date_arg(args.to, "--to")
+    if start > end:
+        raise UsageError("--from must not be after --to")
+    out = Path(args.out) if args.out else path.with_name(f"GL-{start}-{end}-{args.format}.csv")
+    return _report(jobs.export_gl(path, start, end, args.format, out, _progress(args)), args)
+
+
 def cmd_post(args) -> int:
     path = _existing(args.workbook)
     return _report(jobs.post_workbook(path, _date_arg(args.date, "--date"), _progress(args)), args)
@@ -181,6 +191,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--as-of", help="the date to age receivables at, YYYY-MM-DD (default: today)")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(func=cmd_refresh)
+
+    s = sub.add_parser("export-gl", help="export journal entries for a date range to an accounting import format",
+                       description="Write the GL journal entries dated in a range as CSV in the import layout of an "
+                                   "accounting system: generic, bc (Business Central general journal), gp (Dynamics "
+                                   "GP Integration Manager GL transactions) or qbo (QuickBooks Online journal entries).")
+    s.add_argument("workbook")
+    s.add_argument("--from", dest="from_", required=True, help="first date YYYY-MM-DD")
+    s.add_argument("--to", required=True, help="last date YYYY-MM-DD")
+    s.add_argument("--format", choices=sorted(LAYOUTS), default="generic", help="import layout (default: generic)")
+    s.add_argument("--out", help="the CSV file (default: GL-<from>-<to>-<format>.csv beside the workbook)")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(func=cmd_export_gl)
 
     s = sub.add_parser("demo", help="create the sample book in a folder and run three months on it",
                        description="Create the bundled sample book in FOLDER and run the monthly routine on it.")

@@ -30,7 +30,9 @@ from .core.runlog import run_log_tab
 from .core.schedule import billing_schedule, contract_status_tab, schedule_tab
 from .core.tabs import Tab
 from .io.package import CellEdit
+from .io.gl_export import export_csv
 from .io.reader import ReadResult, read_book
+from .io.safe_write import replace_file
 from .io.workbook import locked, previous_run_log, write_output_tabs
 
 
@@ -95,20 +97,37 @@ def _settled(header: RegisterRow, ar: Receivables) -> RegisterRow:
                            balance=item.balance, status=item.status)
 
 
-def _ledger_tabs(book: Book, as_of: date, headers: list[RegisterRow], lines: list[InvoiceLineRow],
-                 drafts: list[tuple[RegisterRow, list[InvoiceLineRow]]]) -> list[Tab]:
-    """InvoiceRegister and InvoiceLines, and everything receivables and accounting derive from them."""
+@dataclass
+class _Accounts:
+    """Receivables, revenue schedule and journal of a book's posted invoices as of a date."""
+
+    book: Book
+    ar: Receivables
+    by_invoice: dict[str, list[InvoiceLineRow]]
+    schedule: list
+    entries: list
+
+
+def _accounts(book: Book, as_of: date, headers: list[RegisterRow], lines: list[InvoiceLineRow]) -> _Accounts:
     current = replace(book, records={**book.records, "InvoiceRegister": tuple(headers), "InvoiceLines": tuple(lines)})
     ar = apply_receivables(current, as_of)
     by_invoice: dict[str, list[InvoiceLineRow]] = {}
     for ln in lines:
         by_invoice.setdefault(ln.invoice_number, []).append(ln)
     schedule = recognitions(current, [ln for ln in lines if ln.invoice_number in ar.invoices])
+    return _Accounts(current, ar, by_invoice, schedule, journal(book.settings, ar, by_invoice, schedule))
+
+
+def _ledger_tabs(book: Book, as_of: date, headers: list[RegisterRow], lines: list[InvoiceLineRow],
+                 drafts: list[tuple[RegisterRow, list[InvoiceLineRow]]]) -> list[Tab]:
+    """InvoiceRegister and InvoiceLines, and everything receivables and accounting derive from them."""
+    acc = _accounts(book, as_of, headers, lines)
+    current, ar, by_invoice, schedule = acc.book, acc.ar, acc.by_invoice, acc.schedule
     invoices = [i.header for i in ar.invoices.values()]
     return [register_tab([*(_settled(h, ar) for h in headers), *(h for h, _ in drafts)]),
             lines_tab([*lines, *(ln for _, dl in drafts for ln in dl)]),
             aging_tab(current, ar), detail_tab(current, ar), collections_tab(current, ar),
-            journal_tab(journal(book.settings, ar, by_invoice, schedule)), revenue_schedule_tab(schedule),
+            journal_tab(acc.entries), revenue_schedule_tab(schedule),
             deferred_tab(deferred_rollforward(invoices, schedule, as_of)), kpi_tab(current, ar, by_invoice)]
 
 
@@ -139,6 +158,28 @@ def refresh_workbook(path: Path, as_of: date | None = None, progress: Progress |
         tabs = _ledger_tabs(book, as_of, headers, lines, _drafts_on_sheet(book))
         _write(path, "refresh", f"--as-of {as_of}", tabs, summary, f"open invoices {len(ar.open_items())}")
     return JobResult(True, summary=summary, warnings=changed_invoices(book), data={"open_ar": str(open_ar(ar))})
+
+
+def export_gl(path: Path, start: date, end: date, layout: str, out: Path,
+              progress: Progress | None = None) -> JobResult:
+    """Journal entries dated from start to end, in an accounting system's import layout."""
+    with locked(path):
+        read = _read(path, progress)
+        if not read.ok:
+            return _refused(read, path)
+        book = read.book
+        headers, lines = _ledger(book)
+        entries = [e for e in _accounts(book, end, headers, lines).entries if start <= e.date <= end]
+        s = book.settings
+        text = export_csv(entries, layout, {c.customer_id: c.name for c in book.customers},
+                          (s.invoice_prefix, s.credit_memo_prefix), f"XLB{end:%Y%m%d}")
+        replace_file(out, text.encode("utf-8-sig"), check_zip=False)
+        debits = sum((e.debit for e in entries), Decimal(0))
+        journals = len({e.journal_id for e in entries})
+        summary = [f"Exported {len(entries)} journal line(s) in {journals} journal(s) dated {start} to {end}, "
+                   f"{layout} layout, to {out}. Debits and credits both total {debits:,.2f}."]
+        _write(path, "export-gl", f"--from {start} --to {end} --format {layout}", [], summary, f"lines {len(entries)}")
+    return JobResult(True, summary=summary, data={"file": str(out), "lines": len(entries)})
 
 
 def _ledger(book: Book) -> tuple[list[RegisterRow], list[InvoiceLineRow]]:

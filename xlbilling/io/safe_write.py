@@ -111,12 +111,14 @@ def _backup(path: Path) -> Path:
     return target
 
 
-def replace_file(path: Path, data: bytes, previous: bytes | None = None) -> None:
+def replace_file(path: Path, data: bytes, previous: bytes | None = None, check_zip: bool = True) -> None:
     """Write `data` over `path` atomically, keeping a backup of the previous version (`previous`: its
-    bytes, when the caller has them, so that only what changed needs checking)."""
+    bytes, when the caller has them, so that only what changed needs checking; `check_zip`: off for
+    files that are not workbooks, such as exports)."""
     path = Path(path)
     check_not_open(path)
-    _verify(data, previous)
+    if check_zip:
+        _verify(data, previous)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as f:
