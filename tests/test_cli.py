@@ -89,3 +89,20 @@ def test_close_writes_drafts_and_a_summary(tmp_path, capsys):
     before = path.read_bytes()
     assert main(["close", str(path), "--date", "April"]) == 2
     assert path.read_bytes() == before
+
+
+def test_refresh_ages_receivables_as_of_a_date(tmp_path, capsys):
+    from .test_post import book
+    path = book(tmp_path)
+    assert main(["close", str(path), "--date", "2026-04-01"]) == 0
+    assert main(["post", str(path), "--date", "2026-04-01"]) == 0
+    capsys.readouterr()
+    assert main(["refresh", str(path), "--as-of", "2026-06-15"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Receivables as of 2026-06-15:") and "past due on 2" in out
+    wb = python_calamine.load_workbook(path)
+    aging = wb.get_sheet_by_name("ARAging").to_python()
+    assert aging[0][2:9] == ["Current", "1-30", "31-60", "61-90", "91+", "Unapplied", "Total"]
+    collections = wb.get_sheet_by_name("Collections").to_python()
+    assert {r[-1] for r in collections[1:]} == {"Final notice"}  # 45 days past due: past the 30-day final notice
+    assert main(["refresh", str(path), "--as-of", "June"]) == 2

@@ -180,3 +180,21 @@ def test_aging_journal_and_deferred_revenue_agree(b, offset):
         billed = sum((ln.amount for ln in posted_lines), D(0))
         recognised = sum((r.amount for r in schedule if r.month <= last), D(0))
         assert months[-1].closing == billed - recognised
+
+
+def test_kpis_per_month():
+    from xlbilling.core.kpis import kpi_tab
+    b = ledger([invoice("A", D(600), date(2026, 10, 31), day=date(2026, 10, 1)),
+                invoice("B", D(400), date(2026, 10, 31), day=date(2026, 10, 1)),
+                invoice("C", D(300), date(2026, 11, 30), day=date(2026, 11, 1))],
+               [line_of("A", D(600), date(2026, 9, 1), date(2026, 9, 30), kind="charge")],
+               payments=[pay("P1", 500, date(2026, 10, 20))],
+               adjustments=[Adjustment("ADJ1", date(2026, 10, 25), "B", "credit", D(40), "fee", 2)])
+    ar = apply_receivables(b, date(2026, 11, 30))
+    tab = kpi_tab(b, ar, {"A": list(b.invoice_lines)})
+    october, november = (dict(zip([c.title for c in tab.columns], r)) for r in tab.rows)
+    assert (october["Month"], october["Invoices Posted"], october["Amount Billed"]) == ("2026-10", 2, D(1000))
+    assert october["Billing Accuracy"] == D("0.5000") and october["Cash Collected"] == D(500)
+    assert october["Days Service End To Invoice"] == D("1.0") and october["Adjustment Amount"] == D(40)
+    assert october["Open AR At Month End"] == D(460) and october["DSO"] == D("14.3")  # 460 / 1000 x 31 days
+    assert november["Invoices Posted"] == 1 and november["Open AR At Month End"] == D(760)
