@@ -148,67 +148,58 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def _command(sub, name: str, func, summary: str, description: str, target: str | None = "workbook"):
+    """A subcommand with its positional target and --json; the caller adds the rest."""
+    s = sub.add_parser(name, help=summary, description=description)
+    if target:
+        s.add_argument(target)
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(func=func)
+    return s
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="xlbilling", description="Contract billing in an Excel master workbook.")
     p.add_argument("--version", action="version", version=f"xlbilling {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    s = sub.add_parser("new", help="create an empty master workbook (or the sample with --sample)",
-                       description="Write a new master billing workbook with every input sheet as an Excel table.")
+    s = _command(sub, "new", cmd_new, "create an empty master workbook (or the sample with --sample)",
+                 "Write a new master billing workbook with every input sheet as an Excel table.", target=None)
     s.add_argument("path", help="the new workbook, .xlsx or .xlsm")
     s.add_argument("--sample", action="store_true", help="fill it with the realistic sample book")
     s.add_argument("--force", action="store_true", help="replace an existing file (a backup is kept)")
-    s.add_argument("--json", action="store_true", help="machine-readable output")
-    s.set_defaults(func=cmd_new)
 
-    s = sub.add_parser("validate", help="check a workbook and list every input error with its cell",
-                       description="Read the whole workbook and report every input error with its Sheet!Cell.")
-    s.add_argument("workbook")
-    s.add_argument("--json", action="store_true", help="machine-readable findings")
-    s.set_defaults(func=cmd_validate)
+    _command(sub, "validate", cmd_validate, "check a workbook and list every input error with its cell",
+             "Read the whole workbook and report every input error with its Sheet!Cell.")
 
-    s = sub.add_parser("close", help="build draft invoices for everything due on the invoice date",
-                       description="Build draft invoices for everything due on the invoice date and not yet billed; "
-                                   "rewrites InvoiceRegister and InvoiceLines.")
-    s.add_argument("workbook")
+    s = _command(sub, "close", cmd_close, "build draft invoices for everything due on the invoice date",
+                 "Build draft invoices for everything due on the invoice date and not yet billed, audit them, and "
+                 "rewrite the billing, discrepancy and receivables tabs.")
     s.add_argument("--date", help="invoice date YYYY-MM-DD (default: today)")
     s.add_argument("--through", help="usage cutoff YYYY-MM-DD (default: last day of the month before --date)")
-    s.add_argument("--json", action="store_true", help="machine-readable output")
-    s.set_defaults(func=cmd_close)
 
-    s = sub.add_parser("post", help="post every draft that is not on hold (numbers them; posted invoices never change)",
-                       description="Turn every draft not on hold into a posted invoice with the next gapless number, "
-                                   "and write its number into the billed time entries and charges.")
-    s.add_argument("workbook")
+    s = _command(sub, "post", cmd_post, "post every draft that is not on hold (numbers them; posted invoices never change)",
+                 "Turn every draft not on hold into a posted invoice with the next gapless number, and write its "
+                 "number into the billed time entries and charges.")
     s.add_argument("--date", help="posting date YYYY-MM-DD (default: today)")
-    s.add_argument("--json", action="store_true", help="machine-readable output")
-    s.set_defaults(func=cmd_post)
 
-    s = sub.add_parser("refresh", help="apply payments and credits; rewrite aging, collections, journals and KPIs",
-                       description="Apply payments, credits and write-offs and rewrite ARAging, ARDetail, Collections, "
-                                   "GLJournal, RevenueSchedule, DeferredRevenue and KPIs, without billing.")
-    s.add_argument("workbook")
+    s = _command(sub, "refresh", cmd_refresh, "apply payments and credits; rewrite aging, collections, journals and KPIs",
+                 "Apply payments, credits and write-offs and rewrite ARAging, ARDetail, Collections, GLJournal, "
+                 "RevenueSchedule, DeferredRevenue and KPIs, without billing.")
     s.add_argument("--as-of", help="the date to age receivables at, YYYY-MM-DD (default: today)")
-    s.add_argument("--json", action="store_true", help="machine-readable output")
-    s.set_defaults(func=cmd_refresh)
 
-    s = sub.add_parser("export-gl", help="export journal entries for a date range to an accounting import format",
-                       description="Write the GL journal entries dated in a range as CSV in the import layout of an "
-                                   "accounting system: generic, bc (Business Central general journal), gp (Dynamics "
-                                   "GP Integration Manager GL transactions) or qbo (QuickBooks Online journal entries).")
-    s.add_argument("workbook")
+    s = _command(sub, "export-gl", cmd_export_gl, "export journal entries for a date range to an accounting import format",
+                 "Write the GL journal entries dated in a range as CSV in the import layout of an accounting system: "
+                 "generic, bc (Business Central general journal), gp (Dynamics GP Integration Manager GL "
+                 "transactions) or qbo (QuickBooks Online journal entries).")
     s.add_argument("--from", dest="from_", required=True, help="first date YYYY-MM-DD")
     s.add_argument("--to", required=True, help="last date YYYY-MM-DD")
     s.add_argument("--format", choices=sorted(LAYOUTS), default="generic", help="import layout (default: generic)")
     s.add_argument("--out", help="the CSV file (default: GL-<from>-<to>-<format>.csv beside the workbook)")
-    s.add_argument("--json", action="store_true", help="machine-readable output")
-    s.set_defaults(func=cmd_export_gl)
 
-    s = sub.add_parser("demo", help="create the sample book in a folder and run three months on it",
-                       description="Create the bundled sample book in FOLDER and run the monthly routine on it.")
+    s = _command(sub, "demo", cmd_demo, "create the sample book in a folder and run three months on it",
+                 "Create the bundled sample book in FOLDER and run the monthly routine on it.", target=None)
     s.add_argument("folder", nargs="?", default="xlbilling-demo", help="where to put it (default: ./xlbilling-demo)")
-    s.add_argument("--json", action="store_true", help="machine-readable output")
-    s.set_defaults(func=cmd_demo)
     return p
 
 

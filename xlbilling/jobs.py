@@ -54,6 +54,15 @@ def _read(path: Path, progress: Progress | None) -> ReadResult:
     return read_book(path, progress=(lambda sheet: progress(f"Reading {sheet}")) if progress else None)
 
 
+def _with_book(path: Path, progress: Progress | None, work: Callable[[ReadResult], JobResult]) -> JobResult:
+    """Hold the workbook, read it, and run the work, or refuse with the input errors (nothing written)."""
+    with locked(path):
+        read = _read(path, progress)
+        if not read.ok:
+            return _refused(read, path)
+        return work(read)
+
+
 def _refused(read: ReadResult, path: Path) -> JobResult:
     return JobResult(False, read.errors, [f"{path.name}: {len(read.errors)} input error(s); fix these cells and run "
                                           "again (nothing was written):"])
@@ -142,10 +151,7 @@ def _drafts_on_sheet(book: Book) -> list[tuple[RegisterRow, list[InvoiceLineRow]
 def refresh_workbook(path: Path, as_of: date | None = None, progress: Progress | None = None) -> JobResult:
     """Payments, credits, AR, collections, journals, revenue and KPIs as of a date, without billing."""
     as_of = as_of or date.today()
-    with locked(path):
-        read = _read(path, progress)
-        if not read.ok:
-            return _refused(read, path)
+    def work(read: ReadResult) -> JobResult:
         book = read.book
         headers, lines = _ledger(book)
         current = replace(book, records={**book.records, "InvoiceRegister": tuple(headers)})
@@ -157,16 +163,15 @@ def refresh_workbook(path: Path, as_of: date | None = None, progress: Progress |
                    f"{len(ar.write_offs)} write-off(s); unapplied credit {sum(ar.unapplied.values(), Decimal(0)):,.2f}."]
         tabs = _ledger_tabs(book, as_of, headers, lines, _drafts_on_sheet(book))
         _write(path, "refresh", f"--as-of {as_of}", tabs, summary, f"open invoices {len(ar.open_items())}")
-    return JobResult(True, summary=summary, warnings=changed_invoices(book), data={"open_ar": str(open_ar(ar))})
+        return JobResult(True, summary=summary, warnings=changed_invoices(book), data={"open_ar": str(open_ar(ar))})
+
+    return _with_book(path, progress, work)
 
 
 def export_gl(path: Path, start: date, end: date, layout: str, out: Path,
               progress: Progress | None = None) -> JobResult:
     """Journal entries dated from start to end, in an accounting system's import layout."""
-    with locked(path):
-        read = _read(path, progress)
-        if not read.ok:
-            return _refused(read, path)
+    def work(read: ReadResult) -> JobResult:
         book = read.book
         headers, lines = _ledger(book)
         entries = [e for e in _accounts(book, end, headers, lines).entries if start <= e.date <= end]
@@ -179,7 +184,9 @@ def export_gl(path: Path, start: date, end: date, layout: str, out: Path,
         summary = [f"Exported {len(entries)} journal line(s) in {journals} journal(s) dated {start} to {end}, "
                    f"{layout} layout, to {out}. Debits and credits both total {debits:,.2f}."]
         _write(path, "export-gl", f"--from {start} --to {end} --format {layout}", [], summary, f"lines {len(entries)}")
-    return JobResult(True, summary=summary, data={"file": str(out), "lines": len(entries)})
+        return JobResult(True, summary=summary, data={"file": str(out), "lines": len(entries)})
+
+    return _with_book(path, progress, work)
 
 
 def _ledger(book: Book) -> tuple[list[RegisterRow], list[InvoiceLineRow]]:
@@ -189,17 +196,17 @@ def _ledger(book: Book) -> tuple[list[RegisterRow], list[InvoiceLineRow]]:
 
 
 def validate(path: Path, progress: Progress | None = None) -> JobResult:
-    with locked(path):
-        read = _read(path, progress)
-        if not read.ok:
-            return _refused(read, path)
+    """Read and check the whole workbook; logs the run when it is clean."""
+    def work(read: ReadResult) -> JobResult:
         c = read.row_counts
         summary = [f"{path.name} is valid: {c.get('Customers', 0):,} customers, {c.get('Contracts', 0):,} contracts, "
                    f"{c.get('Timesheets', 0):,} time entries, {c.get('Charges', 0):,} charges, "
                    f"{c.get('Payments', 0):,} payments."]
         warnings = changed_invoices(read.book)
         _write(path, "validate", "", [], summary, _counts(read))
-    return JobResult(True, summary=summary, warnings=warnings, data={"rows": read.row_counts})
+        return JobResult(True, summary=summary, warnings=warnings, data={"rows": read.row_counts})
+
+    return _with_book(path, progress, work)
 
 
 def _counts(read: ReadResult) -> str:
@@ -227,10 +234,7 @@ def close_summary(result: CloseResult, customers: dict[str, str]) -> list[str]:
 def close_workbook(path: Path, invoice_date: date, through: date | None = None,
                    progress: Progress | None = None) -> JobResult:
     """Replace the drafts with a fresh set for the invoice date; posted invoices stay as they are."""
-    with locked(path):
-        read = _read(path, progress)
-        if not read.ok:
-            return _refused(read, path)
+    def work(read: ReadResult) -> JobResult:
         book = read.book
         headers, lines = _ledger(book)
         billed = billed_by(lines)
@@ -242,8 +246,10 @@ def close_workbook(path: Path, invoice_date: date, through: date | None = None,
                 *_audit_tabs(book, result, billed, findings)]
         _write(path, "close", f"--date {invoice_date} --through {result.through}", tabs, summary,
                f"drafts {len(result.drafts)}, total {result.total}")
-    return JobResult(True, summary=summary, data={"drafts": len(result.drafts), "total": str(result.total),
-                                                  "discrepancies": [f.as_dict() for f in findings]})
+        return JobResult(True, summary=summary, data={"drafts": len(result.drafts), "total": str(result.total),
+                                                      "discrepancies": [f.as_dict() for f in findings]})
+
+    return _with_book(path, progress, work)
 
 
 def _refusal(where: str, message: str, found: str = "", expected: str = "") -> JobResult:
@@ -253,10 +259,7 @@ def _refusal(where: str, message: str, found: str = "", expected: str = "") -> J
 
 def post_workbook(path: Path, posted_on: date | None = None, progress: Progress | None = None) -> JobResult:
     """Post every draft not on hold: gapless numbers, invoice numbers into the billed time and charges."""
-    with locked(path):
-        read = _read(path, progress)
-        if not read.ok:
-            return _refused(read, path)
+    def work(read: ReadResult) -> JobResult:
         book = read.book
         on_sheet = [r for r in book.register if not r.invoice_number]
         if not on_sheet:
@@ -293,7 +296,9 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
         if result.held:
             summary.append(f"  {len(result.held)} draft(s) on hold stay as drafts; see Hold Reasons in InvoiceRegister.")
         _write(path, "post", f"--date {invoice_date}", tabs, summary, f"posted {len(new_headers)}, total {total}", edits)
-    return JobResult(True, summary=summary, data={"posted": [h.invoice_number for h in new_headers], "total": str(total)})
+        return JobResult(True, summary=summary, data={"posted": [h.invoice_number for h in new_headers], "total": str(total)})
+
+    return _with_book(path, progress, work)
 
 
 def _billed_cells(book: Book, lines: list[InvoiceLineRow]) -> list[CellEdit]:
