@@ -124,6 +124,13 @@ def cmd_export_gl(args) -> int:
     return _report(jobs.export_gl(path, start, end, args.format, out, _progress(args)), args)
 
 
+def cmd_invoices(args) -> int:
+    path = _existing(args.workbook)
+    out = Path(args.out) if args.out else path.with_name("Invoices")
+    return _report(jobs.write_documents(path, out, args.invoice, args.statements, _date_arg(args.as_of, "--as-of"),
+                                        _progress(args)), args)
+
+
 def cmd_post(args) -> int:
     path = _existing(args.workbook)
     return _report(jobs.post_workbook(path, _date_arg(args.date, "--date"), _progress(args)), args)
@@ -196,6 +203,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--to", required=True, help="last date YYYY-MM-DD")
     s.add_argument("--format", choices=sorted(LAYOUTS), default="generic", help="import layout (default: generic)")
     s.add_argument("--out", help="the CSV file (default: GL-<from>-<to>-<format>.csv beside the workbook)")
+
+    s = _command(sub, "invoices", cmd_invoices, "write invoice PDFs (and DRAFT previews, and customer statements)",
+                 "Write a PDF for every posted invoice and a DRAFT preview for every draft; with --statements, a "
+                 "statement of open items and aging for every customer with a balance.")
+    s.add_argument("--out", help="the folder (default: Invoices beside the workbook)")
+    s.add_argument("--invoice", help="only this invoice number or draft ID")
+    s.add_argument("--statements", action="store_true", help="also write customer statements")
+    s.add_argument("--as-of", help="the date for payments and statements, YYYY-MM-DD (default: today)")
 
     s = _command(sub, "demo", cmd_demo, "create the sample book in a folder and run three months on it",
                  "Create the bundled sample book in FOLDER and run the monthly routine on it.", target=None)

@@ -30,7 +30,9 @@ from .core.runlog import run_log_tab
 from .core.schedule import billing_schedule, contract_status_tab, schedule_tab
 from .core.tabs import Tab
 from .io.package import CellEdit
+from .core.documents import invoice_documents, statement_documents
 from .io.gl_export import export_csv
+from .io.pdf import invoice_pdf, safe_filename, statement_pdf
 from .io.reader import ReadResult, read_book
 from .io.safe_write import replace_file
 from .io.workbook import locked, previous_run_log, write_output_tabs
@@ -185,6 +187,42 @@ def export_gl(path: Path, start: date, end: date, layout: str, out: Path,
                    f"{layout} layout, to {out}. Debits and credits both total {debits:,.2f}."]
         _write(path, "export-gl", f"--from {start} --to {end} --format {layout}", [], summary, f"lines {len(entries)}")
         return JobResult(True, summary=summary, data={"file": str(out), "lines": len(entries)})
+
+    return _with_book(path, progress, work)
+
+
+def write_documents(path: Path, out: Path, only: str | None = None, statements: bool = False,
+                    as_of: date | None = None, progress: Progress | None = None) -> JobResult:
+    """Invoice PDFs (posted invoices, and DRAFT previews of drafts), and customer statements when asked."""
+    as_of = as_of or date.today()
+
+    def work(read: ReadResult) -> JobResult:
+        book = read.book
+        headers, _ = _ledger(book)
+        ar = apply_receivables(replace(book, records={**book.records, "InvoiceRegister": tuple(headers)}), as_of)
+        docs = invoice_documents(book, ar, only)
+        if only and not docs:
+            return JobResult(False, [Finding("NOT_FOUND", ERROR, "InvoiceRegister", f"no invoice or draft {only}",
+                                             only, "an invoice number or draft ID from InvoiceRegister")],
+                             ["No documents written:"])
+        out.mkdir(parents=True, exist_ok=True)
+        names = {c.customer_id: c.name for c in book.customers}
+        for doc in docs:
+            stem = safe_filename(("DRAFT " if doc.is_draft else "") + doc.number, names.get(doc.customer_id, ""))
+            (out / f"{stem}.pdf").write_bytes(invoice_pdf(doc))
+        written = [f"Wrote {sum(not d.is_draft for d in docs)} invoice PDF(s) and {sum(d.is_draft for d in docs)} "
+                   f"draft preview(s) to {out}."]
+        if statements:
+            folder = out / "statements"
+            folder.mkdir(exist_ok=True)
+            stmts = statement_documents(book, ar)
+            for st in stmts:
+                (folder / f"{safe_filename('Statement', st.bill_to.name, as_of.isoformat())}.pdf").write_bytes(
+                    statement_pdf(st))
+            written.append(f"  and {len(stmts)} customer statement(s) as of {as_of} to {folder}.")
+        _write(path, "invoices", f"--out {out}" + (f" --invoice {only}" if only else ""), [], written,
+               f"documents {len(docs)}")
+        return JobResult(True, summary=written, data={"folder": str(out), "documents": len(docs)})
 
     return _with_book(path, progress, work)
 

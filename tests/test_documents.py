@@ -1,0 +1,82 @@
+"""Invoice and statement PDFs: their text (read back with pypdf) carries the register's figures."""
+
+from datetime import date
+from io import BytesIO
+
+import pypdf
+import pytest
+
+from xlbilling.core.documents import invoice_documents, statement_documents
+from xlbilling.core.receivables import apply_receivables
+from xlbilling.io.pdf import invoice_pdf, safe_filename, statement_pdf
+from xlbilling.io.reader import read_book
+from xlbilling.jobs import close_workbook, post_workbook, write_documents
+
+from .test_post import book
+
+
+def text_of(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(BytesIO(data)).pages)
+
+
+@pytest.fixture(scope="module")
+def posted(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("docs")
+    path = book(tmp)
+    close_workbook(path, date(2026, 4, 1))
+    post_workbook(path, date(2026, 4, 1))
+    close_workbook(path, date(2026, 5, 1))
+    return path
+
+
+def test_invoice_pdf_carries_the_register_figures(posted):
+    b = read_book(posted).book
+    ar = apply_receivables(b, date(2026, 5, 1))
+    [doc] = invoice_documents(b, ar, "NS-500")
+    header = next(h for h in b.register if h.invoice_number == "NS-500")
+    text = text_of(invoice_pdf(doc))
+    for expected in ("NS-500", "2026-04-01", "2026-05-01", f"{header.subtotal:,.2f}", f"{header.tax:,.2f}",
+                     f"{header.total:,.2f}", "Acme Dental", "Tax 8.25%"):
+        assert expected in text, expected
+    for ln in (x for x in b.invoice_lines if x.invoice_number == "NS-500"):
+        assert f"{ln.amount:,.2f}" in text
+    assert "Time detail for NS-500" in text and "T1" not in text and "Ann" in text  # the appendix lists the entries
+
+
+def test_a_draft_is_marked_and_never_looks_like_an_invoice(posted):
+    b = read_book(posted).book
+    drafts = [d for d in invoice_documents(b, None) if d.is_draft]
+    assert drafts
+    text = text_of(invoice_pdf(drafts[0]))
+    assert "DRAFT INVOICE" in text and "DRAFT - not an invoice" in text
+
+
+def test_statement_lists_open_items_and_aging(posted):
+    b = read_book(posted).book
+    ar = apply_receivables(b, date(2026, 6, 15))
+    st = next(s for s in statement_documents(b, ar) if s.customer_id == "1001")
+    text = text_of(statement_pdf(st))
+    assert "NS-500" in text and "STATEMENT" in text and "31-60 days past due" in text
+    assert f"{st.total_due:,.2f}" in text
+
+
+def test_the_same_invoice_gives_the_same_file(posted):
+    b = read_book(posted).book
+    [doc] = invoice_documents(b, None, "NS-500")
+    assert invoice_pdf(doc) == invoice_pdf(doc)
+
+
+@pytest.mark.parametrize("name,expected", [("Acme / Dental: \"East\"", "INV-1 - Acme _ Dental_ _East"),
+                                           ("..\\..\\etc", "INV-1 - .._.._etc"), ("Zoë's Café", "INV-1 - Zo_s Caf")])
+def test_file_names_are_safe_whatever_the_customer_is_called(name, expected):
+    assert safe_filename("INV-1", name) == expected
+
+
+def test_invoices_command_writes_every_pdf(posted, tmp_path):
+    out = tmp_path / "pdf"
+    result = write_documents(posted, out, statements=True, as_of=date(2026, 6, 15))
+    assert result.ok
+    names = sorted(p.name for p in out.glob("*.pdf"))
+    assert "NS-500 - Acme Dental.pdf" in names and any(n.startswith("DRAFT ") for n in names)
+    assert list((out / "statements").glob("*.pdf"))
+    assert not write_documents(posted, out, only="NS-999").ok

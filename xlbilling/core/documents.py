@@ -1,0 +1,170 @@
+"""What an invoice or a customer statement says, assembled from the workbook (rendering is elsewhere)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from typing import NamedTuple
+
+from .aging import bucket_index, bucket_labels
+from .models import Book, Customer, InvoiceLineRow, RegisterRow
+from .money import ZERO, round_cents
+from .receivables import Receivables
+
+
+class DocLine(NamedTuple):
+    contract_id: str | None
+    contract_name: str | None
+    description: str
+    period: str
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Decimal
+    time_entries: tuple[str, ...]
+
+
+class TaxLine(NamedTuple):
+    rate: Decimal
+    base: Decimal
+    tax: Decimal
+
+
+class TimeDetail(NamedTuple):
+    date: date
+    technician: str
+    ticket: str | None
+    work_type: str
+    hours: Decimal
+    notes: str | None
+
+
+class Party(NamedTuple):
+    name: str
+    address: str
+    email: str
+
+
+class InvoiceDocument(NamedTuple):
+    number: str  # the invoice number, or the draft ID of a draft
+    is_draft: bool
+    customer_id: str
+    invoice_date: date
+    due_date: date
+    terms: str
+    discount: tuple[date, Decimal] | None
+    po_number: str | None
+    company: Party
+    remit_to: str
+    bill_to: Party
+    lines: tuple[DocLine, ...]
+    taxes: tuple[TaxLine, ...]
+    subtotal: Decimal
+    tax: Decimal
+    total: Decimal
+    paid: Decimal
+    credited: Decimal
+    balance: Decimal
+    currency: str
+    time_details: tuple[TimeDetail, ...]
+
+
+def period_text(start: date, end: date) -> str:
+    return start.isoformat() if start == end else f"{start.isoformat()} to {end.isoformat()}"
+
+
+def _company(book: Book) -> Party:
+    s = book.settings
+    return Party(s.company_name or "Your company", s.company_address, s.company_email)
+
+
+def _bill_to(customer: Customer | None, customer_id: str) -> Party:
+    if customer is None:
+        return Party(customer_id, "", "")
+    return Party(customer.name, customer.billing_address or "", customer.billing_email or "")
+
+
+def invoice_document(book: Book, header: RegisterRow, lines: list[InvoiceLineRow], ar: Receivables | None) -> InvoiceDocument:
+    customers = {c.customer_id: c for c in book.customers}
+    contracts = {c.contract_id: c for c in book.contracts}
+    entries_wanted = {e for ln in lines if ln.entry_ids for e in ln.entry_ids.split()}
+    entries = {e.entry_id: e for e in book.time_entries if e.entry_id in entries_wanted} if entries_wanted else {}
+    ordered = sorted(lines, key=lambda ln: (ln.contract_id or "", ln.line_no))
+    doc_lines = tuple(DocLine(ln.contract_id, contracts[ln.contract_id].name if ln.contract_id in contracts else None,
+                              ln.description or ln.source_type, period_text(ln.service_start, ln.service_end),
+                              ln.quantity, ln.unit_price, ln.amount, tuple((ln.entry_ids or "").split()))
+                      for ln in ordered)
+    by_rate: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)
+    for ln in lines:
+        if ln.tax_rate:
+            by_rate[ln.tax_rate] += ln.amount
+    taxes = tuple(TaxLine(rate, base, round_cents(base * rate)) for rate, base in sorted(by_rate.items()))
+    item = ar.invoices.get(header.invoice_number) if ar and header.invoice_number else None
+    paid = item.paid if item else ZERO
+    credited = (item.credited + item.written_off) if item else ZERO
+    details = tuple(sorted((TimeDetail(e.date, e.technician, e.ticket_id, e.work_type, e.hours, e.notes)
+                            for e in entries.values()), key=lambda d: (d.date, d.technician)))
+    discount = (header.discount_date, header.discount_amount) if header.discount_date else None
+    return InvoiceDocument(
+        header.invoice_number or header.draft_id, not header.invoice_number, header.customer_id, header.invoice_date,
+        header.due_date, str(header.terms), discount, header.po_number, _company(book), book.settings.remit_to,
+        _bill_to(customers.get(header.customer_id), header.customer_id), doc_lines, taxes, header.subtotal,
+        header.tax, header.total, paid, credited, header.total - paid - credited, book.settings.currency, details)
+
+
+def invoice_documents(book: Book, ar: Receivables | None, only: str | None = None) -> list[InvoiceDocument]:
+    """Every posted invoice and draft of the register (or the one named), in register order."""
+    lines: dict[str, list[InvoiceLineRow]] = defaultdict(list)
+    for ln in book.invoice_lines:
+        lines[ln.invoice_number or f"draft:{ln.draft_id}"].append(ln)
+    docs = []
+    for h in book.register:
+        key = h.invoice_number or f"draft:{h.draft_id}"
+        if only and only not in (h.invoice_number, h.draft_id):
+            continue
+        docs.append(invoice_document(book, h, lines.get(key, []), ar))
+    return docs
+
+
+class OpenInvoice(NamedTuple):
+    number: str
+    invoice_date: date
+    due_date: date
+    total: Decimal
+    balance: Decimal
+    days_past_due: int
+
+
+class StatementDocument(NamedTuple):
+    customer_id: str
+    as_of: date
+    company: Party
+    remit_to: str
+    bill_to: Party
+    items: tuple[OpenInvoice, ...]
+    buckets: tuple[tuple[str, Decimal], ...]
+    unapplied: Decimal
+    total_due: Decimal
+    currency: str
+
+
+def statement_documents(book: Book, ar: Receivables) -> list[StatementDocument]:
+    """One statement per customer with open items or unapplied credit: open invoices and their aging."""
+    customers = {c.customer_id: c for c in book.customers}
+    bounds = book.settings.aging_buckets
+    labels = bucket_labels(bounds)
+    open_by: dict[str, list] = defaultdict(list)
+    for item in ar.open_items():
+        open_by[item.header.customer_id].append(item)
+    out = []
+    for cust in sorted(set(open_by) | {c for c, v in ar.unapplied.items() if v}):
+        items = tuple(OpenInvoice(i.header.invoice_number, i.header.invoice_date, i.header.due_date, i.header.total,
+                                  i.balance, max((ar.as_of - i.header.due_date).days, 0)) for i in open_by.get(cust, []))
+        buckets = [ZERO] * len(labels)
+        for i in open_by.get(cust, []):
+            buckets[bucket_index((ar.as_of - i.header.due_date).days, bounds)] += i.balance
+        unapplied = ar.unapplied.get(cust, ZERO)
+        out.append(StatementDocument(cust, ar.as_of, _company(book), book.settings.remit_to,
+                                     _bill_to(customers.get(cust), cust), items, tuple(zip(labels, buckets)),
+                                     unapplied, sum(buckets, ZERO) - unapplied, book.settings.currency))
+    return out

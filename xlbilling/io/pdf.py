@@ -1,0 +1,222 @@
+"""Invoice and statement PDFs (fpdf2, pure Python: the same file on Windows, macOS and Linux).
+
+The built-in PDF fonts cover Latin-1; characters outside it print as "?" rather than failing.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time
+from decimal import Decimal
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from ..core.documents import InvoiceDocument, StatementDocument
+
+GREY = (110, 110, 110)
+DARK = (31, 78, 120)
+
+
+def _t(text: object) -> str:
+    value = "" if text is None else str(text)
+    value = value.replace("\u2013", "-").replace("\u2014", "-").replace("\u2019", "'")
+    return value.encode("latin-1", "replace").decode("latin-1")
+
+
+def _m(amount: Decimal | None) -> str:
+    return "" if amount is None else f"{amount:,.2f}"
+
+
+def safe_filename(*parts: str) -> str:
+    """A file name that works everywhere whatever the customer is called."""
+    name = " - ".join(p for p in parts if p)
+    name = re.sub(r"[^A-Za-z0-9 ._-]+", "_", name).strip(" ._") or "document"
+    return name[:120]
+
+
+class _Doc(FPDF):
+    def __init__(self, stamp: datetime):
+        super().__init__(orientation="P", unit="mm", format="Letter")
+        self.set_creation_date(stamp)
+        self.set_auto_page_break(True, margin=18)
+        self.set_margins(16, 16, 16)
+        self.footer_text = ""
+
+    def footer(self):
+        self.set_y(-12)
+        self.set_font("Helvetica", "", 8)
+        self.set_text_color(*GREY)
+        self.cell(0, 5, _t(f"{self.footer_text}    Page {self.page_no()}/{{nb}}"), align="C")
+
+    def line_cell(self, w, text, bold=False, align="L", size=9, new_line=False, color=(0, 0, 0)):
+        self.set_font("Helvetica", "B" if bold else "", size)
+        self.set_text_color(*color)
+        if new_line:
+            self.cell(w, 5.5, _t(text), align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        else:
+            self.cell(w, 5.5, _t(text), align=align)
+
+
+def _body(pdf: _Doc) -> None:
+    pdf.set_font("Helvetica", "", 9)
+    pdf.set_text_color(0, 0, 0)
+
+
+def _header(pdf: _Doc, company, title: str, facts: list[tuple[str, str]]) -> None:
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.set_text_color(*DARK)
+    pdf.cell(110, 8, _t(company.name))
+    pdf.set_font("Helvetica", "B", 18)
+    pdf.cell(0, 8, _t(title), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(0, 0, 0)
+    top = pdf.get_y()
+    pdf.set_font("Helvetica", "", 9)
+    pdf.multi_cell(100, 4.5, _t("\n".join(x for x in (company.address, company.email) if x)))
+    bottom = pdf.get_y()
+    pdf.set_xy(126, top)
+    for label, value in facts:
+        pdf.set_x(126)
+        pdf.line_cell(34, label, bold=True)
+        pdf.line_cell(0, value, align="R", new_line=True)
+    pdf.set_y(max(bottom, pdf.get_y()) + 4)
+
+
+def _party(pdf: _Doc, label: str, party) -> None:
+    pdf.line_cell(0, label, bold=True, color=DARK, new_line=True)
+    _body(pdf)
+    pdf.multi_cell(100, 4.5, _t("\n".join(x for x in (party.name, party.address, party.email) if x)))
+    pdf.ln(3)
+
+
+def _watermark(pdf: _Doc, text: str) -> None:
+    pdf.set_font("Helvetica", "B", 80)
+    pdf.set_text_color(225, 225, 225)
+    with pdf.rotation(35, pdf.w / 2, pdf.h / 2):
+        pdf.text(pdf.w / 2 - 55, pdf.h / 2 + 10, text)
+    pdf.set_text_color(0, 0, 0)
+
+
+def invoice_pdf(doc: InvoiceDocument) -> bytes:
+    pdf = _Doc(datetime.combine(doc.invoice_date, time()))
+    pdf.alias_nb_pages()
+    pdf.footer_text = f"{doc.company.name} - {'Draft ' + doc.number if doc.is_draft else 'Invoice ' + doc.number}"
+    pdf.add_page()
+    if doc.is_draft:
+        _watermark(pdf, "DRAFT")
+    facts = [("Invoice", "DRAFT - not an invoice" if doc.is_draft else doc.number),
+             ("Invoice date", doc.invoice_date.isoformat()), ("Terms", doc.terms), ("Due date", doc.due_date.isoformat())]
+    if doc.po_number:
+        facts.append(("PO number", doc.po_number))
+    facts.append(("Customer", doc.customer_id))
+    _header(pdf, doc.company, "DRAFT INVOICE" if doc.is_draft else "INVOICE", facts)
+    _party(pdf, "Bill to", doc.bill_to)
+
+    widths = (70, 44, 18, 24, 28)
+    pdf.set_fill_color(*DARK)
+    pdf.set_text_color(255, 255, 255)
+    pdf.set_font("Helvetica", "B", 9)
+    for w, title, align in zip(widths, ("Description", "Service period", "Qty", "Rate", "Amount"),
+                               ("L", "L", "R", "R", "R")):
+        pdf.cell(w, 6, title, align=align, fill=True)
+    pdf.ln(6)
+    contract = object()
+    for ln in doc.lines:
+        if ln.contract_id != contract:
+            contract = ln.contract_id
+            label = f"Contract {ln.contract_id}" + (f" - {ln.contract_name}" if ln.contract_name else "") \
+                if ln.contract_id else "Other charges"
+            pdf.line_cell(0, label, bold=True, color=DARK, new_line=True)
+        pdf.line_cell(widths[0], ln.description[:48])
+        pdf.line_cell(widths[1], ln.period)
+        pdf.line_cell(widths[2], f"{ln.quantity.normalize():f}", align="R")
+        pdf.line_cell(widths[3], _m(ln.unit_price), align="R")
+        pdf.line_cell(widths[4], _m(ln.amount), align="R", new_line=True)
+    pdf.ln(2)
+    totals = [("Subtotal", doc.subtotal)]
+    totals += [(f"Tax {(t.rate * 100).normalize():f}% on {_m(t.base)}", t.tax) for t in doc.taxes]
+    totals.append((f"Total {doc.currency}", doc.total))
+    if doc.paid:
+        totals.append(("Payments received", -doc.paid))
+    if doc.credited:
+        totals.append(("Credits", -doc.credited))
+    totals.append(("Balance due", doc.balance))
+    for label, amount in totals:
+        pdf.set_x(100)
+        strong = label.startswith(("Total", "Balance"))
+        pdf.line_cell(62, label, bold=strong, align="R")
+        pdf.line_cell(0, _m(amount), bold=strong, align="R", new_line=True)
+    if doc.discount:
+        pdf.ln(1)
+        pdf.line_cell(0, f"Pay by {doc.discount[0].isoformat()} and deduct {_m(doc.discount[1])} "
+                         f"(early-payment discount).", color=DARK, new_line=True)
+    pdf.ln(4)
+    pdf.line_cell(0, "How to pay", bold=True, color=DARK, new_line=True)
+    _body(pdf)
+    instructions = f"Please pay {_m(doc.balance)} {doc.currency} by {doc.due_date.isoformat()}, quoting {doc.number}."
+    if doc.remit_to:
+        instructions += f"\nRemit to: {doc.remit_to}"
+    pdf.multi_cell(0, 4.5, _t(instructions))
+    if doc.time_details:
+        _time_appendix(pdf, doc)
+    return bytes(pdf.output())
+
+
+def _time_appendix(pdf: _Doc, doc: InvoiceDocument) -> None:
+    pdf.add_page()
+    pdf.line_cell(0, f"Time detail for {doc.number}", bold=True, size=12, color=DARK, new_line=True)
+    pdf.ln(2)
+    widths = (22, 34, 18, 34, 14, 60)
+    pdf.set_fill_color(*DARK)
+    pdf.set_text_color(255, 255, 255)
+    pdf.set_font("Helvetica", "B", 8)
+    for w, title in zip(widths, ("Date", "Technician", "Ticket", "Work type", "Hours", "Notes")):
+        pdf.cell(w, 6, title, fill=True, align="R" if title == "Hours" else "L")
+    pdf.ln(6)
+    for d in doc.time_details:
+        pdf.line_cell(widths[0], d.date.isoformat(), size=8)
+        pdf.line_cell(widths[1], d.technician[:22], size=8)
+        pdf.line_cell(widths[2], d.ticket or "", size=8)
+        pdf.line_cell(widths[3], d.work_type[:22], size=8)
+        pdf.line_cell(widths[4], f"{d.hours.normalize():f}", align="R", size=8)
+        pdf.line_cell(widths[5], f"  {(d.notes or '')[:44]}", size=8, new_line=True)
+
+
+def statement_pdf(doc: StatementDocument) -> bytes:
+    pdf = _Doc(datetime.combine(doc.as_of, time()))
+    pdf.alias_nb_pages()
+    pdf.footer_text = f"{doc.company.name} - Statement for {doc.bill_to.name}"
+    pdf.add_page()
+    _header(pdf, doc.company, "STATEMENT", [("As of", doc.as_of.isoformat()), ("Customer", doc.customer_id)])
+    _party(pdf, "Statement for", doc.bill_to)
+    widths = (34, 28, 28, 30, 28, 30)
+    pdf.set_fill_color(*DARK)
+    pdf.set_text_color(255, 255, 255)
+    pdf.set_font("Helvetica", "B", 9)
+    for w, title in zip(widths, ("Invoice", "Date", "Due", "Days past due", "Total", "Open")):
+        pdf.cell(w, 6, title, fill=True, align="L" if title in ("Invoice", "Date", "Due") else "R")
+    pdf.ln(6)
+    for i in doc.items:
+        pdf.line_cell(widths[0], i.number)
+        pdf.line_cell(widths[1], i.invoice_date.isoformat())
+        pdf.line_cell(widths[2], i.due_date.isoformat())
+        pdf.line_cell(widths[3], str(i.days_past_due), align="R")
+        pdf.line_cell(widths[4], _m(i.total), align="R")
+        pdf.line_cell(widths[5], _m(i.balance), align="R", new_line=True)
+    pdf.ln(3)
+    for label, amount in doc.buckets:
+        pdf.set_x(100)
+        pdf.line_cell(62, label if label == "Current" else f"{label} days past due", align="R")
+        pdf.line_cell(0, _m(amount), align="R", new_line=True)
+    if doc.unapplied:
+        pdf.set_x(100)
+        pdf.line_cell(62, "Unapplied credit", align="R")
+        pdf.line_cell(0, _m(-doc.unapplied), align="R", new_line=True)
+    pdf.set_x(100)
+    pdf.line_cell(62, f"Total due {doc.currency}", bold=True, align="R")
+    pdf.line_cell(0, _m(doc.total_due), bold=True, align="R", new_line=True)
+    if doc.remit_to:
+        pdf.ln(4)
+        _body(pdf)
+        pdf.multi_cell(0, 4.5, _t(f"Remit to: {doc.remit_to}"))
+    return bytes(pdf.output())
