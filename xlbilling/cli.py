@@ -131,6 +131,13 @@ def cmd_invoices(args) -> int:
                                         _progress(args)), args)
 
 
+def cmd_send(args) -> int:
+    path = _existing(args.workbook)
+    return _report(jobs.send_invoices(path, args.dry_run, Path(args.outbox) if args.outbox else None, args.invoice,
+                                      args.resend, args.reminders, _date_arg(args.as_of, "--as-of"), _progress(args)),
+                   args)
+
+
 def cmd_post(args) -> int:
     path = _existing(args.workbook)
     return _report(jobs.post_workbook(path, _date_arg(args.date, "--date"), _progress(args)), args)
@@ -211,6 +218,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--invoice", help="only this invoice number or draft ID")
     s.add_argument("--statements", action="store_true", help="also write customer statements")
     s.add_argument("--as-of", help="the date for payments and statements, YYYY-MM-DD (default: today)")
+
+    s = _command(sub, "send", cmd_send, "e-mail posted invoices (and collection reminders) with their PDFs",
+                 "E-mail each posted invoice not sent yet to the customer's billing email with its PDF, over SMTP "
+                 "(smtp_* settings or XLBILLING_SMTP_* environment; the password only from XLBILLING_SMTP_PASSWORD "
+                 "or the OS keyring). A failed send is reported and retried next run.")
+    s.add_argument("--dry-run", action="store_true", help="write .eml files to an outbox folder instead of sending")
+    s.add_argument("--outbox", help="the outbox folder for --dry-run (default: Outbox beside the workbook)")
+    s.add_argument("--invoice", help="only this invoice number")
+    s.add_argument("--resend", action="store_true", help="send again invoices already sent")
+    s.add_argument("--reminders", action="store_true", help="also send the next collection reminder that is due")
+    s.add_argument("--as-of", help="the date for reminders and balances, YYYY-MM-DD (default: today)")
 
     s = _command(sub, "demo", cmd_demo, "create the sample book in a folder and run three months on it",
                  "Create the bundled sample book in FOLDER and run the monthly routine on it.", target=None)

@@ -8,6 +8,7 @@ a billing specialist understands.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+import smtplib
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Callable
 
 from .audit.resolve import audited_close, code_counts, discrepancies_tab
 from .audit.wip import unbilled_wip_tab
-from .core.aging import aging_tab, collections_tab, detail_tab, open_ar
+from .core.aging import aging_tab, collections_tab, detail_tab, next_step, open_ar, open_disputes
 from .core.close import CloseResult
 from .core.journal import journal, journal_tab
 from .core.kpis import deferred_tab, kpi_tab, revenue_schedule_tab
@@ -32,6 +33,7 @@ from .core.tabs import Tab
 from .io.package import CellEdit
 from .core.documents import invoice_documents, statement_documents
 from .io.gl_export import export_csv
+from .io.mail import LEVELS, Mailer, MailSetupError, invoice_message, reminder_message, smtp_config, write_eml
 from .io.pdf import invoice_pdf, safe_filename, statement_pdf
 from .io.reader import ReadResult, read_book
 from .io.safe_write import replace_file
@@ -223,6 +225,91 @@ def write_documents(path: Path, out: Path, only: str | None = None, statements: 
         _write(path, "invoices", f"--out {out}" + (f" --invoice {only}" if only else ""), [], written,
                f"documents {len(docs)}")
         return JobResult(True, summary=written, data={"folder": str(out), "documents": len(docs)})
+
+    return _with_book(path, progress, work)
+
+
+def send_invoices(path: Path, dry_run: bool = False, outbox: Path | None = None, only: str | None = None,
+                  resend: bool = False, reminders: bool = False, as_of: date | None = None,
+                  progress: Progress | None = None) -> JobResult:
+    """E-mail each posted, unsent invoice (and, when asked, the next collection reminder) with its PDF."""
+    as_of = as_of or date.today()
+
+    def work(read: ReadResult) -> JobResult:
+        book = read.book
+        headers, _ = _ledger(book)
+        current = replace(book, records={**book.records, "InvoiceRegister": tuple(headers)})
+        ar = apply_receivables(current, as_of)
+        docs = {d.number: d for d in invoice_documents(current, ar) if not d.is_draft}
+        customers = {c.customer_id: c for c in book.customers}
+        disputed = open_disputes(book, as_of)
+        jobs_: list[tuple[RegisterRow, str | None, int]] = []  # (invoice, reminder level or None, days past due)
+        for h in headers:
+            if only and h.invoice_number != only:
+                continue
+            if resend or not h.sent_at:
+                jobs_.append((h, None, 0))
+            elif reminders:
+                item = ar.invoices.get(h.invoice_number)
+                days = (as_of - h.due_date).days
+                level = next_step(days, book.settings) if item and item.balance > 0 else None
+                done = LEVELS.index(h.last_reminder) if h.last_reminder in LEVELS else -1
+                if level and h.invoice_number not in disputed and LEVELS.index(level) > done:
+                    jobs_.append((h, level, days))
+        try:
+            config = None if dry_run else smtp_config(book.settings)
+        except MailSetupError as exc:
+            return JobResult(False, [Finding("NOT_SENT", ERROR, "Settings", str(exc))], ["Nothing was sent:"])
+        sender = (book.settings.email_from or book.settings.company_email or "billing@example.com")
+        messages, skipped = [], []
+        for h, level, days in jobs_:
+            c = customers.get(h.customer_id)
+            doc = docs[h.invoice_number]
+            recipient = sender if level == "Escalate" else (c.billing_email if c else None)
+            if not recipient:
+                skipped.append(f"{h.invoice_number}: customer {h.customer_id} has no billing email")
+                continue
+            filename = f"{safe_filename(h.invoice_number, c.name if c else '')}.pdf"
+            pdf = invoice_pdf(doc)
+            msg = (reminder_message(doc, level, days, pdf, sender, recipient, filename) if level
+                   else invoice_message(doc, pdf, sender, recipient, filename))
+            messages.append((h, level, recipient, msg))
+        if dry_run:
+            folder = outbox or path.with_name("Outbox")
+            for h, level, _, msg in messages:
+                write_eml(folder, safe_filename(h.invoice_number, level or "invoice"), msg)
+            summary = [f"Dry run: wrote {len(messages)} message(s) to {folder}; nothing was sent."]
+            summary += [f"  Not sent: {x}" for x in skipped]
+            _write(path, "send", "--dry-run", [], summary, f"messages {len(messages)}")
+            return JobResult(True, summary=summary, data={"outbox": str(folder), "messages": len(messages)})
+        sent: dict[str, RegisterRow] = {}
+        failed: list[str] = []
+        stamp = datetime.now().replace(microsecond=0).isoformat(sep=" ")
+        try:
+            with Mailer(config) as mailer:
+                for h, level, recipient, msg in messages:
+                    try:
+                        mailer.send(msg)
+                    except (smtplib.SMTPException, OSError) as exc:
+                        failed.append(f"{h.invoice_number}: {exc}")
+                        continue
+                    base = sent.get(h.invoice_number, h)
+                    sent[h.invoice_number] = (base._replace(last_reminder=level, reminder_sent_at=stamp) if level else
+                                              base._replace(sent_at=stamp, sent_to=recipient, message_id=msg["Message-ID"]))
+        except (smtplib.SMTPException, OSError) as exc:
+            failed += [f"{h.invoice_number}: could not reach {config.host}:{config.port} ({exc})"
+                       for h, _, _, _ in messages if h.invoice_number not in sent]
+        reminders_sent = sum(1 for h in sent.values() if h.reminder_sent_at == stamp)
+        summary = [f"Sent {len(sent)} of {len(messages)} message(s) by e-mail"
+                   + (f", {reminders_sent} of them collection reminders" if reminders else "") + "."]
+        summary += [f"  Not sent, will retry next run: {x}" for x in failed]
+        summary += [f"  Not sent: {x}" for x in skipped]
+        updated = [sent.get(h.invoice_number, h) for h in headers]
+        drafts = [r for r in book.register if not r.invoice_number]
+        _write(path, "send", "", [register_tab([*updated, *drafts])], summary, f"sent {len(sent)}, failed {len(failed)}")
+        return JobResult(not failed, summary=summary,
+                         errors=[Finding("NOT_SENT", ERROR, "InvoiceRegister", x) for x in failed],
+                         data={"sent": sorted(sent), "failed": failed})
 
     return _with_book(path, progress, work)
 

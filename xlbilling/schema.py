@@ -99,6 +99,11 @@ SETTINGS_DEFAULTS: dict[str, str] = {
     "gl_deferred_revenue": "2400",
     "gl_revenue": "4000",
     "gl_bad_debt": "6500",
+    "smtp_host": "",
+    "smtp_port": "587",
+    "smtp_security": "starttls",
+    "smtp_user": "",
+    "email_from": "",
 }
 
 SETTINGS = SheetSpec(
@@ -311,6 +316,11 @@ REGISTER = SheetSpec(
         Col("hold_reasons", Kind.TEXT, width=40),
         Col("posted_on", Kind.DATE, width=12),
         Col("fingerprint", Kind.TEXT, width=18),
+        Col("sent_at", Kind.TEXT, width=19),
+        Col("sent_to", Kind.TEXT, width=26),
+        Col("message_id", Kind.TEXT, width=30),
+        Col("last_reminder", Kind.TEXT, width=13),
+        Col("reminder_sent_at", Kind.TEXT, width=19),
     ),
     key="invoice_number",
 )

@@ -193,7 +193,12 @@ class RegisterRow(NamedTuple):
     hold_reasons: str | None
     posted_on: date | None
     fingerprint: str | None
-    row: int
+    sent_at: str | None = None
+    sent_to: str | None = None
+    message_id: str | None = None
+    last_reminder: str | None = None
+    reminder_sent_at: str | None = None
+    row: int = 0
 
 
 class InvoiceLineRow(NamedTuple):
@@ -288,6 +293,11 @@ class Settings(BaseModel):
     gl_deferred_revenue: str = "2400"
     gl_revenue: str = "4000"  # a contract line's revenue_account overrides it
     gl_bad_debt: str = "6500"
+    smtp_host: str = ""  # each smtp_* setting can be overridden by XLBILLING_SMTP_HOST and so on
+    smtp_port: int = 587
+    smtp_security: str = "starttls"  # starttls, ssl or none
+    smtp_user: str = ""
+    email_from: str = ""  # blank: company_email
     extra: dict[str, str] = {}
     rows: dict[str, int] = {}  # the Settings row of each setting given, for messages
 

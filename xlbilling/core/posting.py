@@ -44,7 +44,7 @@ def draft_rows(draft: Draft, through: date) -> tuple[RegisterRow, list[InvoiceLi
         draft.due_date, draft.terms, draft.po_number, draft.subtotal, draft.tax, draft.total, ZERO, ZERO, ZERO,
         draft.total,
         discount[0] if discount else None, discount[1] if discount else None, len(draft.lines),
-        "; ".join(draft.holds) or None, None, None, 0)
+        "; ".join(draft.holds) or None, None, None)
     lines = [InvoiceLineRow(None, draft.draft_id, ln.line_no, ln.item.contract_id, ln.item.source_type,
                             ln.item.source_id, ln.item.description, ln.item.service_start, ln.item.service_end,
                             ln.item.quantity, ln.item.unit_price, ln.item.amount, ln.item.tax_category, ln.tax_rate,

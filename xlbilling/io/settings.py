@@ -22,6 +22,7 @@ _KINDS: dict[str, str] = {
     "reminder_2_days": "count",
     "final_notice_days": "count",
     "escalate_days": "count",
+    "smtp_port": "count",
 }
 
 
