@@ -138,6 +138,13 @@ def cmd_send(args) -> int:
                    args)
 
 
+def cmd_report(args) -> int:
+    path = _existing(args.workbook)
+    as_of = _date_arg(args.as_of, "--as-of") or date.today()
+    out = Path(args.out) if args.out else path.with_name(f"ManagerReport-{as_of}.xlsx")
+    return _report(jobs.write_manager_report(path, out, as_of, _progress(args)), args)
+
+
 def cmd_post(args) -> int:
     path = _existing(args.workbook)
     return _report(jobs.post_workbook(path, _date_arg(args.date, "--date"), _progress(args)), args)
@@ -229,6 +236,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--resend", action="store_true", help="send again invoices already sent")
     s.add_argument("--reminders", action="store_true", help="also send the next collection reminder that is due")
     s.add_argument("--as-of", help="the date for reminders and balances, YYYY-MM-DD (default: today)")
+
+    s = _command(sub, "report", cmd_report, "write the manager report workbook (KPIs, aging, revenue, charts)",
+                 "Write a separate workbook for managers: KPIs and their 12-month trend, AR aging by customer, "
+                 "revenue billed vs recognised, billings by contract type and top customers, deferred revenue, "
+                 "discrepancies, unbilled work in progress and renewals due, with charts.")
+    s.add_argument("--out", help="the report file (default: ManagerReport-<date>.xlsx beside the workbook)")
+    s.add_argument("--as-of", help="the report date, YYYY-MM-DD (default: today)")
 
     s = _command(sub, "demo", cmd_demo, "create the sample book in a folder and run three months on it",
                  "Create the bundled sample book in FOLDER and run the monthly routine on it.", target=None)

@@ -32,6 +32,10 @@ from .core.schedule import billing_schedule, contract_status_tab, schedule_tab
 from .core.tabs import Tab
 from .io.package import CellEdit
 from .core.documents import invoice_documents, statement_documents
+from .core.periods import add_months
+from .core.report_data import billed_vs_recognised, billings_by_type, discrepancy_summary, renewals, top_customers
+from .core.revenue import month_of
+from .io.report import Block, Chart, Sheet, write_report
 from .io.gl_export import export_csv
 from .io.mail import LEVELS, Mailer, MailSetupError, invoice_message, reminder_message, smtp_config, write_eml
 from .io.pdf import invoice_pdf, safe_filename, statement_pdf
@@ -310,6 +314,56 @@ def send_invoices(path: Path, dry_run: bool = False, outbox: Path | None = None,
         return JobResult(not failed, summary=summary,
                          errors=[Finding("NOT_SENT", ERROR, "InvoiceRegister", x) for x in failed],
                          data={"sent": sorted(sent), "failed": failed})
+
+    return _with_book(path, progress, work)
+
+
+def write_manager_report(path: Path, out: Path, as_of: date | None = None,
+                         progress: Progress | None = None) -> JobResult:
+    """The manager report workbook: KPIs, AR aging, revenue, billings, deferred revenue, discrepancies,
+    unbilled work and renewals, with charts."""
+    as_of = as_of or date.today()
+
+    def work(read: ReadResult) -> JobResult:
+        book = read.book
+        headers, lines = _ledger(book)
+        acc = _accounts(book, as_of, headers, lines)
+        since = add_months(month_of(as_of), -11)
+        kpis = kpi_tab(acc.book, acc.ar, acc.by_invoice)
+        trend = replace(kpis, rows=[r for r in kpis.rows if r[0] >= f"{since:%Y-%m}"])
+        this_month = replace(kpis, rows=[r for r in kpis.rows if r[0] == f"{as_of:%Y-%m}"])
+        titles = [c.title for c in kpis.columns]
+        aging = aging_tab(acc.book, acc.ar)
+        buckets = tuple(range(2, 2 + len(book.settings.aging_buckets) + 1))
+        invoices = [i.header for i in acc.ar.invoices.values()]
+        sheets = [
+            Sheet("Summary", "Billing summary", (
+                Block(f"{as_of:%B %Y}", this_month),
+                Block("Last 12 months", trend, Chart("line", "Billed and collected", (
+                    titles.index("Amount Billed"), titles.index("Cash Collected")), y_title=book.settings.currency)))),
+            Sheet("AR Aging", "Receivables aging by customer", (
+                Block("Open balance by days past due", aging, Chart("bar", "AR aging", buckets, category=1,
+                                                                   subtype="stacked")),)),
+            Sheet("Revenue", "Revenue billed and recognised", (
+                Block("By month", billed_vs_recognised(acc.ar, acc.schedule),
+                      Chart("column", "Billed vs recognised", (1, 2), y_title=book.settings.currency)),)),
+            Sheet("Billings", "Billings in the last 12 months", (
+                Block("By contract type", billings_by_type(book, lines, since), Chart("pie", "By contract type", (1,))),
+                Block("Top 10 customers", top_customers(book, acc.ar, since),
+                      Chart("bar", "Top 10 customers", (1,))))),
+            Sheet("Deferred Revenue", "Deferred revenue rollforward", (
+                Block("By month", deferred_tab(deferred_rollforward(invoices, acc.schedule, as_of))),)),
+            Sheet("Discrepancies", "Open discrepancies", (Block("By code", discrepancy_summary(book)),)),
+            Sheet("Unbilled WIP", "Unbilled work in progress", (
+                Block("Approved time not yet invoiced, by age", unbilled_wip_tab(book, as_of, billed_by(lines))),)),
+            Sheet("Renewals", "Renewals due", (Block("Contracts ending in the next 90 days", renewals(book, as_of)),)),
+        ]
+        company = book.settings.company_name or path.stem
+        data = write_report(sheets, f"{company}, as of {as_of}", datetime.combine(as_of, datetime.min.time()))
+        replace_file(out, data)
+        summary = [f"Manager report as of {as_of} written to {out} ({len(sheets)} sheets with charts)."]
+        _write(path, "report", f"--out {out} --as-of {as_of}", [], summary, f"sheets {len(sheets)}")
+        return JobResult(True, summary=summary, data={"report": str(out)})
 
     return _with_book(path, progress, work)
 

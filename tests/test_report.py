@@ -1,0 +1,87 @@
+"""The manager report: opens in LibreOffice, every chart draws from cells that hold its figures, and
+its figures agree with the workbook's own tabs."""
+
+import re
+import shutil
+import subprocess
+import zipfile
+from datetime import date
+
+import openpyxl
+import pytest
+import python_calamine
+
+from xlbilling.jobs import close_workbook, post_workbook, refresh_workbook, write_manager_report
+
+from .test_post import book
+
+AS_OF = date(2026, 6, 15)
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("report")
+    path = book(tmp)
+    for month in (4, 5):
+        close_workbook(path, date(2026, month, 1))
+        post_workbook(path, date(2026, month, 1))
+    refresh_workbook(path, AS_OF)
+    out = tmp / "Report.xlsx"
+    assert write_manager_report(path, out, AS_OF).ok
+    return path, out
+
+
+def _ref(formula: str):
+    sheet, cells = formula.rsplit("!", 1)
+    return sheet.strip("'").replace("''", "'"), cells.replace("$", "")
+
+
+def test_every_chart_series_points_at_the_figures(report):
+    _, out = report
+    wb = openpyxl.load_workbook(out)
+    with zipfile.ZipFile(out) as z:
+        charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) >= 5
+    for xml in charts:
+        values = re.findall(r"<c:val><c:numRef><c:f>([^<]+)</c:f>", xml)
+        categories = re.findall(r"<c:cat><c:(?:str|num)Ref><c:f>([^<]+)</c:f>", xml)
+        assert values and len(categories) == len(values)
+        for formula in values:
+            sheet, cells = _ref(formula)
+            figures = [c.value for row in wb[sheet][cells] for c in row]
+            assert figures and all(isinstance(v, (int, float)) for v in figures), formula
+        for formula in categories:
+            sheet, cells = _ref(formula)
+            assert all(c.value not in (None, "") for row in wb[sheet][cells] for c in row), formula
+
+
+def test_figures_agree_with_the_workbook_tabs(report):
+    path, out = report
+    tabs = python_calamine.load_workbook(path)
+    rep = python_calamine.load_workbook(out)
+    aging = tabs.get_sheet_by_name("ARAging").to_python()[1:]
+    rep_aging = [r for r in rep.get_sheet_by_name("AR Aging").to_python()[5:] if r and r[0]]
+    assert [r[:9] for r in rep_aging] == [r[:9] for r in aging]
+    kpis = tabs.get_sheet_by_name("KPIs").to_python()[1:]
+    rows = rep.get_sheet_by_name("Summary").to_python()
+    trend_start = next(i for i, r in enumerate(rows) if r[0] == "Last 12 months") + 2
+    assert [r[:11] for r in rows[trend_start:trend_start + len(kpis)]] == [r[:11] for r in kpis]
+
+
+def test_print_setup_and_frozen_panes(report):
+    _, out = report
+    ws = openpyxl.load_workbook(out)["AR Aging"]
+    # fit to one page wide (fitToWidth defaults to 1), as many pages high as needed
+    assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.fitToHeight == 0 and ws.page_setup.fitToWidth in (None, 1)
+    assert ws.print_title_rows == "1:2" and ws.freeze_panes == "A6"
+
+
+def test_libreoffice_opens_and_renders_the_report(report, tmp_path):
+    _, out = report
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    assert soffice, "LibreOffice is needed for this test: .ci/run installs it"
+    done = subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
+                           "--outdir", str(tmp_path), str(out)], capture_output=True, text=True, timeout=180)
+    pdf = tmp_path / "Report.pdf"
+    assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF"), done.stdout + done.stderr

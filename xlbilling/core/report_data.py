@@ -1,0 +1,73 @@
+"""The figures of the manager report, as tabs (rendering and charts are the writer's)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+
+from .models import Book, InvoiceLineRow
+from .money import ZERO
+from .periods import add_months
+from .receivables import Receivables
+from .revenue import Recognition, month_of
+from .tabs import DATE, INT, MONEY, TEXT, Column, Tab
+
+
+def billed_vs_recognised(ar: Receivables, schedule: list[Recognition], months: int = 12) -> Tab:
+    last = month_of(ar.as_of)
+    first = add_months(last, -(months - 1))
+    billed: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    for item in ar.invoices.values():
+        billed[month_of(item.header.invoice_date)] += item.header.subtotal
+    recognised: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    for r in schedule:
+        recognised[r.month] += r.amount
+    rows, month = [], first
+    while month <= last:
+        rows.append((f"{month:%Y-%m}", billed[month], recognised[month]))
+        month = add_months(month, 1)
+    return Tab("Revenue", (Column("Month", TEXT, 10), Column("Billed (before tax)", MONEY, 18),
+                           Column("Recognised", MONEY, 16)), rows)
+
+
+def billings_by_type(book: Book, lines: list[InvoiceLineRow], since: date) -> Tab:
+    kinds = {c.contract_id: (c.type or "other") for c in book.contracts}
+    totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for ln in lines:
+        if ln.invoice_number and ln.service_start >= since:
+            totals[kinds.get(ln.contract_id, "resale and other") if ln.contract_id else "resale and other"] += ln.amount
+    rows = sorted(((k.replace("_", " ").capitalize(), v) for k, v in totals.items()), key=lambda r: -r[1])
+    return Tab("Billings by type", (Column("Contract Type", TEXT, 22), Column("Billed (before tax)", MONEY, 18)), rows)
+
+
+def top_customers(book: Book, ar: Receivables, since: date, top: int = 10) -> Tab:
+    names = {c.customer_id: c.name for c in book.customers}
+    totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for item in ar.invoices.values():
+        if item.header.invoice_date >= since:
+            totals[item.header.customer_id] += item.header.total
+    rows = sorted(((names.get(c, c), v) for c, v in totals.items()), key=lambda r: (-r[1], r[0]))[:top]
+    return Tab("Top customers", (Column("Customer", TEXT, 30), Column("Billed", MONEY, 16)), rows)
+
+
+def discrepancy_summary(book: Book) -> Tab:
+    counts: dict[tuple[str, str], list] = defaultdict(lambda: [0, ZERO])
+    for d in book.discrepancies:
+        if d.status == "open":
+            row = counts[(d.severity, d.code)]
+            row[0] += 1
+            row[1] += d.amount or ZERO
+    rank = {"error": 0, "warning": 1, "info": 2}
+    rows = [(sev, code, n, amount) for (sev, code), (n, amount) in
+            sorted(counts.items(), key=lambda kv: (rank.get(kv[0][0], 3), -kv[1][0], kv[0][1]))]
+    return Tab("Discrepancies", (Column("Severity", TEXT, 10), Column("Code", TEXT, 26), Column("Open", INT, 8),
+                                 Column("Amount At Stake", MONEY, 16)), rows)
+
+
+def renewals(book: Book, as_of: date, days: int = 90) -> Tab:
+    names = {c.customer_id: c.name for c in book.customers}
+    rows = sorted(((c.end_date, c.contract_id, names.get(c.customer_id, c.customer_id), c.name, (c.end_date - as_of).days)
+                   for c in book.contracts if c.end_date and as_of <= c.end_date <= as_of + timedelta(days=days)))
+    return Tab("Renewals", (Column("Ends On", DATE, 12), Column("Contract ID", TEXT, 12), Column("Customer", TEXT, 30),
+                            Column("Contract", TEXT, 30), Column("Days Left", INT, 10)), rows)
