@@ -74,7 +74,7 @@ def test_print_setup_and_frozen_panes(report):
     # fit to one page wide (fitToWidth defaults to 1), as many pages high as needed
     assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.page_setup.fitToHeight == 0 and ws.page_setup.fitToWidth in (None, 1)
-    assert ws.print_title_rows == "1:2" and ws.freeze_panes == "A6"
+    assert ws.print_title_rows == "$1:$2" and ws.freeze_panes == "A6"
 
 
 def test_libreoffice_opens_and_renders_the_report(report, tmp_path):
