@@ -165,7 +165,15 @@ def cmd_demo(args) -> int:
     print(f"\nReceivables at the end of {DEMO_AS_OF:%B %Y}:")
     if _report(jobs.refresh_workbook(book, DEMO_AS_OF, _progress(args)), args):
         return 1
-    print(f"\nThe sample book with three months of posted invoices: {book}")
+    print("\nDocuments:")
+    for job in (jobs.write_documents(book, folder / "Invoices", statements=True, as_of=DEMO_AS_OF),
+                jobs.write_manager_report(book, folder / "ManagerReport.xlsx", DEMO_AS_OF),
+                jobs.send_invoices(book, dry_run=True, outbox=folder / "Outbox", reminders=True, as_of=DEMO_AS_OF)):
+        if _report(job, args):
+            return 1
+    print(f"\nDone. The sample book with three months of posted invoices: {book}")
+    print(f"  invoice PDFs and statements: {folder / 'Invoices'}; manager report: {folder / 'ManagerReport.xlsx'}; "
+          f"e-mails not sent, in: {folder / 'Outbox'}")
     return 0
 
 
