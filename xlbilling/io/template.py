@@ -141,8 +141,12 @@ def _write_guide(wb, fmt: _Formats) -> None:
 
 
 def build_workbook(path: str | Path, rows: dict[str, list[dict]] | None = None,
-                   settings: dict[str, str] | None = None) -> bytes:
-    """The bytes of a new master workbook (.xlsx, or .xlsm when the path says so)."""
+                   settings: dict[str, str] | None = None, vba: bytes | None = None,
+                   conf: dict[str, str] | None = None) -> bytes:
+    """The bytes of a new master workbook (.xlsx, or .xlsm when the path says so).
+
+    `vba`: a vbaProject.bin whose document modules are ThisWorkbook and Sheet1, Sheet2, ... in sheet
+    order (see sheet_names); `conf`: the key-value rows of an xlwings.conf sheet, placed last."""
     rows = rows or {}
     out = BytesIO()
     wb = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
@@ -156,11 +160,27 @@ def build_workbook(path: str | Path, rows: dict[str, list[dict]] | None = None,
     _write_settings(wb, fmt, settings or {})
     for spec in SHEETS:
         _write_input_sheet(wb, fmt, spec, rows.get(spec.name, []))
+    if conf is not None:
+        ws = wb.add_worksheet("xlwings.conf")
+        for r, (key, value) in enumerate(conf.items()):
+            ws.write_string(r, 0, key)
+            ws.write_string(r, 1, value)
+        ws.set_column(0, 1, 24)
+    if vba is not None:
+        wb.set_vba_name("ThisWorkbook")
+        for n, ws in enumerate(wb.worksheets(), start=1):
+            ws.set_vba_name(f"Sheet{n}")
+        wb.add_vba_project(BytesIO(vba), is_stream=True)
     wb.close()
     data = out.getvalue()
-    if Path(path).suffix.lower() == ".xlsm":
+    if Path(path).suffix.lower() == ".xlsm" and vba is None:
         data = _macro_enabled(data)
     return data
+
+
+def sheet_names(with_conf: bool = False) -> list[str]:
+    """The sheets of a new workbook, in order (document module n is Sheet<n>)."""
+    return ["Start here", "Settings", *(s.name for s in SHEETS)] + (["xlwings.conf"] if with_conf else [])
 
 
 def _macro_enabled(data: bytes) -> bytes:

@@ -1,0 +1,41 @@
+Attribute VB_Name = "Billing"
+' Billing ribbon callbacks: each runs one xlbilling entry point through xlwings (open-source RunPython).
+Option Explicit
+
+Sub BillingValidate(control As IRibbonControl)
+    RunPython "import xlbilling.excel.entry as e; e.validate()"
+End Sub
+
+Sub BillingClose(control As IRibbonControl)
+    Dim invoiceDate As String
+    invoiceDate = InputBox("Invoice date (YYYY-MM-DD):", "Close month", Format(Date, "yyyy-mm-dd"))
+    If invoiceDate <> "" Then RunPython "import xlbilling.excel.entry as e; e.close_month('" & Replace(invoiceDate, "'", "") & "')"
+End Sub
+
+Sub BillingPost(control As IRibbonControl)
+    RunPython "import xlbilling.excel.entry as e; e.post()"
+End Sub
+
+Sub BillingRefresh(control As IRibbonControl)
+    RunPython "import xlbilling.excel.entry as e; e.refresh()"
+End Sub
+
+Sub BillingInvoices(control As IRibbonControl)
+    RunPython "import xlbilling.excel.entry as e; e.invoices()"
+End Sub
+
+Sub BillingSend(control As IRibbonControl)
+    RunPython "import xlbilling.excel.entry as e; e.send()"
+End Sub
+
+Sub BillingReport(control As IRibbonControl)
+    RunPython "import xlbilling.excel.entry as e; e.report()"
+End Sub
+
+Sub BillingImportFunctions(control As IRibbonControl)
+    ImportPythonUDFs
+End Sub
+
+Sub BillingHelp(control As IRibbonControl)
+    ThisWorkbook.Worksheets("Start here").Activate
+End Sub

@@ -1,0 +1,1 @@
+"""Writing a VBA project (vbaProject.bin) from source text, per [MS-CFB] and [MS-OVBA]."""
