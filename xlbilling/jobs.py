@@ -39,9 +39,9 @@ from .io.report import Block, Chart, Sheet, write_report
 from .io.gl_export import export_csv
 from .io.mail import LEVELS, Mailer, MailSetupError, invoice_message, reminder_message, smtp_config, write_eml
 from .io.pdf import invoice_pdf, safe_filename, statement_pdf
-from .io.reader import ReadResult, read_book
+from .io.reader import ReadResult
 from .io.safe_write import replace_file
-from .io.workbook import locked, previous_run_log, write_output_tabs
+from .io.workbook import as_workbook
 
 
 Progress = Callable[[str], None]
@@ -56,15 +56,18 @@ class JobResult:
     data: dict = field(default_factory=dict)  # for --json
 
 
-def _read(path: Path, progress: Progress | None) -> ReadResult:
+def _read(path, progress: Progress | None) -> ReadResult:
     if progress:
         progress(f"Reading {path.name}")
-    return read_book(path, progress=(lambda sheet: progress(f"Reading {sheet}")) if progress else None)
+    return path.read((lambda sheet: progress(f"Reading {sheet}")) if progress else None)
 
 
-def _with_book(path: Path, progress: Progress | None, work: Callable[[ReadResult], JobResult]) -> JobResult:
-    """Hold the workbook, read it, and run the work, or refuse with the input errors (nothing written)."""
-    with locked(path):
+def _with_book(path, progress: Progress | None, work: Callable[[ReadResult], JobResult]) -> JobResult:
+    """Hold the workbook, read it, and run the work, or refuse with the input errors (nothing written).
+
+    `path`: a workbook file, or an adapter of the open Excel book (the same jobs run in both)."""
+    path = as_workbook(path)
+    with path.lock():
         read = _read(path, progress)
         if not read.ok:
             return _refused(read, path)
@@ -76,10 +79,11 @@ def _refused(read: ReadResult, path: Path) -> JobResult:
                                           "again (nothing was written):"])
 
 
-def _write(path: Path, command: str, arguments: str, tabs: list[Tab], summary: list[str], counts: str,
+def _write(path, command: str, arguments: str, tabs: list[Tab], summary: list[str], counts: str,
            edits: list[CellEdit] = ()) -> None:
-    log = run_log_tab(previous_run_log(path), datetime.now(), command, arguments, counts, summary[0] if summary else "")
-    write_output_tabs(path, [*tabs, log], edits)
+    path = as_workbook(path)
+    log = run_log_tab(path.previous_run_log(), datetime.now(), command, arguments, counts, summary[0] if summary else "")
+    path.write([*tabs, log], edits)
 
 
 def _contract_tabs(book: Book, result: CloseResult, billed: Billed, headers: list[RegisterRow],

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 import zipfile
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
 
@@ -109,9 +110,75 @@ def _near(a: str, b: str) -> bool:
     return prev[-1] <= 2
 
 
+@dataclass
+class LoadedSheet:
+    """A sheet's wanted columns as text, however it was read (a file, or cell values from Excel)."""
+
+    header_row: int  # the Excel row of the headers
+    rows: int  # data rows below the headers
+    columns: list[tuple[str, int, pa.Array]]  # (header, 0-based sheet column, the data cells as text)
+    error_cells: list[tuple[int, int, str]] = field(default_factory=list)  # (Excel row, column, "#N/A")
+    uncalculated: list[tuple[int, int]] = field(default_factory=list)  # formulas with no value: (row, column)
+
+
+def _load_file_sheet(reader: fastexcel.ExcelReader, pkg: Package, name: str, part: str,
+                     spec: SheetSpec) -> LoadedSheet:
+    wanted = {normalize(c.name) for c in spec.columns}
+    with ThreadPoolExecutor(1) as pool:  # the XML scan overlaps fastexcel's load; both release the GIL
+        scanning = pool.submit(scan_sheet, pkg, part) if part else None
+        sheet = reader.load_sheet_by_name(name, dtypes="string", use_columns=lambda ci: normalize(ci.name) in wanted)
+        batch, cell_errors = sheet.to_arrow_with_errors()
+        scan = scanning.result() if scanning else SheetScan()
+    errors = []
+    for err in (cell_errors.errors if cell_errors else []):
+        row, col = err.position
+        m = re.search(r"Error\((\w+)\)", err.detail)
+        errors.append((row + 1, col, _ERROR_NAMES.get(m.group(1), f"#{m.group(1)}") if m else err.detail))
+    columns = [(info.name, info.absolute_index, batch.column(i)) for i, info in enumerate(sheet.selected_columns)]
+    return LoadedSheet(scan.first_row, batch.num_rows, columns, errors, scan.uncalculated)
+
+
+def cell_text(value: object) -> str | None:
+    """A cell value as the file reader sees it (fastexcel's text of the cell), for values from Excel."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def load_values(values: list[list], first_row: int, first_col: int, spec: SheetSpec) -> LoadedSheet:
+    """A sheet from its used range's cell values (as xlwings gives them: floats, datetimes, None, '#N/A')."""
+    values = [list(r) if isinstance(r, (list, tuple)) else [r] for r in (values or [])]
+    if not values:
+        return LoadedSheet(first_row, 0, [])
+    width = max(len(r) for r in values)
+    values = [r + [None] * (width - len(r)) for r in values]
+    wanted = {normalize(c.name) for c in spec.columns}
+    columns, errors = [], []
+    for j, header in enumerate(values[0]):
+        if header is None or normalize(header) not in wanted:
+            continue
+        texts = []
+        for i, row in enumerate(values[1:], start=1):
+            v = row[j]
+            if isinstance(v, str) and v in EXCEL_ERRORS:
+                errors.append((first_row + i, first_col + j, v))
+                v = None
+            texts.append(cell_text(v))
+        columns.append((str(header), first_col + j, pa.array(texts, pa.string())))
+    return LoadedSheet(first_row, len(values) - 1, columns, errors)
+
+
 class _SheetReader:
-    def __init__(self, reader: fastexcel.ExcelReader, pkg: Package, name: str, part: str, spec: SheetSpec):
-        self.reader, self.pkg, self.name, self.part, self.spec = reader, pkg, name, part, spec
+    def __init__(self, name: str, spec: SheetSpec, loaded: LoadedSheet):
+        self.name, self.spec, self.loaded = name, spec, loaded
         self.errors: list[Finding] = []
 
     def cell(self, row: int, col: int) -> str:
@@ -119,25 +186,18 @@ class _SheetReader:
 
     def read(self) -> tuple[list[list], list[int], dict[str, int]] | None:
         """Typed columns (in spec order), Excel row numbers, and the 0-based column of each field."""
-        spec = self.spec
+        spec, loaded = self.spec, self.loaded
         wanted = {normalize(c.name): c for c in spec.columns}
-        with ThreadPoolExecutor(1) as pool:  # the XML scan overlaps fastexcel's load; both release the GIL
-            scanning = pool.submit(scan_sheet, self.pkg, self.part) if self.part else None
-            sheet = self.reader.load_sheet_by_name(
-                self.name, dtypes="string", use_columns=lambda ci: normalize(ci.name) in wanted
-            )
-            batch, cell_errors = sheet.to_arrow_with_errors()
-            scan = scanning.result() if scanning else SheetScan()
-        header_row = scan.first_row
-        found: dict[str, tuple[int, int]] = {}  # field -> (batch column, sheet column)
-        for i, info in enumerate(sheet.selected_columns):
-            col = wanted[normalize(info.name)]
+        header_row = loaded.header_row
+        found: dict[str, tuple[int, int]] = {}  # field -> (loaded column, sheet column)
+        for i, (header, sheet_col, _) in enumerate(loaded.columns):
+            col = wanted[normalize(header)]
             if col.name in found:
                 self.errors.append(input_error(
-                    self.cell(header_row, info.absolute_index),
-                    f"column '{col.title}' appears twice", show(info.name), "each column once"))
+                    self.cell(header_row, sheet_col), f"column '{col.title}' appears twice", show(header),
+                    "each column once"))
                 continue
-            found[col.name] = (i, info.absolute_index)
+            found[col.name] = (i, sheet_col)
         for col in spec.columns:
             if col.required and col.name not in found:
                 self.errors.append(input_error(
@@ -146,18 +206,15 @@ class _SheetReader:
         if self.errors:
             return None
 
-        nrows = batch.num_rows
-        bad_cells: dict[int, set[int]] = {}  # batch row -> sheet columns already reported
+        nrows = loaded.rows
+        bad_cells: dict[int, set[int]] = {}  # data row index -> sheet columns already reported
         by_sheet_col = {sc: name for name, (_, sc) in found.items()}
-        for err in (cell_errors.errors if cell_errors else []):
-            row, col = err.position
-            m = re.search(r"Error\((\w+)\)", err.detail)
-            value = _ERROR_NAMES.get(m.group(1), f"#{m.group(1)}") if m else err.detail
+        for row, col, value in loaded.error_cells:
             if col in by_sheet_col:
-                self.errors.append(input_error(self.cell(row + 1, col), "cell holds an Excel error", value,
+                self.errors.append(input_error(self.cell(row, col), "cell holds an Excel error", value,
                                                "a value, not an Excel error"))
-                bad_cells.setdefault(row - header_row, set()).add(col)
-        for row, col in scan.uncalculated:
+                bad_cells.setdefault(row - header_row - 1, set()).add(col)
+        for row, col in loaded.uncalculated:
             if col in by_sheet_col:
                 self.errors.append(input_error(
                     self.cell(row, col), "formula has no calculated value",
@@ -168,7 +225,7 @@ class _SheetReader:
         encoded: dict[str, tuple[pa.Array, pa.Array, pa.Array]] = {}
         blank_row = pa.array([True] * nrows, pa.bool_())
         for name, (bi, _) in found.items():
-            enc = batch.column(bi).dictionary_encode()
+            enc = loaded.columns[bi][2].dictionary_encode()
             trimmed = pc.utf8_trim_whitespace(enc.dictionary)
             blank_ids = pc.indices_nonzero(pc.equal(trimmed, "")).cast(enc.indices.type)
             is_blank_cell = pc.or_kleene(pc.is_null(enc.indices), pc.is_in(enc.indices, blank_ids))
@@ -318,14 +375,27 @@ def _read_book(path: Path, progress: Callable[[str], None] | None) -> ReadResult
         result.errors.append(input_error(path.name, f"cannot read the workbook: {exc}", path.suffix, ".xlsx or .xlsm"))
         return result
     parts = {s.name: s.part for s in pkg.sheets}
-    matched, errors = _match_sheets(reader.sheet_names)
+    return _assemble(reader.sheet_names, lambda name, spec: _load_file_sheet(reader, pkg, name, parts.get(name, ""), spec),
+                     progress, result)
+
+
+def read_values(sheets: dict[str, tuple[list[list], int, int]],
+                progress: Callable[[str], None] | None = None) -> ReadResult:
+    """Read and validate a workbook given as cell values per sheet: (values, first row, first column)."""
+    with _no_gc_pauses():
+        return _assemble(list(sheets), lambda name, spec: load_values(*sheets[name], spec), progress, ReadResult(None))
+
+
+def _assemble(names: list[str], load: Callable[[str, SheetSpec], LoadedSheet],
+              progress: Callable[[str], None] | None, result: ReadResult) -> ReadResult:
+    matched, errors = _match_sheets(names)
     result.errors.extend(errors)
 
     settings = Settings()
     if "Settings" in matched:
         if progress:
             progress("Settings")
-        sr = _SheetReader(reader, pkg, matched["Settings"], parts.get(matched["Settings"], ""), SETTINGS)
+        sr = _SheetReader(matched["Settings"], SETTINGS, load(matched["Settings"], SETTINGS))
         got = sr.read()
         result.errors.extend(sr.errors)
         if got is not None:
@@ -342,7 +412,7 @@ def _read_book(path: Path, progress: Callable[[str], None] | None) -> ReadResult
         actual = matched[spec.name]
         if progress:
             progress(spec.name)
-        sr = _SheetReader(reader, pkg, actual, parts.get(actual, ""), spec)
+        sr = _SheetReader(actual, spec, load(actual, spec))
         got = sr.read()
         result.errors.extend(sr.errors)
         if got is None:

@@ -11,6 +11,7 @@ import fastexcel
 from ..core.tabs import Tab
 from .convert import Bad, to_date
 from .package import CellEdit, write_tabs
+from .reader import ReadResult, read_book
 from .safe_write import check_not_open, replace_file, workbook_lock
 
 
@@ -59,3 +60,41 @@ def previous_run_log(path: str | Path) -> list[tuple]:
                 stamp = None
         rows.append((stamp, *row[1:5]))
     return rows
+
+
+class FileWorkbook:
+    """The master workbook as a file: locked for the run, read by the file reader, written atomically.
+
+    The jobs take this or any object with the same methods (the open Excel book: xlbilling.excel)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def stem(self) -> str:
+        return self.path.stem
+
+    def with_name(self, name: str) -> Path:
+        """A file beside the workbook (outputs such as PDFs and reports go there)."""
+        return self.path.with_name(name)
+
+    def lock(self):
+        return locked(self.path)
+
+    def read(self, progress=None) -> ReadResult:
+        return read_book(self.path, progress=progress)
+
+    def previous_run_log(self) -> list[tuple]:
+        return previous_run_log(self.path)
+
+    def write(self, tabs: list[Tab], edits: list[CellEdit] = ()) -> None:
+        write_output_tabs(self.path, tabs, edits)
+
+
+def as_workbook(target):
+    """A workbook adapter for a path (or the adapter itself)."""
+    return target if hasattr(target, "read") and hasattr(target, "write") else FileWorkbook(target)
