@@ -1,0 +1,68 @@
+"""What the Billing ribbon runs (through xlwings' RunPython): each takes the calling book, runs the
+same job the command line runs, shows progress in the status bar and ends with a plain message."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import xlwings as xw
+
+from .. import jobs
+from .book import ExcelWorkbook
+
+MAX_LINES = 25
+
+
+def _run(title: str, job) -> jobs.JobResult:
+    book = xw.Book.caller()
+    app = book.app
+    workbook = ExcelWorkbook(book)
+
+    def progress(step: str) -> None:
+        app.status_bar = f"xlbilling: {step}"
+
+    try:
+        result = job(workbook, progress)
+    finally:
+        app.status_bar = False
+    lines = result.summary + [f"  {e}" for e in result.errors] + [f"  Warning: {w}" for w in result.warnings]
+    if len(lines) > MAX_LINES:
+        lines = lines[:MAX_LINES] + [f"… and {len(lines) - MAX_LINES} more"]
+    app.alert("\n".join(lines), title=f"xlbilling: {title}")
+    return result
+
+
+def validate():
+    return _run("Validate", lambda wb, p: jobs.validate(wb, p))
+
+
+def close_month(invoice_date: str | None = None):
+    try:
+        day = date.fromisoformat(invoice_date.strip()) if invoice_date else date.today()
+    except ValueError:
+        xw.Book.caller().app.alert(f"The invoice date must be YYYY-MM-DD, such as {date.today()}; got {invoice_date!r}. "
+                                   "Nothing was changed.", title="xlbilling: Close month")
+        return None
+    return _run("Close month", lambda wb, p: jobs.close_workbook(wb, day, None, p))
+
+
+def post():
+    return _run("Post invoices", lambda wb, p: jobs.post_workbook(wb, None, p))
+
+
+def refresh():
+    return _run("Refresh AR", lambda wb, p: jobs.refresh_workbook(wb, None, p))
+
+
+def invoices():
+    return _run("Invoice PDFs", lambda wb, p: jobs.write_documents(wb, wb.with_name("Invoices"), progress=p))
+
+
+def send():
+    return _run("Send invoices", lambda wb, p: jobs.send_invoices(wb, progress=p))
+
+
+def report():
+    today = date.today()
+    return _run("Manager report", lambda wb, p: jobs.write_manager_report(
+        wb, wb.with_name(f"ManagerReport-{today}.xlsx"), today, p))
