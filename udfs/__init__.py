@@ -1,0 +1,1 @@
+"""Excel custom functions for xlbilling (registered through `UDF Modules = udfs.billing`)."""

@@ -90,9 +90,12 @@ def write_tab(book, tab: Tab) -> None:
         if tab.rows and column.kind in FORMATS:
             sheet.range((2, i), (len(tab.rows) + 1, i)).number_format = FORMATS[column.kind]
         sheet.range((1, i)).column_width = column.width or 14
-    try:  # freezing and filters go through Excel's object model, which differs on Windows and macOS
+    try:  # the filter and the frozen header go through Excel's object model (as on Windows)
         sheet.api.Range(f"A1:{column_letter(n - 1)}{len(tab.rows) + 1}").AutoFilter(1)
-    except Exception:
+        sheet.activate()
+        window = book.app.api.ActiveWindow
+        window.SplitRow, window.SplitColumn, window.FreezePanes = 1, 0, True
+    except Exception:  # another platform's object model: the values and formats are written all the same
         pass
 
 
