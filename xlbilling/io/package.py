@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass
 from io import BytesIO
-from typing import Iterable, NamedTuple
+from typing import Callable, Iterable, NamedTuple
 
 from ..core.cells import column_index, column_letter
 from ..core.tabs import Tab
@@ -325,3 +325,15 @@ def _zip(pkg: Package, parts: _Parts) -> bytes:
         else:
             entries.append(compressed(name, parts.new[name], FIXED_TIME))
     return write_zip(entries)
+
+
+def rewrite_parts(data: bytes, changes: dict[str, Callable[[bytes], bytes]],
+                  additions: dict[str, bytes] | None = None) -> bytes:
+    """The package with some parts changed by a function and parts added at the end (fixed times)."""
+    pkg = Package(data)
+    parts = _Parts(pkg)
+    for name, change in changes.items():
+        parts[name] = change(pkg.part(name))
+    for name, body in (additions or {}).items():
+        parts[name] = body
+    return _zip(pkg, parts)

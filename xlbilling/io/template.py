@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-import zipfile
 from io import BytesIO
 from pathlib import Path
 
 import xlsxwriter
 
 from ..schema import SETTINGS_DEFAULTS, SHEETS, Kind, SheetSpec
+from .package import rewrite_parts
 
 MACRO_MAIN_CT = b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 PLAIN_MAIN_CT = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
@@ -185,12 +185,4 @@ def sheet_names(with_conf: bool = False) -> list[str]:
 
 def _macro_enabled(data: bytes) -> bytes:
     """Mark the workbook part macro-enabled so Excel opens a .xlsm without complaint."""
-    src = zipfile.ZipFile(BytesIO(data))
-    out = BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "[Content_Types].xml":
-                body = body.replace(PLAIN_MAIN_CT, MACRO_MAIN_CT)
-            dst.writestr(info, body)
-    return out.getvalue()
+    return rewrite_parts(data, {"[Content_Types].xml": lambda body: body.replace(PLAIN_MAIN_CT, MACRO_MAIN_CT)})

@@ -7,12 +7,11 @@ ThisWorkbook and each sheet. The ribbon is macros/customUI14.xml with its relati
 
 from __future__ import annotations
 
-import zipfile
-from io import BytesIO
 from pathlib import Path
 
 import xlwings
 
+from ..io.package import rewrite_parts
 from ..io.template import build_workbook, sheet_names
 from .ovba import SHEET_BASE, WORKBOOK_BASE, Module, document_module, from_file_text, vba_project_bin
 
@@ -49,14 +48,6 @@ def project_modules() -> list[Module]:
 
 def build_master(path: Path) -> bytes:
     data = build_workbook(path, vba=vba_project_bin(project_modules()), conf=CONF)
-    ui = (MACROS / "customUI14.xml").read_bytes()
-    src = zipfile.ZipFile(BytesIO(data))
-    out = BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "_rels/.rels":
-                body = body.replace(b"</Relationships>", UI_REL.encode() + b"</Relationships>")
-            dst.writestr(info, body)
-        dst.writestr(zipfile.ZipInfo("customUI/customUI14.xml", (1980, 1, 1, 0, 0, 0)), ui)
-    return out.getvalue()
+    ribbon = (MACROS / "customUI14.xml").read_bytes()
+    add_rel = {"_rels/.rels": lambda body: body.replace(b"</Relationships>", UI_REL.encode() + b"</Relationships>")}
+    return rewrite_parts(data, add_rel, {"customUI/customUI14.xml": ribbon})
