@@ -184,7 +184,7 @@ def test_aging_journal_and_deferred_revenue_agree(b, offset):
 
 def test_kpis_per_month():
     from xlbilling.core.kpis import kpi_tab
-    b = ledger([invoice("A", D(600), date(2026, 10, 31), day=date(2026, 10, 1)),
+    b = ledger([invoice("A", D(600), date(2026, 10, 31), day=date(2026, 10, 1))._replace(sent_at="2026-10-03 09:15:00"),
                 invoice("B", D(400), date(2026, 10, 31), day=date(2026, 10, 1)),
                 invoice("C", D(300), date(2026, 11, 30), day=date(2026, 11, 1))],
                [line_of("A", D(600), date(2026, 9, 1), date(2026, 9, 30), kind="charge")],
@@ -196,5 +196,6 @@ def test_kpis_per_month():
     assert (october["Month"], october["Invoices Posted"], october["Amount Billed"]) == ("2026-10", 2, D(1000))
     assert october["Billing Accuracy"] == D("0.5000") and october["Cash Collected"] == D(500)
     assert october["Days Service End To Invoice"] == D("1.0") and october["Adjustment Amount"] == D(40)
+    assert october["Days To Send"] == D("2.0") and november["Days To Send"] is None
     assert october["Open AR At Month End"] == D(460) and october["DSO"] == D("14.3")  # 460 / 1000 x 31 days
     assert november["Invoices Posted"] == 1 and november["Open AR At Month End"] == D(760)

@@ -65,7 +65,7 @@ def test_figures_agree_with_the_workbook_tabs(report):
     kpis = tabs.get_sheet_by_name("KPIs").to_python()[1:]
     rows = rep.get_sheet_by_name("Summary").to_python()
     trend_start = next(i for i, r in enumerate(rows) if r[0] == "Last 12 months") + 2
-    assert [r[:11] for r in rows[trend_start:trend_start + len(kpis)]] == [r[:11] for r in kpis]
+    assert [r[:12] for r in rows[trend_start:trend_start + len(kpis)]] == [r[:12] for r in kpis]
 
 
 def test_print_setup_and_frozen_panes(report):

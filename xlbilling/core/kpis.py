@@ -46,13 +46,14 @@ def kpi_tab(book: Book, ar: Receivables, lines: dict[str, list[InvoiceLineRow]])
         lag = [(h.invoice_date - ln.service_end).days for h in invoices for ln in lines.get(h.invoice_number, ())
                if ln.service_end <= h.invoice_date]
         cycle = [(h.posted_on - h.invoice_date).days for h in invoices if h.posted_on]
+        to_send = [(date.fromisoformat(h.sent_at[:10]) - h.invoice_date).days for h in invoices if h.sent_at]
         end = min(month_end(month), ar.as_of)
         ar_end = open_ar(apply_receivables(book, end))
         dso = (ar_end / billed * ((end - month).days + 1)).quantize(TENTH, ROUND_HALF_UP) if billed else None
         adj = adjustments.get(month, [])
         rows.append((f"{month:%Y-%m}", len(invoices), billed,
                      (Decimal(len(accurate)) / len(invoices)).quantize(Decimal("0.0001"), ROUND_HALF_UP) if invoices else None,
-                     _mean(lag), _mean(cycle), len(adj), sum((a.amount for a in adj), ZERO), ar_end, dso, cash[month]))
+                     _mean(lag), _mean(cycle), _mean(to_send), len(adj), sum((a.amount for a in adj), ZERO), ar_end, dso, cash[month]))
         month = add_months(month, 1)
     return Tab("KPIs", _KPI_COLUMNS, rows, tab_color="FF305496")
 
@@ -60,7 +61,7 @@ def kpi_tab(book: Book, ar: Receivables, lines: dict[str, list[InvoiceLineRow]])
 _KPI_COLUMNS = (
     Column("Month", TEXT, 9), Column("Invoices Posted", INT, 10), Column("Amount Billed", MONEY, 14),
     Column("Billing Accuracy", PCT, 10), Column("Days Service End To Invoice", NUMBER, 12),
-    Column("Days Draft To Post", NUMBER, 10), Column("Adjustments", INT, 10), Column("Adjustment Amount", MONEY, 13),
+    Column("Days Draft To Post", NUMBER, 10), Column("Days To Send", NUMBER, 10), Column("Adjustments", INT, 10), Column("Adjustment Amount", MONEY, 13),
     Column("Open AR At Month End", MONEY, 15), Column("DSO", NUMBER, 8), Column("Cash Collected", MONEY, 14),
 )
 
