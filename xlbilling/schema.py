@@ -7,7 +7,7 @@ and allowed values. The reader, the template and the sample are all driven by it
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 
@@ -47,11 +47,6 @@ class SheetSpec:
     columns: tuple[Col, ...]
     key: str | None = None
     required: bool = False
-    about: str = ""
-    col_map: dict[str, Col] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "col_map", {c.name: c for c in self.columns})
 
 
 def normalize(header: object) -> str:
@@ -110,7 +105,6 @@ SETTINGS = SheetSpec(
     "Settings",
     (Col("setting", Kind.TEXT, True, width=28), Col("value", Kind.TEXT, width=40)),
     required=False,
-    about="One row per setting; blank values take the default.",
 )
 
 SHEETS: tuple[SheetSpec, ...] = (

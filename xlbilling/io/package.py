@@ -39,7 +39,6 @@ class PackageError(Exception):
 class SheetRef:
     name: str
     sheet_id: int
-    rel_id: str
     part: str  # zip entry name, e.g. xl/worksheets/sheet3.xml
 
 
@@ -104,7 +103,7 @@ class Package:
         for el in root.iter():
             if el.tag.endswith("}sheet"):
                 rid = el.get(f"{{{R_NS}}}id")
-                sheets.append(SheetRef(el.get("name"), int(el.get("sheetId")), rid, targets.get(rid, "")))
+                sheets.append(SheetRef(el.get("name"), int(el.get("sheetId")), targets.get(rid, "")))
         return sheets
 
     def sheet(self, name: str) -> SheetRef | None:
