@@ -33,7 +33,7 @@ def _sheet(wb, name, rows):
 
 
 def generate(contracts: int, entries: int) -> Path:
-    path = OUT / f"month-{contracts}-{entries}.xlsx"
+    path = OUT / f"month-v2-{contracts}-{entries}.xlsx"
     if path.exists():
         return path
     OUT.mkdir(exist_ok=True)
@@ -41,6 +41,7 @@ def generate(contracts: int, entries: int) -> Path:
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     dates = wb.add_format({"num_format": "yyyy-mm-dd"})
     customers = max(contracts // 3, 1)
+    technicians = max(entries // 150, 1)  # about 150 entries a month each, a few hours a day
     ws = _sheet(wb, "Customers", customers)
     for i in range(customers):
         ws.write_row(i + 1, 0, [str(10000 + i), f"Customer {i}", f"ap{i}@example.com", None, "NET30", "TX"])
@@ -72,7 +73,7 @@ def generate(contracts: int, entries: int) -> Path:
         k = rng.randrange(contracts)
         ws.write_string(r, 0, f"TE{r:07d}")
         ws.write_datetime(r, 1, start + timedelta(days=rng.randrange(31)), dates)
-        ws.write_string(r, 2, f"Technician {rng.randrange(200)}")
+        ws.write_string(r, 2, f"Technician {rng.randrange(technicians)}")
         ws.write_string(r, 3, str(10000 + k % customers))
         ws.write_string(r, 4, f"C{k}")
         ws.write_number(r, 5, 500000 + r)

@@ -8,7 +8,7 @@ import pytest
 
 from xlbilling.audit import AuditContext, run_rules
 from xlbilling.audit.resolve import audited_close
-from xlbilling.core.due import Billed
+from xlbilling.core.items import Billed
 from xlbilling.core.models import Amendment, Charge, DiscrepancyRow, Payment, Rate, TaxRate
 from xlbilling.core.posting import billed_by, post
 

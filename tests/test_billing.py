@@ -3,7 +3,8 @@
 from datetime import date
 from decimal import Decimal as D
 
-from xlbilling.core.due import Billed, due_items, recurring_key
+from xlbilling.core.due import due_items, recurring_key
+from xlbilling.core.items import Billed
 from xlbilling.core.invoicing import Line, build_drafts, tax_of
 from xlbilling.core.models import Book, Contract, ContractLine, Customer, Rate, TaxRate, TimeEntry, Settings
 from xlbilling.core.terms import Terms
@@ -73,7 +74,7 @@ def test_example_3_block_hours_overage():
 
 
 def test_example_4_tax_per_rate_rounded_once():
-    from xlbilling.core.due import Item
+    from xlbilling.core.items import Item
     def it(amount, cat):
         return Item("k", "charge", "x", "C1", None, "d", date(2026, 11, 1), date(2026, 11, 1), D(1), amount, amount,
                     cat, None, "Charges!A2")

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xlbilling.core.close import close
-from xlbilling.core.due import Billed
+from xlbilling.core.items import Billed
 from xlbilling.core.models import Rate, TaxRate
 
 from .test_billing import book, contract, customer, entry, line

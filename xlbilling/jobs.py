@@ -22,7 +22,7 @@ from .core.journal import journal, journal_tab
 from .core.kpis import deferred_tab, kpi_tab, revenue_schedule_tab
 from .core.receivables import Receivables, apply_receivables
 from .core.revenue import deferred_rollforward, recognitions
-from .core.due import Billed
+from .core.items import Billed
 from .core.findings import ERROR, Finding
 from .core.models import Book, InvoiceLineRow, RegisterRow
 from .core.posting import billed_by, changed_invoices, draft_rows, post, posted
@@ -488,12 +488,9 @@ def _billed_cells(book: Book, lines: list[InvoiceLineRow]) -> list[CellEdit]:
     """The invoice number into each billed time entry and charge (the only input cells the tool writes)."""
     entries = {e: ln.invoice_number for ln in lines if ln.entry_ids for e in ln.entry_ids.split()}
     charges = {ln.source_id: ln.invoice_number for ln in lines if ln.source_type == "charge"}
-    edits = []
-    for sheet, records, key, billed in (("Timesheets", book.time_entries, "entry_id", entries),
-                                        ("Charges", book.charges, "charge_id", charges)):
-        if not billed:
-            continue
-        values = {r.row: billed[getattr(r, key)] for r in records if getattr(r, key) in billed}
-        edits.append(CellEdit(sheet, book.columns.get(sheet, {}).get("invoice_number"), "Invoice Number", values))
-    return edits
+    table = book.time_entries
+    rows = {"Timesheets": {int(table.rows[table.index[e]]): number for e, number in entries.items() if e in table.index},
+            "Charges": {r.row: charges[r.charge_id] for r in book.charges if r.charge_id in charges}}
+    return [CellEdit(sheet, book.columns.get(sheet, {}).get("invoice_number"), "Invoice Number", values)
+            for sheet, values in rows.items() if values]
 

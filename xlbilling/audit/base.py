@@ -8,8 +8,10 @@ from decimal import Decimal
 from functools import cached_property
 from typing import NamedTuple
 
+import numpy as np
+
 from ..core.close import CloseResult
-from ..core.due import Billed, RateBook
+from ..core.items import Billed, RateBook
 from ..core.findings import ERROR, INFO, WARNING, Finding
 from ..core.models import Book, Contract, Customer, InvoiceLineRow, RegisterRow, TimeEntry
 from ..core.posting import posted
@@ -84,14 +86,18 @@ class AuditContext:
         return RateBook(self.book.rates)
 
     @cached_property
-    def open_time(self) -> list[TimeEntry]:
-        """Billable entries not yet on a posted invoice: what the time rules look at."""
-        billed = self.billed.entries
-        return [e for e in self.book.time_entries if e.billable and not e.invoice_number and e.entry_id not in billed]
+    def open(self) -> np.ndarray:
+        """A mask of the billable entries not yet on a posted invoice: what the time rules look at."""
+        return self.book.time_entries.open_mask(self.billed.entries)
 
     @cached_property
-    def open_ids(self) -> set[str]:
-        return {e.entry_id for e in self.open_time}
+    def contract_of(self) -> tuple[np.ndarray, list[Contract | None]]:
+        """Each entry's contract: a code per entry, and the contract (None: unknown) per code."""
+        codes, ids = self.book.time_entries.contract_id.canonical()
+        return codes, [self.contracts.get(c) if c is not None else None for c in ids]
+
+    def entries(self, mask: np.ndarray) -> list[TimeEntry]:
+        return self.book.time_entries.entries(np.flatnonzero(mask).tolist())
 
     def at_stake(self, e: TimeEntry) -> Decimal | None:
         rate = self.rates.rate(e.contract_id, e.work_type, e.date)

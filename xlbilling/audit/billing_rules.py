@@ -9,7 +9,10 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Iterable, Iterator
 
-from ..core.due import Billed, Item, due_items, recurring_items
+import numpy as np
+
+from ..core.due import due_items, recurring_items
+from ..core.items import Billed, Item
 from ..core.findings import Finding, show
 from ..core.invoicing import tax_of
 from ..core.money import ZERO
@@ -79,7 +82,8 @@ def contract_on_hold(ctx: AuditContext) -> Iterator[Finding]:
     b = ctx.book
     mini = replace(b, records={**b.records, "Contracts": tuple(held.values()),
                                "ContractLines": tuple(x for x in b.lines if x.contract_id in held),
-                               "Timesheets": tuple(x for x in b.time_entries if x.contract_id in held),
+                               "Timesheets": b.time_entries.take(np.flatnonzero(
+                                   b.time_entries.contract_id.per_entry(held.__contains__, bool))),
                                "Milestones": tuple(x for x in b.milestones if x.contract_id in held),
                                "Charges": tuple(x for x in b.charges if x.contract_id in held)})
     items, _ = due_items(mini, ctx.invoice_date, ctx.through, ctx.billed)
@@ -164,9 +168,10 @@ def amount_change(ctx: AuditContext) -> Iterator[Finding]:
         if c.start_date > previous.start or (c.end_date and c.end_date < current.end):
             continue  # a first or last period is partial by nature
         totals: dict = defaultdict(lambda: ZERO)
-        for i in recurring_items(ctx.book, c, lines_by[cid], current.end, current.end, Billed()):
-            if i.service_start >= previous.start:
-                totals[period_of(c.start_date, c.billing_frequency, i.service_start).start] += i.amount
+        # the two periods only: billing "through" the day before the previous period starts skips the rest
+        for i in recurring_items(ctx.book, c, lines_by[cid], current.end, current.end, Billed(),
+                                 previous.start - ONE_DAY):
+            totals[period_of(c.start_date, c.billing_frequency, i.service_start).start] += i.amount
         before, now = totals[previous.start], totals[current.start]
         if not before or abs(now - before) <= threshold * before:
             continue

@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from ..core.close import CloseResult, close
-from ..core.due import Billed
+from ..core.items import Billed
 from ..core.findings import ERROR, Finding
 from ..core.invoicing import Draft
 from ..core.models import Book, DiscrepancyRow
@@ -53,13 +53,17 @@ def audited_close(book: Book, invoice_date: date, through: date | None,
         if f.severity == ERROR and resolution(f) not in ("approve", "exclude"):
             for t in f.targets:
                 holding.setdefault(t, []).append(f)
-    return replace(result, drafts=[_hold(d, holding) for d in result.drafts]), findings
+    held_entries = frozenset(t[len("entry:"):] for t in holding if t.startswith("entry:"))
+    return replace(result, drafts=[_hold(d, holding, held_entries) for d in result.drafts]), findings
 
 
-def _hold(draft: Draft, holding: dict[str, list[Finding]]) -> Draft:
+def _hold(draft: Draft, holding: dict[str, list[Finding]], held_entries: frozenset[str]) -> Draft:
+    """The draft with the open errors that hold any of its items or entries as its hold reasons."""
     if not holding:
         return draft
-    mine = [ln.item.key for ln in draft.lines] + [f"entry:{e}" for ln in draft.lines for e in ln.item.entry_ids]
+    mine = [ln.item.key for ln in draft.lines]
+    mine += [f"entry:{e}" for ln in draft.lines if not held_entries.isdisjoint(ln.item.entry_ids)
+             for e in ln.item.entry_ids]
     reasons = tuple(dict.fromkeys(f"{f.code} ({f.discrepancy_id})" for t in mine for f in holding.get(t, ())))
     return draft._replace(holds=reasons) if reasons else draft
 

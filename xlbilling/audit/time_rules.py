@@ -1,13 +1,20 @@
-"""Audit rules on time entries: contract, customer, dates, rates, duplicates, daily hours, approval."""
+"""Audit rules on time entries: contract, customer, dates, rates, duplicates, daily hours, approval.
+
+Each rule finds its entries with array operations over the Timesheets columns; only the entries
+it flags become records, for the finding's message and cell."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from decimal import Decimal
+from datetime import date
 from typing import Iterator
 
+import numpy as np
+
 from ..core.findings import Finding, show
+from ..core.time_billing import RateCodes, rate_codes
 from .base import AuditContext, Subject, finding
+
+_NO_END = date.max.toordinal()
 
 
 def _subject(e, key: str = "") -> Subject:
@@ -15,95 +22,137 @@ def _subject(e, key: str = "") -> Subject:
 
 
 def no_contract(ctx: AuditContext) -> Iterator[Finding]:
-    for e in ctx.open_time:
-        if e.contract_id is None or e.contract_id not in ctx.contracts:
-            yield finding(ctx, "TIME_NO_CONTRACT", e, "contract_id",
-                          f"billable entry {e.entry_id} is on no known contract", _subject(e),
-                          show(e.contract_id), "a contract ID from the Contracts sheet", ctx.at_stake(e))
+    codes, deals = ctx.contract_of
+    known = np.array([c is not None for c in deals], dtype=bool)[codes]
+    for e in ctx.entries(ctx.open & ~known):
+        yield finding(ctx, "TIME_NO_CONTRACT", e, "contract_id",
+                      f"billable entry {e.entry_id} is on no known contract", _subject(e),
+                      show(e.contract_id), "a contract ID from the Contracts sheet", ctx.at_stake(e))
 
 
 def customer_mismatch(ctx: AuditContext) -> Iterator[Finding]:
-    for e in ctx.open_time:
-        c = ctx.contracts.get(e.contract_id)
-        if c is not None and c.customer_id != e.customer_id:
-            yield finding(ctx, "TIME_CUSTOMER_MISMATCH", e, "customer_id",
-                          f"entry {e.entry_id} is for customer {e.customer_id} but contract {c.contract_id} belongs "
-                          f"to {c.customer_id}", _subject(e), show(e.customer_id), show(c.customer_id), ctx.at_stake(e))
+    table = ctx.book.time_entries
+    codes, deals = ctx.contract_of
+    customer, customer_ids = table.customer_id.canonical()
+    known = {c: k for k, c in enumerate(customer_ids)}
+    owner = np.array([known.get(c.customer_id, -1) if c else -2 for c in deals], dtype=np.int64)[codes]
+    for e in ctx.entries(ctx.open & (owner != -2) & (owner != customer)):
+        c = ctx.contracts[e.contract_id]
+        yield finding(ctx, "TIME_CUSTOMER_MISMATCH", e, "customer_id",
+                      f"entry {e.entry_id} is for customer {e.customer_id} but contract {c.contract_id} belongs "
+                      f"to {c.customer_id}", _subject(e), show(e.customer_id), show(c.customer_id), ctx.at_stake(e))
 
 
 def outside_contract(ctx: AuditContext) -> Iterator[Finding]:
-    for e in ctx.open_time:
-        c = ctx.contracts.get(e.contract_id)
-        if c is not None and (e.date < c.start_date or (c.end_date and e.date > c.end_date)):
-            span = f"{c.start_date} to {c.end_date or 'open end'}"
-            yield finding(ctx, "TIME_OUTSIDE_CONTRACT", e, "date",
-                          f"entry {e.entry_id} is dated outside contract {c.contract_id} ({span})", _subject(e),
-                          str(e.date), f"a date from {span}", ctx.at_stake(e))
+    codes, deals = ctx.contract_of
+    start = np.array([c.start_date.toordinal() if c else 0 for c in deals], dtype=np.int64)[codes]
+    end = np.array([c.end_date.toordinal() if c and c.end_date else _NO_END for c in deals], dtype=np.int64)[codes]
+    day = ctx.book.time_entries.day
+    for e in ctx.entries(ctx.open & (start > 0) & ((day < start) | (day > end))):
+        c = ctx.contracts[e.contract_id]
+        span = f"{c.start_date} to {c.end_date or 'open end'}"
+        yield finding(ctx, "TIME_OUTSIDE_CONTRACT", e, "date",
+                      f"entry {e.entry_id} is dated outside contract {c.contract_id} ({span})", _subject(e),
+                      str(e.date), f"a date from {span}", ctx.at_stake(e))
 
 
 def no_rate(ctx: AuditContext) -> Iterator[Finding]:
-    for e in ctx.open_time:
-        if e.contract_id in ctx.contracts and ctx.rates.rate(e.contract_id, e.work_type, e.date) is None:
-            yield finding(ctx, "TIME_NO_RATE", e, "work_type",
-                          f"no rate for work type '{e.work_type}' on {e.date} (entry {e.entry_id})", _subject(e),
-                          show(e.work_type), "a work type with a RateCard rate on that date")
+    table = ctx.book.time_entries
+    codes, deals = ctx.contract_of
+    known = np.array([c is not None for c in deals], dtype=bool)[codes]
+    idx = np.flatnonzero(ctx.open & known)
+    missing = idx[rate_codes(ctx.book, table, idx, ctx.rates, RateCodes()) < 0]
+    for e in table.entries(missing.tolist()):
+        yield finding(ctx, "TIME_NO_RATE", e, "work_type",
+                      f"no rate for work type '{e.work_type}' on {e.date} (entry {e.entry_id})", _subject(e),
+                      show(e.work_type), "a work type with a RateCard rate on that date")
+
+
+def _fold(text: str) -> str:
+    return text.strip().lower()
 
 
 def duplicates(ctx: AuditContext) -> Iterator[Finding]:
     """Same technician, date, ticket, work type and hours as an earlier entry (earlier: higher up the sheet)."""
-    first: dict[tuple, object] = {}
-    for e in sorted(ctx.book.time_entries, key=lambda e: e.row):
-        key = (e.technician.strip().lower(), e.date, e.ticket_id, e.work_type.strip().lower(), e.hours)
-        if key not in first:
-            first[key] = e
-            continue
-        if not e.billable or e.invoice_number or e.entry_id in ctx.billed.entries:
-            continue
+    table = ctx.book.time_entries
+    if not len(table):
+        return
+    keys = [table.technician.canonical(_fold)[0], table.day, table.ticket_id.canonical()[0],
+            table.work_type.canonical(_fold)[0], table.hours.canonical()[0]]
+    order = np.lexsort((table.rows, *reversed(keys)))
+    same = np.ones(len(order) - 1, dtype=bool)
+    for k in keys:
+        sorted_k = k[order]
+        same &= sorted_k[1:] == sorted_k[:-1]
+    first = order[np.r_[0, np.maximum.accumulate(np.where(same, 0, np.arange(1, len(order))))]]
+    repeat = np.zeros(len(table), dtype=bool)
+    repeat[order[1:][same]] = True
+    earliest = np.empty(len(table), dtype=np.int64)
+    earliest[order] = first
+    flagged = np.flatnonzero(repeat & ctx.open)
+    for i in flagged[np.argsort(table.rows[flagged], kind="stable")].tolist():
+        e, original = table.entry(i), table.entry(int(earliest[i]))
         yield finding(ctx, "TIME_DUPLICATE", e, "entry_id",
-                      f"entry {e.entry_id} repeats entry {first[key].entry_id} (same technician, date, ticket, "
+                      f"entry {e.entry_id} repeats entry {original.entry_id} (same technician, date, ticket, "
                       "work type and hours)", _subject(e), show(e.entry_id),
-                      f"work entered once ({ctx.book.cell(first[key], 'entry_id')} has it)", ctx.at_stake(e),
+                      f"work entered once ({ctx.book.cell(original, 'entry_id')} has it)", ctx.at_stake(e),
                       (f"entry:{e.entry_id}",))
 
 
 def excessive_day(ctx: AuditContext) -> Iterator[Finding]:
+    table = ctx.book.time_entries
     limit = ctx.book.settings.max_daily_hours
-    by_day: dict[tuple, list] = defaultdict(list)
-    for e in ctx.book.time_entries:
-        if e.hours > 0:
-            by_day[(e.technician.strip().lower(), e.date)].append(e)
-    for (_, day), entries in sorted(by_day.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        total = sum((e.hours for e in entries), Decimal(0))
-        open_ids = [e for e in entries if e.entry_id in ctx.open_ids]
-        if total > limit and open_ids:
-            first = min(entries, key=lambda e: e.row)
-            yield finding(ctx, "TIME_EXCESSIVE_DAY", first, "hours",
-                          f"{first.technician} logged {total.normalize():f} h on {day}, more than "
-                          f"max_daily_hours ({limit.normalize():f})", Subject(f"day:{first.technician}:{day}"),
-                          f"{total.normalize():f} h", f"at most {limit.normalize():f} h",
-                          targets=tuple(f"entry:{e.entry_id}" for e in open_ids))
+    at = np.flatnonzero(table.positive)
+    if not len(at):
+        return
+    technician, techs = table.technician.canonical(_fold)
+    key = technician[at] * (int(table.day.max()) + 1) + table.day[at]
+    days, group = np.unique(key, return_inverse=True)
+    group = group.reshape(-1)
+    # Float sums pick the candidate days; the exact Decimal sum decides.
+    approx = np.bincount(group, weights=table.hours.per_entry(float, np.float64)[at], minlength=len(days))
+    candidate = np.flatnonzero(approx > float(limit) - 1e-6)
+    if not len(candidate):
+        return
+    chosen = np.isin(group, candidate)
+    members, member_group = at[chosen], np.searchsorted(candidate, group[chosen])
+    totals = table.hours_by(member_group, members, len(candidate))
+    by_group = np.argsort(member_group, kind="stable")
+    bounds = np.searchsorted(member_group[by_group], np.arange(len(candidate) + 1)).tolist()
+    found = []
+    for k in range(len(candidate)):
+        mine = members[by_group[bounds[k]:bounds[k + 1]]].tolist() if totals[k] > limit else ()
+        open_ids = [i for i in mine if ctx.open[i]]
+        if open_ids:
+            first = table.entry(int(min(mine, key=lambda i: table.rows[i])))
+            found.append((first.date, _fold(first.technician), first, totals[k], open_ids))
+    for day, _, first, total, open_ids in sorted(found, key=lambda f: (f[0], f[1])):
+        yield finding(ctx, "TIME_EXCESSIVE_DAY", first, "hours",
+                      f"{first.technician} logged {total.normalize():f} h on {day}, more than "
+                      f"max_daily_hours ({limit.normalize():f})", Subject(f"day:{first.technician}:{day}"),
+                      f"{total.normalize():f} h", f"at most {limit.normalize():f} h",
+                      targets=tuple(f"entry:{table.ids[i]}" for i in open_ids))
 
 
 def nonpositive(ctx: AuditContext) -> Iterator[Finding]:
-    for e in ctx.open_time:
-        if e.hours <= 0:
-            yield finding(ctx, "TIME_NONPOSITIVE", e, "hours", f"entry {e.entry_id} has {e.hours} hours",
-                          _subject(e), show(e.hours), "hours above 0")
+    for e in ctx.entries(ctx.open & ~ctx.book.time_entries.positive):
+        yield finding(ctx, "TIME_NONPOSITIVE", e, "hours", f"entry {e.entry_id} has {e.hours} hours",
+                      _subject(e), show(e.hours), "hours above 0")
 
 
 def unapproved(ctx: AuditContext) -> Iterator[Finding]:
-    for e in ctx.open_time:
-        if not e.approved and e.date <= ctx.through and e.hours > 0:
-            yield finding(ctx, "TIME_UNAPPROVED", e, "approved",
-                          f"entry {e.entry_id} ({e.date}) is not approved, so it is not billed", _subject(e),
-                          "not approved", "Y once approved", ctx.at_stake(e))
+    table = ctx.book.time_entries
+    approved = table.approved.per_entry(bool, bool)
+    for e in ctx.entries(ctx.open & ~approved & (table.day <= ctx.through.toordinal()) & table.positive):
+        yield finding(ctx, "TIME_UNAPPROVED", e, "approved",
+                      f"entry {e.entry_id} ({e.date}) is not approved, so it is not billed", _subject(e),
+                      "not approved", "Y once approved", ctx.at_stake(e))
 
 
 def future(ctx: AuditContext) -> Iterator[Finding]:
-    for e in ctx.open_time:
-        if e.date > ctx.invoice_date:
-            yield finding(ctx, "TIME_FUTURE", e, "date", f"entry {e.entry_id} is dated after the invoice date",
-                          _subject(e), str(e.date), f"a date on or before {ctx.invoice_date}", ctx.at_stake(e))
+    for e in ctx.entries(ctx.open & (ctx.book.time_entries.day > ctx.invoice_date.toordinal())):
+        yield finding(ctx, "TIME_FUTURE", e, "date", f"entry {e.entry_id} is dated after the invoice date",
+                      _subject(e), str(e.date), f"a date on or before {ctx.invoice_date}", ctx.at_stake(e))
 
 
 TIME_RULES = (no_contract, customer_mismatch, outside_contract, no_rate, duplicates, excessive_day, nonpositive,

@@ -5,38 +5,57 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from ..core.due import Billed, RateBook
+import numpy as np
+
+from ..core.items import Billed, RateBook
 from ..core.models import Book
-from ..core.money import ZERO, round_cents
+from ..core.money import round_cents
 from ..core.tabs import DATE, INT, MONEY, NUMBER, TEXT, Column, Tab
+from ..core.time_billing import RateCodes, rate_codes
+from ..core.timetable import group_sums
 
 BUCKETS = ((30, "0-30 Days"), (60, "31-60 Days"), (90, "61-90 Days"), (None, "91+ Days"))
 
 
 def unbilled_wip_tab(book: Book, as_of: date, billed: Billed) -> Tab:
-    rates = RateBook(book.rates)
-    rows: dict[tuple[str, str], list] = {}
-    for e in book.time_entries:
-        if not (e.billable and e.approved and e.hours > 0) or e.invoice_number or e.entry_id in billed.entries:
-            continue
-        if e.date > as_of:
-            continue
-        row = rows.setdefault((e.customer_id, e.contract_id or ""), [0, ZERO, [ZERO] * len(BUCKETS), e.date, 0])
-        rate = rates.rate(e.contract_id, e.work_type, e.date)
-        age = (as_of - e.date).days
-        k = next(n for n, (limit, _) in enumerate(BUCKETS) if limit is None or age <= limit)
-        row[0] += 1
-        row[1] += e.hours
-        if rate is None:
-            row[4] += 1
-        else:
-            row[2][k] += e.hours * rate
-        row[3] = min(row[3], e.date)
+    table = book.time_entries
+    idx = np.flatnonzero(table.open_mask(billed.entries) & table.approved.per_entry(bool, bool) & table.positive
+                         & (table.day <= as_of.toordinal()))
+    customer, customer_ids = table.customer_id.canonical()
+    contract, contract_ids = table.contract_id.canonical()
+    pair = customer[idx] * max(len(contract_ids), 1) + contract[idx]
+    pairs, group = np.unique(pair, return_inverse=True)
+    group = group.reshape(-1)
+    n = len(pairs)
+    codes = RateCodes()
+    rate = rate_codes(book, table, idx, RateBook(book.rates), codes)
+    age = as_of.toordinal() - table.day[idx]
+    limits = np.array([limit for limit, _ in BUCKETS[:-1]])
+    bucket = np.searchsorted(limits, age, side="left")  # age <= 30 is the first bucket, and so on
+    priced = rate >= 0
+    hours = table.hours
+    # Hours per (group, bucket, rate), then priced: exact, one Decimal product per distinct combination.
+    nrates = max(len(codes.values), 1)
+    cell = (group[priced] * len(BUCKETS) + bucket[priced]) * nrates + rate[priced]
+    amounts = [[Decimal(0)] * len(BUCKETS) for _ in range(n)]
+    used, at = np.unique(cell, return_inverse=True)
+    for k, h in zip(used.tolist(), group_sums(at.reshape(-1), hours.codes[idx[priced]], hours.values, len(used))):
+        g, rest = divmod(k, len(BUCKETS) * nrates)
+        b, r = divmod(rest, nrates)
+        amounts[g][b] += h * codes.values[r]
+    total_hours = table.hours_by(group, idx, n)
+    entries = np.bincount(group, minlength=n).tolist()
+    no_rate = np.bincount(group, weights=~priced, minlength=n).astype(np.int64).tolist()
+    oldest = np.full(n, np.iinfo(np.int64).max)
+    np.minimum.at(oldest, group, table.day[idx])
     columns = (Column("Customer ID", TEXT, 12), Column("Contract ID", TEXT, 12), Column("Entries", INT, 8),
                Column("Hours", NUMBER, 9), *(Column(label, MONEY, 12) for _, label in BUCKETS),
                Column("Total", MONEY, 13), Column("Oldest Entry", DATE, 12), Column("Entries Without Rate", INT, 10))
     out = []
-    for (cust, cid), (n, hours, amounts, oldest, no_rate) in sorted(rows.items()):
-        rounded = [round_cents(a) for a in amounts]
-        out.append((cust, cid or None, n, hours, *rounded, sum(rounded, Decimal(0)), oldest, no_rate))
+    for g, p in enumerate(pairs.tolist()):
+        cust, cid = customer_ids[p // max(len(contract_ids), 1)], contract_ids[p % max(len(contract_ids), 1)]
+        rounded = [round_cents(a) for a in amounts[g]]
+        out.append((cust, cid or None, entries[g], total_hours[g], *rounded, sum(rounded, Decimal(0)),
+                    date.fromordinal(int(oldest[g])), no_rate[g]))
+    out.sort(key=lambda row: (row[0], row[1] or ""))
     return Tab("UnbilledWIP", columns, out, tab_color="FF7F6000")

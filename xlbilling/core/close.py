@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from .due import Billed, due_items
+from .due import due_items
+from .items import Billed
 from .invoicing import Draft, build_drafts
 from .models import Book
 

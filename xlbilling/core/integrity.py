@@ -8,12 +8,31 @@ from __future__ import annotations
 
 from operator import attrgetter
 
+import numpy as np
+
 from .findings import Finding, input_error, show
 from .models import Book
+from .timetable import TimeTable
+
+
+def _column(book: Book, sheet: str, key: str) -> list:
+    rows = book.rows(sheet)
+    if isinstance(rows, TimeTable):
+        c = rows.columns[key]
+        return list(map(c.values.__getitem__, c.codes.tolist()))
+    return list(map(attrgetter(key), rows))
+
+
+def _distinct(book: Book, sheet: str, key: str) -> set:
+    rows = book.rows(sheet)
+    if isinstance(rows, TimeTable):
+        c = rows.columns[key]
+        return {c.values[k] for k in np.unique(c.codes).tolist()}
+    return set(map(attrgetter(key), rows))
 
 
 def _duplicates(book: Book, sheet: str, key: str) -> list[Finding]:
-    values = [v for v in map(attrgetter(key), book.rows(sheet)) if v is not None]
+    values = [v for v in _column(book, sheet, key) if v is not None]
     if len(set(values)) == len(values):
         return []
     first: dict[str, object] = {}
@@ -55,10 +74,10 @@ def check_integrity(book: Book) -> list[Finding]:
     errors: list[Finding] = []
     for sheet, key in _KEYS:
         errors.extend(_duplicates(book, sheet, key))
-    known = {(sheet, key): set(map(attrgetter(key), book.rows(sheet))) for sheet, key in _KEYS}
+    known = {(sheet, key): _distinct(book, sheet, key) for sheet, key in _KEYS if sheet != "Timesheets"}
     for sheet, fld, target, key in _REFERENCES:
         ids = known[(target, key)]
-        if set(map(attrgetter(fld), book.rows(sheet))) <= ids | {None}:
+        if _distinct(book, sheet, fld) <= ids | {None}:
             continue
         for rec in book.rows(sheet):
             value = getattr(rec, fld)

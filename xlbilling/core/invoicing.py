@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Iterable, NamedTuple
 
-from .due import Item
+from .items import Item
 from .models import Book, Customer, TaxRate
 from .money import ZERO, round_cents
 from .terms import Terms

@@ -11,12 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
 from .cells import cell_name
 from .terms import Terms
+
+if TYPE_CHECKING:
+    from .timetable import TimeTable
 
 
 class Customer(NamedTuple):
@@ -337,8 +340,15 @@ class Book:
         return self.rows("RateCard")
 
     @property
-    def time_entries(self) -> tuple[TimeEntry, ...]:
-        return self.rows("Timesheets")
+    def time_entries(self) -> TimeTable:
+        """The Timesheets as columns (also a sequence of TimeEntry records); records given as a tuple
+        are turned into columns once."""
+        from .timetable import TimeTable  # it builds on the records defined here
+
+        found = self.records.get("Timesheets", ())
+        if not isinstance(found, TimeTable):
+            found = self.records["Timesheets"] = TimeTable.of(found)
+        return found
 
     @property
     def charges(self) -> tuple[Charge, ...]:

@@ -13,7 +13,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Iterable, NamedTuple
 
-from .due import Billed, recurring_key
+from .due import recurring_key
+from .items import Billed
 from .findings import ERROR, Finding
 from .invoicing import Draft
 from .models import Book, InvoiceLineRow, RegisterRow

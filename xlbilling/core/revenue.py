@@ -69,7 +69,9 @@ def line_schedule(line: InvoiceLineRow, entry_hours: dict[str, tuple[date, Decim
 def recognitions(book: Book, lines: Iterable[InvoiceLineRow]) -> list[Recognition]:
     lines = list(lines)
     wanted = {e for ln in lines if ln.entry_ids for e in ln.entry_ids.split()}
-    entry_hours = {e.entry_id: (e.date, e.hours) for e in book.time_entries if e.entry_id in wanted}
+    table = book.time_entries
+    found = (table.entry(table.index[e]) for e in wanted if e in table.index)
+    entry_hours = {x.entry_id: (x.date, x.hours) for x in found}
     out = []
     for ln in lines:
         for month, amount in line_schedule(ln, entry_hours):

@@ -8,11 +8,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Iterable, NamedTuple
 
+import numpy as np
+
 from .close import default_through
-from .due import Billed, Item, recurring_items
+from .due import recurring_items
+from .items import Billed, Item
 from .models import Book, ContractLine, InvoiceLineRow, RegisterRow
 from .money import ZERO
-from .periods import add_months, period_of
+from .periods import Period, add_months, period_of
 from .tabs import DATE, INT, MONEY, NUMBER, TEXT, Column, Tab
 
 
@@ -108,14 +111,9 @@ def contract_status_tab(book: Book, invoice_date: date, headers: Iterable[Regist
             next_bill[cid] = (s.bill_on, next_bill[cid][1] + s.item.amount)
     # Hours used against included hours in the period holding the usage cutoff (the one just billed).
     cutoff = default_through(invoice_date)
-    hours: dict[str, Decimal] = defaultdict(lambda: ZERO)
     block = {c.contract_id: (c, period_of(c.start_date, c.billing_frequency, cutoff))
              for c in book.contracts if c.included_hours}
-    for e in book.time_entries:
-        if e.contract_id in block and e.billable and e.approved:
-            c, period = block[e.contract_id]
-            if period.start <= e.date <= period.end:
-                hours[c.contract_id] += e.hours
+    hours = _hours_in(book, {cid: period for cid, (_, period) in block.items()})
     rows = []
     for c in book.contracts:
         nb = next_bill.get(c.contract_id)
@@ -126,5 +124,18 @@ def contract_status_tab(book: Book, invoice_date: date, headers: Iterable[Regist
                      nb[0] if nb else None, nb[1] if nb else None, c.po_number, c.po_amount, po_left,
                      c.not_to_exceed, cap_left, c.included_hours,
                      block[c.contract_id][1].start if c.included_hours else None,
-                     hours[c.contract_id] if c.included_hours else None))
+                     hours.get(c.contract_id, ZERO) if c.included_hours else None))
     return Tab("ContractStatus", STATUS_COLUMNS, rows)
+
+
+def _hours_in(book: Book, periods: dict[str, Period]) -> dict[str, Decimal]:
+    """Approved billable hours per contract within the given period of each contract."""
+    table = book.time_entries
+    contract, contract_ids = table.contract_id.canonical()
+    spans = [periods.get(cid) for cid in contract_ids]
+    start = np.array([p.start.toordinal() if p else 1 for p in spans], dtype=np.int64)[contract]
+    end = np.array([p.end.toordinal() if p else 0 for p in spans], dtype=np.int64)[contract]
+    idx = np.flatnonzero(table.billable.per_entry(bool, bool) & table.approved.per_entry(bool, bool)
+                         & (table.day >= start) & (table.day <= end))
+    sums = table.hours_by(contract[idx], idx, len(contract_ids))
+    return {cid: sums[k] for k, cid in enumerate(contract_ids) if spans[k]}

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Callable
 
 from ..core.aging import bucket_index, bucket_labels
-from ..core.due import RateBook
+from ..core.items import RateBook
 from ..core.invoicing import TaxTable
 from ..core.models import Book
 from ..core.money import ZERO, round_cents

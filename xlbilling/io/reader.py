@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 import fastexcel
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -29,6 +30,7 @@ from ..core.cells import cell_name, column_letter, split_ref
 from ..core.findings import Finding, input_error, show
 from ..core.integrity import check_integrity
 from ..core.models import RECORD_TYPES, Book, Settings
+from ..core.timetable import FIELDS, Coded, TimeTable
 from ..schema import LEDGER_SHEETS, SETTINGS, SHEETS, Col, Kind, SheetSpec, normalize
 from .convert import EXCEL_ERRORS, Bad, convert
 from .package import Package, PackageError
@@ -184,7 +186,7 @@ class _SheetReader:
     def cell(self, row: int, col: int) -> str:
         return cell_name(self.name, row, col)
 
-    def read(self) -> tuple[list[list], list[int], dict[str, int]] | None:
+    def read(self) -> tuple[list[Coded], np.ndarray, dict[str, int]] | None:
         """Typed columns (in spec order), Excel row numbers, and the 0-based column of each field."""
         spec, loaded = self.spec, self.loaded
         wanted = {normalize(c.name): c for c in spec.columns}
@@ -234,31 +236,35 @@ class _SheetReader:
         keep = pc.indices_nonzero(pc.invert(blank_row))
         rows = pc.add(keep, header_row + 1).to_pylist()
 
-        columns: list[list] = []
+        columns: list[Coded] = []
         letters: dict[str, int] = {}
+        keep_np = keep.to_numpy(zero_copy_only=False)
         for col in spec.columns:
             if col.name not in found:
-                columns.append([col.default] * len(rows))
+                columns.append(Coded(np.zeros(len(rows), dtype=np.int64), [col.default]))
                 continue
             bi, sc = found[col.name]
             letters[col.name] = sc
             uniques, indices, blank_ids = encoded[col.name]
             if col.kind in (Kind.TEXT, Kind.ID) and len(uniques) * 2 > nrows:
-                columns.append(self._text_column(col, uniques, indices, keep, rows, header_row, sc, bad_cells))
+                values = self._text_column(col, uniques, indices, keep, rows, header_row, sc, bad_cells)
+                columns.append(Coded(np.arange(len(values), dtype=np.int64), values))
                 continue
-            typed, bad = self._convert_uniques(col, uniques, set(blank_ids.to_pylist()))
-            missing = len(typed)  # index of None for blank cells
+            blank = set(blank_ids.to_pylist())
+            typed, bad = self._convert_uniques(col, uniques, blank)
+            missing = len(typed)  # the code of a cell with no value at all
+            typed.append(None)
+            if not col.required:  # blank cells take the column's default
+                for k in (*blank, missing):
+                    typed[k] = col.default
             kept_idx = pc.fill_null(pc.take(indices, keep), missing)
-            values = list(map((typed + [None]).__getitem__, kept_idx.to_numpy(zero_copy_only=False).tolist()))
-            # Blank cells need a visit only when they are an error or take a default other than None.
-            needs_visit = col.required or col.default is not None
-            unset = [k for k, v in enumerate(typed) if v is None and (needs_visit or k in bad)]
-            unset += [missing] if needs_visit else []
-            holes = pc.indices_nonzero(pc.is_in(kept_idx, pa.array(unset, kept_idx.type))).to_pylist()
-            self._fill_holes(col, sc, values, holes, rows, header_row, bad_cells,
+            # Cells to report: bad values, and blank cells of a required column.
+            report = [*bad, *((*blank, missing) if col.required else ())]
+            holes = pc.indices_nonzero(pc.is_in(kept_idx, pa.array(report, kept_idx.type))).to_pylist()
+            self._fill_holes(col, sc, None, holes, rows, header_row, bad_cells,
                              lambda pos: (show(uniques[k].as_py()), bad[k]) if (k := kept_idx[pos].as_py()) in bad else None)
-            columns.append(values)
-        return columns, rows, letters
+            columns.append(Coded(kept_idx.to_numpy(zero_copy_only=False).astype(np.int64), typed))
+        return columns, np.asarray(keep_np, dtype=np.int64) + header_row + 1, letters
 
     def _text_column(self, col, uniques, indices, keep, rows, header_row, sc, bad_cells) -> list:
         """A text column of mostly distinct values (IDs): taken straight, blanks and error values found vectorized."""
@@ -273,16 +279,18 @@ class _SheetReader:
                          lambda pos: (show(values[pos]), "a value, not an Excel error") if values[pos] in EXCEL_ERRORS else None)
         return values
 
-    def _fill_holes(self, col: Col, sc: int, values: list, holes: list[int], rows: list[int], header_row: int,
+    def _fill_holes(self, col: Col, sc: int, values: list | None, holes: list[int], rows: list[int], header_row: int,
                     bad_cells: dict[int, set[int]], why_bad: Callable[[int], tuple[str, str] | None]) -> None:
-        """Cells left without a value: a bad value or a blank required cell is an error; other blanks take the default."""
+        """Cells left without a value: a bad value or a blank required cell is an error; other blanks take
+        the default (in `values`, when the column is a plain list)."""
         reported = 0
         for pos in holes:
             if sc in bad_cells.get(rows[pos] - header_row - 1, ()):
                 continue  # already reported (an Excel error value or an uncalculated formula)
             bad = why_bad(pos)
             if bad is None and not col.required:
-                values[pos] = col.default
+                if values is not None:
+                    values[pos] = col.default
                 continue
             reported += 1
             if reported > MAX_ERRORS_PER_COLUMN:
@@ -319,6 +327,10 @@ class _SheetReader:
                 bad[k] = exc.expected
         return typed, bad
 
+
+
+def _values(column: Coded) -> list:
+    return list(map(column.values.__getitem__, column.codes.tolist()))
 
 
 def _match_sheets(names: list[str]) -> tuple[dict[str, str], list[Finding]]:
@@ -399,7 +411,7 @@ def _assemble(names: list[str], load: Callable[[str, SheetSpec], LoadedSheet],
         got = sr.read()
         result.errors.extend(sr.errors)
         if got is not None:
-            (names, values), rows, letters = got[0], got[1], got[2]
+            (names, values), rows, letters = map(_values, got[0]), got[1].tolist(), got[2]
             settings, errs = parse_settings(matched["Settings"], list(zip(names, values, rows)), letters.get("value", 1))
             result.errors.extend(errs)
 
@@ -418,9 +430,11 @@ def _assemble(names: list[str], load: Callable[[str, SheetSpec], LoadedSheet],
         if got is None:
             continue
         cols, rows, letters = got
-        record_type = RECORD_TYPES[spec.name]
-        make = partial(tuple.__new__, record_type)  # C-level construction: a million records in well under a second
-        records[spec.name] = tuple(map(make, zip(*cols, rows)))
+        if spec.name == "Timesheets":  # kept as columns: a million entries never become records
+            records[spec.name] = TimeTable(dict(zip(FIELDS, cols)), rows)
+        else:
+            make = partial(tuple.__new__, RECORD_TYPES[spec.name])  # C-level construction
+            records[spec.name] = tuple(map(make, zip(*map(_values, cols), rows.tolist())))
         columns[spec.name] = letters
         result.row_counts[spec.name] = len(rows)
     book = Book(settings, records, columns)

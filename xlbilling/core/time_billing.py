@@ -1,0 +1,257 @@
+"""Time and overage lines from the Timesheets columns (spec section 3, time and materials).
+
+Rates, included hours, caps and invoice lines are worked out with array operations over all
+entries. Python runs once per contract, billing period or invoice line, never once per entry,
+except for the entries of a period whose included hours run out or of a contract that reaches
+its not-to-exceed cap: those are walked in (date, entry_id) order, as the spec's rules read.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import numpy as np
+
+from .items import Billed, Item, RateBook
+from .models import Book, Contract
+from .money import ZERO, round_cents
+from .periods import MONTHS
+from .timetable import TimeTable, group_sums
+
+_NO_END = date.max.toordinal()
+_KINDS = ("time", "overage")
+
+
+class RateCodes:
+    """Distinct rates as codes, so entries carry an integer and lines group on it."""
+
+    def __init__(self):
+        self.values: list[Decimal] = []
+        self._index: dict[Decimal, int] = {}
+
+    def code(self, rate: Decimal | None) -> int:
+        if rate is None:
+            return -1
+        if rate not in self._index:
+            self._index[rate] = len(self.values)
+            self.values.append(rate)
+        return self._index[rate]
+
+
+def rate_codes(book: Book, table: TimeTable, idx: np.ndarray, rates: RateBook, codes: RateCodes) -> np.ndarray:
+    """The rate code of each entry in `idx` (-1: no rate). Rates change only on their effective dates,
+    so one lookup per (contract, work type, stretch between effective dates) serves every entry."""
+    contract, contract_ids = table.contract_id.canonical()
+    breaks = sorted({r.effective_from.toordinal() for r in book.rates if r.effective_from}
+                    | {r.effective_to.toordinal() + 1 for r in book.rates if r.effective_to})
+    work, work_types = table.work_type.canonical()
+    days = table.day[idx]
+    stretch = np.searchsorted(np.array(breaks, dtype=np.int64), days, side="right")
+    key = (contract[idx] * len(work_types) + work[idx]) * (len(breaks) + 1) + stretch
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    found = np.array([codes.code(rates.rate(contract_ids[contract[idx[f]]], work_types[work[idx[f]]],
+                                            date.fromordinal(int(days[f])))) for f in first.tolist()], dtype=np.int64)
+    return found[inverse.reshape(-1)]
+
+
+def _eligible(table: TimeTable, contract: np.ndarray, deals: list[Contract | None], through: date,
+              excluded: frozenset[str]) -> np.ndarray:
+    """Approved billable entries up to the cutoff with positive hours, on an active contract of the same
+    customer whose dates cover them, not excluded by staff. (Later entries cannot change how earlier
+    ones use included hours.)"""
+    customer, customer_ids = table.customer_id.canonical()
+    known = {c: k for k, c in enumerate(customer_ids)}
+    active = np.array([c is not None for c in deals], dtype=bool)
+    owner = np.array([known.get(c.customer_id, -1) if c else -2 for c in deals], dtype=np.int64)
+    start = np.array([c.start_date.toordinal() if c else 0 for c in deals], dtype=np.int64)
+    end = np.array([c.end_date.toordinal() if c and c.end_date else _NO_END for c in deals], dtype=np.int64)
+    day = table.day
+    mask = (active[contract] & table.approved.per_entry(bool, bool) & table.billable.per_entry(bool, bool)
+            & (day <= through.toordinal()) & table.positive & (owner[contract] == customer)
+            & (day >= start[contract]) & (day <= end[contract]))
+    left_out = {t[len("entry:"):] for t in excluded if t.startswith("entry:")}
+    if left_out:
+        mask &= ~table.isin_ids(left_out)
+    return np.flatnonzero(mask)
+
+
+def _in_order(table: TimeTable, idx: np.ndarray, contract: np.ndarray, ordered: np.ndarray) -> np.ndarray:
+    """A sequence number per entry: (date, entry_id) order for contracts where order matters (included
+    hours, caps), sheet order for the others. Only compared within one contract."""
+    seq = np.zeros(len(table), dtype=np.int64)
+    seq[idx] = idx
+    sub = idx[ordered[contract[idx]]]
+    if len(sub):
+        by_id = np.empty(len(sub), dtype=np.int64)
+        by_id[np.argsort(table.ids[sub], kind="stable")] = np.arange(len(sub))
+        seq[sub[np.lexsort((by_id, table.day[sub], contract[sub]))]] = np.arange(len(sub))
+    return seq
+
+
+class _Splits:
+    """What each eligible entry bills: kept or not, time or overage, rate code, hours code."""
+
+    def __init__(self, table: TimeTable, idx: np.ndarray, rate: np.ndarray):
+        self.idx = idx
+        self.keep = np.ones(len(idx), dtype=bool)
+        self.kind = np.zeros(len(idx), dtype=np.int64)
+        self.rate = rate
+        self.hours = table.hours.codes[idx].copy()
+        self.hour_values = list(table.hours.values)
+
+    def hours_code(self, value: Decimal) -> int:
+        self.hour_values.append(value)
+        return len(self.hour_values) - 1
+
+
+def _included(table: TimeTable, s: _Splits, contract: np.ndarray, seq: np.ndarray, deals: list[Contract | None],
+              codes: RateCodes) -> None:
+    """Entries consume each period's included hours in order; only hours beyond them are billed, at the
+    overage rate (or the entry's own rate when there is none)."""
+    included = np.array([bool(c and c.included_hours) for c in deals], dtype=bool)
+    at = np.flatnonzero(included[contract[s.idx]])
+    if not len(at):
+        return
+    entries = s.idx[at]
+    c = contract[entries]
+    first_month = np.array([c_.start_date.year * 12 + c_.start_date.month - 1 if c_ else 0 for c_ in deals], np.int64)
+    step = np.array([MONTHS[c_.billing_frequency] if c_ else 1 for c_ in deals], dtype=np.int64)
+    month = table.month[entries]
+    period = (month - first_month[c]) // step[c]
+    order = np.lexsort((seq[entries], period, c))
+    at, entries, c, period = at[order], entries[order], c[order], period[order]
+    change = (c[1:] != c[:-1]) | (period[1:] != period[:-1])
+    starts = np.flatnonzero(np.r_[True, change])
+    group = np.cumsum(np.r_[False, change])
+    totals = group_sums(group, s.hours[at], s.hour_values, len(starts))
+    ends = np.r_[starts[1:], len(at)]
+    for g, (lo, hi) in enumerate(zip(starts.tolist(), ends.tolist())):
+        deal = deals[c[lo]]
+        overage = codes.code(deal.overage_rate) if deal.overage_rate else -1
+        members = at[lo:hi]
+        if totals[g] <= deal.included_hours:
+            s.keep[members] = False
+            continue
+        free = deal.included_hours
+        for k, m in enumerate(members.tolist()):
+            hours = s.hour_values[s.hours[m]]
+            covered = min(free, hours)
+            free -= covered
+            if covered == hours:
+                s.keep[m] = False
+            elif covered:
+                s.hours[m] = s.hours_code(hours - covered)
+            if not free:
+                rest = members[k:] if covered != hours else members[k + 1:]
+                s.kind[rest] = 1
+                if overage >= 0:
+                    s.rate[rest] = overage
+                break
+
+
+def _capped(book: Book, table: TimeTable, s: _Splits, contract: np.ndarray, seq: np.ndarray,
+            deals: list[Contract | None], billed: Billed, codes: RateCodes) -> tuple[list[tuple], dict[int, Decimal]]:
+    """The not-to-exceed cap across the contract's whole history: splits beyond it are left unbilled, the
+    one that crosses it is billed in part. Returns the partial splits and the amount left per contract."""
+    capped = np.array([c is not None and c.not_to_exceed is not None for c in deals], dtype=bool)
+    at = np.flatnonzero(s.keep & capped[contract[s.idx]])
+    partial: list[tuple] = []
+    unbilled: dict[int, Decimal] = {}
+    if not len(at):
+        return partial, unbilled
+    at = at[np.lexsort((seq[s.idx[at]], contract[s.idx[at]]))]
+    c = contract[s.idx[at]]
+    starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+    ends = np.r_[starts[1:], len(at)]
+    nrates = max(len(codes.values), 1)
+    for lo, hi in zip(starts.tolist(), ends.tolist()):
+        deal = deals[c[lo]]
+        members = at[lo:hi]
+        remaining = max(deal.not_to_exceed - billed.time_billed.get(deal.contract_id, ZERO), ZERO)
+        by_rate = group_sums(s.rate[members], s.hours[members], s.hour_values, nrates)
+        if sum((h * r for h, r in zip(by_rate, codes.values)), ZERO) <= remaining:
+            continue  # the whole lot fits under the cap
+        left = ZERO
+        for m in members.tolist():
+            amount = s.hour_values[s.hours[m]] * codes.values[s.rate[m]]
+            if amount > remaining:
+                s.keep[m] = False
+                if remaining > 0:
+                    partial.append((m, round_cents(remaining)))
+                left += amount - remaining
+                remaining = ZERO
+                continue
+            remaining -= amount
+        unbilled[int(c[lo])] = left
+    return partial, unbilled
+
+
+def time_items(book: Book, active: dict[str, Contract], rates: RateBook, through: date, billed: Billed,
+               excluded: frozenset[str] = frozenset()) -> tuple[list[Item], dict[str, Decimal]]:
+    """Time and overage lines of every active contract, and the amount each contract's cap left unbilled."""
+    table = book.time_entries
+    if not len(table):
+        return [], {}
+    contract, contract_ids = table.contract_id.canonical()
+    deals = [active.get(cid) for cid in contract_ids]
+    codes = RateCodes()
+    idx = _eligible(table, contract, deals, through, excluded)
+    rate = rate_codes(book, table, idx, rates, codes)
+    idx, rate = idx[rate >= 0], rate[rate >= 0]
+    ordered = np.array([bool(c and (c.included_hours or c.not_to_exceed is not None)) for c in deals], dtype=bool)
+    seq = _in_order(table, idx, contract, ordered)
+    s = _Splits(table, idx, rate)
+    _included(table, s, contract, seq, deals, codes)
+    s.keep &= ~table.invoiced[idx]
+    if billed.entries:
+        s.keep &= ~table.isin_ids(billed.entries)[idx]
+    partial, unbilled = _capped(book, table, s, contract, seq, deals, billed, codes)
+    items = _lines(book, table, s, contract, seq, deals, codes)
+    work = table.work_type
+    for m, amount in partial:
+        e, deal = int(s.idx[m]), deals[contract[s.idx[m]]]
+        kind, price, entry_id = _KINDS[s.kind[m]], codes.values[s.rate[m]], table.ids[e]
+        day = date.fromordinal(int(table.day[e]))
+        items.append(Item(f"{kind}:{deal.contract_id}:{entry_id}:cap", kind, entry_id, deal.customer_id,
+                          deal.contract_id, f"{work.values[work.codes[e]]} (capped at the not-to-exceed amount)",
+                          day, day, (amount / price).quantize(Decimal("0.0001")), price, amount, "services",
+                          deal.po_number, book.cell(table.entry(e), "hours"), (entry_id,)))
+    capped = {deals[c].contract_id: round_cents(left) for c, left in unbilled.items() if round_cents(left)}
+    return items, capped
+
+
+def _lines(book: Book, table: TimeTable, s: _Splits, contract: np.ndarray, seq: np.ndarray,
+           deals: list[Contract | None], codes: RateCodes) -> list[Item]:
+    """One line per contract, time or overage, work type and rate, with its entry IDs in order."""
+    at = np.flatnonzero(s.keep)
+    if not len(at):
+        return []
+    e = s.idx[at]
+    work, _ = table.work_type.canonical()
+    c, kind, w, r = contract[e], s.kind[at], work[e], s.rate[at]
+    order = np.lexsort((seq[e], r, w, kind, c))
+    at, e, c, kind, w, r = at[order], e[order], c[order], kind[order], w[order], r[order]
+    change = (c[1:] != c[:-1]) | (kind[1:] != kind[:-1]) | (w[1:] != w[:-1]) | (r[1:] != r[:-1])
+    starts = np.flatnonzero(np.r_[True, change])
+    group = np.cumsum(np.r_[False, change])
+    hours = group_sums(group, s.hours[at], s.hour_values, len(starts))
+    days = table.day[e]
+    first_day, last_day = np.minimum.reduceat(days, starts), np.maximum.reduceat(days, starts)
+    ids = table.ids[e].tolist()
+    ends = np.r_[starts[1:], len(at)].tolist()
+    work_text = table.work_type
+    items = []
+    for g, (lo, hi) in enumerate(zip(starts.tolist(), ends)):
+        deal, k, rate = deals[c[lo]], _KINDS[kind[lo]], codes.values[r[lo]]
+        work_type = work_text.values[work_text.codes[e[lo]]]
+        group_ids = tuple(ids[lo:hi])
+        total = hours[g]
+        items.append(Item(
+            f"{k}:{deal.contract_id}:{work_type}:{rate}:{group_ids[0]}", k, f"{deal.contract_id}/{work_type}/{rate}",
+            deal.customer_id, deal.contract_id,
+            f"Overage: {total.normalize():f} h at {rate:,.2f}" if k == "overage" else work_type,
+            date.fromordinal(int(first_day[g])), date.fromordinal(int(last_day[g])), total, rate,
+            round_cents(total * rate), "services", deal.po_number, book.cell(table.entry(int(e[lo])), "hours"),
+            group_ids))
+    return items

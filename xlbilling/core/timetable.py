@@ -1,0 +1,170 @@
+"""Timesheets as columns: each field is codes into its distinct values.
+
+A large provider has a million time entries a month. Held as columns, the billing and audit
+rules work on them with array operations, and a single entry becomes a `TimeEntry` record only
+when a finding or a document needs it. The table is also a sequence of records, for code that
+reads a few of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from functools import cached_property
+from typing import Callable, Iterable, NamedTuple
+
+import numpy as np
+
+from .models import TimeEntry
+from .money import ZERO
+
+FIELDS = TimeEntry._fields[:-1]  # every field but the row
+
+
+class Coded(NamedTuple):
+    """One column: a code per entry into the list of the column's distinct values."""
+
+    codes: np.ndarray
+    values: list
+
+    @classmethod
+    def of(cls, items: Iterable) -> Coded:
+        index: dict = {}
+        codes = [index.setdefault(v, len(index)) for v in items]
+        return cls(np.array(codes, dtype=np.int64), list(index))
+
+    def per_entry(self, fn: Callable, dtype, blank=0) -> np.ndarray:
+        """fn of each distinct value, spread to every entry (fn runs once per distinct value; a blank
+        value, None, gives `blank`)."""
+        table = np.array([blank if v is None else fn(v) for v in self.values], dtype=dtype)
+        return table[self.codes] if len(self.values) else np.zeros(len(self.codes), dtype)
+
+    def canonical(self, key: Callable = lambda v: v) -> tuple[np.ndarray, list]:
+        """Per-entry codes that are equal exactly when key(value) is equal ('Ann ' and 'ann' with a
+        key that folds them), and the keys in code order."""
+        index: dict = {}
+        codes = np.array([index.setdefault(None if v is None else key(v), len(index)) for v in self.values],
+                         dtype=np.int64)
+        codes = codes[self.codes] if len(self.values) else np.zeros(len(self.codes), dtype=np.int64)
+        return codes, list(index)
+
+
+class TimeTable(Sequence):
+    """The Timesheets sheet as coded columns plus the Excel row of each entry."""
+
+    def __init__(self, columns: dict[str, Coded], rows: np.ndarray):
+        self.columns = columns
+        self.rows = rows
+
+    @classmethod
+    def of(cls, entries: Iterable[TimeEntry] | TimeTable) -> TimeTable:
+        if isinstance(entries, TimeTable):
+            return entries
+        entries = list(entries)
+        return cls({f: Coded.of(getattr(e, f) for e in entries) for f in FIELDS},
+                   np.array([e.row for e in entries], dtype=np.int64))
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return self.records[i]
+        return self.entry(int(i))
+
+    def __iter__(self):
+        return iter(self.records)
+
+    def __eq__(self, other) -> bool:
+        """Equal when they hold the same records (however each was coded)."""
+        if isinstance(other, TimeTable):
+            return self.records == other.records
+        return isinstance(other, tuple) and self.records == other
+
+    __hash__ = None
+
+    def take(self, indices: np.ndarray) -> TimeTable:
+        """The entries at `indices`, as a table of their own."""
+        return TimeTable({f: Coded(c.codes[indices], c.values) for f, c in self.columns.items()}, self.rows[indices])
+
+    def entry(self, i: int) -> TimeEntry:
+        return TimeEntry(*(c.values[c.codes[i]] for c in self.columns.values()), int(self.rows[i]))
+
+    def entries(self, indices: Iterable[int]) -> list[TimeEntry]:
+        return [self.entry(i) for i in indices]
+
+    @cached_property
+    def records(self) -> tuple[TimeEntry, ...]:
+        """Every entry as a record (built on first use; the array paths never need it)."""
+        cols = [list(map(c.values.__getitem__, c.codes.tolist())) for c in self.columns.values()]
+        return tuple(map(TimeEntry._make, zip(*cols, self.rows.tolist())))
+
+    def __getattr__(self, name: str) -> Coded:
+        columns = self.__dict__.get("columns", {})
+        if name in columns:
+            return columns[name]
+        raise AttributeError(name)
+
+    @cached_property
+    def ids(self) -> np.ndarray:
+        """Entry IDs as an object array, for gathering the IDs of many entries at once."""
+        c = self.columns["entry_id"]
+        return np.array(c.values, dtype=object)[c.codes] if len(c.values) else np.zeros(0, dtype=object)
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        """Entry ID -> position (the first, should an ID repeat)."""
+        out: dict[str, int] = {}
+        for i, e in enumerate(self.ids.tolist()):
+            out.setdefault(e, i)
+        return out
+
+    @cached_property
+    def day(self) -> np.ndarray:
+        """The date of each entry as a day number (date.toordinal)."""
+        return self.columns["date"].per_entry(date.toordinal, np.int64)
+
+    @cached_property
+    def month(self) -> np.ndarray:
+        """The calendar month of each entry as year * 12 + month - 1."""
+        return self.columns["date"].per_entry(lambda d: d.year * 12 + d.month - 1, np.int64)
+
+    @cached_property
+    def positive(self) -> np.ndarray:
+        return self.columns["hours"].per_entry(lambda h: h > 0, bool)
+
+    @cached_property
+    def invoiced(self) -> np.ndarray:
+        return self.columns["invoice_number"].per_entry(bool, bool)
+
+    def isin_ids(self, ids: Iterable[str]) -> np.ndarray:
+        """A mask of the entries whose ID is among `ids`."""
+        wanted = ids if isinstance(ids, (set, frozenset)) else set(ids)
+        if not wanted:
+            return np.zeros(len(self), dtype=bool)
+        return np.fromiter((e in wanted for e in self.ids.tolist()), dtype=bool, count=len(self))
+
+    def open_mask(self, billed_entries: frozenset[str]) -> np.ndarray:
+        """Billable entries not yet on a posted invoice."""
+        billable = self.columns["billable"].per_entry(bool, bool)
+        return billable & ~self.invoiced & ~self.isin_ids(billed_entries)
+
+    def hours_by(self, groups: np.ndarray, indices: np.ndarray, ngroups: int) -> list[Decimal]:
+        """Exact hours per group of the entries at `indices` (groups[k] is the group of indices[k])."""
+        hours = self.columns["hours"]
+        return group_sums(groups, hours.codes[indices], hours.values, ngroups)
+
+
+def group_sums(groups: np.ndarray, codes: np.ndarray, values: list, ngroups: int) -> list[Decimal]:
+    """Exact sums of a coded Decimal column per group: each distinct (group, value) pair counted once,
+    then multiplied, so a million entries cost a few thousand Decimal operations."""
+    out = [ZERO] * ngroups
+    if not len(codes):
+        return out
+    k = max(len(values), 1)
+    keys, counts = np.unique(groups.astype(np.int64) * k + codes, return_counts=True)
+    for key, n in zip(keys.tolist(), counts.tolist()):
+        g, v = divmod(key, k)
+        out[g] += values[v] * n
+    return out
