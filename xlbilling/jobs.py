@@ -62,16 +62,20 @@ def _read(path, progress: Progress | None) -> ReadResult:
     return path.read((lambda sheet: progress(f"Reading {sheet}")) if progress else None)
 
 
-def _with_book(path, progress: Progress | None, work: Callable[[ReadResult], JobResult]) -> JobResult:
+def _with_book(path, progress: Progress | None, work: Callable[..., JobResult],
+               ahead: Callable[[Book], object] | None = None) -> JobResult:
     """Hold the workbook, read it, and run the work, or refuse with the input errors (nothing written).
 
-    `path`: a workbook file, or an adapter of the open Excel book (the same jobs run in both)."""
+    `path`: a workbook file, or an adapter of the open Excel book (the same jobs run in both).
+    `ahead`, if given, runs on the book while its Timesheets still load (it must not need them);
+    its result is passed to the work."""
     path = as_workbook(path)
     with path.lock():
         read = _read(path, progress)
+        early = ahead(read.book) if ahead and not read.ready and read.book is not None and not read.errors else None
         if not read.ok:
             return _refused(read, path)
-        return work(read)
+        return work(read) if ahead is None else work(read, early)
 
 
 def _refused(read: ReadResult, path: Path) -> JobResult:
@@ -86,13 +90,13 @@ def _write(path, command: str, arguments: str, tabs: list[Tab], summary: list[st
     path.write([*tabs, log], edits)
 
 
-def _contract_tabs(book: Book, result: CloseResult, billed: Billed, headers: list[RegisterRow],
+
+
+def _contract_tabs(book: Book, invoice_date: date, through: date, billed: Billed, headers: list[RegisterRow],
                    lines: list[InvoiceLineRow]) -> list[Tab]:
-    """BillingSchedule and ContractStatus after a close: what is billed or due now is not scheduled again."""
-    due_now = Billed(keys=billed.keys | {ln.item.key for d in result.drafts for ln in d.lines})
-    schedule = billing_schedule(book, result.invoice_date, due_now)
-    return [schedule_tab(schedule, result.invoice_date),
-            contract_status_tab(book, result.invoice_date, headers, lines, schedule)]
+    """BillingSchedule and ContractStatus: what is billed or due on the invoice date is not scheduled again."""
+    schedule = billing_schedule(book, invoice_date, billed, through)
+    return [schedule_tab(schedule, invoice_date), contract_status_tab(book, invoice_date, headers, lines, schedule)]
 
 
 def _audit_tabs(book: Book, result: CloseResult, billed: Billed, findings: list[Finding]) -> list[Tab]:
@@ -417,22 +421,28 @@ def close_summary(result: CloseResult, customers: dict[str, str]) -> list[str]:
 def close_workbook(path: Path, invoice_date: date, through: date | None = None,
                    progress: Progress | None = None) -> JobResult:
     """Replace the drafts with a fresh set for the invoice date; posted invoices stay as they are."""
-    def work(read: ReadResult) -> JobResult:
-        book = read.book
+    def ahead(book: Book) -> tuple:
+        """What needs no time entries, worked out while the Timesheets still load."""
         headers, lines = _ledger(book)
         billed = billed_by(lines)
+        schedule = billing_schedule(book, invoice_date, billed, through)
+        return headers, lines, billed, schedule, schedule_tab(schedule, invoice_date)
+
+    def work(read: ReadResult, early: tuple | None) -> JobResult:
+        book = read.book
+        headers, lines, billed, schedule, scheduled = early or ahead(book)
         result, findings = audited_close(book, invoice_date, through, billed)
         drafts = [draft_rows(d, result.through) for d in result.drafts]
         summary = close_summary(result, {c.customer_id: c.name for c in book.customers}) + audit_summary(findings)
-        tabs = [*_ledger_tabs(book, invoice_date, headers, lines, drafts),
-                *_contract_tabs(book, result, billed, headers, lines),
+        tabs = [*_ledger_tabs(book, invoice_date, headers, lines, drafts), scheduled,
+                contract_status_tab(book, invoice_date, headers, lines, schedule),
                 *_audit_tabs(book, result, billed, findings)]
         _write(path, "close", f"--date {invoice_date} --through {result.through}", tabs, summary,
                f"drafts {len(result.drafts)}, total {result.total}")
         return JobResult(True, summary=summary, data={"drafts": len(result.drafts), "total": str(result.total),
                                                       "discrepancies": [f.as_dict() for f in findings]})
 
-    return _with_book(path, progress, work)
+    return _with_book(path, progress, work, ahead)
 
 
 def _refusal(where: str, message: str, found: str = "", expected: str = "") -> JobResult:
@@ -467,7 +477,7 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
         new_lines = [ln for _, ls in result.invoices for ln in ls]
         held = [draft_rows(d, through) for d in result.held]
         tabs = [*_ledger_tabs(book, invoice_date, [*headers, *new_headers], [*lines, *new_lines], held),
-                *_contract_tabs(book, fresh, billed, [*headers, *new_headers], [*lines, *new_lines]),
+                *_contract_tabs(book, invoice_date, through, billed, [*headers, *new_headers], [*lines, *new_lines]),
                 *_audit_tabs(book, fresh, billed_by([*lines, *new_lines]), findings)]
         edits = _billed_cells(book, new_lines)
         total = sum((h.total for h in new_headers), Decimal("0.00"))

@@ -70,12 +70,19 @@ _KEYS = (
 )
 
 
-def check_integrity(book: Book) -> list[Finding]:
+def check_integrity(book: Book, only: set[str] | None = None, skip: frozenset[str] | set[str] = frozenset()) -> list[Finding]:
+    """Duplicate IDs and unknown references, on every sheet, or on `only` those, or all but `skip`."""
+    def wanted(sheet: str) -> bool:
+        return (only is None or sheet in only) and sheet not in skip
+
     errors: list[Finding] = []
     for sheet, key in _KEYS:
-        errors.extend(_duplicates(book, sheet, key))
+        if wanted(sheet):
+            errors.extend(_duplicates(book, sheet, key))
     known = {(sheet, key): _distinct(book, sheet, key) for sheet, key in _KEYS if sheet != "Timesheets"}
     for sheet, fld, target, key in _REFERENCES:
+        if not wanted(sheet):
+            continue
         ids = known[(target, key)]
         if _distinct(book, sheet, fld) <= ids | {None}:
             continue

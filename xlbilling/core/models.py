@@ -318,8 +318,10 @@ class Book:
 
     def cell(self, record: NamedTuple, field_name: str | None = None) -> str:
         """`Sheet!Cell` of a record's field (or `Sheet!Row:Row` for the whole row)."""
-        sheet = SHEET_OF[type(record)]
-        row = record.row  # type: ignore[attr-defined]
+        return self.cell_at(SHEET_OF[type(record)], record.row, field_name)  # type: ignore[attr-defined]
+
+    def cell_at(self, sheet: str, row: int, field_name: str | None = None) -> str:
+        """`Sheet!Cell` of a field in an Excel row of a sheet (or `Sheet!Row:Row`)."""
         col = self.columns.get(sheet, {}).get(field_name) if field_name else None
         return f"{sheet}!{row}:{row}" if col is None else cell_name(sheet, row, col)
 
@@ -342,10 +344,12 @@ class Book:
     @property
     def time_entries(self) -> TimeTable:
         """The Timesheets as columns (also a sequence of TimeEntry records); records given as a tuple
-        are turned into columns once."""
+        are turned into columns once, and a sheet still loading (an object with `wait()`) is waited for."""
         from .timetable import TimeTable  # it builds on the records defined here
 
         found = self.records.get("Timesheets", ())
+        if hasattr(found, "wait"):
+            found = self.records["Timesheets"] = found.wait()
         if not isinstance(found, TimeTable):
             found = self.records["Timesheets"] = TimeTable.of(found)
         return found

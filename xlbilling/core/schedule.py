@@ -31,20 +31,20 @@ def _lines_by_contract(book: Book) -> dict[str, list[ContractLine]]:
     return by
 
 
-def billing_schedule(book: Book, invoice_date: date, due_now: Billed | None = None,
+def billing_schedule(book: Book, invoice_date: date, billed: Billed = Billed(), through: date | None = None,
                      months: int = 12) -> list[Scheduled]:
     """Recurring items that come due after the invoice date, through the `months` calendar months after
     its month, in bill-date order.
 
-    `due_now` holds what is billed or due on the invoice date already (close passes its own result);
-    without it, that is worked out here."""
+    What posted invoices hold (`billed`) and what is due on the invoice date itself, usage through
+    `through`, are not scheduled: a close bills those now."""
     horizon = add_months(invoice_date, months + 1) - timedelta(days=1)  # through the last of the months
     lines_by = _lines_by_contract(book)
-    if due_now is None:
-        keys = {i.key for c in book.contracts if c.status == "active"
-                for i in recurring_items(book, c, lines_by.get(c.contract_id, ()), invoice_date,
-                                         default_through(invoice_date), Billed(), c.billed_through)}
-        due_now = Billed(keys=frozenset(keys))
+    through = through or default_through(invoice_date)
+    keys = {i.key for c in book.contracts if c.status == "active"
+            for i in recurring_items(book, c, lines_by.get(c.contract_id, ()), invoice_date, through, Billed(),
+                                     c.billed_through)}
+    due_now = Billed(keys=billed.keys | keys)
     out = []
     for c in book.contracts:
         if c.status != "active":

@@ -216,7 +216,7 @@ def time_items(book: Book, active: dict[str, Contract], rates: RateBook, through
         items.append(Item(f"{kind}:{deal.contract_id}:{entry_id}:cap", kind, entry_id, deal.customer_id,
                           deal.contract_id, f"{work.values[work.codes[e]]} (capped at the not-to-exceed amount)",
                           day, day, (amount / price).quantize(Decimal("0.0001")), price, amount, "services",
-                          deal.po_number, book.cell(table.entry(e), "hours"), (entry_id,)))
+                          deal.po_number, book.cell_at("Timesheets", int(table.rows[e]), "hours"), (entry_id,)))
     capped = {deals[c].contract_id: round_cents(left) for c, left in unbilled.items() if round_cents(left)}
     return items, capped
 
@@ -228,30 +228,29 @@ def _lines(book: Book, table: TimeTable, s: _Splits, contract: np.ndarray, seq: 
     if not len(at):
         return []
     e = s.idx[at]
-    work, _ = table.work_type.canonical()
+    work, work_types = table.work_type.canonical()
     c, kind, w, r = contract[e], s.kind[at], work[e], s.rate[at]
     order = np.lexsort((seq[e], r, w, kind, c))
     at, e, c, kind, w, r = at[order], e[order], c[order], kind[order], w[order], r[order]
     change = (c[1:] != c[:-1]) | (kind[1:] != kind[:-1]) | (w[1:] != w[:-1]) | (r[1:] != r[:-1])
     starts = np.flatnonzero(np.r_[True, change])
-    group = np.cumsum(np.r_[False, change])
-    hours = group_sums(group, s.hours[at], s.hour_values, len(starts))
+    hours = group_sums(np.cumsum(np.r_[False, change]), s.hours[at], s.hour_values, len(starts))
     days = table.day[e]
-    first_day, last_day = np.minimum.reduceat(days, starts), np.maximum.reduceat(days, starts)
-    ids = table.ids[e].tolist()
-    ends = np.r_[starts[1:], len(at)].tolist()
-    work_text = table.work_type
+    first_days = np.minimum.reduceat(days, starts).tolist()
+    last_days = np.maximum.reduceat(days, starts).tolist()
+    ids, rows = table.ids[e].tolist(), table.rows[e].tolist()
+    bounds = zip(starts.tolist(), np.r_[starts[1:], len(at)].tolist())
+    c, kind, w, r = c.tolist(), kind.tolist(), w.tolist(), r.tolist()
     items = []
-    for g, (lo, hi) in enumerate(zip(starts.tolist(), ends)):
-        deal, k, rate = deals[c[lo]], _KINDS[kind[lo]], codes.values[r[lo]]
-        work_type = work_text.values[work_text.codes[e[lo]]]
+    for g, (lo, hi) in enumerate(bounds):
+        deal, k, rate, work_type = deals[c[lo]], _KINDS[kind[lo]], codes.values[r[lo]], work_types[w[lo]]
         group_ids = tuple(ids[lo:hi])
         total = hours[g]
         items.append(Item(
             f"{k}:{deal.contract_id}:{work_type}:{rate}:{group_ids[0]}", k, f"{deal.contract_id}/{work_type}/{rate}",
             deal.customer_id, deal.contract_id,
             f"Overage: {total.normalize():f} h at {rate:,.2f}" if k == "overage" else work_type,
-            date.fromordinal(int(first_day[g])), date.fromordinal(int(last_day[g])), total, rate,
-            round_cents(total * rate), "services", deal.po_number, book.cell(table.entry(int(e[lo])), "hours"),
+            date.fromordinal(first_days[g]), date.fromordinal(last_days[g]), total, rate,
+            round_cents(total * rate), "services", deal.po_number, book.cell_at("Timesheets", rows[lo], "hours"),
             group_ids))
     return items

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from concurrent.futures import ThreadPoolExecutor
 import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass
@@ -312,18 +313,19 @@ def _zip(pkg: Package, parts: _Parts) -> bytes:
     """Entries in their original order; unchanged ones copied as their compressed bytes, changed ones
     re-deflated with their original time, new ones at the end with a fixed time."""
     infos = {i.filename: i for i in pkg.infos}
-    entries = []
+    jobs = []
     for name in parts.names():
         info = infos.get(name)
         if info is not None and (name not in parts.new or parts.new[name] == pkg.part(name)):
-            entries.append(copied(pkg.data, info))
+            jobs.append((copied, pkg.data, info))
         elif info is not None:
             stored = info.compress_type == zipfile.ZIP_STORED
             method = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-            entries.append(compressed(name, parts.new[name], info.date_time, method, info.external_attr))
+            jobs.append((compressed, name, parts.new[name], info.date_time, method, info.external_attr))
         else:
-            entries.append(compressed(name, parts.new[name], FIXED_TIME))
-    return write_zip(entries)
+            jobs.append((compressed, name, parts.new[name], FIXED_TIME))
+    with ThreadPoolExecutor(2) as pool:  # zlib lets go of the interpreter: big sheets deflate side by side
+        return write_zip(list(pool.map(lambda job: job[0](*job[1:]), jobs)))
 
 
 def rewrite_parts(data: bytes, changes: dict[str, Callable[[bytes], bytes]],

@@ -13,7 +13,7 @@ import gc
 import re
 import zlib
 from contextlib import contextmanager
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 import zipfile
 from dataclasses import dataclass, field
@@ -45,13 +45,63 @@ _ERROR_NAMES = {
 
 @dataclass
 class ReadResult:
+    """A read book and every input error. The Timesheets of a file may still be loading in the
+    background (`ready` is False): `ok` and `finish()` wait for them; `book` can be used before."""
+
     book: Book | None
     errors: list[Finding] = field(default_factory=list)
     row_counts: dict[str, int] = field(default_factory=dict)
+    pending: dict[str, _Pending] = field(default_factory=dict)
+
+    @property
+    def ready(self) -> bool:
+        return not self.pending
 
     @property
     def ok(self) -> bool:
+        self.finish()
         return self.book is not None and not self.errors
+
+    def finish(self) -> None:
+        """Wait for the sheets read in the background; their errors join the others. A book with
+        errors is not given out."""
+        for name, sheet in self.pending.items():
+            got = sheet.result()
+            self.errors.extend(got.errors)
+            if got.records is not None:
+                self.row_counts[name] = len(got.records)
+                if self.book is not None:
+                    self.book.records[name], self.book.columns[name] = got.records, got.letters
+        if self.book is not None and self.pending:
+            self.errors.extend(check_integrity(self.book, set(self.pending)))
+        self.pending = {}
+        if self.errors:
+            self.book = None
+
+
+@dataclass
+class _Sheet:
+    """One sheet read and validated: its records (None when it has errors), columns and errors."""
+
+    records: tuple | TimeTable | None
+    letters: dict[str, int]
+    errors: list[Finding]
+
+
+class _Pending:
+    """A sheet loading on a background thread (fastexcel releases the interpreter while it parses)."""
+
+    def __init__(self, future: Future, columns: dict[str, dict[str, int]], name: str):
+        self._future, self._columns, self._name = future, columns, name
+
+    def result(self) -> _Sheet:
+        return self._future.result()
+
+    def wait(self) -> TimeTable:
+        """The table, for a book used before the read finished (empty when the sheet has errors)."""
+        got = self.result()
+        self._columns[self._name] = got.letters
+        return got.records if got.records is not None else TimeTable.of(())
 
 
 @dataclass
@@ -360,7 +410,16 @@ def _match_sheets(names: list[str]) -> tuple[dict[str, str], list[Finding]]:
 def read_book(path: str | Path, progress: Callable[[str], None] | None = None) -> ReadResult:
     """Read and validate a master workbook. Errors are returned, never raised, for a user's mistakes."""
     with _no_gc_pauses():
-        return _read_book(Path(path), progress)
+        result = _read_book(Path(path), progress)
+        result.finish()
+        return result
+
+
+def start_reading(path: str | Path, progress: Callable[[str], None] | None = None) -> ReadResult:
+    """Like read_book, but the Timesheets may still be loading when it returns (see ReadResult):
+    work that needs no time entries can run meanwhile."""
+    with _no_gc_pauses():
+        return _read_book(Path(path), progress, background=("Timesheets",))
 
 
 @contextmanager
@@ -375,7 +434,7 @@ def _no_gc_pauses():
             gc.enable()
 
 
-def _read_book(path: Path, progress: Callable[[str], None] | None) -> ReadResult:
+def _read_book(path: Path, progress: Callable[[str], None] | None, background: tuple[str, ...] = ()) -> ReadResult:
     result = ReadResult(None)
     if not path.exists():
         result.errors.append(input_error(str(path), "file not found", str(path), "an existing .xlsx or .xlsm workbook"))
@@ -387,19 +446,39 @@ def _read_book(path: Path, progress: Callable[[str], None] | None) -> ReadResult
         result.errors.append(input_error(path.name, f"cannot read the workbook: {exc}", path.suffix, ".xlsx or .xlsm"))
         return result
     parts = {s.name: s.part for s in pkg.sheets}
-    return _assemble(reader.sheet_names, lambda name, spec: _load_file_sheet(reader, pkg, name, parts.get(name, ""), spec),
-                     progress, result)
+
+    def load(name: str, spec: SheetSpec, own_reader: bool = False) -> LoadedSheet:
+        # a sheet read in the background gets a reader of its own: one reader is not shared between threads
+        return _load_file_sheet(fastexcel.read_excel(str(path)) if own_reader else reader, pkg,
+                                name, parts.get(name, ""), spec)
+
+    return _assemble(reader.sheet_names, load, progress, result, background)
 
 
 def read_values(sheets: dict[str, tuple[list[list], int, int]],
                 progress: Callable[[str], None] | None = None) -> ReadResult:
     """Read and validate a workbook given as cell values per sheet: (values, first row, first column)."""
     with _no_gc_pauses():
-        return _assemble(list(sheets), lambda name, spec: load_values(*sheets[name], spec), progress, ReadResult(None))
+        result = _assemble(list(sheets), lambda name, spec: load_values(*sheets[name], spec), progress,
+                           ReadResult(None))
+        result.finish()
+        return result
 
 
-def _assemble(names: list[str], load: Callable[[str, SheetSpec], LoadedSheet],
-              progress: Callable[[str], None] | None, result: ReadResult) -> ReadResult:
+def _read_sheet(actual: str, spec: SheetSpec, loaded: LoadedSheet) -> _Sheet:
+    sr = _SheetReader(actual, spec, loaded)
+    got = sr.read()
+    if got is None:
+        return _Sheet(None, {}, sr.errors)
+    cols, rows, letters = got
+    if spec.name == "Timesheets":  # kept as columns: a million entries never become records
+        return _Sheet(TimeTable(dict(zip(FIELDS, cols)), rows), letters, sr.errors)
+    make = partial(tuple.__new__, RECORD_TYPES[spec.name])  # C-level construction
+    return _Sheet(tuple(map(make, zip(*map(_values, cols), rows.tolist()))), letters, sr.errors)
+
+
+def _assemble(names: list[str], load: Callable[..., LoadedSheet], progress: Callable[[str], None] | None,
+              result: ReadResult, background: tuple[str, ...] = ()) -> ReadResult:
     matched, errors = _match_sheets(names)
     result.errors.extend(errors)
 
@@ -417,28 +496,33 @@ def _assemble(names: list[str], load: Callable[[str, SheetSpec], LoadedSheet],
 
     records: dict[str, tuple] = {}
     columns: dict[str, dict[str, int]] = {}
+    pool = ThreadPoolExecutor(1) if background else None
     for spec in (*SHEETS, *LEDGER_SHEETS):
+        if spec.name in background and spec.name in matched:
+            if progress:
+                progress(spec.name)
+            future = pool.submit(lambda a=matched[spec.name], s=spec: _read_sheet(a, s, load(a, s, True)))
+            result.pending[spec.name] = _Pending(future, columns, spec.name)
+            records[spec.name] = result.pending[spec.name]
+    for spec in (*SHEETS, *LEDGER_SHEETS):
+        if spec.name in result.pending:
+            continue
         if spec.name not in matched:
             records[spec.name] = ()
             continue
         actual = matched[spec.name]
         if progress:
             progress(spec.name)
-        sr = _SheetReader(actual, spec, load(actual, spec))
-        got = sr.read()
-        result.errors.extend(sr.errors)
-        if got is None:
+        got = _read_sheet(actual, spec, load(actual, spec))
+        result.errors.extend(got.errors)
+        if got.records is None:
             continue
-        cols, rows, letters = got
-        if spec.name == "Timesheets":  # kept as columns: a million entries never become records
-            records[spec.name] = TimeTable(dict(zip(FIELDS, cols)), rows)
-        else:
-            make = partial(tuple.__new__, RECORD_TYPES[spec.name])  # C-level construction
-            records[spec.name] = tuple(map(make, zip(*map(_values, cols), rows.tolist())))
-        columns[spec.name] = letters
-        result.row_counts[spec.name] = len(rows)
-    book = Book(settings, records, columns)
-    result.errors.extend(check_integrity(book))
-    if not result.errors:
-        result.book = book
+        records[spec.name], columns[spec.name] = got.records, got.letters
+        result.row_counts[spec.name] = len(got.records)
+    if pool:
+        pool.shutdown(wait=False)
+    result.book = Book(settings, records, columns)
+    result.errors.extend(check_integrity(result.book, None, set(result.pending)))
+    if result.errors:
+        result.finish()  # every error of the run together
     return result

@@ -11,7 +11,7 @@ import fastexcel
 from ..core.tabs import Tab
 from .convert import Bad, to_date
 from .package import CellEdit, write_tabs
-from .reader import ReadResult, read_book
+from .reader import ReadResult, start_reading
 from .safe_write import check_not_open, replace_file, workbook_lock
 
 
@@ -86,7 +86,8 @@ class FileWorkbook:
         return locked(self.path)
 
     def read(self, progress=None) -> ReadResult:
-        return read_book(self.path, progress=progress)
+        """The book; its Timesheets may still be loading (ReadResult.ok waits for them)."""
+        return start_reading(self.path, progress=progress)
 
     def previous_run_log(self) -> list[tuple]:
         return previous_run_log(self.path)
