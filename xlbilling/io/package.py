@@ -23,7 +23,7 @@ from ..core.tabs import Tab
 from .sheetxml import render
 from .styles import StyleBook
 from .xmltext import attr, cell_text
-from .zipwrite import compressed, copied, write_zip
+from .zipwrite import Deflater, compressed, copied, write_zip
 
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_R_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -277,11 +277,15 @@ def write_tabs(data: bytes, tabs: Iterable[Tab], edits: Iterable[CellEdit] = ())
     next_number = max(numbers, default=0) + 1
     rel_prefix = re.search(rf'xmlns:(\w+)="{re.escape(R_NS)}"', wb_xml)
 
+    pool = ThreadPoolExecutor(1)  # deflates each sheet while it renders
+    deflated: dict[str, Deflater] = {}
     for tab in tabs:
         existing = pkg.sheet(tab.name)
         if existing is not None:
             old = parts[existing.part]
-            parts[existing.part] = render(tab, styles, _code_name(old), _kept_references(old))
+            deflated[existing.part] = Deflater(pool)
+            parts[existing.part] = render(tab, styles, _code_name(old), _kept_references(old),
+                                          deflated[existing.part].write)
             replaced_ids.add(existing.sheet_id)
             continue
         part = f"xl/worksheets/sheet{next_number}.xml"
@@ -297,7 +301,8 @@ def write_tabs(data: bytes, tabs: Iterable[Tab], edits: Iterable[CellEdit] = ())
             wb_rels, "Relationships", f'<§Relationship Id="{rid}" Type="{WORKSHEET_REL}" Target="{target}"/>'
         )
         types = _insert_before_close(types, "Types", f'<§Override PartName="/{part}" ContentType="{WORKSHEET_CT}"/>')
-        parts[part] = render(tab, styles)
+        deflated[part] = Deflater(pool)
+        parts[part] = render(tab, styles, sink=deflated[part].write)
 
     new_styles = styles.result()
     if new_styles is not None:
@@ -306,18 +311,26 @@ def write_tabs(data: bytes, tabs: Iterable[Tab], edits: Iterable[CellEdit] = ())
     parts[wb_rels_part] = wb_rels.encode("utf-8")
     parts["[Content_Types].xml"] = types.encode("utf-8")
     _drop_calc_chain(pkg, parts, replaced_ids)
-    return _zip(pkg, parts)
+    try:
+        return _zip(pkg, parts, deflated)
+    finally:
+        pool.shutdown()
 
 
-def _zip(pkg: Package, parts: _Parts) -> bytes:
+def _zip(pkg: Package, parts: _Parts, deflated: dict[str, Deflater] | None = None) -> bytes:
     """Entries in their original order; unchanged ones copied as their compressed bytes, changed ones
-    re-deflated with their original time, new ones at the end with a fixed time."""
+    re-deflated with their original time, new ones at the end with a fixed time. `deflated` holds
+    parts already deflated while they were produced."""
     infos = {i.filename: i for i in pkg.infos}
+    deflated = deflated or {}
     jobs = []
     for name in parts.names():
         info = infos.get(name)
         if info is not None and (name not in parts.new or parts.new[name] == pkg.part(name)):
             jobs.append((copied, pkg.data, info))
+        elif name in deflated and (info is None or info.compress_type != zipfile.ZIP_STORED):
+            jobs.append((deflated[name].entry, name, info.date_time if info else FIXED_TIME,
+                         info.external_attr if info else 0))
         elif info is not None:
             stored = info.compress_type == zipfile.ZIP_STORED
             method = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Callable
 
 from ..core.cells import column_letter, quote_sheet
 from ..core.tabs import DATE, DATETIME, INT, MONEY, NUMBER, PCT, TEXT, Tab
@@ -50,8 +51,22 @@ def _width(tab: Tab, col: int) -> float:
     return float(min(max(longest, 8), 60))
 
 
-def render(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str = "") -> bytes:
-    """Worksheet XML for a tab. `keep` is carried-over markup (drawing references) placed at the end."""
+_CHUNK_ROWS = 2000
+
+
+def render(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str = "",
+           sink: Callable[[bytes], None] | None = None) -> bytes:
+    """Worksheet XML for a tab. `keep` is carried-over markup (drawing references) placed at the end.
+    `sink`, if given, receives the XML in chunks as it is produced (to deflate while rendering)."""
+    chunks: list[bytes] = []
+
+    def flush() -> None:
+        chunk = "".join(out).encode("utf-8")
+        out.clear()
+        chunks.append(chunk)
+        if sink:
+            sink(chunk)
+
     ncols = len(tab.columns)
     fills = tab.row_fills or [None] * len(tab.rows)
     header_xf = styles.xf(Style(bold=True, font_color="FFFFFFFF", fill="header"))
@@ -113,6 +128,8 @@ def render(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str 
             else:
                 raise TypeError(f"{tab.name}: cannot write {type(value).__name__} {value!r} (floats are not money)")
         out.append("</row>")
+        if r % _CHUNK_ROWS == 0:
+            flush()
     out.append("</sheetData>")
     if ncols:
         out.append(f'<autoFilter ref="A1:{last_ref}"/>')
@@ -127,4 +144,5 @@ def render(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str 
     out.append('<pageSetup orientation="landscape" fitToHeight="0"/>')
     out.append(keep)
     out.append("</worksheet>")
-    return "".join(out).encode("utf-8")
+    flush()
+    return b"".join(chunks)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import struct
 import zipfile
 import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 _LOCAL = struct.Struct("<IHHHHHIIIHH")
@@ -38,6 +39,33 @@ def compressed(name: str, data: bytes, date_time: tuple, method: int = zipfile.Z
         packer = zlib.compressobj(level, zlib.DEFLATED, -15)
         raw = packer.compress(data) + packer.flush()
     return Entry(name, date_time, method, zlib.crc32(data), len(data), raw, external_attr)
+
+
+class Deflater:
+    """Deflates a part chunk by chunk on a worker thread while the caller produces the next chunk.
+
+    zlib lets go of the interpreter, so rendering a large sheet and deflating it overlap. Give all
+    deflaters one single-thread pool: chunks are then deflated in the order they were written."""
+
+    def __init__(self, pool: ThreadPoolExecutor, level: int = 6):
+        self._pool = pool
+        self._packer = zlib.compressobj(level, zlib.DEFLATED, -15)
+        self._pieces: list[Future] = []
+        self._crc = 0
+        self._size = 0
+
+    def _deflate(self, chunk: bytes) -> bytes:
+        self._crc = zlib.crc32(chunk, self._crc)
+        self._size += len(chunk)
+        return self._packer.compress(chunk)
+
+    def write(self, chunk: bytes) -> None:
+        self._pieces.append(self._pool.submit(self._deflate, chunk))
+
+    def entry(self, name: str, date_time: tuple, external_attr: int = 0) -> Entry:
+        self._pieces.append(self._pool.submit(self._packer.flush))
+        raw = b"".join(f.result() for f in self._pieces)
+        return Entry(name, date_time, zipfile.ZIP_DEFLATED, self._crc, self._size, raw, external_attr)
 
 
 def copied(source: bytes, info: zipfile.ZipInfo) -> Entry:
