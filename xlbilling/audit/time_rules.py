@@ -72,26 +72,41 @@ def _fold(text: str) -> str:
     return text.strip().lower()
 
 
+def _repeats(keys: list[np.ndarray], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For entries with equal keys: which repeat an earlier one (higher up the sheet), and the position
+    of the earliest entry with the same keys (each entry's own position when it is the first)."""
+    order = np.lexsort((rows, *reversed(keys)))
+    same = np.ones(max(len(order) - 1, 0), dtype=bool)
+    for k in keys:
+        sorted_k = k[order]
+        same &= sorted_k[1:] == sorted_k[:-1]
+    starts = np.r_[0, np.maximum.accumulate(np.where(same, 0, np.arange(1, len(order))))] if len(order) else order
+    repeat = np.zeros(len(rows), dtype=bool)
+    repeat[order[1:][same]] = True
+    earliest = np.empty(len(rows), dtype=np.int64)
+    earliest[order] = order[starts]
+    return repeat, earliest
+
+
 def duplicates(ctx: AuditContext) -> Iterator[Finding]:
     """Same technician, date, ticket, work type and hours as an earlier entry (earlier: higher up the sheet)."""
     table = ctx.book.time_entries
     if not len(table):
         return
-    keys = [table.technician.canonical(_fold)[0], table.day, table.ticket_id.canonical()[0],
-            table.work_type.canonical(_fold)[0], table.hours.canonical()[0]]
-    order = np.lexsort((table.rows, *reversed(keys)))
-    same = np.ones(len(order) - 1, dtype=bool)
-    for k in keys:
-        sorted_k = k[order]
-        same &= sorted_k[1:] == sorted_k[:-1]
-    first = order[np.r_[0, np.maximum.accumulate(np.where(same, 0, np.arange(1, len(order))))]]
-    repeat = np.zeros(len(table), dtype=bool)
-    repeat[order[1:][same]] = True
-    earliest = np.empty(len(table), dtype=np.int64)
-    earliest[order] = first
-    flagged = np.flatnonzero(repeat & ctx.open)
-    for i in flagged[np.argsort(table.rows[flagged], kind="stable")].tolist():
-        e, original = table.entry(i), table.entry(int(earliest[i]))
+    # Alike in technician, date, work type and hours first (columns of few values), then the ticket:
+    # tickets are nearly all distinct, so only the entries alike in the rest have theirs compared.
+    keys = [table.technician.canonical(_fold)[0], table.day, table.work_type.canonical(_fold)[0],
+            table.hours.canonical()[0]]
+    repeat, earliest = _repeats(keys, table.rows)
+    alike = np.flatnonzero(repeat | np.isin(np.arange(len(table)), earliest[repeat]))
+    tickets = table.ticket_id
+    index: dict = {}
+    ticket = np.array([index.setdefault(tickets.values[c], len(index)) for c in tickets.codes[alike].tolist()],
+                      dtype=np.int64)
+    repeat, earliest = _repeats([k[alike] for k in keys] + [ticket], table.rows[alike])
+    flagged = np.flatnonzero(repeat & ctx.open[alike])
+    for k in flagged[np.argsort(table.rows[alike][flagged], kind="stable")].tolist():
+        e, original = table.entry(int(alike[k])), table.entry(int(alike[earliest[k]]))
         yield finding(ctx, "TIME_DUPLICATE", e, "entry_id",
                       f"entry {e.entry_id} repeats entry {original.entry_id} (same technician, date, ticket, "
                       "work type and hours)", _subject(e), show(e.entry_id),

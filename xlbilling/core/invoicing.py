@@ -54,7 +54,16 @@ class TaxTable:
         for r in rates:
             self._by[(r.jurisdiction.strip().lower(), r.tax_category.strip().lower())].append(r)
 
+        self._seen: dict[tuple, Decimal | None] = {}
+
     def rate(self, jurisdiction: str | None, category: str, day: date) -> Decimal | None:
+        """The rate in effect on the day (looked up once per jurisdiction, category and day)."""
+        key = (jurisdiction, category, day)
+        if key not in self._seen:
+            self._seen[key] = self._lookup(jurisdiction, category, day)
+        return self._seen[key]
+
+    def _lookup(self, jurisdiction: str | None, category: str, day: date) -> Decimal | None:
         if not jurisdiction:
             return None
         found = [r for r in self._by.get((jurisdiction.strip().lower(), category.strip().lower()), ())

@@ -84,7 +84,8 @@ def _in_order(table: TimeTable, idx: np.ndarray, contract: np.ndarray, ordered: 
     sub = idx[ordered[contract[idx]]]
     if len(sub):
         by_id = np.empty(len(sub), dtype=np.int64)
-        by_id[np.argsort(table.ids[sub], kind="stable")] = np.arange(len(sub))
+        ids = table.ids[sub].tolist()
+        by_id[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(sub))  # Python's sort is quickest here
         seq[sub[np.lexsort((by_id, table.day[sub], contract[sub]))]] = np.arange(len(sub))
     return seq
 
@@ -162,15 +163,21 @@ def _capped(book: Book, table: TimeTable, s: _Splits, contract: np.ndarray, seq:
         return partial, unbilled
     at = at[np.lexsort((seq[s.idx[at]], contract[s.idx[at]]))]
     c = contract[s.idx[at]]
-    starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+    change = c[1:] != c[:-1]
+    starts = np.flatnonzero(np.r_[True, change])
     ends = np.r_[starts[1:], len(at)]
+    # The amount of each contract's splits: hours per (contract, rate), priced once each.
     nrates = max(len(codes.values), 1)
-    for lo, hi in zip(starts.tolist(), ends.tolist()):
+    used, compact = np.unique(np.cumsum(np.r_[False, change]) * nrates + s.rate[at], return_inverse=True)
+    total = [ZERO] * len(starts)
+    for key, hours in zip(used.tolist(), group_sums(compact.reshape(-1), s.hours[at], s.hour_values, len(used))):
+        g, r = divmod(key, nrates)
+        total[g] += hours * codes.values[r]
+    for g, (lo, hi) in enumerate(zip(starts.tolist(), ends.tolist())):
         deal = deals[c[lo]]
         members = at[lo:hi]
         remaining = max(deal.not_to_exceed - billed.time_billed.get(deal.contract_id, ZERO), ZERO)
-        by_rate = group_sums(s.rate[members], s.hours[members], s.hour_values, nrates)
-        if sum((h * r for h, r in zip(by_rate, codes.values)), ZERO) <= remaining:
+        if total[g] <= remaining:
             continue  # the whole lot fits under the cap
         left = ZERO
         for m in members.tolist():

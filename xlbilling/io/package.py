@@ -277,7 +277,7 @@ def write_tabs(data: bytes, tabs: Iterable[Tab], edits: Iterable[CellEdit] = ())
     next_number = max(numbers, default=0) + 1
     rel_prefix = re.search(rf'xmlns:(\w+)="{re.escape(R_NS)}"', wb_xml)
 
-    pool = ThreadPoolExecutor(1)  # deflates each sheet while it renders
+    pool = ThreadPoolExecutor(2)  # deflates each sheet while it renders
     deflated: dict[str, Deflater] = {}
     for tab in tabs:
         existing = pkg.sheet(tab.name)

@@ -101,30 +101,40 @@ def render(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str 
     for i, column in enumerate(tab.columns):
         out.append(f'<c r="{letters[i]}1" s="{header_xf}" t="inlineStr"><is><t>{cell_text(column.title)}</t></is></c>')
     out.append("</row>")
-    by_fill = {fill: [xf(i, fill) for i in range(ncols)] for fill in set(fills)}
+    by_fill = {fill: [f'" s="{xf(i, fill)}"' for i in range(ncols)] for fill in set(fills)}
+    opening = [f'<c r="{letter}' for letter in letters]
     serials: dict[date, str] = {}
+    numbers: dict[Decimal, str] = {}  # repeated prices and quantities are formatted once
+    texts: dict[str, str] = {}
     for r, row in enumerate(tab.rows, start=2):
         fill = fills[r - 2]
         style = by_fill[fill]
-        out.append(f'<row r="{r}">')
+        n = str(r)
+        out.append(f'<row r="{n}">')
         for i, value in enumerate(row):
-            if value is None or value == "":
+            kind = type(value)
+            if kind is Decimal:
+                text = numbers.get(value)
+                if text is None:
+                    text = numbers[value] = f"{value:f}"
+                out.append(f'{opening[i]}{n}{style[i]}><v>{text}</v></c>')
+            elif kind is str and value:
+                text = texts.get(value)
+                if text is None:  # repeated IDs and descriptions are escaped once
+                    space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
+                    text = texts[value] = f' t="inlineStr"><is><t{space}>{cell_text(value)}</t></is></c>'
+                s = f'" s="{xf(i, fill, True)}"' if value.startswith(_RISKY) else style[i]
+                out.append(f'{opening[i]}{n}{s}{text}')
+            elif value is None or kind is str:
                 if fill:
-                    out.append(f'<c r="{letters[i]}{r}" s="{style[i]}"/>')
-                continue
-            if isinstance(value, str):
-                space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
-                s = xf(i, fill, True) if value.startswith(_RISKY) else style[i]
-                out.append(f'<c r="{letters[i]}{r}" s="{s}" t="inlineStr"><is><t{space}>{cell_text(value)}</t></is></c>')
-            elif isinstance(value, Decimal):
-                out.append(f'<c r="{letters[i]}{r}" s="{style[i]}"><v>{value:f}</v></c>')
-            elif isinstance(value, bool):
-                out.append(f'<c r="{letters[i]}{r}" s="{style[i]}" t="b"><v>{int(value)}</v></c>')
-            elif isinstance(value, int):
-                out.append(f'<c r="{letters[i]}{r}" s="{style[i]}"><v>{value}</v></c>')
+                    out.append(f'{opening[i]}{n}{style[i]}/>')
+            elif kind is int:
+                out.append(f'{opening[i]}{n}{style[i]}><v>{value}</v></c>')
+            elif kind is bool:
+                out.append(f'{opening[i]}{n}{style[i]} t="b"><v>{int(value)}</v></c>')
             elif isinstance(value, date):
                 serial = serials.get(value) or serials.setdefault(value, _serial(value))
-                out.append(f'<c r="{letters[i]}{r}" s="{style[i]}"><v>{serial}</v></c>')
+                out.append(f'{opening[i]}{n}{style[i]}><v>{serial}</v></c>')
             else:
                 raise TypeError(f"{tab.name}: cannot write {type(value).__name__} {value!r} (floats are not money)")
         out.append("</row>")

@@ -42,29 +42,31 @@ def compressed(name: str, data: bytes, date_time: tuple, method: int = zipfile.Z
 
 
 class Deflater:
-    """Deflates a part chunk by chunk on a worker thread while the caller produces the next chunk.
+    """Deflates a part chunk by chunk on worker threads while the caller produces the next chunk.
 
-    zlib lets go of the interpreter, so rendering a large sheet and deflating it overlap. Give all
-    deflaters one single-thread pool: chunks are then deflated in the order they were written."""
+    zlib lets go of the interpreter, so rendering a large sheet and deflating it overlap, and chunks
+    deflate side by side: each chunk is a run of deflate blocks ending on a byte boundary (a sync
+    flush), so the runs join into one valid stream, closed by an empty final block."""
+
+    _FINAL = zlib.compressobj(6, zlib.DEFLATED, -15).flush()  # an empty final block
 
     def __init__(self, pool: ThreadPoolExecutor, level: int = 6):
-        self._pool = pool
-        self._packer = zlib.compressobj(level, zlib.DEFLATED, -15)
+        self._pool, self._level = pool, level
         self._pieces: list[Future] = []
         self._crc = 0
         self._size = 0
 
     def _deflate(self, chunk: bytes) -> bytes:
-        self._crc = zlib.crc32(chunk, self._crc)
-        self._size += len(chunk)
-        return self._packer.compress(chunk)
+        packer = zlib.compressobj(self._level, zlib.DEFLATED, -15)
+        return packer.compress(chunk) + packer.flush(zlib.Z_SYNC_FLUSH)
 
     def write(self, chunk: bytes) -> None:
+        self._crc = zlib.crc32(chunk, self._crc)
+        self._size += len(chunk)
         self._pieces.append(self._pool.submit(self._deflate, chunk))
 
     def entry(self, name: str, date_time: tuple, external_attr: int = 0) -> Entry:
-        self._pieces.append(self._pool.submit(self._packer.flush))
-        raw = b"".join(f.result() for f in self._pieces)
+        raw = b"".join(f.result() for f in self._pieces) + self._FINAL
         return Entry(name, date_time, zipfile.ZIP_DEFLATED, self._crc, self._size, raw, external_attr)
 
 
