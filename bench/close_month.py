@@ -1,9 +1,10 @@
 """Benchmark: `close` on a large provider's month vs fastexcel's bare read of the same workbook.
 
-    python bench/close_month.py [CONTRACTS] [ENTRIES]   (default 10,000 and 1,000,000)
+    python bench/close_month.py [CONTRACTS] [ENTRIES] [REPEATS]   (default 10,000, 1,000,000 and 3)
 
 Targets: close (read, validate, bill, write back) at most 2.0x the bare read of every sheet;
-peak memory at most 2 GB. The workbook is generated once into bench/out/ and copied per run.
+peak memory at most 2 GB. The workbook is generated once into bench/out/ and copied per run; the
+two are timed alternately and the best time of each is compared.
 """
 
 from __future__ import annotations
@@ -96,18 +97,22 @@ def bare_read(path: Path) -> float:
 def main() -> None:
     contracts = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     entries = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
+    repeats = int(sys.argv[3]) if len(sys.argv) > 3 else 3
     source = generate(contracts, entries)
     run = OUT / "close-run.xlsx"
-    shutil.copy(source, run)
-    bare = bare_read(source)
-    t = time.perf_counter()
-    result = close_workbook(run, date(2026, 11, 1))
-    ours = time.perf_counter() - t
-    assert result.ok, result.errors[:5]
+    bare, ours = [], []
+    for _ in range(repeats):  # alternate the two; a shared machine varies by 20% from run to run
+        bare.append(bare_read(source))
+        shutil.copy(source, run)
+        t = time.perf_counter()
+        result = close_workbook(run, date(2026, 11, 1))
+        ours.append(time.perf_counter() - t)
+        assert result.ok, result.errors[:5]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{contracts:,} contracts, {entries:,} time entries: fastexcel bare read {bare:.2f} s; close {ours:.2f} s "
-          f"({result.summary[0]}); ratio {ours / bare:.2f}x (target <= 2.0x); peak memory {peak_mb:,.0f} MB "
-          "(target <= 2,048 MB)")
+    print(f"{contracts:,} contracts, {entries:,} time entries ({result.summary[0]})")
+    print(f"  fastexcel bare read: best {min(bare):.2f} s of {', '.join(f'{b:.2f}' for b in bare)}")
+    print(f"  close:               best {min(ours):.2f} s of {', '.join(f'{o:.2f}' for o in ours)}")
+    print(f"  ratio {min(ours) / min(bare):.2f}x (target <= 2.0x); peak memory {peak_mb:,.0f} MB (target <= 2,048 MB)")
 
 
 if __name__ == "__main__":

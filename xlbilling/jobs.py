@@ -39,7 +39,7 @@ from .io.report import Block, Chart, Sheet, write_report
 from .io.gl_export import export_csv
 from .io.mail import LEVELS, Mailer, MailSetupError, invoice_message, reminder_message, smtp_config, write_eml
 from .io.pdf import invoice_pdf, safe_filename, statement_pdf
-from .io.reader import ReadResult
+from .io.reader import ReadResult, gc_paused
 from .io.safe_write import replace_file
 from .io.workbook import as_workbook
 
@@ -70,7 +70,7 @@ def _with_book(path, progress: Progress | None, work: Callable[..., JobResult],
     `ahead`, if given, runs on the book while its Timesheets still load (it must not need them);
     its result is passed to the work."""
     path = as_workbook(path)
-    with path.lock():
+    with path.lock(), gc_paused():
         read = _read(path, progress)
         early = ahead(read.book) if ahead and not read.ready and read.book is not None and not read.errors else None
         if not read.ok:

@@ -11,12 +11,13 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from ..core.due import due_items, recurring_items
+from ..core.due import due_items, line_window, recurring_items
 from ..core.items import Billed, Item
 from ..core.findings import Finding, show
 from ..core.invoicing import tax_of
 from ..core.money import ZERO
-from ..core.periods import ONE_DAY, period_of
+from ..core.models import Contract, ContractLine
+from ..core.periods import ONE_DAY, Period, period_of, whole_years
 from .base import AuditContext, Subject, finding
 
 
@@ -148,6 +149,17 @@ def exemption_expired(ctx: AuditContext) -> Iterator[Finding]:
                           item_targets(ln.item for ln in lines))
 
 
+def _steady(c: Contract, lines: list[ContractLine], previous: Period, current: Period) -> bool:
+    """Every line bills both periods in full at the same escalated price, so their amounts are equal."""
+    if whole_years(c.start_date, previous.start) != whole_years(c.start_date, current.start):
+        return False
+    for line in lines:
+        start, end = line_window(line, c)
+        if start > previous.start or (end is not None and end < current.end):
+            return False
+    return True
+
+
 def amount_change(ctx: AuditContext) -> Iterator[Finding]:
     threshold = ctx.book.settings.amount_change_threshold
     amended: dict[str, list] = defaultdict(list)
@@ -167,6 +179,8 @@ def amount_change(ctx: AuditContext) -> Iterator[Finding]:
         previous = period_of(c.start_date, c.billing_frequency, current.start - ONE_DAY)
         if c.start_date > previous.start or (c.end_date and c.end_date < current.end):
             continue  # a first or last period is partial by nature
+        if _steady(c, lines_by[cid], previous, current):
+            continue
         totals: dict = defaultdict(lambda: ZERO)
         # the two periods only: billing "through" the day before the previous period starts skips the rest
         for i in recurring_items(ctx.book, c, lines_by[cid], current.end, current.end, Billed(),

@@ -11,7 +11,8 @@ from typing import Iterator
 import numpy as np
 
 from ..core.findings import Finding, show
-from ..core.time_billing import RateCodes, rate_codes
+from ..core.time_billing import entry_rates
+from ..core.timetable import sort_by
 from .base import AuditContext, Subject, finding
 
 _NO_END = date.max.toordinal()
@@ -57,12 +58,9 @@ def outside_contract(ctx: AuditContext) -> Iterator[Finding]:
 
 
 def no_rate(ctx: AuditContext) -> Iterator[Finding]:
-    table = ctx.book.time_entries
     codes, deals = ctx.contract_of
     known = np.array([c is not None for c in deals], dtype=bool)[codes]
-    idx = np.flatnonzero(ctx.open & known)
-    missing = idx[rate_codes(ctx.book, table, idx, ctx.rates, RateCodes()) < 0]
-    for e in table.entries(missing.tolist()):
+    for e in ctx.entries(ctx.open & known & (entry_rates(ctx.book)[0] < 0)):
         yield finding(ctx, "TIME_NO_RATE", e, "work_type",
                       f"no rate for work type '{e.work_type}' on {e.date} (entry {e.entry_id})", _subject(e),
                       show(e.work_type), "a work type with a RateCard rate on that date")
@@ -75,14 +73,10 @@ def _fold(text: str) -> str:
 def _repeats(keys: list[np.ndarray], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For entries with equal keys: which repeat an earlier one (higher up the sheet), and the position
     of the earliest entry with the same keys (each entry's own position when it is the first)."""
-    order = np.lexsort((rows, *reversed(keys)))
-    same = np.ones(max(len(order) - 1, 0), dtype=bool)
-    for k in keys:
-        sorted_k = k[order]
-        same &= sorted_k[1:] == sorted_k[:-1]
-    starts = np.r_[0, np.maximum.accumulate(np.where(same, 0, np.arange(1, len(order))))] if len(order) else order
+    order, same = sort_by(keys, rows)
+    starts = np.maximum.accumulate(np.where(same, 0, np.arange(len(order))))
     repeat = np.zeros(len(rows), dtype=bool)
-    repeat[order[1:][same]] = True
+    repeat[order[same]] = True
     earliest = np.empty(len(rows), dtype=np.int64)
     earliest[order] = order[starts]
     return repeat, earliest
@@ -95,7 +89,7 @@ def duplicates(ctx: AuditContext) -> Iterator[Finding]:
         return
     # Alike in technician, date, work type and hours first (columns of few values), then the ticket:
     # tickets are nearly all distinct, so only the entries alike in the rest have theirs compared.
-    keys = [table.technician.canonical(_fold)[0], table.day, table.work_type.canonical(_fold)[0],
+    keys = [table.technician.canonical(_fold)[0], table.day - table.day.min(), table.work_type.canonical(_fold)[0],
             table.hours.canonical()[0]]
     repeat, earliest = _repeats(keys, table.rows)
     alike = np.flatnonzero(repeat | np.isin(np.arange(len(table)), earliest[repeat]))

@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import numpy as np
 
-from ..core.items import Billed, RateBook
+from ..core.items import Billed
 from ..core.models import Book
 from ..core.money import round_cents
 from ..core.tabs import DATE, INT, MONEY, NUMBER, TEXT, Column, Tab
-from ..core.time_billing import RateCodes, rate_codes
+from ..core.time_billing import entry_rates
 from ..core.timetable import group_sums
 
 BUCKETS = ((30, "0-30 Days"), (60, "31-60 Days"), (90, "61-90 Days"), (None, "91+ Days"))
@@ -27,22 +27,22 @@ def unbilled_wip_tab(book: Book, as_of: date, billed: Billed) -> Tab:
     pairs, group = np.unique(pair, return_inverse=True)
     group = group.reshape(-1)
     n = len(pairs)
-    codes = RateCodes()
-    rate = rate_codes(book, table, idx, RateBook(book.rates), codes)
+    all_rates, rate_values = entry_rates(book)
+    rate = all_rates[idx]
     age = as_of.toordinal() - table.day[idx]
     limits = np.array([limit for limit, _ in BUCKETS[:-1]])
     bucket = np.searchsorted(limits, age, side="left")  # age <= 30 is the first bucket, and so on
     priced = rate >= 0
     hours = table.hours
     # Hours per (group, bucket, rate), then priced: exact, one Decimal product per distinct combination.
-    nrates = max(len(codes.values), 1)
+    nrates = max(len(rate_values), 1)
     cell = (group[priced] * len(BUCKETS) + bucket[priced]) * nrates + rate[priced]
     amounts = [[Decimal(0)] * len(BUCKETS) for _ in range(n)]
     used, at = np.unique(cell, return_inverse=True)
     for k, h in zip(used.tolist(), group_sums(at.reshape(-1), hours.codes[idx[priced]], hours.values, len(used))):
         g, rest = divmod(k, len(BUCKETS) * nrates)
         b, r = divmod(rest, nrates)
-        amounts[g][b] += h * codes.values[r]
+        amounts[g][b] += h * rate_values[r]
     total_hours = table.hours_by(group, idx, n)
     entries = np.bincount(group, minlength=n).tolist()
     no_rate = np.bincount(group, weights=~priced, minlength=n).astype(np.int64).tolist()

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Iterable
 
-from .items import Billed, Item, RateBook
+from .items import Billed, Item
 from .models import Book, Charge, Contract, ContractLine
 from .money import round_cents
 from .periods import Period, escalated, periods_between, prorate, whole_years
@@ -26,7 +26,8 @@ def recurring_key(line_id: str, covered_start: date) -> str:
     return f"recurring:{line_id}:{covered_start.isoformat()}"
 
 
-def _line_window(line: ContractLine, contract: Contract) -> tuple[date, date | None]:
+def line_window(line: ContractLine, contract: Contract) -> tuple[date, date | None]:
+    """The days a contract line bills: its own dates within the contract's (None: no end)."""
     start = max(line.start_date or contract.start_date, contract.start_date)
     ends = [d for d in (line.end_date, contract.end_date) if d]
     return start, min(ends) if ends else None
@@ -38,7 +39,7 @@ def recurring_items(book: Book, contract: Contract, lines: Iterable[ContractLine
     advance = contract.billing_timing == "advance"
     horizon = invoice_date if advance else through
     for line in lines:
-        start, end = _line_window(line, contract)
+        start, end = line_window(line, contract)
         if billed_through and billed_through >= start:
             start = billed_through + timedelta(days=1)
         last = min(end, horizon) if end else horizon
@@ -95,7 +96,7 @@ def due_items(book: Book, invoice_date: date, through: date, billed: Billed,
     for cid, contract in active.items():
         items += recurring_items(book, contract, lines_by.get(cid, ()), invoice_date, through, billed,
                                  contract.billed_through)
-    time, capped = time_items(book, active, RateBook(book.rates), through, billed, excluded)
+    time, capped = time_items(book, active, through, billed, excluded)
     items += time
     for m in book.milestones:
         key = f"milestone:{m.milestone_id}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Iterable
 
 import numpy as np
 
@@ -17,7 +18,7 @@ from .items import Billed, Item, RateBook
 from .models import Book, Contract
 from .money import ZERO, round_cents
 from .periods import MONTHS
-from .timetable import TimeTable, group_sums
+from .timetable import TimeTable, group_sums, sort_by
 
 _NO_END = date.max.toordinal()
 _KINDS = ("time", "overage")
@@ -26,9 +27,11 @@ _KINDS = ("time", "overage")
 class RateCodes:
     """Distinct rates as codes, so entries carry an integer and lines group on it."""
 
-    def __init__(self):
+    def __init__(self, values: Iterable[Decimal] = ()):
         self.values: list[Decimal] = []
         self._index: dict[Decimal, int] = {}
+        for v in values:
+            self.code(v)
 
     def code(self, rate: Decimal | None) -> int:
         if rate is None:
@@ -39,20 +42,28 @@ class RateCodes:
         return self._index[rate]
 
 
-def rate_codes(book: Book, table: TimeTable, idx: np.ndarray, rates: RateBook, codes: RateCodes) -> np.ndarray:
-    """The rate code of each entry in `idx` (-1: no rate). Rates change only on their effective dates,
-    so one lookup per (contract, work type, stretch between effective dates) serves every entry."""
+def entry_rates(book: Book) -> tuple[np.ndarray, list[Decimal]]:
+    """The rate of every time entry (contract rate, else default, effective-dated): a code per entry
+    (-1: no rate) and the distinct rates. Rates change only on their effective dates, so one lookup per
+    (contract, work type, stretch between effective dates) serves every entry. Worked out once per book."""
+    table = book.time_entries
+    cached = table.cache.get("rates")
+    if cached is not None and cached[0] is book.rates:
+        return cached[1]
+    rates, codes = RateBook(book.rates), RateCodes()
     contract, contract_ids = table.contract_id.canonical()
     breaks = sorted({r.effective_from.toordinal() for r in book.rates if r.effective_from}
                     | {r.effective_to.toordinal() + 1 for r in book.rates if r.effective_to})
     work, work_types = table.work_type.canonical()
-    days = table.day[idx]
-    stretch = np.searchsorted(np.array(breaks, dtype=np.int64), days, side="right")
-    key = (contract[idx] * len(work_types) + work[idx]) * (len(breaks) + 1) + stretch
+    stretch = np.searchsorted(np.array(breaks, dtype=np.int64), table.day, side="right")
+    key = (contract * len(work_types) + work) * (len(breaks) + 1) + stretch
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    found = np.array([codes.code(rates.rate(contract_ids[contract[idx[f]]], work_types[work[idx[f]]],
-                                            date.fromordinal(int(days[f])))) for f in first.tolist()], dtype=np.int64)
-    return found[inverse.reshape(-1)]
+    found = np.array([codes.code(rates.rate(contract_ids[contract[f]], work_types[work[f]],
+                                            date.fromordinal(int(table.day[f])))) for f in first.tolist()],
+                     dtype=np.int64)
+    result = (found[inverse.reshape(-1)], codes.values)
+    table.cache["rates"] = (book.rates, result)
+    return result
 
 
 def _eligible(table: TimeTable, contract: np.ndarray, deals: list[Contract | None], through: date,
@@ -194,7 +205,7 @@ def _capped(book: Book, table: TimeTable, s: _Splits, contract: np.ndarray, seq:
     return partial, unbilled
 
 
-def time_items(book: Book, active: dict[str, Contract], rates: RateBook, through: date, billed: Billed,
+def time_items(book: Book, active: dict[str, Contract], through: date, billed: Billed,
                excluded: frozenset[str] = frozenset()) -> tuple[list[Item], dict[str, Decimal]]:
     """Time and overage lines of every active contract, and the amount each contract's cap left unbilled."""
     table = book.time_entries
@@ -202,10 +213,11 @@ def time_items(book: Book, active: dict[str, Contract], rates: RateBook, through
         return [], {}
     contract, contract_ids = table.contract_id.canonical()
     deals = [active.get(cid) for cid in contract_ids]
-    codes = RateCodes()
+    rate, values = entry_rates(book)
+    codes = RateCodes(values)  # overage rates join these
     idx = _eligible(table, contract, deals, through, excluded)
-    rate = rate_codes(book, table, idx, rates, codes)
-    idx, rate = idx[rate >= 0], rate[rate >= 0]
+    idx = idx[rate[idx] >= 0]
+    rate = rate[idx]
     ordered = np.array([bool(c and (c.included_hours or c.not_to_exceed is not None)) for c in deals], dtype=bool)
     seq = _in_order(table, idx, contract, ordered)
     s = _Splits(table, idx, rate)
@@ -237,11 +249,10 @@ def _lines(book: Book, table: TimeTable, s: _Splits, contract: np.ndarray, seq: 
     e = s.idx[at]
     work, work_types = table.work_type.canonical()
     c, kind, w, r = contract[e], s.kind[at], work[e], s.rate[at]
-    order = np.lexsort((seq[e], r, w, kind, c))
+    order, same = sort_by([c, kind, w, r], seq[e])
     at, e, c, kind, w, r = at[order], e[order], c[order], kind[order], w[order], r[order]
-    change = (c[1:] != c[:-1]) | (kind[1:] != kind[:-1]) | (w[1:] != w[:-1]) | (r[1:] != r[:-1])
-    starts = np.flatnonzero(np.r_[True, change])
-    hours = group_sums(np.cumsum(np.r_[False, change]), s.hours[at], s.hour_values, len(starts))
+    starts = np.flatnonzero(~same)
+    hours = group_sums(np.cumsum(~same) - 1, s.hours[at], s.hour_values, len(starts))
     days = table.day[e]
     first_days = np.minimum.reduceat(days, starts).tolist()
     last_days = np.maximum.reduceat(days, starts).tolist()

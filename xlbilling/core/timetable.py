@@ -56,6 +56,7 @@ class TimeTable(Sequence):
     def __init__(self, columns: dict[str, Coded], rows: np.ndarray):
         self.columns = columns
         self.rows = rows
+        self.cache: dict[str, object] = {}  # derived arrays that depend on other sheets (rates), kept once worked out
 
     @classmethod
     def of(cls, entries: Iterable[TimeEntry] | TimeTable) -> TimeTable:
@@ -168,3 +169,35 @@ def group_sums(groups: np.ndarray, codes: np.ndarray, values: list, ngroups: int
         g, v = divmod(key, k)
         out[g] += values[v] * n
     return out
+
+
+def packed(keys: list[np.ndarray]) -> np.ndarray | None:
+    """Non-negative integer keys folded into one int64 key that sorts and compares like the tuple of
+    them (one sort key instead of several); None when the combined range would not fit."""
+    out = np.zeros(len(keys[0]), dtype=np.int64)
+    total = 1
+    for k in keys:
+        span = int(k.max()) + 1 if len(k) else 1
+        total *= span
+        if total >= 1 << 62:
+            return None
+        out = out * span + k
+    return out
+
+
+def sort_by(keys: list[np.ndarray], last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The order sorting by `keys` (the first key first) and then by `last`, and for each position in
+    that order whether its keys equal those of the position before."""
+    if not len(last):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    key = packed(keys)
+    if key is not None:
+        order = np.lexsort((last, key))
+        sorted_key = key[order]
+        return order, np.r_[False, sorted_key[1:] == sorted_key[:-1]]
+    order = np.lexsort((last, *reversed(keys)))
+    same = np.ones(len(order) - 1, dtype=bool)
+    for k in keys:
+        sorted_k = k[order]
+        same &= sorted_k[1:] == sorted_k[:-1]
+    return order, np.r_[False, same]

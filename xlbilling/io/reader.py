@@ -409,7 +409,7 @@ def _match_sheets(names: list[str]) -> tuple[dict[str, str], list[Finding]]:
 
 def read_book(path: str | Path, progress: Callable[[str], None] | None = None) -> ReadResult:
     """Read and validate a master workbook. Errors are returned, never raised, for a user's mistakes."""
-    with _no_gc_pauses():
+    with gc_paused():
         result = _read_book(Path(path), progress)
         result.finish()
         return result
@@ -418,13 +418,14 @@ def read_book(path: str | Path, progress: Callable[[str], None] | None = None) -
 def start_reading(path: str | Path, progress: Callable[[str], None] | None = None) -> ReadResult:
     """Like read_book, but the Timesheets may still be loading when it returns (see ReadResult):
     work that needs no time entries can run meanwhile."""
-    with _no_gc_pauses():
+    with gc_paused():
         return _read_book(Path(path), progress, background=("Timesheets",))
 
 
 @contextmanager
-def _no_gc_pauses():
-    """Millions of fresh tuples make the cyclic collector run over and over; they hold no cycles."""
+def gc_paused():
+    """Millions of fresh objects make the cyclic collector run over and over; they hold no cycles.
+    (Reference counting still frees them; the collector runs again once the run is over.)"""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -458,7 +459,7 @@ def _read_book(path: Path, progress: Callable[[str], None] | None, background: t
 def read_values(sheets: dict[str, tuple[list[list], int, int]],
                 progress: Callable[[str], None] | None = None) -> ReadResult:
     """Read and validate a workbook given as cell values per sheet: (values, first row, first column)."""
-    with _no_gc_pauses():
+    with gc_paused():
         result = _assemble(list(sheets), lambda name, spec: load_values(*sheets[name], spec), progress,
                            ReadResult(None))
         result.finish()

@@ -105,7 +105,13 @@ def render(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str 
     opening = [f'<c r="{letter}' for letter in letters]
     serials: dict[date, str] = {}
     numbers: dict[Decimal, str] = {}  # repeated prices and quantities are formatted once
-    texts: dict[str, str] = {}
+    texts: dict[str, str] = {}  # repeated IDs and descriptions are escaped once
+
+    def text_xml(value: str) -> str:
+        space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
+        text = texts[value] = f' t="inlineStr"><is><t{space}>{cell_text(value)}</t></is></c>'
+        return text
+
     for r, row in enumerate(tab.rows, start=2):
         fill = fills[r - 2]
         style = by_fill[fill]
@@ -119,12 +125,8 @@ def render(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str 
                     text = numbers[value] = f"{value:f}"
                 out.append(f'{opening[i]}{n}{style[i]}><v>{text}</v></c>')
             elif kind is str and value:
-                text = texts.get(value)
-                if text is None:  # repeated IDs and descriptions are escaped once
-                    space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
-                    text = texts[value] = f' t="inlineStr"><is><t{space}>{cell_text(value)}</t></is></c>'
                 s = f'" s="{xf(i, fill, True)}"' if value.startswith(_RISKY) else style[i]
-                out.append(f'{opening[i]}{n}{s}{text}')
+                out.append(f'{opening[i]}{n}{s}{texts.get(value) or text_xml(value)}')
             elif value is None or kind is str:
                 if fill:
                     out.append(f'{opening[i]}{n}{style[i]}/>')
@@ -135,6 +137,13 @@ def render(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str 
             elif isinstance(value, date):
                 serial = serials.get(value) or serials.setdefault(value, _serial(value))
                 out.append(f'{opening[i]}{n}{style[i]}><v>{serial}</v></c>')
+            elif isinstance(value, str):  # a kind of str (an e-mail header, say): its text
+                value = str(value)
+                s = f'" s="{xf(i, fill, True)}"' if value.startswith(_RISKY) else style[i]
+                if value:
+                    out.append(f'{opening[i]}{n}{s}{texts.get(value) or text_xml(value)}')
+                elif fill:
+                    out.append(f'{opening[i]}{n}{style[i]}/>')
             else:
                 raise TypeError(f"{tab.name}: cannot write {type(value).__name__} {value!r} (floats are not money)")
         out.append("</row>")
