@@ -5,7 +5,7 @@ import zipfile
 from datetime import date
 from decimal import Decimal
 
-from xlbilling.io.reader import read_book
+from xlbilling.io.reader import read_book, start_reading
 
 from .books import write_book
 
@@ -176,3 +176,30 @@ def test_error_messages_name_sheet_and_cell():
     from xlbilling.core.findings import input_error
     text = str(input_error("Contracts!F7", "Start Date is not valid", '"2026-02-30"', "a real calendar date"))
     assert re.match(r"Contracts!F7: .*found \"2026-02-30\"; expected a real calendar date", text)
+
+
+def _long_timesheets(n: int) -> list[list]:
+    return [TS_HEAD] + [[f" T{i} ", "2026-10-01", f"Tech {i % 7}", "1001", "AGR-1", "Remote", 1, "Y"]
+                        for i in range(n)]
+
+
+def test_a_long_sheet_of_ids_reads_like_a_short_one(tmp_path):
+    """Columns of nearly all different IDs skip the dictionary; trimming, blank rows and defaults stay the same."""
+    rows = _long_timesheets(9000)
+    rows.insert(4000, [None] * len(TS_HEAD))  # a blank row inside the table
+    table = read_book(write_book(tmp_path / "b.xlsx", {"Timesheets": rows})).book.time_entries
+    assert len(table) == 9000 and table[0].entry_id == "T0" and table[8999].entry_id == "T8999"
+    assert table[3998].row == 4000 and table[3999].row == 4002  # rows count the blank one
+    assert table[5].billable is True and table[5].approved is True
+
+
+def test_errors_in_a_long_sheet_of_ids_are_named(tmp_path):
+    rows = _long_timesheets(9000)
+    rows[10][0] = "#N/A"  # an error value in the ID column
+    rows[20][0] = None  # a blank required ID
+    rows[30][1] = "2026-13-01"
+    result = start_reading(write_book(tmp_path / "b.xlsx", {"Timesheets": rows,
+                                                             "Payments": [["Payment ID", "Date", "Customer ID", "Amount"],
+                                                                          ["P1", "2026-10-01", "1001", "lots"]]}))
+    assert not result.ok and result.book is None
+    assert errors_at(result) == {"Timesheets!A11", "Timesheets!A21", "Timesheets!B31", "Payments!D2"}

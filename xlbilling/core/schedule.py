@@ -41,17 +41,16 @@ def billing_schedule(book: Book, invoice_date: date, billed: Billed = Billed(), 
     horizon = add_months(invoice_date, months + 1) - timedelta(days=1)  # through the last of the months
     lines_by = _lines_by_contract(book)
     through = through or default_through(invoice_date)
-    keys = {i.key for c in book.contracts if c.status == "active"
-            for i in recurring_items(book, c, lines_by.get(c.contract_id, ()), invoice_date, through, Billed(),
-                                     c.billed_through)}
-    due_now = Billed(keys=billed.keys | keys)
     out = []
     for c in book.contracts:
         if c.status != "active":
             continue
-        for item in recurring_items(book, c, lines_by.get(c.contract_id, ()), horizon, horizon, due_now,
+        advance = c.billing_timing == "advance"
+        for item in recurring_items(book, c, lines_by.get(c.contract_id, ()), horizon, horizon, billed,
                                     c.billed_through):
-            bill_on = item.service_start if c.billing_timing == "advance" else item.service_end + timedelta(days=1)
+            if item.service_start <= invoice_date if advance else item.service_end <= through:
+                continue  # due now: the close on the invoice date bills it
+            bill_on = item.service_start if advance else item.service_end + timedelta(days=1)
             if bill_on <= horizon:
                 out.append(Scheduled(bill_on, item))
     out.sort(key=lambda s: (s.bill_on, s.item.customer_id, s.item.contract_id or "", s.item.source_id))

@@ -240,6 +240,7 @@ class _SheetReader:
         """Typed columns (in spec order), Excel row numbers, and the 0-based column of each field."""
         spec, loaded = self.spec, self.loaded
         wanted = {normalize(c.name): c for c in spec.columns}
+        spec_col = {c.name: c for c in spec.columns}.__getitem__
         header_row = loaded.header_row
         found: dict[str, tuple[int, int]] = {}  # field -> (loaded column, sheet column)
         for i, (header, sheet_col, _) in enumerate(loaded.columns):
@@ -277,11 +278,17 @@ class _SheetReader:
         encoded: dict[str, tuple[pa.Array, pa.Array, pa.Array]] = {}
         blank_row = pa.array([True] * nrows, pa.bool_())
         for name, (bi, _) in found.items():
-            enc = loaded.columns[bi][2].dictionary_encode()
-            trimmed = pc.utf8_trim_whitespace(enc.dictionary)
-            blank_ids = pc.indices_nonzero(pc.equal(trimmed, "")).cast(enc.indices.type)
-            is_blank_cell = pc.or_kleene(pc.is_null(enc.indices), pc.is_in(enc.indices, blank_ids))
-            encoded[name] = (trimmed, enc.indices, blank_ids)
+            cells = loaded.columns[bi][2]
+            if spec_col(name).kind in (Kind.TEXT, Kind.ID) and _mostly_distinct(cells):
+                trimmed = pc.utf8_trim_whitespace(cells)  # IDs: a dictionary would be as long as the column
+                encoded[name] = (trimmed, None, None)
+                is_blank_cell = pc.or_kleene(pc.is_null(trimmed), pc.equal(trimmed, ""))
+            else:
+                enc = cells.dictionary_encode()
+                trimmed = pc.utf8_trim_whitespace(enc.dictionary)
+                blank_ids = pc.indices_nonzero(pc.equal(trimmed, "")).cast(enc.indices.type)
+                is_blank_cell = pc.or_kleene(pc.is_null(enc.indices), pc.is_in(enc.indices, blank_ids))
+                encoded[name] = (trimmed, enc.indices, blank_ids)
             blank_row = pc.and_(blank_row, pc.fill_null(is_blank_cell, True))
         keep = pc.indices_nonzero(pc.invert(blank_row))
         rows = pc.add(keep, header_row + 1).to_pylist()
@@ -296,7 +303,7 @@ class _SheetReader:
             bi, sc = found[col.name]
             letters[col.name] = sc
             uniques, indices, blank_ids = encoded[col.name]
-            if col.kind in (Kind.TEXT, Kind.ID) and len(uniques) * 2 > nrows:
+            if col.kind in (Kind.TEXT, Kind.ID) and (indices is None or len(uniques) * 2 > nrows):
                 values = self._text_column(col, uniques, indices, keep, rows, header_row, sc, bad_cells)
                 columns.append(Coded(np.arange(len(values), dtype=np.int64), values))
                 continue
@@ -317,8 +324,9 @@ class _SheetReader:
         return columns, np.asarray(keep_np, dtype=np.int64) + header_row + 1, letters
 
     def _text_column(self, col, uniques, indices, keep, rows, header_row, sc, bad_cells) -> list:
-        """A text column of mostly distinct values (IDs): taken straight, blanks and error values found vectorized."""
-        text = pc.take(uniques, pc.take(indices, keep))
+        """A text column of mostly distinct values (IDs): taken straight, blanks and error values found vectorized.
+        (`uniques` is the whole trimmed column when `indices` is None.)"""
+        text = pc.take(uniques, keep if indices is None else pc.take(indices, keep))
         blank = pc.or_kleene(pc.is_null(text), pc.equal(text, ""))
         values = pc.if_else(blank, None, text).to_pylist()
         errors = pc.fill_null(pc.is_in(text, pa.array(EXCEL_ERRORS)), False)
@@ -377,6 +385,12 @@ class _SheetReader:
                 bad[k] = exc.expected
         return typed, bad
 
+
+
+def _mostly_distinct(cells: pa.Array, sample: int = 2000) -> bool:
+    """A long column of nearly all different values (IDs), judged on its first cells. (Either way the
+    column reads the same; this only spares building a dictionary as long as the column.)"""
+    return len(cells) >= 4 * sample and pc.count_distinct(cells.slice(0, sample)).as_py() > 0.95 * sample
 
 
 def _values(column: Coded) -> list:
