@@ -276,7 +276,7 @@ class _SheetReader:
 
         # Blank cells per column, then blank rows (every loaded column blank), all vectorized.
         encoded: dict[str, tuple[pa.Array, pa.Array, pa.Array]] = {}
-        blank_row = pa.array([True] * nrows, pa.bool_())
+        blank_row = pa.array(np.ones(nrows, dtype=bool))
         for name, (bi, _) in found.items():
             cells = loaded.columns[bi][2]
             if spec_col(name).kind in (Kind.TEXT, Kind.ID) and _mostly_distinct(cells):
@@ -497,6 +497,16 @@ def _assemble(names: list[str], load: Callable[..., LoadedSheet], progress: Call
     matched, errors = _match_sheets(names)
     result.errors.extend(errors)
 
+    records: dict[str, tuple] = {}
+    columns: dict[str, dict[str, int]] = {}
+    pool = ThreadPoolExecutor(1) if background else None
+    for spec in (*SHEETS, *LEDGER_SHEETS):
+        if spec.name in background and spec.name in matched:
+            if progress:
+                progress(spec.name)
+            future = pool.submit(lambda a=matched[spec.name], s=spec: _read_sheet(a, s, load(a, s, True)))
+            result.pending[spec.name] = _Pending(future, columns, spec.name)
+            records[spec.name] = result.pending[spec.name]
     settings = Settings()
     if "Settings" in matched:
         if progress:
@@ -509,16 +519,6 @@ def _assemble(names: list[str], load: Callable[..., LoadedSheet], progress: Call
             settings, errs = parse_settings(matched["Settings"], list(zip(names, values, rows)), letters.get("value", 1))
             result.errors.extend(errs)
 
-    records: dict[str, tuple] = {}
-    columns: dict[str, dict[str, int]] = {}
-    pool = ThreadPoolExecutor(1) if background else None
-    for spec in (*SHEETS, *LEDGER_SHEETS):
-        if spec.name in background and spec.name in matched:
-            if progress:
-                progress(spec.name)
-            future = pool.submit(lambda a=matched[spec.name], s=spec: _read_sheet(a, s, load(a, s, True)))
-            result.pending[spec.name] = _Pending(future, columns, spec.name)
-            records[spec.name] = result.pending[spec.name]
     for spec in (*SHEETS, *LEDGER_SHEETS):
         if spec.name in result.pending:
             continue
