@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -319,6 +319,14 @@ class Book:
     def cell(self, record: NamedTuple, field_name: str | None = None) -> str:
         """`Sheet!Cell` of a record's field (or `Sheet!Row:Row` for the whole row)."""
         return self.cell_at(SHEET_OF[type(record)], record.row, field_name)  # type: ignore[attr-defined]
+
+    def cells_of(self, sheet: str, field_name: str) -> Callable[[int], str]:
+        """Row -> `Sheet!Cell` of a field, for naming many cells of one column."""
+        col = self.columns.get(sheet, {}).get(field_name)
+        if col is None:
+            return lambda row: f"{sheet}!{row}:{row}"
+        prefix = cell_name(sheet, 0, col)[:-1]
+        return lambda row: f"{prefix}{row}"
 
     def cell_at(self, sheet: str, row: int, field_name: str | None = None) -> str:
         """`Sheet!Cell` of a field in an Excel row of a sheet (or `Sheet!Row:Row`)."""

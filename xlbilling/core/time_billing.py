@@ -52,16 +52,33 @@ def entry_rates(book: Book) -> tuple[np.ndarray, list[Decimal]]:
         return cached[1]
     rates, codes = RateBook(book.rates), RateCodes()
     contract, contract_ids = table.contract_id.canonical()
+    own = {r.contract_id for r in book.rates if r.contract_id}
+    # contracts without rates of their own all take the defaults: they share lookups (code 0)
+    contract = np.array([k + 1 if cid in own else 0 for k, cid in enumerate(contract_ids)], dtype=np.int64)[contract]
     breaks = sorted({r.effective_from.toordinal() for r in book.rates if r.effective_from}
                     | {r.effective_to.toordinal() + 1 for r in book.rates if r.effective_to})
     work, work_types = table.work_type.canonical()
     stretch = np.searchsorted(np.array(breaks, dtype=np.int64), table.day, side="right")
     key = (contract * len(work_types) + work) * (len(breaks) + 1) + stretch
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    found = np.array([codes.code(rates.rate(contract_ids[contract[f]], work_types[work[f]],
-                                            date.fromordinal(int(table.day[f])))) for f in first.tolist()],
-                     dtype=np.int64)
-    result = (found[inverse.reshape(-1)], codes.values)
+    space = (len(contract_ids) + 1) * len(work_types) * (len(breaks) + 1)
+    if space <= 4 * len(key) + 4096:  # a table of every possible key: no sort
+        day_of = np.zeros(space, dtype=np.int64)
+        day_of[key] = table.day  # any day of a stretch has the stretch's rate
+        used = np.flatnonzero(np.bincount(key, minlength=space))
+        found = np.full(space, -1, dtype=np.int64)
+        where, inverse = used, key
+    else:
+        used, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        day_of = np.zeros(len(used), dtype=np.int64)
+        day_of[:] = table.day[first]
+        found = np.full(len(used), -1, dtype=np.int64)
+        where, inverse = np.arange(len(used)), inverse.reshape(-1)
+    per_contract = len(work_types) * (len(breaks) + 1)
+    for k, slot in zip(used.tolist(), where.tolist()):
+        c, rest = divmod(k, per_contract)
+        found[slot] = codes.code(rates.rate(contract_ids[c - 1] if c else None, work_types[rest // (len(breaks) + 1)],
+                                            date.fromordinal(int(day_of[slot]))))
+    result = (found[inverse], codes.values)
     table.cache["rates"] = (book.rates, result)
     return result
 
@@ -259,6 +276,7 @@ def _lines(book: Book, table: TimeTable, s: _Splits, contract: np.ndarray, seq: 
     ids, rows = table.ids[e].tolist(), table.rows[e].tolist()
     bounds = zip(starts.tolist(), np.r_[starts[1:], len(at)].tolist())
     c, kind, w, r = c.tolist(), kind.tolist(), w.tolist(), r.tolist()
+    hours_cell = book.cells_of("Timesheets", "hours")
     items = []
     for g, (lo, hi) in enumerate(bounds):
         deal, k, rate, work_type = deals[c[lo]], _KINDS[kind[lo]], codes.values[r[lo]], work_types[w[lo]]
@@ -269,6 +287,5 @@ def _lines(book: Book, table: TimeTable, s: _Splits, contract: np.ndarray, seq: 
             deal.customer_id, deal.contract_id,
             f"Overage: {total.normalize():f} h at {rate:,.2f}" if k == "overage" else work_type,
             date.fromordinal(first_days[g]), date.fromordinal(last_days[g]), total, rate,
-            round_cents(total * rate), "services", deal.po_number, book.cell_at("Timesheets", rows[lo], "hours"),
-            group_ids))
+            round_cents(total * rate), "services", deal.po_number, hours_cell(rows[lo]), group_ids))
     return items

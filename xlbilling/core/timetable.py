@@ -164,7 +164,13 @@ def group_sums(groups: np.ndarray, codes: np.ndarray, values: list, ngroups: int
     if not len(codes):
         return out
     k = max(len(values), 1)
-    keys, counts = np.unique(groups.astype(np.int64) * k + codes, return_counts=True)
+    pairs = groups.astype(np.int64) * k + codes
+    if ngroups * k <= 4 * len(codes) + 4096:  # few enough pairs to count in place (no sort)
+        tally = np.bincount(pairs, minlength=ngroups * k)
+        keys = np.flatnonzero(tally)
+        counts = tally[keys]
+    else:
+        keys, counts = np.unique(pairs, return_counts=True)
     for key, n in zip(keys.tolist(), counts.tolist()):
         g, v = divmod(key, k)
         out[g] += values[v] * n
@@ -192,7 +198,8 @@ def sort_by(keys: list[np.ndarray], last: np.ndarray) -> tuple[np.ndarray, np.nd
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
     key = packed(keys)
     if key is not None:
-        order = np.lexsort((last, key))
+        whole = packed([key, last - last.min()])  # one stable sort when the tie-breaker fits in too
+        order = np.argsort(whole, kind="stable") if whole is not None else np.lexsort((last, key))
         sorted_key = key[order]
         return order, np.r_[False, sorted_key[1:] == sorted_key[:-1]]
     order = np.lexsort((last, *reversed(keys)))
