@@ -187,3 +187,32 @@ def test_untouched_entries_keep_their_compressed_bytes(rich):
             if info.filename not in INDEX_PARTS:
                 assert copied(after, b.getinfo(info.filename)).raw == copied(rich, info).raw, info.filename
         assert b.testzip() is None
+
+
+def test_a_large_edited_sheet_deflates_in_chunks_into_one_valid_part(tmp_path, monkeypatch):
+    from xlbilling.io import package
+    from xlbilling.io.package import CellEdit
+    from .books import write_book
+    monkeypatch.setattr(package, "_BIG", 256)  # every sheet counts as large here
+    rows = [["Entry ID", "Hours", "Invoice Number"]] + [[f"T{i}", i % 7, None] for i in range(1, 400)]
+    path = write_book(tmp_path / "b.xlsx", {"Timesheets": rows})
+    out = write_tabs(path.read_bytes(), [], [CellEdit("Timesheets", 2, "Invoice Number",
+                                                      {r: f"INV-{r}" for r in range(2, 401, 3)})])
+    with zipfile.ZipFile(BytesIO(out)) as z:
+        assert z.testzip() is None
+    got = python_calamine.load_workbook(BytesIO(out)).get_sheet_by_name("Timesheets").to_python()
+    assert [r[2] for r in got[1:5]] == ["INV-2", "", "", "INV-5"] and got[399][0] == "T399"
+
+
+def test_chunks_deflated_side_by_side_make_one_stream():
+    from concurrent.futures import ThreadPoolExecutor
+    from xlbilling.io.zipwrite import Deflater, write_zip
+    chunks = [bytes(str(list(range(i, i + 3000))), "ascii") for i in range(0, 60000, 3000)]
+    with ThreadPoolExecutor(2) as pool:
+        deflater = Deflater(pool)
+        for chunk in chunks:
+            deflater.write(chunk)
+        entry = deflater.entry("a.xml", (2026, 1, 1, 0, 0, 0))
+        empty = Deflater(pool).entry("b.xml", (2026, 1, 1, 0, 0, 0))
+    with zipfile.ZipFile(BytesIO(write_zip([entry, empty]))) as z:
+        assert z.read("a.xml") == b"".join(chunks) and z.read("b.xml") == b"" and z.testzip() is None

@@ -499,7 +499,8 @@ def _billed_cells(book: Book, lines: list[InvoiceLineRow]) -> list[CellEdit]:
     entries = {e: ln.invoice_number for ln in lines if ln.entry_ids for e in ln.entry_ids.split()}
     charges = {ln.source_id: ln.invoice_number for ln in lines if ln.source_type == "charge"}
     table = book.time_entries
-    rows = {"Timesheets": {int(table.rows[table.index[e]]): number for e, number in entries.items() if e in table.index},
+    at = table.positions
+    rows = {"Timesheets": {int(table.rows[at[e]]): number for e, number in entries.items() if e in at},
             "Charges": {r.row: charges[r.charge_id] for r in book.charges if r.charge_id in charges}}
     return [CellEdit(sheet, book.columns.get(sheet, {}).get("invoice_number"), "Invoice Number", values)
             for sheet, values in rows.items() if values]

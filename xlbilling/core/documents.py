@@ -89,7 +89,7 @@ def invoice_document(book: Book, header: RegisterRow, lines: list[InvoiceLineRow
     contracts = {c.contract_id: c for c in book.contracts}
     entries_wanted = {e for ln in lines if ln.entry_ids for e in ln.entry_ids.split()}
     table = book.time_entries
-    entries = {e: table.entry(table.index[e]) for e in entries_wanted if e in table.index}
+    entries = {e: table.entry(table.positions[e]) for e in entries_wanted if e in table.positions}
     ordered = sorted(lines, key=lambda ln: (ln.contract_id or "", ln.line_no))
     doc_lines = tuple(DocLine(ln.contract_id, contracts[ln.contract_id].name if ln.contract_id in contracts else None,
                               ln.description or ln.source_type, period_text(ln.service_start, ln.service_end),

@@ -12,6 +12,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Iterable, NamedTuple
 
+import numpy as np
+
 from .models import Book, InvoiceLineRow, RegisterRow
 from .money import ZERO, round_cents
 from .periods import add_months, month_end
@@ -70,8 +72,9 @@ def recognitions(book: Book, lines: Iterable[InvoiceLineRow]) -> list[Recognitio
     lines = list(lines)
     wanted = {e for ln in lines if ln.entry_ids for e in ln.entry_ids.split()}
     table = book.time_entries
-    found = (table.entry(table.index[e]) for e in wanted if e in table.index)
-    entry_hours = {x.entry_id: (x.date, x.hours) for x in found}
+    ids = [e for e in wanted if e in table.positions]
+    at = np.array([table.positions[e] for e in ids], dtype=np.int64)
+    entry_hours = dict(zip(ids, zip(table.values_at("date", at), table.values_at("hours", at))))
     out = []
     for ln in lines:
         for month, amount in line_schedule(ln, entry_hours):

@@ -92,6 +92,11 @@ class TimeTable(Sequence):
     def entry(self, i: int) -> TimeEntry:
         return TimeEntry(*(c.values[c.codes[i]] for c in self.columns.values()), int(self.rows[i]))
 
+    def values_at(self, field: str, indices: np.ndarray) -> list:
+        """One field of the entries at `indices`, without building their records."""
+        c = self.columns[field]
+        return [c.values[k] for k in c.codes[indices].tolist()]
+
     def entries(self, indices: Iterable[int]) -> list[TimeEntry]:
         return [self.entry(i) for i in indices]
 
@@ -114,7 +119,7 @@ class TimeTable(Sequence):
         return np.array(c.values, dtype=object)[c.codes] if len(c.values) else np.zeros(0, dtype=object)
 
     @cached_property
-    def index(self) -> dict[str, int]:
+    def positions(self) -> dict[str, int]:
         """Entry ID -> position (the first, should an ID repeat)."""
         out: dict[str, int] = {}
         for i, e in enumerate(self.ids.tolist()):
@@ -140,11 +145,18 @@ class TimeTable(Sequence):
         return self.columns["invoice_number"].per_entry(bool, bool)
 
     def isin_ids(self, ids: Iterable[str]) -> np.ndarray:
-        """A mask of the entries whose ID is among `ids`."""
+        """A mask of the entries whose ID is among `ids` (kept for a frozenset asked again, such as the
+        entries on posted invoices, which every rule of a run asks about)."""
         wanted = ids if isinstance(ids, (set, frozenset)) else set(ids)
         if not wanted:
             return np.zeros(len(self), dtype=bool)
-        return np.fromiter((e in wanted for e in self.ids.tolist()), dtype=bool, count=len(self))
+        kept = self.cache.get("isin")
+        if kept is not None and kept[0] is wanted:
+            return kept[1]
+        mask = np.fromiter((e in wanted for e in self.ids.tolist()), dtype=bool, count=len(self))
+        if isinstance(wanted, frozenset):
+            self.cache["isin"] = (wanted, mask)
+        return mask
 
     def open_mask(self, billed_entries: frozenset[str]) -> np.ndarray:
         """Billable entries not yet on a posted invoice."""

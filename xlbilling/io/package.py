@@ -204,6 +204,28 @@ def _cell_xml(p: str, ref: str, text: str, style: str) -> str:
     return f'<{p}c r="{ref}"{style} t="inlineStr"><{p}is><{p}t>{cell_text(text)}</{p}t></{p}is></{p}c>'
 
 
+def _style(cell: str) -> str:
+    """The style attribute of a cell's opening tag (` s="3"`), or nothing."""
+    found = re.search(r'\ss="\d+"', cell.split(">", 1)[0])
+    return found.group() if found else ""
+
+
+def _quick_edit(body: str, cell_re: re.Pattern, p: str, ref: str, column: int, text: str) -> str | None:
+    """A row's cells with the cell `ref` set, in the two common cases: the cell is there already, or
+    every cell of the row is left of it. None otherwise (the caller walks the row's cells)."""
+    at = body.find(f' r="{ref}"')
+    if at != -1:
+        m = cell_re.match(body, body.rfind(f"<{p}c", 0, at))
+        if m and m.group(1) == ref.rstrip("0123456789") and m.end() > at:
+            return body[: m.start()] + _cell_xml(p, ref, text, _style(m.group())) + body[m.end():]
+        return None
+    last = max(body.rfind(f"<{p}c "), body.rfind(f"<{p}c>"))
+    m = cell_re.match(body, last) if last != -1 else None
+    if last == -1 or (m and column_index(m.group(1)) < column):
+        return body + _cell_xml(p, ref, text, "")
+    return None
+
+
 def _edit_cells(xml: str, edit: CellEdit) -> str:
     """Set cells in a worksheet's XML, keeping every other cell, row and attribute as it was."""
     p = (re.search(r"<(\w+:)?worksheet\b", xml).group(1)) or ""
@@ -232,13 +254,12 @@ def _edit_cells(xml: str, edit: CellEdit) -> str:
             continue
         end = xml.index(f"</{p}row>", open_end)
         body = xml[open_end + 1:end]
-        new_body = None
-        for m in cell_re.finditer(body):
+        new_body = _quick_edit(body, cell_re, p, ref, column, values[row])
+        for m in cell_re.finditer(body) if new_body is None else ():
             col = column_index(m.group(1))
             if col < column:
                 continue
-            style = re.search(r'\ss="\d+"', m.group().split(">", 1)[0])
-            cell = _cell_xml(p, ref, values[row], style.group() if style else "")
+            cell = _cell_xml(p, ref, values[row], _style(m.group()))
             if col == column:
                 new_body = body[: m.start()] + cell + body[m.end():]
             else:
@@ -317,12 +338,16 @@ def write_tabs(data: bytes, tabs: Iterable[Tab], edits: Iterable[CellEdit] = ())
         pool.shutdown()
 
 
+_BIG = 16 << 20  # bytes: a part this large is deflated in chunks on two threads
+
+
 def _zip(pkg: Package, parts: _Parts, deflated: dict[str, Deflater] | None = None) -> bytes:
     """Entries in their original order; unchanged ones copied as their compressed bytes, changed ones
     re-deflated with their original time, new ones at the end with a fixed time. `deflated` holds
     parts already deflated while they were produced."""
     infos = {i.filename: i for i in pkg.infos}
     deflated = deflated or {}
+    chunks = ThreadPoolExecutor(2)
     jobs = []
     for name in parts.names():
         info = infos.get(name)
@@ -331,13 +356,18 @@ def _zip(pkg: Package, parts: _Parts, deflated: dict[str, Deflater] | None = Non
         elif name in deflated and (info is None or info.compress_type != zipfile.ZIP_STORED):
             jobs.append((deflated[name].entry, name, info.date_time if info else FIXED_TIME,
                          info.external_attr if info else 0))
+        elif info is not None and info.compress_type != zipfile.ZIP_STORED and len(parts.new[name]) > _BIG:
+            deflater = Deflater(chunks)  # an edited large sheet deflates in chunks, side by side
+            for at in range(0, len(parts.new[name]), _BIG // 4):
+                deflater.write(parts.new[name][at:at + _BIG // 4])
+            jobs.append((deflater.entry, name, info.date_time, info.external_attr))
         elif info is not None:
             stored = info.compress_type == zipfile.ZIP_STORED
             method = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
             jobs.append((compressed, name, parts.new[name], info.date_time, method, info.external_attr))
         else:
             jobs.append((compressed, name, parts.new[name], FIXED_TIME))
-    with ThreadPoolExecutor(2) as pool:  # zlib lets go of the interpreter: big sheets deflate side by side
+    with chunks, ThreadPoolExecutor(2) as pool:  # zlib lets go of the interpreter: parts deflate side by side
         return write_zip(list(pool.map(lambda job: job[0](*job[1:]), jobs)))
 
 
