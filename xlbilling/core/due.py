@@ -38,14 +38,16 @@ def recurring_items(book: Book, contract: Contract, lines: Iterable[ContractLine
     items = []
     advance = contract.billing_timing == "advance"
     horizon = invoice_date if advance else through
+    years: dict[date, int] = {}  # contract years by period start, shared by the contract's lines
     for line in lines:
         start, end = line_window(line, contract)
         if billed_through and billed_through >= start:
             start = billed_through + timedelta(days=1)
         last = min(end, horizon) if end else horizon
-        pricing = _LinePricing(book, contract, line)
+        pricing = _LinePricing(book, contract, line, years)
         for period in periods_between(contract.start_date, contract.billing_frequency, start, last):
-            cover = Period(max(period.start, start), min(period.end, end) if end else period.end)
+            cover = period if start <= period.start and (end is None or period.end <= end) else \
+                Period(max(period.start, start), min(period.end, end) if end else period.end)
             if cover.start > cover.end:
                 continue
             due = cover.start <= invoice_date if advance else cover.end <= through
@@ -58,19 +60,22 @@ def recurring_items(book: Book, contract: Contract, lines: Iterable[ContractLine
 class _LinePricing:
     """One contract line's periods priced: escalation per contract year, proration per period."""
 
-    def __init__(self, book: Book, contract: Contract, line: ContractLine):
+    def __init__(self, book: Book, contract: Contract, line: ContractLine, years: dict[date, int]):
         self.contract, self.line = contract, line
         self.where = book.cell(line, "unit_price")
+        self._years = years
         self._full: dict[int, tuple[Decimal, Decimal]] = {}  # contract year -> (price, amount for a full period)
 
     def item(self, period: Period, cover: Period, key: str) -> Item:
         c, line = self.contract, self.line
-        years = whole_years(c.start_date, cover.start)
+        years = self._years.get(cover.start)
+        if years is None:
+            years = self._years[cover.start] = whole_years(c.start_date, cover.start)
         if years not in self._full:
             price = escalated(line.unit_price, c.escalation_pct, years)
             self._full[years] = (price, round_cents(line.quantity * price))
         price, full = self._full[years]
-        amount = full if c.proration == "none" else prorate(full, cover.days, period.days)
+        amount = full if c.proration == "none" or cover is period else prorate(full, cover.days, period.days)
         return Item(key, "recurring", line.line_id, c.customer_id, c.contract_id, line.description, cover.start,
                     cover.end, line.quantity, price, amount, line.tax_category or "services", c.po_number, self.where,
                     (), line.revenue_account)
