@@ -1,4 +1,4 @@
-"""Benchmark: reading a large Timesheets sheet into typed records vs fastexcel's bare read.
+"""Benchmark: reading a large Timesheets sheet into typed, validated columns vs fastexcel's bare read.
 
     python bench/read_timesheets.py [ROWS] [REPEATS]   (default 1,000,000 rows, 3 repeats; target <= 1.5x)
 
@@ -73,7 +73,7 @@ def main() -> None:
         ours = min(ours, time.perf_counter() - t)
         assert result.ok, result.errors[:5]
     print(f"{rows:,} time entries, best of {repeats}: fastexcel bare read {bare:.2f} s; "
-          f"typed records with validation {ours:.2f} s; "
+          f"typed columns with validation {ours:.2f} s; "
           f"ratio {ours / bare:.2f}x (target <= 1.5x)")
 
 
