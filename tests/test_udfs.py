@@ -1,7 +1,7 @@
 """The BILLING_ custom functions as plain functions: the values of the spec's rules, and a readable
 error text (never an exception) for bad arguments."""
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal as D
 
 import pytest
