@@ -106,3 +106,24 @@ def test_refresh_ages_receivables_as_of_a_date(tmp_path, capsys):
     collections = wb.get_sheet_by_name("Collections").to_python()
     assert {r[-1] for r in collections[1:]} == {"Final notice"}  # 45 days past due: past the 30-day final notice
     assert main(["refresh", str(path), "--as-of", "June"]) == 2
+
+
+def test_close_refuses_errors_in_the_timesheets_read_in_the_background_and_writes_nothing(tmp_path, capsys):
+    """close reads the Timesheets on a thread of its own while it works on the rest; their errors still
+    join the others, and the workbook is left as it was."""
+    path = write_book(tmp_path / "b.xlsx", {
+        "Timesheets": [TS_HEAD, ["T1", "2026-10-02", "Ann", "1001", "Remote", "two"]],
+        "Payments": [["Payment ID", "Date", "Customer ID", "Amount"], ["P1", "2026-10-01", "1001", "lots"]]})
+    before = path.read_bytes()
+    assert main(["close", str(path), "--date", "2026-11-01"]) == 1
+    out = capsys.readouterr().out
+    assert "2 input error(s)" in out and "Timesheets!F2" in out and "Payments!D2" in out
+    assert path.read_bytes() == before and not (tmp_path / ".xlbilling-backups").exists()
+
+
+def test_close_refuses_when_only_the_timesheets_have_errors(tmp_path, capsys):
+    """The other sheets are clean, so close starts on them; the Timesheets' error still stops it."""
+    path = write_book(tmp_path / "b.xlsx", {"Timesheets": [TS_HEAD, ["T1", "2026-10-02", "Ann", "1001", "Remote", "two"]]})
+    before = path.read_bytes()
+    assert main(["close", str(path), "--date", "2026-11-01"]) == 1
+    assert "Timesheets!F2" in capsys.readouterr().out and path.read_bytes() == before
