@@ -127,3 +127,40 @@ def test_close_refuses_when_only_the_timesheets_have_errors(tmp_path, capsys):
     before = path.read_bytes()
     assert main(["close", str(path), "--date", "2026-11-01"]) == 1
     assert "Timesheets!F2" in capsys.readouterr().out and path.read_bytes() == before
+
+
+def test_close_schedules_while_the_timesheets_load_and_bills_the_same(tmp_path, monkeypatch):
+    import time
+    from xlbilling import jobs
+    from xlbilling.io import reader
+    sheets = {
+        "ContractLines": [["Line ID", "Contract ID", "Description", "Unit Price"], ["L1", "AGR-1", "Managed services", 1500]],
+        "TaxRates": [["Jurisdiction", "Tax Category", "Rate"], ["TX", "services", 0]],
+        "RateCard": [["Contract ID", "Work Type", "Rate"], [None, "Remote", 120]],
+        "Timesheets": [TS_HEAD + ["Contract ID", "Approved"], ["T1", "2026-03-02", "Ann", "1001", "Remote", 2, "AGR-1", "Y"]],
+    }
+    fast, slow = write_book(tmp_path / "fast.xlsx", sheets), write_book(tmp_path / "slow.xlsx", sheets)
+    assert main(["close", str(fast), "--date", "2026-04-01"]) == 0
+    load, events = reader._load_file_sheet, []
+
+    def slow_timesheets(xl, pkg, name, part, spec):
+        if name == "Timesheets":
+            time.sleep(0.5)
+            events.append("timesheets loaded")
+        return load(xl, pkg, name, part, spec)
+
+    def schedule(*args, **kw):
+        events.append("scheduled")
+        return billing_schedule(*args, **kw)
+
+    billing_schedule = jobs.billing_schedule
+    monkeypatch.setattr(reader, "_load_file_sheet", slow_timesheets)
+    monkeypatch.setattr(jobs, "billing_schedule", schedule)
+    assert main(["close", str(slow), "--date", "2026-04-01"]) == 0
+    assert events == ["scheduled", "timesheets loaded"]
+    for tab in ("InvoiceRegister", "InvoiceLines", "BillingSchedule", "ContractStatus"):
+        a = python_calamine.load_workbook(fast).get_sheet_by_name(tab).to_python()
+        b = python_calamine.load_workbook(slow).get_sheet_by_name(tab).to_python()
+        assert a == b, tab
+    lines = python_calamine.load_workbook(slow).get_sheet_by_name("InvoiceLines").to_python()
+    assert [r[4] for r in lines[1:]].count("time") == 1  # the entry was billed, not only the schedule
