@@ -92,11 +92,23 @@ def _write(path, command: str, arguments: str, tabs: list[Tab], summary: list[st
 
 
 
-def _contract_tabs(book: Book, invoice_date: date, through: date, billed: Billed, headers: list[RegisterRow],
-                   lines: list[InvoiceLineRow]) -> list[Tab]:
-    """BillingSchedule and ContractStatus: what is billed or due on the invoice date is not scheduled again."""
-    schedule = billing_schedule(book, invoice_date, billed, through)
-    return [schedule_tab(schedule, invoice_date), contract_status_tab(book, invoice_date, headers, lines, schedule)]
+@dataclass
+class _Ahead:
+    """What a close or post works out before the Timesheets are needed (while they still load): the
+    posted ledger, what it bills, and the BillingSchedule (what is billed or due now is not scheduled)."""
+
+    headers: list[RegisterRow]
+    lines: list[InvoiceLineRow]
+    billed: Billed
+    schedule: list
+    schedule_tab: Tab
+
+    @classmethod
+    def of(cls, book: Book, invoice_date: date, through: date | None) -> _Ahead:
+        headers, lines = _ledger(book)
+        billed = billed_by(lines)
+        schedule = billing_schedule(book, invoice_date, billed, through)
+        return cls(headers, lines, billed, schedule, schedule_tab(schedule, invoice_date))
 
 
 def _audit_tabs(book: Book, result: CloseResult, billed: Billed, findings: list[Finding]) -> list[Tab]:
@@ -421,21 +433,18 @@ def close_summary(result: CloseResult, customers: dict[str, str]) -> list[str]:
 def close_workbook(path: Path, invoice_date: date, through: date | None = None,
                    progress: Progress | None = None) -> JobResult:
     """Replace the drafts with a fresh set for the invoice date; posted invoices stay as they are."""
-    def ahead(book: Book) -> tuple:
-        """What needs no time entries, worked out while the Timesheets still load."""
-        headers, lines = _ledger(book)
-        billed = billed_by(lines)
-        schedule = billing_schedule(book, invoice_date, billed, through)
-        return headers, lines, billed, schedule, schedule_tab(schedule, invoice_date)
+    def ahead(book: Book) -> _Ahead:
+        return _Ahead.of(book, invoice_date, through)
 
-    def work(read: ReadResult, early: tuple | None) -> JobResult:
+    def work(read: ReadResult, early: _Ahead | None) -> JobResult:
         book = read.book
-        headers, lines, billed, schedule, scheduled = early or ahead(book)
+        a = early or ahead(book)
+        headers, lines, billed = a.headers, a.lines, a.billed
         result, findings = audited_close(book, invoice_date, through, billed)
         drafts = [draft_rows(d, result.through) for d in result.drafts]
         summary = close_summary(result, {c.customer_id: c.name for c in book.customers}) + audit_summary(findings)
-        tabs = [*_ledger_tabs(book, invoice_date, headers, lines, drafts), scheduled,
-                contract_status_tab(book, invoice_date, headers, lines, schedule),
+        tabs = [*_ledger_tabs(book, invoice_date, headers, lines, drafts), a.schedule_tab,
+                contract_status_tab(book, invoice_date, headers, lines, a.schedule),
                 *_audit_tabs(book, result, billed, findings)]
         _write(path, "close", f"--date {invoice_date} --through {result.through}", tabs, summary,
                f"drafts {len(result.drafts)}, total {result.total}")
@@ -452,18 +461,25 @@ def _refusal(where: str, message: str, found: str = "", expected: str = "") -> J
 
 def post_workbook(path: Path, posted_on: date | None = None, progress: Progress | None = None) -> JobResult:
     """Post every draft not on hold: gapless numbers, invoice numbers into the billed time and charges."""
-    def work(read: ReadResult) -> JobResult:
+    def closes(book: Book) -> set[tuple[date, date]]:
+        return {(r.invoice_date, r.usage_through) for r in book.register if not r.invoice_number}
+
+    def ahead(book: Book) -> _Ahead | None:
+        drafted = closes(book)
+        return _Ahead.of(book, *drafted.pop()) if len(drafted) == 1 else None
+
+    def work(read: ReadResult, early: _Ahead | None) -> JobResult:
         book = read.book
         on_sheet = [r for r in book.register if not r.invoice_number]
         if not on_sheet:
             return JobResult(True, summary=["Nothing to post: there are no drafts. Run close first."])
-        closes = {(r.invoice_date, r.usage_through) for r in on_sheet}
-        if len(closes) > 1:
-            return _refusal("InvoiceRegister", "the drafts come from different closes", f"{len(closes)} invoice dates",
+        drafted = closes(book)
+        if len(drafted) > 1:
+            return _refusal("InvoiceRegister", "the drafts come from different closes", f"{len(drafted)} invoice dates",
                             "one close: run close again")
-        invoice_date, through = closes.pop()
-        headers, lines = _ledger(book)
-        billed = billed_by(lines)
+        invoice_date, through = drafted.pop()
+        a = early or _Ahead.of(book, invoice_date, through)
+        headers, lines, billed = a.headers, a.lines, a.billed
         fresh, findings = audited_close(book, invoice_date, through, billed)
         reviewed = {r.draft_id: (r.total, r.lines) for r in on_sheet}
         now = {d.draft_id: (d.total, len(d.lines)) for d in fresh.drafts}
@@ -477,7 +493,8 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
         new_lines = [ln for _, ls in result.invoices for ln in ls]
         held = [draft_rows(d, through) for d in result.held]
         tabs = [*_ledger_tabs(book, invoice_date, [*headers, *new_headers], [*lines, *new_lines], held),
-                *_contract_tabs(book, invoice_date, through, billed, [*headers, *new_headers], [*lines, *new_lines]),
+                a.schedule_tab,
+                contract_status_tab(book, invoice_date, [*headers, *new_headers], [*lines, *new_lines], a.schedule),
                 *_audit_tabs(book, fresh, billed_by([*lines, *new_lines]), findings)]
         edits = _billed_cells(book, new_lines)
         total = sum((h.total for h in new_headers), Decimal("0.00"))
@@ -491,7 +508,7 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
         _write(path, "post", f"--date {invoice_date}", tabs, summary, f"posted {len(new_headers)}, total {total}", edits)
         return JobResult(True, summary=summary, data={"posted": [h.invoice_number for h in new_headers], "total": str(total)})
 
-    return _with_book(path, progress, work)
+    return _with_book(path, progress, work, ahead)
 
 
 def _billed_cells(book: Book, lines: list[InvoiceLineRow]) -> list[CellEdit]:

@@ -210,20 +210,26 @@ def _style(cell: str) -> str:
     return found.group() if found else ""
 
 
-def _quick_edit(body: str, cell_re: re.Pattern, p: str, ref: str, column: int, text: str) -> str | None:
-    """A row's cells with the cell `ref` set, in the two common cases: the cell is there already, or
-    every cell of the row is left of it. None otherwise (the caller walks the row's cells)."""
-    at = body.find(f' r="{ref}"')
+def _cell_at(xml: str, lo: int, hi: int, cell_re: re.Pattern, p: str, ref: str, column: int) -> tuple[int, int, str]:
+    """Where, within a row's cells xml[lo:hi], the cell `ref` goes: (start, end, style) of the cell it
+    replaces, or (at, at, style of the next cell) where it is inserted."""
+    at = xml.find(f' r="{ref}"', lo, hi)  # the common cases first: the cell is there,
     if at != -1:
-        m = cell_re.match(body, body.rfind(f"<{p}c", 0, at))
-        if m and m.group(1) == ref.rstrip("0123456789") and m.end() > at:
-            return body[: m.start()] + _cell_xml(p, ref, text, _style(m.group())) + body[m.end():]
-        return None
-    last = max(body.rfind(f"<{p}c "), body.rfind(f"<{p}c>"))
-    m = cell_re.match(body, last) if last != -1 else None
-    if last == -1 or (m and column_index(m.group(1)) < column):
-        return body + _cell_xml(p, ref, text, "")
-    return None
+        m = cell_re.match(xml, xml.rfind(f"<{p}c", lo, at), hi)
+        if m and m.end() > at and m.group(1) == ref.rstrip("0123456789"):
+            return m.start(), m.end(), _style(m.group())
+    else:  # or every cell of the row is left of it
+        last = max(xml.rfind(f"<{p}c ", lo, hi), xml.rfind(f"<{p}c>", lo, hi))
+        m = cell_re.match(xml, last, hi) if last != -1 else None
+        if last == -1 or (m and column_index(m.group(1)) < column):
+            return hi, hi, ""
+    for m in cell_re.finditer(xml, lo, hi):
+        col = column_index(m.group(1))
+        if col == column:
+            return m.start(), m.end(), _style(m.group())
+        if col > column:
+            return m.start(), m.start(), _style(m.group())
+    return hi, hi, ""
 
 
 def _edit_cells(xml: str, edit: CellEdit) -> str:
@@ -252,23 +258,9 @@ def _edit_cells(xml: str, edit: CellEdit) -> str:
             out += [xml[pos:open_end - 1], ">", _cell_xml(p, ref, values[row], ""), f"</{p}row>"]
             pos = open_end + 1
             continue
-        end = xml.index(f"</{p}row>", open_end)
-        body = xml[open_end + 1:end]
-        new_body = _quick_edit(body, cell_re, p, ref, column, values[row])
-        for m in cell_re.finditer(body) if new_body is None else ():
-            col = column_index(m.group(1))
-            if col < column:
-                continue
-            cell = _cell_xml(p, ref, values[row], _style(m.group()))
-            if col == column:
-                new_body = body[: m.start()] + cell + body[m.end():]
-            else:
-                new_body = body[: m.start()] + cell + body[m.start():]
-            break
-        if new_body is None:
-            new_body = body + _cell_xml(p, ref, values[row], "")
-        out += [xml[pos:open_end + 1], new_body]
-        pos = end
+        cut, keep_from, style = _cell_at(xml, open_end + 1, xml.index(f"</{p}row>", open_end), cell_re, p, ref, column)
+        out += [xml[pos:cut], _cell_xml(p, ref, values[row], style)]
+        pos = keep_from
     out.append(xml[pos:])
     return "".join(out)
 
