@@ -105,6 +105,18 @@ def test_recurring_revenue_by_day_with_the_remainder_in_the_last_month():
                                                        (date(2026, 11, 1), D("32.97")), (date(2026, 12, 1), D("15.38"))]
 
 
+def test_time_revenue_follows_the_months_of_its_entries():
+    from .test_billing import entry
+    time_line = line_of("A", D("400.00"), date(2026, 10, 20), date(2026, 11, 5), kind="time")._replace(
+        entry_ids="E1 E2 E3 EX")  # EX: no longer on the sheet; its hours are not known
+    b = ledger([invoice("A", D("400.00"), date(2026, 12, 5), day=date(2026, 11, 6))], [time_line])
+    b = replace(b, records={**b.records, "Timesheets": (
+        entry("E1", date(2026, 10, 20), D("0.5")), entry("E2", date(2026, 11, 5), D("2.5")),
+        entry("E3", date(2026, 10, 30), D("1")))})
+    assert [(r.month, r.amount) for r in recognitions(b, b.invoice_lines)] == [
+        (date(2026, 10, 1), D("150.00")), (date(2026, 11, 1), D("250.00"))]
+
+
 def test_invoice_journal_defers_what_is_served_after_the_invoice_month():
     b = ledger([invoice("A", D("108.00"), date(2026, 10, 1), day=date(2026, 9, 15), tax=D("8.00"))],
                [line_of("A", D("100.00"), date(2026, 9, 15), date(2026, 12, 14), account="4100")])

@@ -54,30 +54,49 @@ def _by_day(start: date, end: date) -> list[tuple[date, Decimal]]:
     return weights
 
 
-def line_schedule(line: InvoiceLineRow, entry_hours: dict[str, tuple[date, Decimal]]) -> list[tuple[date, Decimal]]:
+def line_schedule(line: InvoiceLineRow, hours_by_month: list[tuple[date, Decimal]]) -> list[tuple[date, Decimal]]:
+    """A line's revenue by month. `hours_by_month`: for time and overage, its entries' hours per month."""
     if line.source_type == "recurring":
         return _spread(line.amount, _by_day(line.service_start, line.service_end))
-    if line.source_type in ("time", "overage") and line.entry_ids:
-        hours: dict[date, Decimal] = defaultdict(lambda: ZERO)
-        for e in line.entry_ids.split():
-            if e in entry_hours:
-                day, h = entry_hours[e]
-                hours[month_of(day)] += h
-        if hours:
-            return _spread(line.amount, sorted(hours.items()))
+    if line.source_type in ("time", "overage") and hours_by_month:
+        return _spread(line.amount, hours_by_month)
     return [(month_of(line.service_start), line.amount)]
+
+
+def _entry_hours_by_month(book: Book, lines: list[InvoiceLineRow]) -> dict[int, list[tuple[date, Decimal]]]:
+    """For each time or overage line (by position in `lines`), its entries' hours per month, in month
+    order, summed exactly from the Timesheets columns."""
+    table = book.time_entries
+    at = table.positions
+    owner, where = [], []
+    for k, ln in enumerate(lines):
+        if ln.source_type in ("time", "overage") and ln.entry_ids:
+            for e in ln.entry_ids.split():
+                p = at.get(e)
+                if p is not None:
+                    owner.append(k)
+                    where.append(p)
+    if not where:
+        return {}
+    where_np = np.array(where, dtype=np.int64)
+    month = table.month[where_np]
+    first = int(month.min())
+    span = int(month.max()) - first + 1
+    groups, compact = np.unique(np.array(owner, dtype=np.int64) * span + (month - first), return_inverse=True)
+    hours = table.hours_by(compact.reshape(-1), where_np, len(groups))
+    out: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+    for key, h in zip(groups.tolist(), hours):  # keys ascend: by line, then by month
+        k, m = divmod(key, span)
+        out[k].append((date((first + m) // 12, (first + m) % 12 + 1, 1), h))
+    return out
 
 
 def recognitions(book: Book, lines: Iterable[InvoiceLineRow]) -> list[Recognition]:
     lines = list(lines)
-    wanted = {e for ln in lines if ln.entry_ids for e in ln.entry_ids.split()}
-    table = book.time_entries
-    ids = [e for e in wanted if e in table.positions]
-    at = np.array([table.positions[e] for e in ids], dtype=np.int64)
-    entry_hours = dict(zip(ids, zip(table.values_at("date", at), table.values_at("hours", at))))
+    by_month = _entry_hours_by_month(book, lines)
     out = []
-    for ln in lines:
-        for month, amount in line_schedule(ln, entry_hours):
+    for k, ln in enumerate(lines):
+        for month, amount in line_schedule(ln, by_month.get(k, [])):
             if amount:
                 out.append(Recognition(ln.invoice_number, ln.line_no, month, amount, ln.revenue_account))
     return out
