@@ -265,16 +265,29 @@ def _edit_cells(xml: str, edit: CellEdit) -> str:
     return "".join(out)
 
 
+_BIG = 16 << 20  # bytes: an edited part this large is deflated in chunks on two threads
+
+
 def write_tabs(data: bytes, tabs: Iterable[Tab], edits: Iterable[CellEdit] = ()) -> bytes:
     """The package with each tab replacing the sheet of its name (or appended as a new last sheet),
     and the cell edits made in their sheets."""
-    pkg = Package(data)
+    with ThreadPoolExecutor(2) as pool:  # deflates edited and rendered sheets while the next is worked on
+        return _write_tabs(Package(data), list(tabs), list(edits), pool)
+
+
+def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: ThreadPoolExecutor) -> bytes:
     parts = _Parts(pkg)
+    deflated: dict[str, Deflater] = {}
     for edit in edits:
         ref = pkg.sheet(edit.sheet)
         if ref is None or not edit.values:
             continue
         parts[ref.part] = _edit_cells(parts[ref.part].decode("utf-8"), edit).encode("utf-8")
+    for part in {pkg.sheet(e.sheet).part for e in edits if pkg.sheet(e.sheet) is not None and e.values}:
+        if len(parts[part]) > _BIG:  # a large edited sheet (Timesheets) deflates in chunks, side by side
+            deflated[part] = Deflater(pool)
+            for at in range(0, len(parts[part]), _BIG // 4):
+                deflated[part].write(parts[part][at:at + _BIG // 4])
     styles_part = "xl/styles.xml"
     if styles_part not in parts:
         raise PackageError("the workbook has no styles part")
@@ -290,8 +303,6 @@ def write_tabs(data: bytes, tabs: Iterable[Tab], edits: Iterable[CellEdit] = ())
     next_number = max(numbers, default=0) + 1
     rel_prefix = re.search(rf'xmlns:(\w+)="{re.escape(R_NS)}"', wb_xml)
 
-    pool = ThreadPoolExecutor(2)  # deflates each sheet while it renders
-    deflated: dict[str, Deflater] = {}
     for tab in tabs:
         existing = pkg.sheet(tab.name)
         if existing is not None:
@@ -324,13 +335,7 @@ def write_tabs(data: bytes, tabs: Iterable[Tab], edits: Iterable[CellEdit] = ())
     parts[wb_rels_part] = wb_rels.encode("utf-8")
     parts["[Content_Types].xml"] = types.encode("utf-8")
     _drop_calc_chain(pkg, parts, replaced_ids)
-    try:
-        return _zip(pkg, parts, deflated)
-    finally:
-        pool.shutdown()
-
-
-_BIG = 16 << 20  # bytes: a part this large is deflated in chunks on two threads
+    return _zip(pkg, parts, deflated)
 
 
 def _zip(pkg: Package, parts: _Parts, deflated: dict[str, Deflater] | None = None) -> bytes:
@@ -339,7 +344,6 @@ def _zip(pkg: Package, parts: _Parts, deflated: dict[str, Deflater] | None = Non
     parts already deflated while they were produced."""
     infos = {i.filename: i for i in pkg.infos}
     deflated = deflated or {}
-    chunks = ThreadPoolExecutor(2)
     jobs = []
     for name in parts.names():
         info = infos.get(name)
@@ -348,18 +352,13 @@ def _zip(pkg: Package, parts: _Parts, deflated: dict[str, Deflater] | None = Non
         elif name in deflated and (info is None or info.compress_type != zipfile.ZIP_STORED):
             jobs.append((deflated[name].entry, name, info.date_time if info else FIXED_TIME,
                          info.external_attr if info else 0))
-        elif info is not None and info.compress_type != zipfile.ZIP_STORED and len(parts.new[name]) > _BIG:
-            deflater = Deflater(chunks)  # an edited large sheet deflates in chunks, side by side
-            for at in range(0, len(parts.new[name]), _BIG // 4):
-                deflater.write(parts.new[name][at:at + _BIG // 4])
-            jobs.append((deflater.entry, name, info.date_time, info.external_attr))
         elif info is not None:
             stored = info.compress_type == zipfile.ZIP_STORED
             method = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
             jobs.append((compressed, name, parts.new[name], info.date_time, method, info.external_attr))
         else:
             jobs.append((compressed, name, parts.new[name], FIXED_TIME))
-    with chunks, ThreadPoolExecutor(2) as pool:  # zlib lets go of the interpreter: parts deflate side by side
+    with ThreadPoolExecutor(2) as pool:  # zlib lets go of the interpreter: parts deflate side by side
         return write_zip(list(pool.map(lambda job: job[0](*job[1:]), jobs)))
 
 
