@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 import smtplib
+from contextlib import nullcontext
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -63,14 +64,16 @@ def _read(path, progress: Progress | None) -> ReadResult:
 
 
 def _with_book(path, progress: Progress | None, work: Callable[..., JobResult],
-               ahead: Callable[[Book], object] | None = None) -> JobResult:
+               ahead: Callable[[Book], object] | None = None, pause_gc: bool = True) -> JobResult:
     """Hold the workbook, read it, and run the work, or refuse with the input errors (nothing written).
 
     `path`: a workbook file, or an adapter of the open Excel book (the same jobs run in both).
     `ahead`, if given, runs on the book while its Timesheets still load (it must not need them);
-    its result is passed to the work."""
+    its result is passed to the work. `pause_gc`: the cyclic collector rests for the run, as suits
+    jobs that build millions of plain values; jobs that build documents keep it (their objects
+    hold cycles)."""
     path = as_workbook(path)
-    with path.lock(), gc_paused():
+    with path.lock(), gc_paused() if pause_gc else nullcontext():
         read = _read(path, progress)
         early = ahead(read.book) if ahead and not read.ready and read.book is not None and not read.errors else None
         if not read.ok:
@@ -250,7 +253,7 @@ def write_documents(path: Path, out: Path, only: str | None = None, statements: 
                f"documents {len(docs)}")
         return JobResult(True, summary=written, data={"folder": str(out), "documents": len(docs)})
 
-    return _with_book(path, progress, work)
+    return _with_book(path, progress, work, pause_gc=False)
 
 
 def send_invoices(path: Path, dry_run: bool = False, outbox: Path | None = None, only: str | None = None,
@@ -335,7 +338,7 @@ def send_invoices(path: Path, dry_run: bool = False, outbox: Path | None = None,
                          errors=[Finding("NOT_SENT", ERROR, "InvoiceRegister", x) for x in failed],
                          data={"sent": sorted(sent), "failed": failed})
 
-    return _with_book(path, progress, work)
+    return _with_book(path, progress, work, pause_gc=False)
 
 
 def write_manager_report(path: Path, out: Path, as_of: date | None = None,
@@ -385,7 +388,7 @@ def write_manager_report(path: Path, out: Path, as_of: date | None = None,
         _write(path, "report", f"--out {out} --as-of {as_of}", [], summary, f"sheets {len(sheets)}")
         return JobResult(True, summary=summary, data={"report": str(out)})
 
-    return _with_book(path, progress, work)
+    return _with_book(path, progress, work, pause_gc=False)
 
 
 def _ledger(book: Book) -> tuple[list[RegisterRow], list[InvoiceLineRow]]:
