@@ -158,10 +158,18 @@ def _accounts(book: Book, as_of: date, headers: list[RegisterRow], lines: list[I
     return _Accounts(current, ar, by_invoice, schedule, journal(book.settings, ar, by_invoice, schedule))
 
 
+def _receivables(book: Book, as_of: date) -> tuple[Book, Receivables]:
+    """The book with only its posted invoices in InvoiceRegister, and their receivables as of a date."""
+    headers, _ = _ledger(book)
+    current = replace(book, records={**book.records, "InvoiceRegister": tuple(headers)})
+    return current, apply_receivables(current, as_of)
+
+
 def _ledger_tabs(book: Book, as_of: date, headers: list[RegisterRow], lines: list[InvoiceLineRow],
-                 drafts: list[tuple[RegisterRow, list[InvoiceLineRow]]]) -> list[Tab]:
-    """InvoiceRegister and InvoiceLines, and everything receivables and accounting derive from them."""
-    acc = _accounts(book, as_of, headers, lines)
+                 drafts: list[tuple[RegisterRow, list[InvoiceLineRow]]], acc: _Accounts | None = None) -> list[Tab]:
+    """InvoiceRegister and InvoiceLines, and everything receivables and accounting derive from them
+    (`acc`: those accounts, when the caller has worked them out already)."""
+    acc = acc or _accounts(book, as_of, headers, lines)
     current, ar, by_invoice, schedule = acc.book, acc.ar, acc.by_invoice, acc.schedule
     invoices = [i.header for i in ar.invoices.values()]
     return [register_tab([*(_settled(h, ar) for h in headers), *(h for h, _ in drafts)]),
@@ -185,14 +193,14 @@ def refresh_workbook(path: Path, as_of: date | None = None, progress: Progress |
     def work(read: ReadResult) -> JobResult:
         book = read.book
         headers, lines = _ledger(book)
-        current = replace(book, records={**book.records, "InvoiceRegister": tuple(headers)})
-        ar = apply_receivables(current, as_of)
+        acc = _accounts(book, as_of, headers, lines)
+        ar = acc.ar
         past_due = [i for i in ar.open_items() if i.header.due_date < as_of]
         summary = [f"Receivables as of {as_of}: {open_ar(ar):,.2f} open on {len(ar.open_items())} invoice(s); "
                    f"{sum((i.balance for i in past_due), Decimal(0)):,.2f} past due on {len(past_due)}.",
                    f"  {len(ar.applications)} payment application(s), {len(ar.credit_memos)} credit memo(s), "
                    f"{len(ar.write_offs)} write-off(s); unapplied credit {sum(ar.unapplied.values(), Decimal(0)):,.2f}."]
-        tabs = _ledger_tabs(book, as_of, headers, lines, _drafts_on_sheet(book))
+        tabs = _ledger_tabs(book, as_of, headers, lines, _drafts_on_sheet(book), acc)
         _write(path, "refresh", f"--as-of {as_of}", tabs, summary, f"open invoices {len(ar.open_items())}")
         return JobResult(True, summary=summary, warnings=changed_invoices(book), data={"open_ar": str(open_ar(ar))})
 
@@ -227,8 +235,7 @@ def write_documents(path: Path, out: Path, only: str | None = None, statements: 
 
     def work(read: ReadResult) -> JobResult:
         book = read.book
-        headers, _ = _ledger(book)
-        ar = apply_receivables(replace(book, records={**book.records, "InvoiceRegister": tuple(headers)}), as_of)
+        _, ar = _receivables(book, as_of)
         docs = invoice_documents(book, ar, only)
         if only and not docs:
             return JobResult(False, [Finding("NOT_FOUND", ERROR, "InvoiceRegister", f"no invoice or draft {only}",
@@ -264,9 +271,8 @@ def send_invoices(path: Path, dry_run: bool = False, outbox: Path | None = None,
 
     def work(read: ReadResult) -> JobResult:
         book = read.book
-        headers, _ = _ledger(book)
-        current = replace(book, records={**book.records, "InvoiceRegister": tuple(headers)})
-        ar = apply_receivables(current, as_of)
+        current, ar = _receivables(book, as_of)
+        headers = current.register  # the posted invoices, in number order
         docs = {d.number: d for d in invoice_documents(current, ar) if not d.is_draft}
         customers = {c.customer_id: c for c in book.customers}
         disputed = open_disputes(book, as_of)
