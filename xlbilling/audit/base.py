@@ -15,6 +15,7 @@ from ..core.items import Billed, RateBook
 from ..core.findings import ERROR, INFO, WARNING, Finding
 from ..core.models import Book, Contract, Customer, InvoiceLineRow, RegisterRow, TimeEntry
 from ..core.posting import posted
+from ..core.time_billing import EntryContracts, entry_contracts
 
 SEVERITY = {
     "TIME_NO_CONTRACT": ERROR, "TIME_CUSTOMER_MISMATCH": ERROR, "TIME_OUTSIDE_CONTRACT": ERROR,
@@ -91,10 +92,9 @@ class AuditContext:
         return self.book.time_entries.open_mask(self.billed.entries)
 
     @cached_property
-    def contract_of(self) -> tuple[np.ndarray, list[Contract | None]]:
-        """Each entry's contract: a code per entry, and the contract (None: unknown) per code."""
-        codes, ids = self.book.time_entries.contract_id.canonical()
-        return codes, [self.contracts.get(c) if c is not None else None for c in ids]
+    def on_contracts(self) -> EntryContracts:
+        """Each entry against its contract (known, same customer, within its dates)."""
+        return entry_contracts(self.book.time_entries, self.contracts)
 
     def entries(self, mask: np.ndarray) -> list[TimeEntry]:
         return self.book.time_entries.entries(np.flatnonzero(mask).tolist())

@@ -5,7 +5,6 @@ it flags become records, for the finding's message and cell."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Iterator
 
 import numpy as np
@@ -15,7 +14,6 @@ from ..core.time_billing import entry_rates
 from ..core.timetable import sort_by
 from .base import AuditContext, Subject, finding
 
-_NO_END = date.max.toordinal()
 
 
 def _subject(e, key: str = "") -> Subject:
@@ -23,21 +21,15 @@ def _subject(e, key: str = "") -> Subject:
 
 
 def no_contract(ctx: AuditContext) -> Iterator[Finding]:
-    codes, deals = ctx.contract_of
-    known = np.array([c is not None for c in deals], dtype=bool)[codes]
-    for e in ctx.entries(ctx.open & ~known):
+    for e in ctx.entries(ctx.open & ~ctx.on_contracts.known):
         yield finding(ctx, "TIME_NO_CONTRACT", e, "contract_id",
                       f"billable entry {e.entry_id} is on no known contract", _subject(e),
                       show(e.contract_id), "a contract ID from the Contracts sheet", ctx.at_stake(e))
 
 
 def customer_mismatch(ctx: AuditContext) -> Iterator[Finding]:
-    table = ctx.book.time_entries
-    codes, deals = ctx.contract_of
-    customer, customer_ids = table.customer_id.canonical()
-    known = {c: k for k, c in enumerate(customer_ids)}
-    owner = np.array([known.get(c.customer_id, -1) if c else -2 for c in deals], dtype=np.int64)[codes]
-    for e in ctx.entries(ctx.open & (owner != -2) & (owner != customer)):
+    on = ctx.on_contracts
+    for e in ctx.entries(ctx.open & on.known & ~on.same_customer):
         c = ctx.contracts[e.contract_id]
         yield finding(ctx, "TIME_CUSTOMER_MISMATCH", e, "customer_id",
                       f"entry {e.entry_id} is for customer {e.customer_id} but contract {c.contract_id} belongs "
@@ -45,11 +37,8 @@ def customer_mismatch(ctx: AuditContext) -> Iterator[Finding]:
 
 
 def outside_contract(ctx: AuditContext) -> Iterator[Finding]:
-    codes, deals = ctx.contract_of
-    start = np.array([c.start_date.toordinal() if c else 0 for c in deals], dtype=np.int64)[codes]
-    end = np.array([c.end_date.toordinal() if c and c.end_date else _NO_END for c in deals], dtype=np.int64)[codes]
-    day = ctx.book.time_entries.day
-    for e in ctx.entries(ctx.open & (start > 0) & ((day < start) | (day > end))):
+    on = ctx.on_contracts
+    for e in ctx.entries(ctx.open & on.known & ~on.in_dates):
         c = ctx.contracts[e.contract_id]
         span = f"{c.start_date} to {c.end_date or 'open end'}"
         yield finding(ctx, "TIME_OUTSIDE_CONTRACT", e, "date",
@@ -58,9 +47,7 @@ def outside_contract(ctx: AuditContext) -> Iterator[Finding]:
 
 
 def no_rate(ctx: AuditContext) -> Iterator[Finding]:
-    codes, deals = ctx.contract_of
-    known = np.array([c is not None for c in deals], dtype=bool)[codes]
-    for e in ctx.entries(ctx.open & known & (entry_rates(ctx.book)[0] < 0)):
+    for e in ctx.entries(ctx.open & ctx.on_contracts.known & (entry_rates(ctx.book)[0] < 0)):
         yield finding(ctx, "TIME_NO_RATE", e, "work_type",
                       f"no rate for work type '{e.work_type}' on {e.date} (entry {e.entry_id})", _subject(e),
                       show(e.work_type), "a work type with a RateCard rate on that date")

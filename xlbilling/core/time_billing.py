@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 import numpy as np
 
@@ -83,21 +83,36 @@ def entry_rates(book: Book) -> tuple[np.ndarray, list[Decimal]]:
     return result
 
 
-def _eligible(table: TimeTable, contract: np.ndarray, deals: list[Contract | None], through: date,
-              excluded: frozenset[str]) -> np.ndarray:
+class EntryContracts(NamedTuple):
+    """Each entry against its contract, among the contracts given: the contract's code and, per code,
+    the contract (None: not among them); and per entry whether it has one, is for that contract's
+    customer, and falls within its dates."""
+
+    code: np.ndarray
+    deals: list[Contract | None]
+    known: np.ndarray
+    same_customer: np.ndarray
+    in_dates: np.ndarray
+
+
+def entry_contracts(table: TimeTable, contracts: dict[str, Contract]) -> EntryContracts:
+    code, contract_ids = table.contract_id.canonical()
+    deals = [contracts.get(cid) if cid is not None else None for cid in contract_ids]
+    customer, customer_ids = table.customer_id.canonical()
+    known = {c: k for k, c in enumerate(customer_ids)}
+    owner = np.array([known.get(c.customer_id, -1) if c else -2 for c in deals], dtype=np.int64)[code]
+    start = np.array([c.start_date.toordinal() if c else 0 for c in deals], dtype=np.int64)[code]
+    end = np.array([c.end_date.toordinal() if c and c.end_date else _NO_END for c in deals], dtype=np.int64)[code]
+    day = table.day
+    return EntryContracts(code, deals, owner != -2, owner == customer, (day >= start) & (day <= end))
+
+
+def _eligible(table: TimeTable, on: EntryContracts, through: date, excluded: frozenset[str]) -> np.ndarray:
     """Approved billable entries up to the cutoff with positive hours, on an active contract of the same
     customer whose dates cover them, not excluded by staff. (Later entries cannot change how earlier
     ones use included hours.)"""
-    customer, customer_ids = table.customer_id.canonical()
-    known = {c: k for k, c in enumerate(customer_ids)}
-    active = np.array([c is not None for c in deals], dtype=bool)
-    owner = np.array([known.get(c.customer_id, -1) if c else -2 for c in deals], dtype=np.int64)
-    start = np.array([c.start_date.toordinal() if c else 0 for c in deals], dtype=np.int64)
-    end = np.array([c.end_date.toordinal() if c and c.end_date else _NO_END for c in deals], dtype=np.int64)
-    day = table.day
-    mask = (active[contract] & table.approved.per_entry(bool, bool) & table.billable.per_entry(bool, bool)
-            & (day <= through.toordinal()) & table.positive & (owner[contract] == customer)
-            & (day >= start[contract]) & (day <= end[contract]))
+    mask = (on.known & on.same_customer & on.in_dates & table.approved.per_entry(bool, bool)
+            & table.billable.per_entry(bool, bool) & (table.day <= through.toordinal()) & table.positive)
     left_out = {t[len("entry:"):] for t in excluded if t.startswith("entry:")}
     if left_out:
         mask &= ~table.isin_ids(left_out)
@@ -228,11 +243,11 @@ def time_items(book: Book, active: dict[str, Contract], through: date, billed: B
     table = book.time_entries
     if not len(table):
         return [], {}
-    contract, contract_ids = table.contract_id.canonical()
-    deals = [active.get(cid) for cid in contract_ids]
+    on = entry_contracts(table, active)
+    contract, deals = on.code, on.deals
     rate, values = entry_rates(book)
     codes = RateCodes(values)  # overage rates join these
-    idx = _eligible(table, contract, deals, through, excluded)
+    idx = _eligible(table, on, through, excluded)
     idx = idx[rate[idx] >= 0]
     rate = rate[idx]
     ordered = np.array([bool(c and (c.included_hours or c.not_to_exceed is not None)) for c in deals], dtype=bool)
