@@ -143,19 +143,19 @@ def test_close_schedules_while_the_timesheets_load_and_bills_the_same(tmp_path, 
     assert main(["close", str(fast), "--date", "2026-04-01"]) == 0
     load, events = reader._load_file_sheet, []
 
-    def slow_timesheets(xl, pkg, name, part, spec):
+    def slow_timesheets(xl, pkg, name, part, spec, path):
         if name == "Timesheets":
             time.sleep(0.5)
             events.append("timesheets loaded")
-        return load(xl, pkg, name, part, spec)
+        return load(xl, pkg, name, part, spec, path)
 
     def schedule(*args, **kw):
         events.append("scheduled")
-        return billing_schedule(*args, **kw)
+        return recurring_outlook(*args, **kw)
 
-    billing_schedule = jobs.billing_schedule
+    recurring_outlook = jobs.recurring_outlook
     monkeypatch.setattr(reader, "_load_file_sheet", slow_timesheets)
-    monkeypatch.setattr(jobs, "billing_schedule", schedule)
+    monkeypatch.setattr(jobs, "recurring_outlook", schedule)
     assert main(["close", str(slow), "--date", "2026-04-01"]) == 0
     assert events == ["scheduled", "timesheets loaded"]
     for tab in ("InvoiceRegister", "InvoiceLines", "BillingSchedule", "ContractStatus"):

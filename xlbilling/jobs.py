@@ -23,13 +23,13 @@ from .core.journal import journal, journal_tab
 from .core.kpis import deferred_tab, kpi_tab, revenue_schedule_tab
 from .core.receivables import Receivables, apply_receivables
 from .core.revenue import deferred_rollforward, recognitions
-from .core.items import Billed
+from .core.items import Billed, Item
 from .core.findings import ERROR, Finding
 from .core.models import Book, InvoiceLineRow, RegisterRow
 from .core.posting import billed_by, changed_invoices, draft_rows, post, posted
 from .core.register import lines_tab, register_tab
 from .core.runlog import run_log_tab
-from .core.schedule import billing_schedule, contract_status_tab, schedule_tab
+from .core.schedule import contract_status_tab, recurring_outlook, schedule_tab
 from .core.tabs import Tab
 from .io.package import CellEdit
 from .core.documents import invoice_documents, statement_documents
@@ -78,7 +78,9 @@ def _with_book(path, progress: Progress | None, work: Callable[..., JobResult],
         early = ahead(read.book) if ahead and not read.ready and read.book is not None and not read.errors else None
         if not read.ok:
             return _refused(read, path)
-        return work(read) if ahead is None else work(read, early)
+        result = work(read) if ahead is None else work(read, early)
+        del read, early  # freed while the collector rests: it would walk every object of the run once more
+        return result
 
 
 def _refused(read: ReadResult, path: Path) -> JobResult:
@@ -103,6 +105,7 @@ class _Ahead:
     headers: list[RegisterRow]
     lines: list[InvoiceLineRow]
     billed: Billed
+    recurring: list[Item]  # the recurring items due now
     schedule: list
     schedule_tab: Tab
 
@@ -110,8 +113,8 @@ class _Ahead:
     def of(cls, book: Book, invoice_date: date, through: date | None) -> _Ahead:
         headers, lines = _ledger(book)
         billed = billed_by(lines)
-        schedule = billing_schedule(book, invoice_date, billed, through)
-        return cls(headers, lines, billed, schedule, schedule_tab(schedule, invoice_date))
+        outlook = recurring_outlook(book, invoice_date, billed, through)
+        return cls(headers, lines, billed, outlook.due, outlook.schedule, schedule_tab(outlook.schedule, invoice_date))
 
 
 def _audit_tabs(book: Book, result: CloseResult, billed: Billed, findings: list[Finding]) -> list[Tab]:
@@ -449,7 +452,7 @@ def close_workbook(path: Path, invoice_date: date, through: date | None = None,
         book = read.book
         a = early or ahead(book)
         headers, lines, billed = a.headers, a.lines, a.billed
-        result, findings = audited_close(book, invoice_date, through, billed)
+        result, findings = audited_close(book, invoice_date, through, billed, a.recurring)
         drafts = [draft_rows(d, result.through) for d in result.drafts]
         summary = close_summary(result, {c.customer_id: c.name for c in book.customers}) + audit_summary(findings)
         tabs = [*_ledger_tabs(book, invoice_date, headers, lines, drafts), a.schedule_tab,
@@ -489,7 +492,7 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
         invoice_date, through = drafted.pop()
         a = early or _Ahead.of(book, invoice_date, through)
         headers, lines, billed = a.headers, a.lines, a.billed
-        fresh, findings = audited_close(book, invoice_date, through, billed)
+        fresh, findings = audited_close(book, invoice_date, through, billed, a.recurring)
         reviewed = {r.draft_id: (r.total, r.lines) for r in on_sheet}
         now = {d.draft_id: (d.total, len(d.lines)) for d in fresh.drafts}
         if reviewed != now:

@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from ..core.close import CloseResult, close
-from ..core.items import Billed
+from ..core.items import Billed, Item
 from ..core.findings import ERROR, Finding
 from ..core.invoicing import Draft
 from ..core.models import Book, DiscrepancyRow
@@ -25,9 +25,10 @@ def _resolutions(book: Book) -> dict[str, DiscrepancyRow]:
     return {r.discrepancy_id: r for r in book.discrepancies}
 
 
-def audited_close(book: Book, invoice_date: date, through: date | None,
-                  billed: Billed) -> tuple[CloseResult, list[Finding]]:
-    """Close with the audit: items staff excluded are left out, drafts with an open error are held."""
+def audited_close(book: Book, invoice_date: date, through: date | None, billed: Billed,
+                  recurring: list[Item] | None = None) -> tuple[CloseResult, list[Finding]]:
+    """Close with the audit: items staff excluded are left out, drafts with an open error are held.
+    (`recurring`: the recurring items due, if already worked out: see schedule.recurring_outlook.)"""
     resolved = _resolutions(book)
 
     def resolution(f: Finding) -> str | None:
@@ -37,7 +38,7 @@ def audited_close(book: Book, invoice_date: date, through: date | None,
     excluded: frozenset[str] = frozenset()
     seen: dict[str, Finding] = {}
     while True:
-        result = close(book, invoice_date, through, billed, excluded)
+        result = close(book, invoice_date, through, billed, excluded, recurring)
         findings = run_rules(AuditContext(book, invoice_date, result.through, billed, result))
         for f in findings:
             seen.setdefault(f.discrepancy_id, f)

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from .due import due_items
-from .items import Billed
+from .items import Billed, Item
 from .invoicing import Draft, build_drafts
 from .models import Book
 
@@ -30,7 +30,8 @@ class CloseResult:
 
 
 def close(book: Book, invoice_date: date, through: date | None = None, billed: Billed | None = None,
-          excluded: frozenset[str] = frozenset()) -> CloseResult:
+          excluded: frozenset[str] = frozenset(), recurring: list[Item] | None = None) -> CloseResult:
+    """Draft invoices for everything due (`recurring`: the recurring items due, if already worked out)."""
     through = through or default_through(invoice_date)
-    items, capped = due_items(book, invoice_date, through, billed or Billed(), excluded)
+    items, capped = due_items(book, invoice_date, through, billed or Billed(), excluded, recurring)
     return CloseResult(invoice_date, through, build_drafts(book, items, invoice_date), capped)

@@ -90,17 +90,20 @@ def charge_item(book: Book, charge: Charge, contract: Contract | None) -> Item:
 
 
 def due_items(book: Book, invoice_date: date, through: date, billed: Billed,
-              excluded: frozenset[str] = frozenset()) -> tuple[list[Item], dict[str, Decimal]]:
-    """Every item due on the invoice date and not yet billed, in a defined order; plus cap shortfalls per contract."""
+              excluded: frozenset[str] = frozenset(),
+              recurring: list[Item] | None = None) -> tuple[list[Item], dict[str, Decimal]]:
+    """Every item due on the invoice date and not yet billed, in a defined order; plus cap shortfalls per contract.
+    (`recurring`: the recurring items due, when already worked out for the same date, cutoff and `billed`.)"""
     contracts = {c.contract_id: c for c in book.contracts}
     active = {k: c for k, c in contracts.items() if c.status == "active"}
-    lines_by: dict[str, list[ContractLine]] = defaultdict(list)
-    for line in book.lines:
-        lines_by[line.contract_id].append(line)
-    items: list[Item] = []
-    for cid, contract in active.items():
-        items += recurring_items(book, contract, lines_by.get(cid, ()), invoice_date, through, billed,
-                                 contract.billed_through)
+    if recurring is None:
+        lines_by: dict[str, list[ContractLine]] = defaultdict(list)
+        for line in book.lines:
+            lines_by[line.contract_id].append(line)
+        recurring = [item for cid, contract in active.items()
+                     for item in recurring_items(book, contract, lines_by.get(cid, ()), invoice_date, through,
+                                                 billed, contract.billed_through)]
+    items = list(recurring)
     time, capped = time_items(book, active, through, billed, excluded)
     items += time
     for m in book.milestones:

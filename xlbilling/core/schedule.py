@@ -31,6 +31,39 @@ def _lines_by_contract(book: Book) -> dict[str, list[ContractLine]]:
     return by
 
 
+class Outlook(NamedTuple):
+    """The recurring billing of the active contracts as seen on an invoice date."""
+
+    due: list[Item]  # due on the invoice date: what its close bills (in no particular order)
+    schedule: list[Scheduled]  # due later, through the months ahead, in bill-date order
+
+
+def recurring_outlook(book: Book, invoice_date: date, billed: Billed = Billed(), through: date | None = None,
+                      months: int = 12) -> Outlook:
+    """Recurring items due on the invoice date (usage through `through`), and those that come due after
+    it through the `months` calendar months after its month. Items posted invoices hold (`billed`) are
+    in neither. The close takes the first from here rather than working the periods out twice."""
+    horizon = add_months(invoice_date, months + 1) - timedelta(days=1)  # through the last of the months
+    lines_by = _lines_by_contract(book)
+    through = through or default_through(invoice_date)
+    reach = max(horizon, through)
+    due, out = [], []
+    for c in book.contracts:
+        if c.status != "active":
+            continue
+        advance = c.billing_timing == "advance"
+        for item in recurring_items(book, c, lines_by.get(c.contract_id, ()), reach, reach, billed,
+                                    c.billed_through):
+            if item.service_start <= invoice_date if advance else item.service_end <= through:
+                due.append(item)  # due now: the close on the invoice date bills it
+                continue
+            bill_on = item.service_start if advance else item.service_end + timedelta(days=1)
+            if bill_on <= horizon:
+                out.append(Scheduled(bill_on, item))
+    out.sort(key=lambda s: (s.bill_on, s.item.customer_id, s.item.contract_id or "", s.item.source_id))
+    return Outlook(due, out)
+
+
 def billing_schedule(book: Book, invoice_date: date, billed: Billed = Billed(), through: date | None = None,
                      months: int = 12) -> list[Scheduled]:
     """Recurring items that come due after the invoice date, through the `months` calendar months after
@@ -38,23 +71,7 @@ def billing_schedule(book: Book, invoice_date: date, billed: Billed = Billed(), 
 
     What posted invoices hold (`billed`) and what is due on the invoice date itself, usage through
     `through`, are not scheduled: a close bills those now."""
-    horizon = add_months(invoice_date, months + 1) - timedelta(days=1)  # through the last of the months
-    lines_by = _lines_by_contract(book)
-    through = through or default_through(invoice_date)
-    out = []
-    for c in book.contracts:
-        if c.status != "active":
-            continue
-        advance = c.billing_timing == "advance"
-        for item in recurring_items(book, c, lines_by.get(c.contract_id, ()), horizon, horizon, billed,
-                                    c.billed_through):
-            if item.service_start <= invoice_date if advance else item.service_end <= through:
-                continue  # due now: the close on the invoice date bills it
-            bill_on = item.service_start if advance else item.service_end + timedelta(days=1)
-            if bill_on <= horizon:
-                out.append(Scheduled(bill_on, item))
-    out.sort(key=lambda s: (s.bill_on, s.item.customer_id, s.item.contract_id or "", s.item.source_id))
-    return out
+    return recurring_outlook(book, invoice_date, billed, through, months).schedule
 
 
 def schedule_tab(schedule: Iterable[Scheduled], invoice_date: date, months: int = 12) -> Tab:

@@ -81,6 +81,9 @@ class Package:
             self._cache[name] = self._zip.read(name)
         return self._cache[name]
 
+    def info(self, name: str) -> zipfile.ZipInfo:
+        return self._zip.getinfo(name)
+
     def stream(self, name: str):
         """A part opened for streaming (large sheets are not read into memory whole)."""
         return self._zip.open(name)

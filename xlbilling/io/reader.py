@@ -10,7 +10,9 @@ together; nothing is raised for a user's mistake.
 from __future__ import annotations
 
 import gc
+import os
 import re
+import tempfile
 import zlib
 from contextlib import contextmanager
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -35,8 +37,11 @@ from ..schema import LEDGER_SHEETS, SETTINGS, SHEETS, Col, Kind, SheetSpec, norm
 from .convert import EXCEL_ERRORS, Bad, convert
 from .package import Package, PackageError
 from .settings import parse_settings
+from .sheet_parts import FIRST_VALUE_ROW, Uncuttable, cut_sheet
 
 MAX_ERRORS_PER_COLUMN = 200
+MIN_PART_BYTES = 32 << 20  # a large sheet's XML is read in parts of at least this size, two per core
+MAX_PARTS = 8
 _ERROR_NAMES = {
     "NA": "#N/A", "Ref": "#REF!", "Value": "#VALUE!", "Div0": "#DIV/0!", "Name": "#NAME?",
     "Num": "#NUM!", "Null": "#NULL!", "GettingData": "#GETTING_DATA",
@@ -116,37 +121,46 @@ _HAS_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]|<(?:\w+:)?is>")
 _CELL_OPEN = re.compile(rb'<c\b[^>]*\br="([A-Z]{1,3}\d+)"')
 
 
+class SheetScanner:
+    """Reads the sheet XML as it streams by, chunk after chunk, for what only the XML tells (SheetScan)."""
+
+    def __init__(self):
+        self._scan = SheetScan()
+        self._tail = b""
+        self._first_found = False
+
+    def feed(self, chunk: bytes) -> None:
+        data = self._tail + chunk
+        if not self._first_found:
+            m = FIRST_VALUE_ROW.search(data)
+            if m:
+                self._scan.first_row, self._first_found = int(m.group(1)), True
+        for pattern in ((b"</f></c>", b"/></c>") if b"<f" in data else ()):
+            start = 0
+            while (hit := data.find(pattern, start)) != -1:
+                start = hit + 1
+                open_at = data.rfind(b"<c ", 0, hit)
+                cell = data[open_at:hit + len(pattern)]
+                if open_at == -1 or b"<f" not in cell or _HAS_VALUE.search(cell):
+                    continue
+                m = _CELL_OPEN.match(cell)
+                if m:
+                    self._scan.uncalculated.append(split_ref(m.group(1).decode()))
+        cut = data.rfind(b"<c ")
+        self._tail = (data[cut:] if cut != -1 else b"")[-(1 << 16):]
+
+    def result(self) -> SheetScan:
+        self._scan.uncalculated = sorted(set(self._scan.uncalculated))
+        return self._scan
+
+
 def scan_sheet(pkg: Package, part: str) -> SheetScan:
     """Stream the sheet XML once, looking for the first row with a value and formulas without values."""
-    scan = SheetScan()
+    scanner = SheetScanner()
     with pkg.stream(part) as raw:
-        tail = b""
-        first_found = False
-        while True:
-            chunk = raw.read(1 << 22)
-            if not chunk:
-                break
-            data = tail + chunk
-            if not first_found:
-                m = re.search(rb'<row\b[^>]*\br="(\d+)"[^>]*>(?:(?!</row>).)*?<(?:\w+:)?(?:v|is)\b', data, re.S)
-                if m:
-                    scan.first_row, first_found = int(m.group(1)), True
-            for pattern in ((b"</f></c>", b"/></c>") if b"<f" in data else ()):
-                start = 0
-                while (hit := data.find(pattern, start)) != -1:
-                    start = hit + 1
-                    open_at = data.rfind(b"<c ", 0, hit)
-                    cell = data[open_at:hit + len(pattern)]
-                    if open_at == -1 or b"<f" not in cell or _HAS_VALUE.search(cell):
-                        continue
-                    m = _CELL_OPEN.match(cell)
-                    if m:
-                        scan.uncalculated.append(split_ref(m.group(1).decode()))
-            cut = data.rfind(b"<c ")
-            tail = data[cut:] if cut != -1 else b""
-            tail = tail[-(1 << 16):]
-    scan.uncalculated = sorted(set(scan.uncalculated))
-    return scan
+        while chunk := raw.read(1 << 22):
+            scanner.feed(chunk)
+    return scanner.result()
 
 
 def _near(a: str, b: str) -> bool:
@@ -174,20 +188,70 @@ class LoadedSheet:
 
 
 def _load_file_sheet(reader: fastexcel.ExcelReader, pkg: Package, name: str, part: str,
-                     spec: SheetSpec) -> LoadedSheet:
+                     spec: SheetSpec, path: Path) -> LoadedSheet:
     wanted = {normalize(c.name) for c in spec.columns}
+    cores = os.cpu_count() or 1
+    parts = min(2 * cores, MAX_PARTS, pkg.info(part).file_size // MIN_PART_BYTES) if part and cores > 1 else 1
+    if parts > 1 and (loaded := _load_in_parts(pkg, name, part, wanted, parts)) is not None:
+        return loaded
     with ThreadPoolExecutor(1) as pool:  # the XML scan overlaps fastexcel's load; both release the GIL
         scanning = pool.submit(scan_sheet, pkg, part) if part else None
-        sheet = reader.load_sheet_by_name(name, dtypes="string", use_columns=lambda ci: normalize(ci.name) in wanted)
-        batch, cell_errors = sheet.to_arrow_with_errors()
+        columns, rows, errors = _fastexcel_load(reader, name, wanted)
         scan = scanning.result() if scanning else SheetScan()
+    return LoadedSheet(scan.first_row, rows, columns, [(scan.first_row + r, c, e) for r, c, e in errors],
+                       scan.uncalculated)
+
+
+def _fastexcel_load(reader: fastexcel.ExcelReader, name: str, wanted: set[str]):
+    """The wanted columns of a sheet as text: [(header, sheet column, cells)], the number of data rows,
+    and the cells holding Excel errors as (rows below the header, sheet column, "#N/A")."""
+    sheet = reader.load_sheet_by_name(name, dtypes="string", use_columns=lambda ci: normalize(ci.name) in wanted)
+    batch, cell_errors = sheet.to_arrow_with_errors()
+    selected = sheet.selected_columns
+    offset = selected[0].absolute_index - selected[0].index if selected else 0  # where the sheet's range starts
     errors = []
     for err in (cell_errors.errors if cell_errors else []):
         row, col = err.position
         m = re.search(r"Error\((\w+)\)", err.detail)
-        errors.append((row + 1, col, _ERROR_NAMES.get(m.group(1), f"#{m.group(1)}") if m else err.detail))
-    columns = [(info.name, info.absolute_index, batch.column(i)) for i, info in enumerate(sheet.selected_columns)]
-    return LoadedSheet(scan.first_row, batch.num_rows, columns, errors, scan.uncalculated)
+        errors.append((row, col + offset, _ERROR_NAMES.get(m.group(1), f"#{m.group(1)}") if m else err.detail))
+    columns = [(info.name, info.absolute_index, batch.column(i)) for i, info in enumerate(selected)]
+    return columns, batch.num_rows, errors
+
+
+def _load_piece(path: Path, name: str, wanted: set[str]):
+    return _fastexcel_load(fastexcel.read_excel(str(path)), name, wanted)
+
+
+def _load_in_parts(pkg: Package, name: str, part: str, wanted: set[str], parts: int) -> LoadedSheet | None:
+    """A large sheet read in row ranges, each by its own reader, on as many threads as there are cores
+    (see sheet_parts; twice as many ranges as threads keeps every core busy to the end). None when the
+    sheet cannot be cut: it is read whole instead."""
+    scanner = SheetScanner()
+    try:
+        with tempfile.TemporaryDirectory(prefix="xlbilling-", ignore_cleanup_errors=True) as folder, \
+                ThreadPoolExecutor(min(parts, os.cpu_count() or 1)) as pool:
+            loading = [(piece, pool.submit(_load_piece, piece.path, name, wanted))
+                       for piece in cut_sheet(pkg, part, parts, Path(folder), scanner.feed)]
+            loaded = [(piece, future.result()) for piece, future in loading]
+    except (Uncuttable, OSError, ValueError, fastexcel.FastExcelError):
+        return None
+    scan = scanner.result()
+    header_row = loaded[0][0].first_row - 1
+    if scan.first_row != header_row or any(
+            [c[:2] for c in got[0]] != [c[:2] for c in loaded[0][1][0]] for _, got in loaded):
+        return None  # the ranges did not find the same columns: read the sheet whole
+    chunks: list[list[pa.Array]] = [[] for _ in loaded[0][1][0]]
+    errors, rows = [], 0
+    for k, (piece, (columns, count, cell_errors)) in enumerate(loaded):
+        span = loaded[k + 1][0].first_row - piece.first_row if k + 1 < len(loaded) else count
+        if count > span:
+            return None
+        for j, (_, _, cells) in enumerate(columns):  # blank rows at a range's end are rows all the same
+            chunks[j] += [cells, pa.nulls(span - count, pa.string())]
+        errors += [(piece.first_row - 1 + r, c, e) for r, c, e in cell_errors]
+        rows += span
+    columns = [(head, col, pa.concat_arrays(chunks[j])) for j, (head, col, _) in enumerate(loaded[0][1][0])]
+    return LoadedSheet(header_row, rows, columns, errors, scan.uncalculated)
 
 
 def cell_text(value: object) -> str | None:
@@ -465,7 +529,7 @@ def _read_book(path: Path, progress: Callable[[str], None] | None, background: t
     def load(name: str, spec: SheetSpec, own_reader: bool = False) -> LoadedSheet:
         # a sheet read in the background gets a reader of its own: one reader is not shared between threads
         return _load_file_sheet(fastexcel.read_excel(str(path)) if own_reader else reader, pkg,
-                                name, parts.get(name, ""), spec)
+                                name, parts.get(name, ""), spec, path)
 
     return _assemble(reader.sheet_names, load, progress, result, background)
 

@@ -84,21 +84,71 @@ def _dos(date_time: tuple) -> tuple[int, int]:
     return (h << 11) | (mi << 5) | (s // 2), ((y - 1980) << 9) | (mo << 5) | d
 
 
+def _headers(e: Entry, offset: int, raw_size: int | None = None) -> tuple[bytes, bytes]:
+    """The local header (name included) and the central directory record of an entry at `offset`
+    (`raw_size`: the stored size, for an entry whose bytes are not held)."""
+    raw_size = len(e.raw) if raw_size is None else raw_size
+    name = e.name.encode("utf-8")
+    flags = 0 if e.name.isascii() else UTF8_NAMES
+    time, day = _dos(e.date_time)
+    if max(raw_size, e.size, offset) >= _LIMIT:
+        raise ValueError("the workbook is larger than 4 GB, which this writer does not support")
+    local = _LOCAL.pack(0x04034B50, 20, flags, e.method, time, day, e.crc, raw_size, e.size, len(name), 0) + name
+    central = _CENTRAL.pack(0x02014B50, 20, 20, flags, e.method, time, day, e.crc, raw_size, e.size,
+                            len(name), 0, 0, 0, 0, e.external_attr, offset) + name
+    return local, central
+
+
+def _end(count: int, directory: bytes, offset: int) -> bytes:
+    return directory + _END.pack(0x06054B50, 0, 0, count, count, len(directory), offset, 0)
+
+
 def write_zip(entries: list[Entry]) -> bytes:
     out: list[bytes] = []
     central: list[bytes] = []
     offset = 0
     for e in entries:
-        name = e.name.encode("utf-8")
-        flags = 0 if e.name.isascii() else UTF8_NAMES
-        time, day = _dos(e.date_time)
-        if max(len(e.raw), e.size, offset) >= _LIMIT:
-            raise ValueError("the workbook is larger than 4 GB, which this writer does not support")
-        header = _LOCAL.pack(0x04034B50, 20, flags, e.method, time, day, e.crc, len(e.raw), e.size, len(name), 0)
-        central.append(_CENTRAL.pack(0x02014B50, 20, 20, flags, e.method, time, day, e.crc, len(e.raw), e.size,
-                                     len(name), 0, 0, 0, 0, e.external_attr, offset) + name)
-        out += [header, name, e.raw]
-        offset += len(header) + len(name) + len(e.raw)
-    directory = b"".join(central)
-    end = _END.pack(0x06054B50, 0, 0, len(entries), len(entries), len(directory), offset, 0)
-    return b"".join(out) + directory + end
+        local, record = _headers(e, offset)
+        central.append(record)
+        out += [local, e.raw]
+        offset += len(local) + len(e.raw)
+    return b"".join(out) + _end(len(entries), b"".join(central), offset)
+
+
+class StoredZipFile:
+    """A zip file written as it goes: `entries` as they are, then one entry stored uncompressed whose
+    bytes arrive chunk by chunk (its CRC and sizes go into its header when it is closed)."""
+
+    def __init__(self, path, entries: list[Entry], name: str, date_time: tuple):
+        self._file = open(path, "wb")
+        self._central: list[bytes] = []
+        for e in entries:
+            local, record = _headers(e, self._file.tell())
+            self._central.append(record)
+            self._file.write(local)
+            self._file.write(e.raw)
+        self._name, self._date_time = name, date_time
+        self._offset = self._file.tell()
+        self._crc = self._size = 0
+        self._file.write(self._local_headers()[0])  # written again once the CRC and size are known
+
+    def _local_headers(self) -> tuple[bytes, bytes]:
+        entry = Entry(self._name, self._date_time, zipfile.ZIP_STORED, self._crc, self._size, b"")
+        return _headers(entry, self._offset, self._size)
+
+    def write(self, chunk: bytes) -> None:
+        self._crc = zlib.crc32(chunk, self._crc)
+        self._size += len(chunk)
+        self._file.write(chunk)
+
+    def close(self) -> None:
+        end = self._file.tell()
+        local, record = self._local_headers()
+        self._file.seek(self._offset)
+        self._file.write(local)
+        self._file.seek(end)
+        self._file.write(_end(len(self._central) + 1, b"".join((*self._central, record)), end))
+        self._file.close()
+
+    def discard(self) -> None:
+        self._file.close()
