@@ -94,3 +94,19 @@ def test_close_and_post_for_24_months_numbers_gaplessly_and_bills_once(b):
     assert len(entries) == len(set(entries))
     for h in headers:
         assert h.subtotal == sum((ln.amount for ln in lines if ln.invoice_number == h.invoice_number), D(0))
+
+
+@settings(max_examples=60, deadline=None)
+@given(books(), st.integers(0, 700), st.one_of(st.none(), st.integers(-40, 60), st.integers(390, 500)), st.integers(0, 3))
+def test_the_recurring_items_due_from_the_schedules_pass_are_what_the_close_works_out(b, offset, cutoff, posted):
+    """close takes the recurring items due from recurring_outlook (worked out while the Timesheets load);
+    they must be exactly the ones it works out itself, whatever the cutoff and what is posted."""
+    from xlbilling.core.schedule import recurring_outlook
+
+    day = date(2025, 1, 1) + timedelta(days=offset)
+    through = day + timedelta(days=cutoff) if cutoff is not None else None
+    earlier = close(b, day - timedelta(days=31 * posted))
+    billed = Billed(keys=frozenset(l.item.key for d in earlier.drafts for l in d.lines)) if posted else Billed()
+    outlook = recurring_outlook(b, day, billed, through)
+    assert close(b, day, through, billed, recurring=outlook.due) == close(b, day, through, billed)
+    assert not {i.key for i in outlook.due} & {s.item.key for s in outlook.schedule}

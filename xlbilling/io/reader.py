@@ -40,7 +40,7 @@ from .settings import parse_settings
 from .sheet_parts import FIRST_VALUE_ROW, Uncuttable, cut_sheet
 
 MAX_ERRORS_PER_COLUMN = 200
-MIN_PART_BYTES = 32 << 20  # a large sheet's XML is read in parts of at least this size, two per core
+MIN_PART_BYTES = 32 << 20  # a large sheet's XML is read in row ranges of at least this size (part_count)
 MAX_PARTS = 8
 _ERROR_NAMES = {
     "NA": "#N/A", "Ref": "#REF!", "Value": "#VALUE!", "Div0": "#DIV/0!", "Name": "#NAME?",
@@ -190,8 +190,7 @@ class LoadedSheet:
 def _load_file_sheet(reader: fastexcel.ExcelReader, pkg: Package, name: str, part: str,
                      spec: SheetSpec, path: Path) -> LoadedSheet:
     wanted = {normalize(c.name) for c in spec.columns}
-    cores = os.cpu_count() or 1
-    parts = min(2 * cores, MAX_PARTS, pkg.info(part).file_size // MIN_PART_BYTES) if part and cores > 1 else 1
+    parts = part_count(pkg.info(part).file_size) if part else 1
     if parts > 1 and (loaded := _load_in_parts(pkg, name, part, wanted, parts)) is not None:
         return loaded
     with ThreadPoolExecutor(1) as pool:  # the XML scan overlaps fastexcel's load; both release the GIL
@@ -200,6 +199,13 @@ def _load_file_sheet(reader: fastexcel.ExcelReader, pkg: Package, name: str, par
         scan = scanning.result() if scanning else SheetScan()
     return LoadedSheet(scan.first_row, rows, columns, [(scan.first_row + r, c, e) for r, c, e in errors],
                        scan.uncalculated)
+
+
+def part_count(xml_size: int) -> int:
+    """How many row ranges a sheet of this much XML is read in: none below MIN_PART_BYTES a range, and
+    two per core (as ranges finish at different times, that keeps every core busy to the end)."""
+    cores = os.cpu_count() or 1
+    return min(2 * cores, MAX_PARTS, xml_size // MIN_PART_BYTES) if cores > 1 else 1
 
 
 def _fastexcel_load(reader: fastexcel.ExcelReader, name: str, wanted: set[str]):
@@ -224,8 +230,7 @@ def _load_piece(path: Path, name: str, wanted: set[str]):
 
 def _load_in_parts(pkg: Package, name: str, part: str, wanted: set[str], parts: int) -> LoadedSheet | None:
     """A large sheet read in row ranges, each by its own reader, on as many threads as there are cores
-    (see sheet_parts; twice as many ranges as threads keeps every core busy to the end). None when the
-    sheet cannot be cut: it is read whole instead."""
+    (see sheet_parts). None when the sheet cannot be cut: it is read whole instead."""
     scanner = SheetScanner()
     try:
         with tempfile.TemporaryDirectory(prefix="xlbilling-", ignore_cleanup_errors=True) as folder, \
