@@ -8,6 +8,7 @@ import shutil
 import time
 import zipfile
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
 from io import BytesIO
@@ -86,17 +87,21 @@ def _verify(data: bytes, previous: bytes | None = None) -> None:
     def signature(z: zipfile.ZipFile) -> dict[str, tuple[int, int]]:
         return {i.filename: (i.CRC, i.compress_size) for i in z.infolist()}
 
+    def check(name: str) -> None:
+        try:
+            with zipfile.ZipFile(BytesIO(data)) as z:  # one archive object per thread
+                z.read(name)  # checks the CRC
+        except (zipfile.BadZipFile, zlib.error) as exc:
+            raise OSError(f"the written workbook failed its check at {name}: {exc}") from None
+
     old = {}
     if previous is not None:
         with zipfile.ZipFile(BytesIO(previous)) as z:
             old = signature(z)
     with zipfile.ZipFile(BytesIO(data)) as z:
-        for name, sig in signature(z).items():
-            if old.get(name) != sig:
-                try:
-                    z.read(name)  # checks the CRC
-                except (zipfile.BadZipFile, zlib.error) as exc:
-                    raise OSError(f"the written workbook failed its check at {name}: {exc}") from None
+        changed = [name for name, sig in signature(z).items() if old.get(name) != sig]
+    with ThreadPoolExecutor(2) as pool:  # zlib lets go of the interpreter: parts inflate side by side
+        list(pool.map(check, changed))
 
 
 def _backup(path: Path) -> Path:
@@ -117,16 +122,18 @@ def replace_file(path: Path, data: bytes, previous: bytes | None = None, check_z
     files that are not workbooks, such as exports)."""
     path = Path(path)
     check_not_open(path)
-    if check_zip:
-        _verify(data, previous)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        if path.exists():
-            _backup(path)
+        with ThreadPoolExecutor(1) as pool:  # the backup copies while the new version is checked and written
+            backing_up = pool.submit(_backup, path) if path.exists() else None
+            if check_zip:
+                _verify(data, previous)
+            with open(tmp, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            if backing_up:
+                backing_up.result()
         for attempt in range(3):
             try:
                 os.replace(tmp, path)

@@ -12,14 +12,16 @@ headers, and its rows keep their numbers.
 from __future__ import annotations
 
 import re
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
 from .package import Package
-from .zipwrite import StoredZipFile, copied
+from .zipwrite import StoredZipFile, copied, raw_bytes
 
-CHUNK = 1 << 25  # large: the cutting thread waits for the interpreter lock once per call into zlib or the file
+CHUNK = 1 << 23  # large: the cutting thread waits for the interpreter lock once per call into zlib or a file
 FIRST_VALUE_ROW = re.compile(rb'<row\b[^>]*\br="(\d+)"[^>]*>(?:(?!</row>).)*?<(?:\w+:)?(?:v|is)\b', re.S)
 _SHEET_DATA = re.compile(rb"<sheetData\s*>")
 _DIMENSION = re.compile(rb"<dimension\b[^>]*/>")
@@ -28,7 +30,7 @@ _SHEET_END = b"</sheetData></worksheet>"
 
 
 class Uncuttable(Exception):
-    """The sheet XML is not laid out as this cutter expects (read it whole instead)."""
+    """The sheet XML is not laid out as this cutter expects, or does not inflate (read it whole instead)."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,41 @@ def renumber_row(row_xml: bytes, old: int, new: int) -> bytes:
     return re.sub(rb'(<(?:row|c)\b[^>]*?\br="[A-Z]{0,3})%d"' % old, lambda m: m.group(1) + b'%d"' % new, row_xml)
 
 
+def inflated(pkg: Package, part: str) -> Iterator[bytes]:
+    """A part's bytes in chunks of at most CHUNK, checked against its CRC at the end."""
+    info = pkg.info(part)
+    raw = raw_bytes(pkg.data, info)
+    if info.compress_type == zipfile.ZIP_STORED:
+        chunks: Iterator[bytes] = (bytes(raw[k:k + CHUNK]) for k in range(0, len(raw), CHUNK))
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        chunks = _inflate(raw)
+    else:
+        raise Uncuttable(f"{part} is compressed in a way this reader does not inflate")
+    crc = 0
+    for chunk in chunks:
+        crc = zlib.crc32(chunk, crc)
+        yield chunk
+    if crc != info.CRC:
+        raise Uncuttable(f"{part} does not match its checksum")
+
+
+def _inflate(raw: memoryview) -> Iterator[bytes]:
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    step, at = CHUNK // 8, 0
+    try:
+        while not inflater.eof:
+            data = inflater.unconsumed_tail
+            if not data:
+                if at >= len(raw):
+                    raise Uncuttable("the sheet's compressed data ends early")
+                data, at = raw[at:at + step], at + step
+            chunk = inflater.decompress(data, CHUNK)
+            if chunk:
+                yield chunk
+    except zlib.error as exc:
+        raise Uncuttable(f"the sheet does not inflate: {exc}") from None
+
+
 def cut_sheet(pkg: Package, part: str, parts: int, folder: Path,
               feed: Callable[[bytes], None] = lambda chunk: None) -> Iterator[Piece]:
     """Cut the sheet XML `part` into `parts` ranges (fewer when rows are too few), yielding each one's
@@ -49,50 +86,55 @@ def cut_sheet(pkg: Package, part: str, parts: int, folder: Path,
     info = pkg.info(part)
     target = info.file_size // parts
     others = [copied(pkg.data, i) for i in pkg.infos if i.filename != part]
-    with pkg.stream(part) as raw:
-        buf = b""
-        while True:  # the head: everything up to <sheetData>, and the header row (the first with a value)
-            opened = _SHEET_DATA.search(buf)
-            header = FIRST_VALUE_ROW.search(buf, opened.end()) if opened else None
-            header_end = buf.find(b"</row>", header.end()) if header else -1
-            if header_end != -1:
-                break
-            chunk = raw.read(CHUNK)
-            if not chunk or len(buf) > 2 * CHUNK:
-                raise Uncuttable(f"no header row found near the start of {part}")
-            feed(chunk)
-            buf += chunk
-        head = buf[:opened.start()]
-        if b"<worksheet" not in head:
-            raise Uncuttable(f"{part} is not a plain worksheet")
-        opening = _DIMENSION.sub(b"", head) + opened.group(0)  # a range's dimension is not the sheet's
-        header_row, header_xml = int(header.group(1)), buf[header.start():header_end + len(b"</row>")]
+    chunks = inflated(pkg, part)
+    buf = b""
+    while True:  # the head: everything up to <sheetData>, and the header row (the first with a value)
+        opened = _SHEET_DATA.search(buf)
+        header = FIRST_VALUE_ROW.search(buf, opened.end()) if opened else None
+        header_end = buf.find(b"</row>", header.end()) if header else -1
+        if header_end != -1:
+            break
+        chunk = next(chunks, b"")
+        if not chunk or len(buf) > 2 * CHUNK:
+            raise Uncuttable(f"no header row found near the start of {part}")
+        feed(chunk)
+        buf += chunk
+    head = buf[:opened.start()]
+    if b"<worksheet" not in head:
+        raise Uncuttable(f"{part} is not a plain worksheet")
+    opening = _DIMENSION.sub(b"", head) + opened.group(0)  # a range's dimension is not the sheet's
+    header_row, header_xml = int(header.group(1)), buf[header.start():header_end + len(b"</row>")]
 
-        index, first_row = 0, header_row + 1
-        out = StoredZipFile(folder / "part0.xlsx", others, part, info.date_time)
-        try:
-            out.write(opening)
-            data, size = buf[opened.end():], len(opening)
+    index, first_row = 0, header_row + 1
+    out = StoredZipFile(folder / "part0.xlsx", others, part, info.date_time)
+    try:
+        out.write(opening)
+        data, at, size = buf, opened.end(), len(opening)
+        while True:
+            view = memoryview(data)  # written in slices, never copied
             while True:
-                cut = _CUT.search(data, max(0, target - size)) if index < parts - 1 and size + len(data) >= target else None
-                if cut and int(cut.group(1)) > first_row:
-                    out.write(data[:cut.end()])
-                    out.write(_SHEET_END)
-                    out.close()
-                    yield Piece(folder / f"part{index}.xlsx", first_row)
-                    index, first_row = index + 1, int(cut.group(1))
-                    out = StoredZipFile(folder / f"part{index}.xlsx", others, part, info.date_time)
-                    start = opening + renumber_row(header_xml, header_row, first_row - 1)
-                    out.write(start)
-                    data, size = data[cut.end():], len(start)
-                    continue
-                out.write(data)
-                size += len(data)
-                data = raw.read(CHUNK)
-                if not data:
+                cut = None
+                if index < parts - 1 and size + len(data) - at >= target:
+                    cut = _CUT.search(data, at + max(0, target - size))
+                if not cut or int(cut.group(1)) <= first_row:
                     break
-                feed(data)
-            out.close()
-        finally:
-            out.discard()
+                out.write(view[at:cut.end()])
+                out.write(_SHEET_END)
+                out.close()
+                yield Piece(folder / f"part{index}.xlsx", first_row)
+                index, first_row = index + 1, int(cut.group(1))
+                out = StoredZipFile(folder / f"part{index}.xlsx", others, part, info.date_time)
+                start = opening + renumber_row(header_xml, header_row, first_row - 1)
+                out.write(start)
+                at, size = cut.end(), len(start)
+            out.write(view[at:])
+            size += len(data) - at
+            del view
+            data, at = next(chunks, b""), 0
+            if not data:
+                break
+            feed(data)
+        out.close()
+    finally:
+        out.discard()
     yield Piece(folder / f"part{index}.xlsx", first_row)

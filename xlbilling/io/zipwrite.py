@@ -70,12 +70,17 @@ class Deflater:
         return Entry(name, date_time, zipfile.ZIP_DEFLATED, self._crc, self._size, raw, external_attr)
 
 
-def copied(source: bytes, info: zipfile.ZipInfo) -> Entry:
-    """An entry of a source archive, its compressed bytes taken as they are."""
+def raw_bytes(source: bytes, info: zipfile.ZipInfo) -> memoryview:
+    """The stored (compressed) bytes of an entry of a source archive, not copied."""
     offset = info.header_offset
     name_len, extra_len = struct.unpack_from("<HH", source, offset + 26)
     start = offset + 30 + name_len + extra_len
-    raw = source[start:start + info.compress_size]
+    return memoryview(source)[start:start + info.compress_size]
+
+
+def copied(source: bytes, info: zipfile.ZipInfo) -> Entry:
+    """An entry of a source archive, its compressed bytes taken as they are."""
+    raw = bytes(raw_bytes(source, info))
     return Entry(info.filename, info.date_time, info.compress_type, info.CRC, info.file_size, raw, info.external_attr)
 
 
