@@ -59,3 +59,27 @@ def test_schedule_tab_is_a_grid_of_months_per_line():
     assert l1[2] == "L1" and l1[4] == D("100.00") and l1[5] == D("110.00") and l1[-1] == D("100.00") + 11 * D("110.00")
     # L2 starts on 20 November, after the invoice date: the December close bills November's part and December
     assert l2[4] == D("18.33") + D("50.00")
+
+
+def test_status_and_schedule_tabs_do_not_depend_on_the_order_of_the_schedule():
+    """The close hands the tabs its schedule contract by contract, unsorted."""
+    import random
+
+    from xlbilling.core.schedule import recurring_outlook, schedule_tab
+    b = book([contract("A1", start=date(2026, 1, 1), billing_frequency="quarterly"),
+              contract("A2", start=date(2026, 3, 10), billing_timing="arrears")],
+             [line(D("100.00")), line(D("50.00"), "L2", start=date(2026, 11, 20)), line(D("70.00"), "L3", "A2"),
+              line(D("20.00"), "L4", "A2", start=date(2027, 2, 1))])
+    day = date(2026, 11, 1)
+    ordered = billing_schedule(b, day)
+    unsorted = recurring_outlook(b, day).schedule
+    assert sorted(unsorted, key=ordered.index) == ordered
+    for k in range(5):
+        shuffled = random.Random(k).sample(unsorted, len(unsorted))
+        assert schedule_tab(shuffled, day) == schedule_tab(ordered, day)
+        assert contract_status_tab(b, day, [], [], shuffled) == contract_status_tab(b, day, [], [], ordered)
+    status = contract_status_tab(b, day, [], [], unsorted)
+    for row in status.rows:  # the earliest bill and everything it bills
+        first = next(s.bill_on for s in ordered if s.item.contract_id == row[0])
+        amount = sum(s.item.amount for s in ordered if s.item.contract_id == row[0] and s.bill_on == first)
+        assert (row[9], row[10]) == (first, amount)

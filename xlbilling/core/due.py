@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Iterable
 
 from .items import Billed, Item
@@ -22,8 +23,11 @@ ORDER = {"recurring": 0, "milestone": 1, "time": 2, "overage": 3, "charge": 4}
 CHARGE_TAX = {"hardware": "hardware", "software": "software"}
 
 
+_iso = lru_cache(maxsize=4096)(date.isoformat)  # period starts repeat across lines and contracts
+
+
 def recurring_key(line_id: str, covered_start: date) -> str:
-    return f"recurring:{line_id}:{covered_start.isoformat()}"
+    return f"recurring:{line_id}:{_iso(covered_start)}"
 
 
 def line_window(line: ContractLine, contract: Contract) -> tuple[date, date | None]:
@@ -39,13 +43,18 @@ def recurring_items(book: Book, contract: Contract, lines: Iterable[ContractLine
     advance = contract.billing_timing == "advance"
     horizon = invoice_date if advance else through
     years: dict[date, int] = {}  # contract years by period start, shared by the contract's lines
+    grids: dict[tuple[date, date], list[Period]] = {}  # the periods of a span, shared by lines billing alike
     for line in lines:
         start, end = line_window(line, contract)
         if billed_through and billed_through >= start:
             start = billed_through + timedelta(days=1)
         last = min(end, horizon) if end else horizon
         pricing = _LinePricing(book, contract, line, years)
-        for period in periods_between(contract.start_date, contract.billing_frequency, start, last):
+        periods = grids.get((start, last))
+        if periods is None:
+            periods = grids[start, last] = list(periods_between(contract.start_date, contract.billing_frequency,
+                                                                start, last))
+        for period in periods:
             cover = period if start <= period.start and (end is None or period.end <= end) else \
                 Period(max(period.start, start), min(period.end, end) if end else period.end)
             if cover.start > cover.end:

@@ -34,8 +34,8 @@ def _lines_by_contract(book: Book) -> dict[str, list[ContractLine]]:
 class Outlook(NamedTuple):
     """The recurring billing of the active contracts as seen on an invoice date."""
 
-    due: list[Item]  # due on the invoice date: what its close bills (in no particular order)
-    schedule: list[Scheduled]  # due later, through the months ahead, in bill-date order
+    due: list[Item]  # due on the invoice date: what its close bills
+    schedule: list[Scheduled]  # due later, through the months ahead (contract by contract: billing_schedule sorts)
 
 
 def recurring_outlook(book: Book, invoice_date: date, billed: Billed = Billed(), through: date | None = None,
@@ -60,7 +60,6 @@ def recurring_outlook(book: Book, invoice_date: date, billed: Billed = Billed(),
             bill_on = item.service_start if advance else item.service_end + timedelta(days=1)
             if bill_on <= horizon:
                 out.append(Scheduled(bill_on, item))
-    out.sort(key=lambda s: (s.bill_on, s.item.customer_id, s.item.contract_id or "", s.item.source_id))
     return Outlook(due, out)
 
 
@@ -71,7 +70,9 @@ def billing_schedule(book: Book, invoice_date: date, billed: Billed = Billed(), 
 
     What posted invoices hold (`billed`) and what is due on the invoice date itself, usage through
     `through`, are not scheduled: a close bills those now."""
-    return recurring_outlook(book, invoice_date, billed, through, months).schedule
+    schedule = recurring_outlook(book, invoice_date, billed, through, months).schedule
+    schedule.sort(key=lambda s: (s.bill_on, s.item.customer_id, s.item.contract_id or "", s.item.source_id))
+    return schedule
 
 
 def schedule_tab(schedule: Iterable[Scheduled], invoice_date: date, months: int = 12) -> Tab:
@@ -118,13 +119,14 @@ def contract_status_tab(book: Book, invoice_date: date, headers: Iterable[Regist
         billed[ln.contract_id] += ln.amount
         if ln.source_type in ("time", "overage"):
             time_billed[ln.contract_id] += ln.amount
-    next_bill: dict[str, tuple[date, Decimal]] = {}
+    next_bill: dict[str, tuple[date, Decimal]] = {}  # the earliest bill date and all it bills (any order)
     for s in schedule:
         cid = s.item.contract_id
-        if cid not in next_bill:
-            next_bill[cid] = (s.bill_on, ZERO)
-        if next_bill[cid][0] == s.bill_on:
-            next_bill[cid] = (s.bill_on, next_bill[cid][1] + s.item.amount)
+        now = next_bill.get(cid)
+        if now is None or s.bill_on < now[0]:
+            next_bill[cid] = (s.bill_on, s.item.amount)
+        elif s.bill_on == now[0]:
+            next_bill[cid] = (s.bill_on, now[1] + s.item.amount)
     # Hours used against included hours in the period holding the usage cutoff (the one just billed).
     cutoff = default_through(invoice_date)
     block = {c.contract_id: (c, period_of(c.start_date, c.billing_frequency, cutoff))

@@ -112,43 +112,65 @@ def render(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str 
         text = texts[value] = f' t="inlineStr"><is><t{space}>{cell_text(value)}</t></is></c>'
         return text
 
-    for r, row in enumerate(tab.rows, start=2):
-        fill = fills[r - 2]
-        style = by_fill[fill]
-        n = str(r)
-        out.append(f'<row r="{n}">')
-        for i, value in enumerate(row):
-            kind = type(value)
-            if kind is Decimal:
-                text = numbers.get(value)
-                if text is None:
-                    text = numbers[value] = f"{value:f}"
-                out.append(f'{opening[i]}{n}{style[i]}><v>{text}</v></c>')
-            elif kind is str and value:
-                s = f'" s="{xf(i, fill, True)}"' if value.startswith(_RISKY) else style[i]
-                out.append(f'{opening[i]}{n}{s}{texts.get(value) or text_xml(value)}')
-            elif value is None or kind is str:
-                if fill:
-                    out.append(f'{opening[i]}{n}{style[i]}/>')
-            elif kind is int:
-                out.append(f'{opening[i]}{n}{style[i]}><v>{value}</v></c>')
-            elif kind is bool:
-                out.append(f'{opening[i]}{n}{style[i]} t="b"><v>{int(value)}</v></c>')
-            elif isinstance(value, date):
-                serial = serials.get(value) or serials.setdefault(value, _serial(value))
-                out.append(f'{opening[i]}{n}{style[i]}><v>{serial}</v></c>')
-            elif isinstance(value, str):  # a kind of str (an e-mail header, say): its text
-                value = str(value)
-                s = f'" s="{xf(i, fill, True)}"' if value.startswith(_RISKY) else style[i]
-                if value:
-                    out.append(f'{opening[i]}{n}{s}{texts.get(value) or text_xml(value)}')
-                elif fill:
-                    out.append(f'{opening[i]}{n}{style[i]}/>')
-            else:
-                raise TypeError(f"{tab.name}: cannot write {type(value).__name__} {value!r} (floats are not money)")
-        out.append("</row>")
-        if r % _CHUNK_ROWS == 0:
-            flush()
+    def cell(i: int, n: str, value: object, fill: str | None) -> str:
+        """One cell of any kind (the general case; whole columns of one kind take the quick paths below)."""
+        style = by_fill[fill][i]
+        kind = type(value)
+        if kind is Decimal:
+            return f'{opening[i]}{n}{style}><v>{numbers.get(value) or numbers.setdefault(value, f"{value:f}")}</v></c>'
+        if isinstance(value, str):
+            value = str(value)  # a kind of str (an e-mail header, say): its text
+            if value:
+                s = f'" s="{xf(i, fill, True)}"' if value.startswith(_RISKY) else style
+                return f'{opening[i]}{n}{s}{texts.get(value) or text_xml(value)}'
+            return f'{opening[i]}{n}{style}/>' if fill else ""
+        if value is None:
+            return f'{opening[i]}{n}{style}/>' if fill else ""
+        if kind is int:
+            return f'{opening[i]}{n}{style}><v>{value}</v></c>'
+        if kind is bool:
+            return f'{opening[i]}{n}{style} t="b"><v>{int(value)}</v></c>'
+        if isinstance(value, date):
+            serial = serials.get(value) or serials.setdefault(value, _serial(value))
+            return f'{opening[i]}{n}{style}><v>{serial}</v></c>'
+        raise TypeError(f"{tab.name}: cannot write {type(value).__name__} {value!r} (floats are not money)")
+
+    def column_xml(i: int, refs: list[str], values: tuple, block_fills: list) -> list[str]:
+        """The cells of one column for a block of rows; a column of one kind (and blanks) in one pass."""
+        kinds = set(map(type, values))
+        kinds.discard(type(None))
+        if block_fills.count(None) != len(block_fills) or len(kinds) > 1:
+            return [cell(i, n, v, f) for n, v, f in zip(refs, values, block_fills)]
+        kind = kinds.pop() if kinds else None
+        head, style = opening[i], by_fill[None][i]
+        if kind is None:
+            return [""] * len(values)
+        if kind is Decimal:
+            fmt = numbers.get
+            return [f'{head}{n}{style}><v>{fmt(v) or numbers.setdefault(v, f"{v:f}")}</v></c>' if v is not None
+                    else "" for n, v in zip(refs, values)]
+        if kind is str:
+            known = texts.get
+            return [(f'{head}{n}{style}{known(v) or text_xml(v)}' if not v.startswith(_RISKY)
+                     else cell(i, n, v, None)) if v else "" for n, v in zip(refs, values)]
+        if kind is date:
+            serial = serials.get
+            return [f'{head}{n}{style}><v>{serial(v) or serials.setdefault(v, _serial(v))}</v></c>'
+                    if v is not None else "" for n, v in zip(refs, values)]
+        return [cell(i, n, v, None) for n, v in zip(refs, values)]
+
+    for lo in range(0, len(tab.rows), _CHUNK_ROWS):
+        block = tab.rows[lo:lo + _CHUNK_ROWS]
+        if any(len(row) != ncols for row in block):  # a short row: its last cells are blank
+            block = [(*row, *(None,) * (ncols - len(row))) for row in block]
+        refs = [str(r) for r in range(lo + 2, lo + 2 + len(block))]
+        block_fills = fills[lo:lo + len(block)]
+        if ncols:
+            cells = [column_xml(i, refs, values, block_fills) for i, values in enumerate(zip(*block))]
+            out.extend(f'<row r="{n}">{"".join(row)}</row>' for n, row in zip(refs, zip(*cells)))
+        else:
+            out.extend(f'<row r="{n}"></row>' for n in refs)
+        flush()
     out.append("</sheetData>")
     if ncols:
         out.append(f'<autoFilter ref="A1:{last_ref}"/>')

@@ -13,6 +13,8 @@ _NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x[0-9A-
 
 def cell_text(text: str) -> str:
     """Escape text for a <t> element; control characters become Excel's _xHHHH_ escapes."""
+    if text.isprintable() and "&" not in text and "<" not in text and ">" not in text and "_x" not in text:
+        return text  # the common case, found without the pattern (printable text has no control characters)
     if not _NEEDS_ESCAPE.search(text):
         return text
     text = _ESCAPED_LOOKALIKE.sub(r"_x005F_\1_", text)
