@@ -42,6 +42,7 @@ from .sheet_parts import FIRST_VALUE_ROW, Uncuttable, cut_sheet
 MAX_ERRORS_PER_COLUMN = 200
 MIN_PART_BYTES = 32 << 20  # a large sheet's XML is read in row ranges of at least this size (part_count)
 MAX_PARTS = 8
+_PARALLEL_ROWS = 50_000  # a sheet this long has its columns encoded on two threads
 _ERROR_NAMES = {
     "NA": "#N/A", "Ref": "#REF!", "Value": "#VALUE!", "Div0": "#DIV/0!", "Name": "#NAME?",
     "Num": "#NUM!", "Null": "#NULL!", "GettingData": "#GETTING_DATA",
@@ -343,21 +344,24 @@ class _SheetReader:
                     "a formula never calculated", "a value: open the workbook in Excel, recalculate and save"))
                 bad_cells.setdefault(row - header_row - 1, set()).add(col)
 
-        # Blank cells per column, then blank rows (every loaded column blank), all vectorized.
-        encoded: dict[str, tuple[pa.Array, pa.Array, pa.Array]] = {}
-        blank_row = pa.array(np.ones(nrows, dtype=bool))
-        for name, (bi, _) in found.items():
-            cells = loaded.columns[bi][2]
+        # Blank cells per column, then blank rows (every loaded column blank), all vectorized. A long
+        # sheet's columns are encoded two at a time (Arrow's kernels let go of the interpreter).
+        def encode(name: str) -> tuple[tuple, pa.Array]:
+            cells = loaded.columns[found[name][0]][2]
             if spec_col(name).kind in (Kind.TEXT, Kind.ID) and _mostly_distinct(cells):
                 trimmed = pc.utf8_trim_whitespace(cells)  # IDs: a dictionary would be as long as the column
-                encoded[name] = (trimmed, None, None)
-                is_blank_cell = pc.or_kleene(pc.is_null(trimmed), pc.equal(trimmed, ""))
-            else:
-                enc = cells.dictionary_encode()
-                trimmed = pc.utf8_trim_whitespace(enc.dictionary)
-                blank_ids = pc.indices_nonzero(pc.equal(trimmed, "")).cast(enc.indices.type)
-                is_blank_cell = pc.or_kleene(pc.is_null(enc.indices), pc.is_in(enc.indices, blank_ids))
-                encoded[name] = (trimmed, enc.indices, blank_ids)
+                return (trimmed, None, None), pc.or_kleene(pc.is_null(trimmed), pc.equal(trimmed, ""))
+            enc = cells.dictionary_encode()
+            trimmed = pc.utf8_trim_whitespace(enc.dictionary)
+            blank_ids = pc.indices_nonzero(pc.equal(trimmed, "")).cast(enc.indices.type)
+            return (trimmed, enc.indices, blank_ids), pc.or_kleene(pc.is_null(enc.indices), pc.is_in(enc.indices, blank_ids))
+
+        with ThreadPoolExecutor(2 if nrows >= _PARALLEL_ROWS else 1) as pool:
+            done = list(pool.map(encode, found))
+        encoded: dict[str, tuple[pa.Array, pa.Array, pa.Array]] = {}
+        blank_row = pa.array(np.ones(nrows, dtype=bool))
+        for name, (codes, is_blank_cell) in zip(found, done):
+            encoded[name] = codes
             blank_row = pc.and_(blank_row, pc.fill_null(is_blank_cell, True))
         keep = pc.indices_nonzero(pc.invert(blank_row))
         rows = pc.add(keep, header_row + 1).to_pylist()
