@@ -79,7 +79,9 @@ def duplicates(ctx: AuditContext) -> Iterator[Finding]:
     keys = [table.technician.canonical(_fold)[0], table.day - table.day.min(), table.work_type.canonical(_fold)[0],
             table.hours.canonical()[0]]
     repeat, earliest = _repeats(keys, table.rows)
-    alike = np.flatnonzero(repeat | np.isin(np.arange(len(table)), earliest[repeat]))
+    alike = repeat.copy()
+    alike[earliest[repeat]] = True  # the repeats and the entries they repeat
+    alike = np.flatnonzero(alike)
     tickets = table.ticket_id
     index: dict = {}
     ticket = np.array([index.setdefault(tickets.values[c], len(index)) for c in tickets.codes[alike].tolist()],

@@ -46,11 +46,11 @@ def draft_rows(draft: Draft, through: date) -> tuple[RegisterRow, list[InvoiceLi
         draft.total,
         discount[0] if discount else None, discount[1] if discount else None, len(draft.lines),
         "; ".join(draft.holds) or None, None, None)
-    lines = [InvoiceLineRow(None, draft.draft_id, ln.line_no, ln.item.contract_id, ln.item.source_type,
-                            ln.item.source_id, ln.item.description, ln.item.service_start, ln.item.service_end,
-                            ln.item.quantity, ln.item.unit_price, ln.item.amount, ln.item.tax_category, ln.tax_rate,
-                            ln.item.where, " ".join(ln.item.entry_ids) or None, ln.item.revenue_account, 0)
-             for ln in draft.lines]
+    did = draft.draft_id
+    lines = [InvoiceLineRow(None, did, ln.line_no, it.contract_id, it.source_type, it.source_id, it.description,
+                            it.service_start, it.service_end, it.quantity, it.unit_price, it.amount, it.tax_category,
+                            ln.tax_rate, it.where, " ".join(it.entry_ids) or None, it.revenue_account, 0)
+             for ln in draft.lines for it in (ln.item,)]
     return header, lines
 
 

@@ -292,15 +292,17 @@ def _lines(book: Book, table: TimeTable, s: _Splits, contract: np.ndarray, seq: 
     bounds = zip(starts.tolist(), np.r_[starts[1:], len(at)].tolist())
     c, kind, w, r = c.tolist(), kind.tolist(), w.tolist(), r.tolist()
     hours_cell = book.cells_of("Timesheets", "hours")
+    days_seen: dict[int, date] = {}
+    day_of = lambda n: days_seen.get(n) or days_seen.setdefault(n, date.fromordinal(n))  # noqa: E731
+    rate_text = [str(v) for v in codes.values]  # a few rates, formatted once
     items = []
     for g, (lo, hi) in enumerate(bounds):
         deal, k, rate, work_type = deals[c[lo]], _KINDS[kind[lo]], codes.values[r[lo]], work_types[w[lo]]
         group_ids = tuple(ids[lo:hi])
-        total = hours[g]
+        total, cid, shown = hours[g], deal.contract_id, rate_text[r[lo]]
         items.append(Item(
-            f"{k}:{deal.contract_id}:{work_type}:{rate}:{group_ids[0]}", k, f"{deal.contract_id}/{work_type}/{rate}",
-            deal.customer_id, deal.contract_id,
+            f"{k}:{cid}:{work_type}:{shown}:{group_ids[0]}", k, f"{cid}/{work_type}/{shown}", deal.customer_id, cid,
             f"Overage: {total.normalize():f} h at {rate:,.2f}" if k == "overage" else work_type,
-            date.fromordinal(first_days[g]), date.fromordinal(last_days[g]), total, rate,
+            day_of(first_days[g]), day_of(last_days[g]), total, rate,
             round_cents(total * rate), "services", deal.po_number, hours_cell(rows[lo]), group_ids))
     return items

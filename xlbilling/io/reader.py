@@ -364,11 +364,10 @@ class _SheetReader:
             encoded[name] = codes
             blank_row = pc.and_(blank_row, pc.fill_null(is_blank_cell, True))
         keep = pc.indices_nonzero(pc.invert(blank_row))
-        rows = pc.add(keep, header_row + 1).to_pylist()
+        rows = keep.to_numpy(zero_copy_only=False).astype(np.int64) + (header_row + 1)  # the Excel row of each
 
         columns: list[Coded] = []
         letters: dict[str, int] = {}
-        keep_np = keep.to_numpy(zero_copy_only=False)
         for col in spec.columns:
             if col.name not in found:
                 columns.append(Coded(np.zeros(len(rows), dtype=np.int64), [col.default]))
@@ -394,7 +393,7 @@ class _SheetReader:
             self._fill_holes(col, sc, None, holes, rows, header_row, bad_cells,
                              lambda pos: (show(uniques[k].as_py()), bad[k]) if (k := kept_idx[pos].as_py()) in bad else None)
             columns.append(Coded(kept_idx.to_numpy(zero_copy_only=False).astype(np.int64), typed))
-        return columns, np.asarray(keep_np, dtype=np.int64) + header_row + 1, letters
+        return columns, rows, letters
 
     def _text_column(self, col, uniques, indices, keep, rows, header_row, sc, bad_cells) -> list:
         """A text column of mostly distinct values (IDs): taken straight, blanks and error values found vectorized.
@@ -416,7 +415,8 @@ class _SheetReader:
         the default (in `values`, when the column is a plain list)."""
         reported = 0
         for pos in holes:
-            if sc in bad_cells.get(rows[pos] - header_row - 1, ()):
+            row = int(rows[pos])
+            if sc in bad_cells.get(row - header_row - 1, ()):
                 continue  # already reported (an Excel error value or an uncalculated formula)
             bad = why_bad(pos)
             if bad is None and not col.required:
@@ -426,7 +426,7 @@ class _SheetReader:
             reported += 1
             if reported > MAX_ERRORS_PER_COLUMN:
                 continue
-            where = self.cell(rows[pos], sc)
+            where = self.cell(row, sc)
             if bad is not None:
                 self.errors.append(input_error(where, f"{col.title} is not valid", *bad))
             else:
