@@ -170,6 +170,8 @@ def test_the_table_holds_the_records_it_was_made_of():
     assert table.open_mask(frozenset({"E1"})).tolist() == [False, False]
     assert table.hours_by(np.array([0, 0]), np.array([0, 1]), 1) == [D("3.00")]
     assert table.technician.canonical(str.lower)[1] == ["ann", "bob"]
+    again = TimeTable.of([*rows, rows[0]._replace(row=4)])  # an ID used twice: its first entry is the one found
+    assert again.positions == {"E1": 0, "E2": 1}
 
 
 def test_group_sums_are_exact():

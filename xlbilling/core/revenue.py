@@ -66,16 +66,18 @@ def line_schedule(line: InvoiceLineRow, hours_by_month: list[tuple[date, Decimal
 def _entry_hours_by_month(book: Book, lines: list[InvoiceLineRow]) -> dict[int, list[tuple[date, Decimal]]]:
     """For each time or overage line (by position in `lines`), its entries' hours per month, in month
     order, summed exactly from the Timesheets columns."""
+    timed = [(k, ln.entry_ids) for k, ln in enumerate(lines) if ln.source_type in ("time", "overage") and ln.entry_ids]
+    if not timed:
+        return {}
     table = book.time_entries
     at = table.positions
     owner, where = [], []
-    for k, ln in enumerate(lines):
-        if ln.source_type in ("time", "overage") and ln.entry_ids:
-            for e in ln.entry_ids.split():
-                p = at.get(e)
-                if p is not None:
-                    owner.append(k)
-                    where.append(p)
+    for k, entry_ids in timed:
+        for e in entry_ids.split():
+            p = at.get(e)
+            if p is not None:
+                owner.append(k)
+                where.append(p)
     if not where:
         return {}
     where_np = np.array(where, dtype=np.int64)

@@ -121,10 +121,8 @@ class TimeTable(Sequence):
     @cached_property
     def positions(self) -> dict[str, int]:
         """Entry ID -> position (the first, should an ID repeat)."""
-        out: dict[str, int] = {}
-        for i, e in enumerate(self.ids.tolist()):
-            out.setdefault(e, i)
-        return out
+        ids = self.ids.tolist()
+        return dict(zip(reversed(ids), range(len(ids) - 1, -1, -1)))  # the first position is written last
 
     @cached_property
     def day(self) -> np.ndarray:
