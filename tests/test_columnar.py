@@ -18,7 +18,7 @@ from xlbilling.audit.time_rules import duplicates, excessive_day
 from xlbilling.core.close import close
 from xlbilling.core.items import Billed, RateBook
 from xlbilling.core.models import Rate, TimeEntry
-from xlbilling.core.money import round_cents
+from xlbilling.core.money import ZERO, round_cents
 from xlbilling.core.periods import period_of
 from xlbilling.core.time_billing import time_items
 from xlbilling.core.timetable import Coded, TimeTable, group_sums, packed, sort_by
@@ -177,6 +177,25 @@ def test_the_table_holds_the_records_it_was_made_of():
 def test_group_sums_are_exact():
     codes = np.array([0, 1, 0, 1, 1])
     assert group_sums(np.array([0, 0, 1, 1, 1]), codes, [D("0.1"), D("0.2")], 3) == [D("0.3"), D("0.5"), D(0)]
+
+
+HOURS = st.sampled_from([D("0.25"), D("1"), D("1.5"), D("2.00"), D("-0.5"), D("0.125"), D("7.3333"), D("0"),
+                         D("1E+1"), D("123456789.123")])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), HOURS), max_size=40), st.booleans())
+def test_group_sums_are_the_decimal_sums_digit_for_digit(rows, huge):
+    """Summed as integers or pair by pair, each group's sum is ZERO plus its values, exponent included
+    (it shows as text on invoices: 3.00 is not 3)."""
+    values = sorted({h for _, h in rows}, key=str) + ([D("9" * 15)] if huge else [])
+    groups = np.array([g for g, _ in rows], dtype=np.int64)
+    codes = np.array([values.index(h) for _, h in rows], dtype=np.int64)
+    expected = [ZERO] * 5
+    for g, h in rows:
+        expected[g] += h
+    got = group_sums(groups, codes, values, 5)
+    assert [str(x) for x in got] == [str(x) for x in expected]
 
 
 @settings(max_examples=200, deadline=None)

@@ -168,11 +168,15 @@ class TimeTable(Sequence):
 
 
 def group_sums(groups: np.ndarray, codes: np.ndarray, values: list, ngroups: int) -> list[Decimal]:
-    """Exact sums of a coded Decimal column per group: each distinct (group, value) pair counted once,
-    then multiplied, so a million entries cost a few thousand Decimal operations."""
+    """Exact sums of a coded Decimal column per group, each ZERO plus its values (so with the exponent
+    that Decimal addition gives). Values with few decimals are summed as integers (scaled_sums);
+    otherwise each distinct (group, value) pair is counted once, then multiplied."""
     out = [ZERO] * ngroups
     if not len(codes):
         return out
+    scaled = _scaled_sums(groups, codes, values, ngroups)
+    if scaled is not None:
+        return scaled
     k = max(len(values), 1)
     pairs = groups.astype(np.int64) * k + codes
     if ngroups * k <= 4 * len(codes) + 4096:  # few enough pairs to count in place (no sort)
@@ -184,6 +188,39 @@ def group_sums(groups: np.ndarray, codes: np.ndarray, values: list, ngroups: int
     for key, n in zip(keys.tolist(), counts.tolist()):
         g, v = divmod(key, k)
         out[g] += values[v] * n
+    return out
+
+
+_EXACT = 1 << 53  # integers up to this add exactly in float64, which np.bincount sums in
+
+
+def _scaled_sums(groups: np.ndarray, codes: np.ndarray, values: list, ngroups: int) -> list[Decimal] | None:
+    """group_sums by integer arithmetic: each value times 10**scale is an integer, and the integers add
+    exactly while their total stays below 2**53. None when the values do not allow it."""
+    floor = ZERO.as_tuple().exponent
+    blank = [k for k, v in enumerate(values) if not isinstance(v, Decimal)]  # None: a code no entry here has
+    if blank and np.isin(codes, blank).any():
+        return None
+    values = [ZERO if k in blank else v for k, v in enumerate(values)] if blank else values
+    exponents = [v.as_tuple().exponent for v in values]
+    if not values or not all(isinstance(e, int) for e in exponents):
+        return None
+    scale = -min(floor, *exponents)
+    if scale > 12:
+        return None
+    units = [int(v.scaleb(scale)) for v in values]
+    if max(map(abs, units)) * len(codes) >= _EXACT:
+        return None
+    totals = np.bincount(groups, weights=np.array(units, dtype=np.float64)[codes], minlength=ngroups)
+    used = np.flatnonzero(np.bincount(groups, minlength=ngroups))
+    exponent = np.full(ngroups, floor, dtype=np.int64)  # a sum has the smallest exponent of its terms
+    entry_exponent = np.array(exponents, dtype=np.int64)[codes]
+    for e in sorted({x for x in exponents if x < floor}, reverse=True):
+        exponent[np.unique(groups[entry_exponent == e])] = e  # smaller ones come later and win
+    out = [ZERO] * ngroups
+    totals_used, exponents_used = totals[used].tolist(), exponent[used].tolist()
+    for g, t, e in zip(used.tolist(), totals_used, exponents_used):
+        out[g] = Decimal(int(t) // 10 ** (scale + e)).scaleb(e)
     return out
 
 
