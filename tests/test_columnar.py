@@ -221,3 +221,38 @@ def test_coded_values_spread_once_per_distinct_value():
     calls = []
     assert column.per_entry(lambda v: calls.append(v) or v.upper(), object, "-").tolist() == ["B", "A", "B", "-"]
     assert calls == ["a", "b"]
+
+
+@settings(max_examples=120, deadline=None)
+@given(time_books(), st.sets(st.sampled_from([f"E{i:02d}" for i in range(100)]), max_size=5), st.booleans())
+def test_unbilled_wip_matches_the_entries_one_by_one(b, billed_prefixes, one_customer):
+    """UnbilledWIP: open, approved entries with hours, up to the day, by customer and contract, priced
+    at their rates and aged in buckets; worked out here entry by entry."""
+    from xlbilling.audit.wip import BUCKETS, unbilled_wip_tab
+
+    if one_customer:  # every contract's entries for one customer: the grouping that needs no sort
+        b = b.__class__(b.settings, {**b.records, "Timesheets": TimeTable.of(
+            [e._replace(customer_id="C1") for e in b.time_entries])}, b.columns)
+    as_of = THROUGH
+    billed = frozenset(e.entry_id for e in b.time_entries if e.entry_id.split("-")[0] in billed_prefixes)
+    rates = RateBook(b.rates)
+    groups = defaultdict(list)
+    for e in b.time_entries:
+        if e.billable and not e.invoice_number and e.entry_id not in billed and e.approved and e.hours > 0 \
+                and e.date <= as_of:
+            groups[(e.customer_id, e.contract_id)].append(e)
+    expected = []
+    for (cust, cid), es in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        buckets, no_rate = [D(0)] * len(BUCKETS), 0
+        for e in es:
+            rate = rates.rate(e.contract_id, e.work_type, e.date)
+            if rate is None:
+                no_rate += 1
+                continue
+            age = (as_of - e.date).days
+            k = next(i for i, (limit, _) in enumerate(BUCKETS) if limit is None or age <= limit)
+            buckets[k] += e.hours * rate
+        rounded = [round_cents(a) for a in buckets]
+        expected.append((cust, cid, len(es), sum((e.hours for e in es), ZERO), *rounded, sum(rounded, D(0)),
+                         min(e.date for e in es), no_rate))
+    assert unbilled_wip_tab(b, as_of, Billed(entries=billed)).rows == expected

@@ -17,15 +17,27 @@ from ..core.timetable import group_sums
 BUCKETS = ((30, "0-30 Days"), (60, "31-60 Days"), (90, "61-90 Days"), (None, "91+ Days"))
 
 
+def _pairs(customer: np.ndarray, contract: np.ndarray, contracts: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (customer, contract) pairs as customer * contracts + contract, and each entry's pair
+    (a group number). Most contracts have one customer: then grouping by contract needs no sort."""
+    first = np.full(contracts, -1, dtype=np.int64)
+    first[contract] = customer
+    if len(contract) and not (customer != first[contract]).any():
+        present = np.flatnonzero(np.bincount(contract, minlength=contracts))
+        number = np.zeros(contracts, dtype=np.int64)
+        number[present] = np.arange(len(present))
+        return first[present] * contracts + present, number[contract]
+    pairs, group = np.unique(customer * contracts + contract, return_inverse=True)
+    return pairs, group.reshape(-1)
+
+
 def unbilled_wip_tab(book: Book, as_of: date, billed: Billed) -> Tab:
     table = book.time_entries
     idx = np.flatnonzero(table.open_mask(billed.entries) & table.approved.per_entry(bool, bool) & table.positive
                          & (table.day <= as_of.toordinal()))
     customer, customer_ids = table.customer_id.canonical()
     contract, contract_ids = table.contract_id.canonical()
-    pair = customer[idx] * max(len(contract_ids), 1) + contract[idx]
-    pairs, group = np.unique(pair, return_inverse=True)
-    group = group.reshape(-1)
+    pairs, group = _pairs(customer[idx], contract[idx], max(len(contract_ids), 1))
     n = len(pairs)
     all_rates, rate_values = entry_rates(book)
     rate = all_rates[idx]
@@ -38,8 +50,15 @@ def unbilled_wip_tab(book: Book, as_of: date, billed: Billed) -> Tab:
     nrates = max(len(rate_values), 1)
     cell = (group[priced] * len(BUCKETS) + bucket[priced]) * nrates + rate[priced]
     amounts = [[Decimal(0)] * len(BUCKETS) for _ in range(n)]
-    used, at = np.unique(cell, return_inverse=True)
-    for k, h in zip(used.tolist(), group_sums(at.reshape(-1), hours.codes[idx[priced]], hours.values, len(used))):
+    cells = n * len(BUCKETS) * nrates
+    if cells <= 4 * len(cell) + 4096:  # few enough cells to count in place (no sort)
+        used = np.flatnonzero(np.bincount(cell, minlength=cells))
+        sums = group_sums(cell, hours.codes[idx[priced]], hours.values, cells)
+        cell_sums = [sums[k] for k in used.tolist()]
+    else:
+        used, at = np.unique(cell, return_inverse=True)
+        cell_sums = group_sums(at.reshape(-1), hours.codes[idx[priced]], hours.values, len(used))
+    for k, h in zip(used.tolist(), cell_sums):
         g, rest = divmod(k, len(BUCKETS) * nrates)
         b, r = divmod(rest, nrates)
         amounts[g][b] += h * rate_values[r]
