@@ -19,6 +19,8 @@ def _column(book: Book, sheet: str, key: str) -> list:
     rows = book.rows(sheet)
     if isinstance(rows, TimeTable):
         c = rows.columns[key]
+        if len(c.values) == len(c.codes) and np.array_equal(c.codes, np.arange(len(c.codes))):
+            return c.values  # a column of IDs: a value per entry already
         return list(map(c.values.__getitem__, c.codes.tolist()))
     return list(map(attrgetter(key), rows))
 
@@ -27,13 +29,15 @@ def _distinct(book: Book, sheet: str, key: str) -> set:
     rows = book.rows(sheet)
     if isinstance(rows, TimeTable):
         c = rows.columns[key]
-        return {c.values[k] for k in np.unique(c.codes).tolist()}
+        used = np.flatnonzero(np.bincount(c.codes, minlength=len(c.values))) if len(c.codes) else np.zeros(0, int)
+        return {c.values[k] for k in used.tolist()}
     return set(map(attrgetter(key), rows))
 
 
 def _duplicates(book: Book, sheet: str, key: str) -> list[Finding]:
-    values = [v for v in _column(book, sheet, key) if v is not None]
-    if len(set(values)) == len(values):
+    values = _column(book, sheet, key)
+    distinct = set(values)
+    if len(distinct) == len(values) or (None in distinct and len(distinct) - 1 == len(values) - values.count(None)):
         return []
     first: dict[str, object] = {}
     errors = []
