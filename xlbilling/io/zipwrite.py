@@ -27,7 +27,7 @@ class Entry:
     method: int  # zipfile.ZIP_STORED or zipfile.ZIP_DEFLATED
     crc: int
     size: int
-    raw: bytes  # the stored (compressed) bytes
+    raw: bytes | memoryview  # the stored (compressed) bytes
     external_attr: int = 0
 
 
@@ -79,8 +79,8 @@ def raw_bytes(source: bytes, info: zipfile.ZipInfo) -> memoryview:
 
 
 def copied(source: bytes, info: zipfile.ZipInfo) -> Entry:
-    """An entry of a source archive, its compressed bytes taken as they are."""
-    raw = bytes(raw_bytes(source, info))
+    """An entry of a source archive, its compressed bytes taken as they are (a view: not copied)."""
+    raw = raw_bytes(source, info)
     return Entry(info.filename, info.date_time, info.compress_type, info.CRC, info.file_size, raw, info.external_attr)
 
 
