@@ -69,7 +69,7 @@ def _whole(path):
     pkg = Package.open(path)
     part = pkg.sheet("Timesheets").part
     xl = fastexcel.read_excel(str(path))
-    with_parts, reader.part_count = reader.part_count, lambda size: 1
+    with_parts, reader.part_count = reader.part_count, lambda *size: 1
     try:
         return reader._load_file_sheet(xl, pkg, "Timesheets", part, SPEC, path)
     finally:
@@ -134,7 +134,7 @@ def test_a_book_read_in_parts_is_the_same_book_with_the_same_errors(tmp_path, mo
     rows.insert(1500, [None] * 9)
     path = write_book(tmp_path / "b.xlsx", {"Timesheets": rows})
     whole = read_book(path)
-    monkeypatch.setattr(reader, "part_count", lambda size: 3)
+    monkeypatch.setattr(reader, "part_count", lambda *size: 3)
     in_parts = read_book(path)
     assert [(e.where, e.found) for e in in_parts.errors] == [(e.where, e.found) for e in whole.errors]
     assert {e.where for e in whole.errors} == {"Timesheets!A101", "Timesheets!G1702", "Timesheets!B2902"}  # below the blank row
@@ -142,7 +142,7 @@ def test_a_book_read_in_parts_is_the_same_book_with_the_same_errors(tmp_path, mo
     rows[100][0], rows[1700][6], rows[2900][1] = "T99", 1, date(2026, 10, 1)
     path = write_book(tmp_path / "ok.xlsx", {"Timesheets": rows})
     in_parts = read_book(path).book.time_entries
-    monkeypatch.setattr(reader, "part_count", lambda size: 1)
+    monkeypatch.setattr(reader, "part_count", lambda *size: 1)
     assert in_parts == read_book(path).book.time_entries and len(in_parts) == 3000
 
 
@@ -164,7 +164,7 @@ def test_a_sheet_with_prefixed_tags_is_read_whole(tmp_path, monkeypatch):
     except Uncuttable:
         pass
     assert _in_parts(path, 3) is None
-    monkeypatch.setattr(reader, "part_count", lambda size: 3)
+    monkeypatch.setattr(reader, "part_count", lambda *size: 3)
     loaded = reader._load_file_sheet(fastexcel.read_excel(str(path)), pkg, "Timesheets", name, SPEC, path)
     assert loaded.rows == 50 and loaded.columns[0][2].to_pylist()[:2] == ["T0", "T1"]
     monkeypatch.undo()
@@ -198,3 +198,14 @@ def test_a_stored_entry_written_in_chunks_reads_back(tmp_path):
         assert z.testzip() is None
         assert z.read("a.txt") == b"hello " * 1000 and z.read("big.xml") == b"".join(chunks)
         assert z.getinfo("big.xml").compress_type == zipfile.ZIP_STORED
+
+
+def test_how_many_ranges_a_sheet_is_read_in(monkeypatch):
+    monkeypatch.setattr(reader.os, "cpu_count", lambda: 2)
+    mb = 1 << 20
+    assert reader.part_count(10 * mb) == 1  # small: read whole
+    assert reader.part_count(100 * mb) == 3  # ranges of at least MIN_PART_BYTES
+    assert reader.part_count(500 * mb) == 4  # two per core
+    assert reader.part_count(500 * mb, 100 * mb) == 2  # many shared strings: each range reads them again
+    monkeypatch.setattr(reader.os, "cpu_count", lambda: 1)
+    assert reader.part_count(500 * mb) == 1  # one core: nothing to share the work with

@@ -191,7 +191,8 @@ class LoadedSheet:
 def _load_file_sheet(reader: fastexcel.ExcelReader, pkg: Package, name: str, part: str,
                      spec: SheetSpec, path: Path) -> LoadedSheet:
     wanted = {normalize(c.name) for c in spec.columns}
-    parts = part_count(pkg.info(part).file_size) if part else 1
+    shared = sum(i.file_size for i in pkg.infos if i.filename.lower().endswith("sharedstrings.xml"))
+    parts = part_count(pkg.info(part).file_size, shared) if part else 1
     if parts > 1 and (loaded := _load_in_parts(pkg, name, part, wanted, parts)) is not None:
         return loaded
     with ThreadPoolExecutor(1) as pool:  # the XML scan overlaps fastexcel's load; both release the GIL
@@ -202,11 +203,13 @@ def _load_file_sheet(reader: fastexcel.ExcelReader, pkg: Package, name: str, par
                        scan.uncalculated)
 
 
-def part_count(xml_size: int) -> int:
+def part_count(xml_size: int, shared_strings: int = 0) -> int:
     """How many row ranges a sheet of this much XML is read in: none below MIN_PART_BYTES a range, and
-    two per core (as ranges finish at different times, that keeps every core busy to the end)."""
+    two per core (as ranges finish at different times, that keeps every core busy to the end). Every
+    range reads the workbook's shared strings again: with many of them, one range per core."""
     cores = os.cpu_count() or 1
-    return min(2 * cores, MAX_PARTS, xml_size // MIN_PART_BYTES) if cores > 1 else 1
+    per_core = 2 if shared_strings * 16 < xml_size else 1
+    return max(1, min(per_core * cores, MAX_PARTS, xml_size // MIN_PART_BYTES)) if cores > 1 else 1
 
 
 def _fastexcel_load(reader: fastexcel.ExcelReader, name: str, wanted: set[str]):
