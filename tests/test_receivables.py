@@ -25,7 +25,7 @@ def invoice(number, total, due, day=date(2026, 9, 1), customer_id="C1", tax=D(0)
     return RegisterRow(invoice_number=number, draft_id="D", status="posted", customer_id=customer_id,
                        contract_id=None, invoice_date=day, usage_through=day - timedelta(days=1), due_date=due,
                        terms=Terms(30), po_number=None, subtotal=total - tax, tax=tax, total=total, paid=None,
-                       credited=None, written_off=None, balance=None, discount_date=None, discount_amount=None,
+                       credited=None, written_off=None, discount=None, balance=None, discount_date=None, discount_amount=None,
                        lines=1, hold_reasons=None, posted_on=day, fingerprint="x", row=2)
 
 

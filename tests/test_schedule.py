@@ -28,7 +28,8 @@ def test_schedule_of_an_arrears_line_bills_the_day_after_each_period():
 
 def _posted(number, contract_id, kind, amount):
     header = RegisterRow(number, "D", "posted", "C1", None, date(2026, 10, 1), date(2026, 9, 30), date(2026, 10, 31),
-                         Terms(30), None, amount, D(0), amount, None, None, None, None, None, None, 1, None, None, "x", row=2)
+                         Terms(30), None, amount, D(0), amount, None, None, None, None, None, None, None, 1, None, None, "x",
+                         row=2)
     line_row = InvoiceLineRow(number, "D", 1, contract_id, kind, "x", None, date(2026, 9, 1), date(2026, 9, 30),
                               D(1), amount, amount, "services", D(0), None, None, None, 2)
     return header, line_row

@@ -137,6 +137,7 @@ def _settled(header: RegisterRow, ar: Receivables) -> RegisterRow:
     if item is None:
         return header
     return header._replace(paid=item.paid, credited=item.credited, written_off=item.written_off,
+                           discount=item.discount,
                            balance=item.balance, status=item.status)
 
 

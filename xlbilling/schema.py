@@ -94,11 +94,13 @@ SETTINGS_DEFAULTS: dict[str, str] = {
     "gl_deferred_revenue": "2400",
     "gl_revenue": "4000",
     "gl_bad_debt": "6500",
+    "gl_sales_discounts": "4900",
     "smtp_host": "",
     "smtp_port": "587",
     "smtp_security": "starttls",
     "smtp_user": "",
     "email_from": "",
+    "backups_kept": "5",
 }
 
 SETTINGS = SheetSpec(
@@ -303,6 +305,7 @@ REGISTER = SheetSpec(
         Col("paid", Kind.MONEY, width=11),
         Col("credited", Kind.MONEY, width=11),
         Col("written_off", Kind.MONEY, width=11),
+        Col("discount", Kind.MONEY, width=11),
         Col("balance", Kind.MONEY, width=13),
         Col("discount_date", Kind.DATE, width=13),
         Col("discount_amount", Kind.MONEY, width=15),

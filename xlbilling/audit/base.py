@@ -13,6 +13,7 @@ import numpy as np
 from ..core.close import CloseResult
 from ..core.items import Billed, RateBook
 from ..core.findings import ERROR, INFO, WARNING, Finding
+from ..core.money import round_cents
 from ..core.models import Book, Contract, Customer, InvoiceLineRow, RegisterRow, TimeEntry
 from ..core.posting import posted
 from ..core.time_billing import EntryContracts, entry_contracts
@@ -101,7 +102,7 @@ class AuditContext:
 
     def at_stake(self, e: TimeEntry) -> Decimal | None:
         rate = self.rates.rate(e.contract_id, e.work_type, e.date)
-        return None if rate is None else (e.hours * rate).quantize(Decimal("0.01"))
+        return None if rate is None else round_cents(e.hours * rate)
 
 
 class Subject(NamedTuple):

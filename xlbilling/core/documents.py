@@ -64,9 +64,11 @@ class InvoiceDocument(NamedTuple):
     total: Decimal
     paid: Decimal
     credited: Decimal
+    discount_taken: Decimal
     balance: Decimal
     currency: str
     time_details: tuple[TimeDetail, ...]
+    days_past_due: int  # as of the day it is rendered; 0 when not past due (or paid)
 
 
 def period_text(start: date, end: date) -> str:
@@ -103,14 +105,21 @@ def invoice_document(book: Book, header: RegisterRow, lines: list[InvoiceLineRow
     item = ar.invoices.get(header.invoice_number) if ar and header.invoice_number else None
     paid = item.paid if item else ZERO
     credited = (item.credited + item.written_off) if item else ZERO
+    taken = item.discount if item else ZERO
+    balance = header.total - paid - credited - taken
+    past_due = max((ar.as_of - header.due_date).days, 0) if ar and item and balance > 0 else 0
     details = tuple(sorted((TimeDetail(e.date, e.technician, e.ticket_id, e.work_type, e.hours, e.notes)
                             for e in entries.values()), key=lambda d: (d.date, d.technician)))
-    discount = (header.discount_date, header.discount_amount) if header.discount_date else None
+    # the discount is offered only while its window is open and nothing has settled the invoice
+    window_open = ar is None or (header.discount_date is not None and ar.as_of <= header.discount_date)
+    discount = ((header.discount_date, header.discount_amount)
+                if header.discount_date and header.discount_amount and window_open and balance > 0 and not taken
+                else None)
     return InvoiceDocument(
         header.invoice_number or header.draft_id, not header.invoice_number, header.customer_id, header.invoice_date,
         header.due_date, str(header.terms), discount, header.po_number, _company(book), book.settings.remit_to,
         _bill_to(customers.get(header.customer_id), header.customer_id), doc_lines, taxes, header.subtotal,
-        header.tax, header.total, paid, credited, header.total - paid - credited, book.settings.currency, details)
+        header.tax, header.total, paid, credited, taken, balance, book.settings.currency, details, past_due)
 
 
 def invoice_documents(book: Book, ar: Receivables | None, only: str | None = None) -> list[InvoiceDocument]:

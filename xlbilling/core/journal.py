@@ -18,7 +18,8 @@ from .tabs import DATE, MONEY, TEXT, Column, Tab
 
 class Entry(NamedTuple):
     """One journal line. Journal IDs: an invoice's or credit memo's own number, REV-<month> for a month's
-    revenue recognition, WO-<adjustment ID> for a write-off, PAY-<payment ID> for a payment."""
+    revenue recognition, WO-<adjustment ID> for a write-off, PAY-<payment ID> for a payment,
+    DISC-<invoice number> for an early-payment discount taken."""
     journal_id: str
     date: date
     account: str
@@ -77,6 +78,11 @@ def journal(settings: Settings, ar: Receivables, lines: dict[str, list[InvoiceLi
         h = ar.invoices[a.invoice_number].header
         out += _pair(f"WO-{a.adjustment_id}", a.date, {s.gl_bad_debt: amount}, {s.gl_accounts_receivable: amount},
                      h.customer_id, a.invoice_number, f"Write-off: {a.reason}")
+    for item, day in ar.discounts:
+        h = item.header
+        out += _pair(f"DISC-{h.invoice_number}", day, {s.gl_sales_discounts: item.discount},
+                     {s.gl_accounts_receivable: item.discount}, h.customer_id, h.invoice_number,
+                     f"Early-payment discount taken on {h.invoice_number}")
     applied: dict[str, str] = {}
     for app in ar.applications:
         applied.setdefault(app.payment.payment_id, app.invoice_number)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from .aging import open_ar
 from .models import Book, InvoiceLineRow
-from .money import ZERO
+from .money import ZERO, round_to
 from .periods import add_months, month_end
 from .receivables import Receivables, apply_receivables
 from .revenue import DeferredMonth, Recognition, month_of
@@ -19,7 +19,7 @@ TENTH = Decimal("0.1")
 
 
 def _mean(values: list[int]) -> Decimal | None:
-    return (Decimal(sum(values)) / len(values)).quantize(TENTH, ROUND_HALF_UP) if values else None
+    return round_to(Decimal(sum(values)) / len(values), TENTH) if values else None
 
 
 def kpi_tab(book: Book, ar: Receivables, lines: dict[str, list[InvoiceLineRow]]) -> Tab:
@@ -37,6 +37,9 @@ def kpi_tab(book: Book, ar: Receivables, lines: dict[str, list[InvoiceLineRow]])
     cash: dict[date, Decimal] = defaultdict(lambda: ZERO)
     for p in ar.payments:
         cash[month_of(p.date)] += p.amount
+    discounts: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    for item, day in ar.discounts:
+        discounts[month_of(day)] += item.discount
     rows = []
     month, last = min(by_month), month_of(ar.as_of)
     while month <= last:
@@ -49,11 +52,12 @@ def kpi_tab(book: Book, ar: Receivables, lines: dict[str, list[InvoiceLineRow]])
         to_send = [(date.fromisoformat(h.sent_at[:10]) - h.invoice_date).days for h in invoices if h.sent_at]
         end = min(month_end(month), ar.as_of)
         ar_end = open_ar(apply_receivables(book, end))
-        dso = (ar_end / billed * ((end - month).days + 1)).quantize(TENTH, ROUND_HALF_UP) if billed else None
+        dso = round_to(ar_end / billed * ((end - month).days + 1), TENTH) if billed else None
         adj = adjustments.get(month, [])
         rows.append((f"{month:%Y-%m}", len(invoices), billed,
-                     (Decimal(len(accurate)) / len(invoices)).quantize(Decimal("0.0001"), ROUND_HALF_UP) if invoices else None,
-                     _mean(lag), _mean(cycle), _mean(to_send), len(adj), sum((a.amount for a in adj), ZERO), ar_end, dso, cash[month]))
+                     round_to(Decimal(len(accurate)) / len(invoices), Decimal("0.0001")) if invoices else None,
+                     _mean(lag), _mean(cycle), _mean(to_send), len(adj), sum((a.amount for a in adj), ZERO), ar_end, dso, cash[month],
+                     discounts[month]))
         month = add_months(month, 1)
     return Tab("KPIs", _KPI_COLUMNS, rows, tab_color="FF305496")
 
@@ -63,6 +67,7 @@ _KPI_COLUMNS = (
     Column("Billing Accuracy", PCT, 10), Column("Days Service End To Invoice", NUMBER, 12),
     Column("Days Draft To Post", NUMBER, 10), Column("Days To Send", NUMBER, 10), Column("Adjustments", INT, 10), Column("Adjustment Amount", MONEY, 13),
     Column("Open AR At Month End", MONEY, 15), Column("DSO", NUMBER, 8), Column("Cash Collected", MONEY, 14),
+    Column("Discounts Taken", MONEY, 13),
 )
 
 

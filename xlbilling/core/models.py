@@ -189,6 +189,7 @@ class RegisterRow(NamedTuple):
     paid: Decimal | None
     credited: Decimal | None
     written_off: Decimal | None
+    discount: Decimal | None  # early-payment discount taken
     balance: Decimal | None
     discount_date: date | None
     discount_amount: Decimal | None
@@ -296,11 +297,13 @@ class Settings(BaseModel):
     gl_deferred_revenue: str = "2400"
     gl_revenue: str = "4000"  # a contract line's revenue_account overrides it
     gl_bad_debt: str = "6500"
+    gl_sales_discounts: str = "4900"  # early-payment discounts taken are debited here
     smtp_host: str = ""  # each smtp_* setting can be overridden by XLBILLING_SMTP_HOST and so on
     smtp_port: int = 587
     smtp_security: str = "starttls"  # starttls, ssl or none
     smtp_user: str = ""
     email_from: str = ""  # blank: company_email
+    backups_kept: int = 5  # backups of the workbook kept in .xlbilling-backups (the oldest go first)
     extra: dict[str, str] = {}
     rows: dict[str, int] = {}  # the Settings row of each setting given, for messages
 

@@ -1,4 +1,4 @@
-"""Money: exact Decimal amounts and the one rounding function (half-up to cents)."""
+"""Money: exact Decimal amounts and the one place that rounds (half-up, to cents or a given step)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,11 @@ ZERO = Decimal("0.00")
 
 def round_cents(amount: Decimal) -> Decimal:
     """Round half-up to cents. The only rounding of money in xlbilling; call it where the spec says."""
-    if not isinstance(amount, Decimal):
-        raise TypeError(f"money must be a Decimal, got {type(amount).__name__} {amount!r}")
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    return round_to(amount, CENT)
+
+
+def round_to(value: Decimal, step: Decimal) -> Decimal:
+    """Round half-up to a step such as 0.1 or 0.0001 (hours, ratios, KPIs): the one rounding mode used."""
+    if not isinstance(value, Decimal):
+        raise TypeError(f"money must be a Decimal, got {type(value).__name__} {value!r}")
+    return value.quantize(step, rounding=ROUND_HALF_UP)

@@ -43,7 +43,7 @@ def draft_rows(draft: Draft, through: date) -> tuple[RegisterRow, list[InvoiceLi
     header = RegisterRow(
         None, draft.draft_id, draft.status, draft.customer_id, draft.contract_id, draft.invoice_date, through,
         draft.due_date, draft.terms, draft.po_number, draft.subtotal, draft.tax, draft.total, ZERO, ZERO, ZERO,
-        draft.total,
+        ZERO, draft.total,
         discount[0] if discount else None, discount[1] if discount else None, len(draft.lines),
         "; ".join(draft.holds) or None, None, None)
     did = draft.draft_id

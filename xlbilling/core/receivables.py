@@ -2,7 +2,10 @@
 
 Events apply in date order (adjustments before payments on the same day). A payment goes first to
 the invoice it names, up to its open balance, then to the customer's open invoices, oldest due date
-first (then lowest number); what remains is unapplied credit on the customer's account.
+first (then lowest number); what remains is unapplied credit on the customer's account. A payment from
+a customer not in Customers is applied to nothing and counts in nobody's AR (PAYMENT_UNMATCHED).
+An early-payment discount is taken when the payments applied within its window leave at most the
+discount open: that rest is the discount taken, and the invoice is paid.
 """
 
 from __future__ import annotations
@@ -35,17 +38,18 @@ class OpenItem:
     paid: Decimal = ZERO
     credited: Decimal = ZERO
     written_off: Decimal = ZERO
+    discount: Decimal = ZERO  # early-payment discount taken
     last_payment: date | None = None
 
     @property
     def balance(self) -> Decimal:
-        return self.header.total - self.paid - self.credited - self.written_off
+        return self.header.total - self.paid - self.credited - self.written_off - self.discount
 
     @property
     def status(self) -> str:
         if self.balance <= 0 and self.header.total > 0:
             return "paid"
-        if self.paid or self.credited or self.written_off:
+        if self.paid or self.credited or self.written_off or self.discount:
             return "partially_paid"
         return "posted"
 
@@ -59,7 +63,9 @@ class Receivables:
     credit_memos: list[CreditMemo] = field(default_factory=list)
     write_offs: list[tuple[Adjustment, Decimal]] = field(default_factory=list)  # with the amount applied
     last_payment: dict[str, Payment] = field(default_factory=dict)  # customer -> latest payment
-    payments: list[Payment] = field(default_factory=list)  # every payment up to the as-of date
+    payments: list[Payment] = field(default_factory=list)  # every payment of a known customer up to the as-of date
+    unmatched: list[Payment] = field(default_factory=list)  # payments from customers not in Customers
+    discounts: list[tuple[OpenItem, date]] = field(default_factory=list)  # discounts taken, with the day
 
     def open_items(self) -> list[OpenItem]:
         return [i for i in self.invoices.values() if i.balance > 0]
@@ -74,6 +80,7 @@ def apply_receivables(book: Book, as_of: date) -> Receivables:
     for items in by_customer.values():
         items.sort(key=lambda i: (i.header.due_date, number_key(i.header.invoice_number)))
     settings = book.settings
+    known = {c.customer_id for c in book.customers}
     memo_number = settings.next_credit_memo_number
     events = [(a.date, 0, a.adjustment_id, a) for a in book.adjustments if a.date <= as_of]
     events += [(p.date, 1, p.payment_id, p) for p in book.payments if p.date <= as_of]
@@ -91,6 +98,9 @@ def apply_receivables(book: Book, as_of: date) -> Receivables:
             else:
                 item.written_off += amount
                 ar.write_offs.append((event, amount))
+            continue
+        if event.customer_id not in known:
+            ar.unmatched.append(event)
             continue
         ar.payments.append(event)
         _apply_payment(ar, event, by_customer.get(event.customer_id, []))
@@ -111,8 +121,19 @@ def _apply_payment(ar: Receivables, payment: Payment, customer_items: list[OpenI
         item.last_payment = payment.date
         ar.applications.append(Application(payment, item.header.invoice_number, take))
         left -= take
+        _take_discount(ar, item, payment.date)
     if left > 0:
         ar.unapplied[payment.customer_id] += left
     latest = ar.last_payment.get(payment.customer_id)
     if latest is None or (payment.date, payment.payment_id) >= (latest.date, latest.payment_id):
         ar.last_payment[payment.customer_id] = payment
+
+
+def _take_discount(ar: Receivables, item: OpenItem, day: date) -> None:
+    """Within the discount window, a rest of at most the discount is the discount taken (spec section 3)."""
+    h = item.header
+    if h.discount_date is None or not h.discount_amount or day > h.discount_date:
+        return
+    if ZERO < item.balance <= h.discount_amount:
+        item.discount = item.balance
+        ar.discounts.append((item, day))

@@ -16,7 +16,7 @@ import numpy as np
 
 from .items import Billed, Item, RateBook
 from .models import Book, Contract
-from .money import ZERO, round_cents
+from .money import ZERO, round_cents, round_to
 from .periods import MONTHS
 from .timetable import TimeTable, group_sums, sort_by
 
@@ -266,7 +266,7 @@ def time_items(book: Book, active: dict[str, Contract], through: date, billed: B
         day = date.fromordinal(int(table.day[e]))
         items.append(Item(f"{kind}:{deal.contract_id}:{entry_id}:cap", kind, entry_id, deal.customer_id,
                           deal.contract_id, f"{work.values[work.codes[e]]} (capped at the not-to-exceed amount)",
-                          day, day, (amount / price).quantize(Decimal("0.0001")), price, amount, "services",
+                          day, day, round_to(amount / price, Decimal("0.0001")), price, amount, "services",
                           deal.po_number, book.cell_at("Timesheets", int(table.rows[e]), "hours"), (entry_id,)))
     capped = {deals[c].contract_id: round_cents(left) for c, left in unbilled.items() if round_cents(left)}
     return items, capped

@@ -21,11 +21,11 @@ from ..core.models import Settings
 LEVELS = ("Reminder 1", "Reminder 2", "Final notice", "Escalate")
 _REMINDER_WORDS = {
     "Reminder 1": ("Friendly reminder: invoice {number} is past due",
-                   "This is a friendly reminder that invoice {number} for {total} was due on {due}. If you have "
-                   "already paid, thank you, and please ignore this message."),
+                   "This is a friendly reminder that invoice {number} was due on {due} and {balance} of it is "
+                   "still open. If you have already paid, thank you, and please ignore this message."),
     "Reminder 2": ("Second reminder: invoice {number} is {days} days past due",
-                   "Invoice {number} for {total} was due on {due} and is now {days} days past due. Please arrange "
-                   "payment of the open balance of {balance} or let us know if there is a problem."),
+                   "Invoice {number} was due on {due} and is now {days} days past due. Please arrange payment of "
+                   "the open balance of {balance} or let us know if there is a problem."),
     "Final notice": ("Final notice: invoice {number} is {days} days past due",
                      "Despite our reminders, invoice {number} ({balance} open) is {days} days past due. Please pay "
                      "within 7 days to avoid any interruption of service."),

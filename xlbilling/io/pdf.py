@@ -16,6 +16,7 @@ from ..core.documents import InvoiceDocument, StatementDocument
 
 GREY = (110, 110, 110)
 DARK = (31, 78, 120)
+ALERT = (192, 0, 0)
 
 
 def _t(text: object) -> str:
@@ -140,6 +141,8 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
         totals.append(("Payments received", -doc.paid))
     if doc.credited:
         totals.append(("Credits", -doc.credited))
+    if doc.discount_taken:
+        totals.append(("Early-payment discount taken", -doc.discount_taken))
     totals.append(("Balance due", doc.balance))
     for label, amount in totals:
         pdf.set_x(100)
@@ -150,10 +153,19 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
         pdf.ln(1)
         pdf.line_cell(0, f"Pay by {doc.discount[0].isoformat()} and deduct {_m(doc.discount[1])} "
                          f"(early-payment discount).", color=DARK, new_line=True)
+    if doc.days_past_due:
+        pdf.ln(2)
+        pdf.line_cell(0, f"PAST DUE: {_m(doc.balance)} {doc.currency} was due on {doc.due_date.isoformat()}, "
+                         f"{doc.days_past_due} days ago.", bold=True, size=11, color=ALERT, new_line=True)
     pdf.ln(4)
     pdf.line_cell(0, "How to pay", bold=True, color=DARK, new_line=True)
     _body(pdf)
-    instructions = f"Please pay {_m(doc.balance)} {doc.currency} by {doc.due_date.isoformat()}, quoting {doc.number}."
+    if not doc.balance and not doc.is_draft:
+        instructions = f"Paid in full: nothing is due on {doc.number}. Thank you."
+    elif doc.days_past_due:
+        instructions = f"Please pay {_m(doc.balance)} {doc.currency} now, quoting {doc.number}."
+    else:
+        instructions = f"Please pay {_m(doc.balance)} {doc.currency} by {doc.due_date.isoformat()}, quoting {doc.number}."
     if doc.remit_to:
         instructions += f"\nRemit to: {doc.remit_to}"
     pdf.multi_cell(0, 4.5, _t(instructions))

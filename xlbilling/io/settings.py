@@ -23,6 +23,7 @@ _KINDS: dict[str, str] = {
     "final_notice_days": "count",
     "escalate_days": "count",
     "smtp_port": "count",
+    "backups_kept": "count",
 }
 
 
