@@ -12,6 +12,7 @@ import python_calamine
 from xlbilling.cli import main
 
 from .books import write_book
+from .test_send import smtp  # noqa: F401 - the real SMTP server on loopback, as a fixture
 
 CUSTOMERS = [["Customer ID", "Name", "Billing Email", "Tax Jurisdiction", "Payment Terms"],
              ["1001", "Acme Dental", "ap@acme.example.com", "TX", "2/10 NET 30"],
@@ -83,3 +84,68 @@ def test_a_day_late_the_discount_is_not_taken(tmp_path):
     [inv] = [r for r in sheet(path, "InvoiceRegister") if r["Customer ID"] == "1001"]
     assert (inv["Discount"], inv["Balance"], inv["Status"]) == (0.0, 49.03, "partially_paid")
     assert not [r for r in sheet(path, "GLJournal") if r["Journal ID"].startswith("DISC-")]
+
+
+# --- Money findings on every run that writes (spec section 4) --------------------------------------
+
+def test_a_payment_from_an_unknown_customer_counts_nowhere_and_refresh_flags_it(tmp_path, capsys):
+    from .test_discrepancies_tab import resolve
+    entries = [["Entry ID", "Date", "Technician", "Customer ID", "Contract ID", "Work Type", "Hours", "Approved"],
+               ["T1", "2026-10-20", "Ann", "1002", "AGR-2", "Remote", 1, "N"]]  # a close finding to keep
+    path = posted_month(tmp_path, [["P1", "2026-11-05", "C999", 50, None]], Timesheets=entries,
+                        RateCard=[["Work Type", "Rate"], ["Remote", 100]])
+    ident = resolve(path, "TIME_UNAPPROVED", "exclude")
+    capsys.readouterr()
+    assert main(["refresh", str(path), "--as-of", "2026-11-30"]) == 0
+    out = capsys.readouterr().out
+    aging = sheet(path, "ARAging")
+    total = sum(r["Total"] for r in aging)
+    assert total == 2951.73 and all(r["Unapplied"] == 0 for r in aging)
+    assert "2,951.73 open" in out and "unapplied credit 0.00" in out and "PAYMENT_UNMATCHED" in out
+    found = {r["Code"]: r for r in sheet(path, "Discrepancies")}
+    assert found["PAYMENT_UNMATCHED"]["Cell"] == "Payments!C2" and found["PAYMENT_UNMATCHED"]["Amount"] == 50
+    assert found["PAYMENT_UNMATCHED"]["Status"] == "open"
+    kept = found["TIME_UNAPPROVED"]  # the last close's finding and its resolution stay as they were
+    assert (kept["Discrepancy ID"], kept["Status"], kept["Resolution"]) == (ident, "open", "exclude")
+    assert not [r for r in sheet(path, "GLJournal") if r["Journal ID"] == "PAY-P1"]
+
+
+def test_post_and_refresh_work_out_payment_short_against_the_ledger_as_it_is(tmp_path):
+    path = month_book(tmp_path, [["P1", "2026-11-20", "1002", 400, "INV-1002"]])
+    assert main(["close", str(path), "--date", "2026-11-01"]) == 0
+    codes = {r["Code"]: r for r in sheet(path, "Discrepancies")}
+    assert "INV-1002" in codes["PAYMENT_UNMATCHED"]["Message"]  # not posted yet
+    assert main(["post", str(path), "--date", "2026-11-01"]) == 0
+    codes = {r["Code"]: r for r in sheet(path, "Discrepancies")}
+    assert codes["PAYMENT_UNMATCHED"]["Status"] == "resolved"  # INV-1002 is posted now
+    assert codes["PAYMENT_SHORT"]["Status"] == "open" and codes["PAYMENT_SHORT"]["Amount"] == 100
+    assert main(["refresh", str(path), "--as-of", "2026-11-30"]) == 0
+    assert {r["Code"]: r["Status"] for r in sheet(path, "Discrepancies")}["PAYMENT_SHORT"] == "open"
+
+
+def test_a_discount_taken_is_not_a_short_payment(tmp_path):
+    path = posted_month(tmp_path, [["P1", "2026-11-10", "1001", 2402.70, "INV-1001"]])
+    assert main(["refresh", str(path), "--as-of", "2026-11-30"]) == 0
+    assert "PAYMENT_SHORT" not in {r["Code"] for r in sheet(path, "Discrepancies")}
+
+
+def test_reminders_and_past_due_invoices_quote_the_open_balance(tmp_path, smtp):
+    import email
+    from email import policy
+    path = posted_month(tmp_path, [["P1", "2026-11-15", "1002", 200, None]])
+    assert main(["send", str(path), "--as-of", "2026-11-01"]) == 0 and len(smtp.messages) == 2
+    outbox = tmp_path / "out"
+    assert main(["send", str(path), "--dry-run", "--reminders", "--as-of", "2026-12-20", "--outbox", str(outbox)]) == 0
+    [reminder] = [p for p in outbox.glob("*Reminder*.eml") if "INV-1002" in p.name]
+    body = email.message_from_bytes(reminder.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
+    assert "300.00 USD" in body and "500.00" not in body
+    pdfs = tmp_path / "pdf"
+    assert main(["invoices", str(path), "--out", str(pdfs), "--as-of", "2026-12-20"]) == 0
+    late = pdf_text(next(pdfs.glob("INV-1002*.pdf")))
+    assert "PAST DUE" in late and "19 days ago" in late and "Balance due 300.00" in late.replace("\n", " ")
+    unpaid = pdf_text(next(pdfs.glob("INV-1001*.pdf")))
+    assert "PAST DUE" in unpaid and "deduct" not in unpaid  # the 10-day window closed long ago
+    early = tmp_path / "early"
+    assert main(["invoices", str(path), "--out", str(early), "--as-of", "2026-11-05"]) == 0
+    fresh = pdf_text(next(early.glob("INV-1001*.pdf")))
+    assert "deduct 49.03" in fresh and "PAST DUE" not in fresh

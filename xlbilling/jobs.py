@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable
 
+from .audit import MONEY_CODES, money_findings
 from .audit.resolve import audited_close, code_counts, discrepancies_tab
 from .audit.wip import unbilled_wip_tab
 from .core.aging import aging_tab, collections_tab, detail_tab, next_step, open_ar, open_disputes
@@ -204,9 +205,19 @@ def refresh_workbook(path: Path, as_of: date | None = None, progress: Progress |
                    f"{sum((i.balance for i in past_due), Decimal(0)):,.2f} past due on {len(past_due)}.",
                    f"  {len(ar.applications)} payment application(s), {len(ar.credit_memos)} credit memo(s), "
                    f"{len(ar.write_offs)} write-off(s); unapplied credit {sum(ar.unapplied.values(), Decimal(0)):,.2f}."]
-        tabs = _ledger_tabs(book, as_of, headers, lines, _drafts_on_sheet(book), acc)
+        if ar.discounts:
+            summary.append(f"  {len(ar.discounts)} early-payment discount(s) taken, "
+                           f"{sum((i.discount for i, _ in ar.discounts), Decimal(0)):,.2f} in total.")
+        if ar.unmatched:
+            summary.append(f"  {len(ar.unmatched)} payment(s), {sum((p.amount for p in ar.unmatched), Decimal(0)):,.2f}, "
+                           "from customers not on the Customers sheet: applied to nothing (PAYMENT_UNMATCHED).")
+        findings = money_findings(book)
+        summary += audit_summary(findings)
+        tabs = [*_ledger_tabs(book, as_of, headers, lines, _drafts_on_sheet(book), acc),
+                discrepancies_tab(findings, book, date.today(), MONEY_CODES)]
         _write(path, "refresh", f"--as-of {as_of}", tabs, summary, f"open invoices {len(ar.open_items())}")
-        return JobResult(True, summary=summary, warnings=changed_invoices(book), data={"open_ar": str(open_ar(ar))})
+        return JobResult(True, summary=summary, data={"open_ar": str(open_ar(ar)),
+                                                      "discrepancies": [f.as_dict() for f in findings]})
 
     return _with_book(path, progress, work)
 
@@ -505,10 +516,14 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
         new_headers = [h for h, _ in result.invoices]
         new_lines = [ln for _, ls in result.invoices for ln in ls]
         held = [draft_rows(d, through) for d in result.held]
-        tabs = [*_ledger_tabs(book, invoice_date, [*headers, *new_headers], [*lines, *new_lines], held),
+        all_headers, all_lines = [*headers, *new_headers], [*lines, *new_lines]
+        acc = _accounts(book, invoice_date, all_headers, all_lines)
+        money = money_findings(acc.book)  # against the ledger as it is now, with the new invoices
+        findings = [f for f in findings if f.code not in MONEY_CODES] + money
+        tabs = [*_ledger_tabs(book, invoice_date, all_headers, all_lines, held, acc),
                 a.schedule_tab,
-                contract_status_tab(book, invoice_date, [*headers, *new_headers], [*lines, *new_lines], a.schedule),
-                *_audit_tabs(book, fresh, billed_by([*lines, *new_lines]), findings)]
+                contract_status_tab(book, invoice_date, all_headers, all_lines, a.schedule),
+                *_audit_tabs(book, fresh, billed_by(all_lines), findings)]
         edits = _billed_cells(book, new_lines)
         total = sum((h.total for h in new_headers), Decimal("0.00"))
         if new_headers:
@@ -518,6 +533,8 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
             summary = ["Nothing was posted: every draft is on hold."]
         if result.held:
             summary.append(f"  {len(result.held)} draft(s) on hold stay as drafts; see Hold Reasons in InvoiceRegister.")
+        if money:
+            summary += audit_summary(money)
         _write(path, "post", f"--date {invoice_date}", tabs, summary, f"posted {len(new_headers)}, total {total}", edits)
         return JobResult(True, summary=summary, data={"posted": [h.invoice_number for h in new_headers], "total": str(total)})
 

@@ -6,15 +6,20 @@ from __future__ import annotations
 import traceback
 
 from ..core.findings import ERROR, Finding
-from .base import AuditContext
+from .base import AuditContext, LedgerContext
 from .billing_rules import BILLING_RULES
-from .money_rules import MONEY_RULES
+from .money_rules import MONEY_CODES, MONEY_RULES
 from .time_rules import TIME_RULES
 
 RULES = (*TIME_RULES, *BILLING_RULES, *MONEY_RULES)
 
 
-def run_rules(ctx: AuditContext, rules=RULES) -> list[Finding]:
+def money_findings(book) -> list[Finding]:
+    """The findings on money already invoiced (PAYMENT_UNMATCHED, PAYMENT_SHORT, POSTED_INVOICE_CHANGED)."""
+    return run_rules(LedgerContext(book), MONEY_RULES)
+
+
+def run_rules(ctx: LedgerContext, rules=RULES) -> list[Finding]:
     findings: list[Finding] = []
     for rule in rules:
         try:
@@ -28,4 +33,4 @@ def run_rules(ctx: AuditContext, rules=RULES) -> list[Finding]:
     return findings
 
 
-__all__ = ["AuditContext", "RULES", "run_rules"]
+__all__ = ["AuditContext", "LedgerContext", "MONEY_CODES", "RULES", "money_findings", "run_rules"]

@@ -55,12 +55,10 @@ ACTION = {
 
 
 @dataclass
-class AuditContext:
+class LedgerContext:
+    """What the rules on money already invoiced see: the book and its posted invoices."""
+
     book: Book
-    invoice_date: date
-    through: date
-    billed: Billed
-    result: CloseResult
 
     @cached_property
     def _posted(self) -> tuple[list[RegisterRow], list[InvoiceLineRow]]:
@@ -78,6 +76,16 @@ class AuditContext:
     @cached_property
     def customers(self) -> dict[str, Customer]:
         return {c.customer_id: c for c in self.book.customers}
+
+
+@dataclass
+class AuditContext(LedgerContext):
+    """What the pre-invoice rules see besides: the close they audit."""
+
+    invoice_date: date
+    through: date
+    billed: Billed
+    result: CloseResult
 
     @cached_property
     def contracts(self) -> dict[str, Contract]:
@@ -111,7 +119,7 @@ class Subject(NamedTuple):
     contract_id: str | None = None
 
 
-def finding(ctx: AuditContext, code: str, record, fld: str | None, message: str, subject: Subject,
+def finding(ctx: LedgerContext, code: str, record, fld: str | None, message: str, subject: Subject,
             found: str = "", expected: str = "", amount: Decimal | None = None,
             targets: tuple[str, ...] = ()) -> Finding:
     where = ctx.book.cell(record, fld) if record is not None else "InvoiceRegister"

@@ -1,5 +1,5 @@
 """Audit rules on money already invoiced: payments that match nothing or fall short, and posted
-invoices edited by hand."""
+invoices edited by hand. Every command that writes (close, post, refresh) works them out."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from typing import Iterator
 from ..core.findings import Finding, show
 from ..core.money import ZERO
 from ..core.posting import changed_invoices
-from .base import AuditContext, Subject, finding
+from .base import LedgerContext, Subject, finding
 
 
-def payment_unmatched(ctx: AuditContext) -> Iterator[Finding]:
-    invoices = {h.invoice_number for h in ctx.posted_headers}
+def payment_unmatched(ctx: LedgerContext) -> Iterator[Finding]:
+    invoices = {h.invoice_number: h.customer_id for h in ctx.posted_headers}
     for p in ctx.book.payments:
         if p.customer_id not in ctx.customers:
             yield finding(ctx, "PAYMENT_UNMATCHED", p, "customer_id",
@@ -25,29 +25,41 @@ def payment_unmatched(ctx: AuditContext) -> Iterator[Finding]:
                           f"payment {p.payment_id} names invoice {p.invoice_number}, which is not a posted invoice",
                           Subject(f"payment:{p.payment_id}", p.customer_id), show(p.invoice_number),
                           "the number of a posted invoice", p.amount)
+        elif p.invoice_number and invoices[p.invoice_number] != p.customer_id:
+            yield finding(ctx, "PAYMENT_UNMATCHED", p, "invoice_number",
+                          f"payment {p.payment_id} from customer {p.customer_id} names invoice {p.invoice_number} of "
+                          f"customer {invoices[p.invoice_number]}; it is applied to {p.customer_id}'s own invoices",
+                          Subject(f"payment:{p.payment_id}", p.customer_id), show(p.invoice_number),
+                          f"an invoice of customer {p.customer_id}", p.amount)
 
 
-def payment_short(ctx: AuditContext) -> Iterator[Finding]:
-    """A payment naming an invoice that leaves it partly unpaid (credits and earlier payments counted)."""
-    balance: dict[str, Decimal] = {h.invoice_number: h.total for h in ctx.posted_headers}
+def payment_short(ctx: LedgerContext) -> Iterator[Finding]:
+    """A payment naming an invoice that leaves it partly unpaid (credits and earlier payments counted;
+    a rest that the early-payment discount takes is not short)."""
+    headers = {h.invoice_number: h for h in ctx.posted_headers}
+    balance: dict[str, Decimal] = {n: h.total for n, h in headers.items()}
     for a in ctx.book.adjustments:
         if a.invoice_number in balance:
             balance[a.invoice_number] -= a.amount
     paid: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for p in sorted(ctx.book.payments, key=lambda p: (p.date, p.payment_id)):
-        if p.invoice_number not in balance:
+        if p.invoice_number not in balance or p.customer_id != headers[p.invoice_number].customer_id:
             continue
         paid[p.invoice_number] += p.amount
         left = balance[p.invoice_number] - paid[p.invoice_number]
+        h = headers[p.invoice_number]
+        if h.discount_date and h.discount_amount and p.date <= h.discount_date and left <= h.discount_amount:
+            continue  # the discount settles the rest
         if left > 0:
             yield finding(ctx, "PAYMENT_SHORT", p, "amount",
                           f"payment {p.payment_id} leaves {left:,.2f} of invoice {p.invoice_number} unpaid",
                           Subject(f"short:{p.payment_id}", p.customer_id), f"{p.amount:,.2f}",
-                          f"{balance[p.invoice_number] - paid[p.invoice_number] + p.amount:,.2f} to settle it", left)
+                          f"{left + p.amount:,.2f} to settle it", left)
 
 
-def posted_changed(ctx: AuditContext) -> Iterator[Finding]:
+def posted_changed(ctx: LedgerContext) -> Iterator[Finding]:
     yield from changed_invoices(ctx.book)
 
 
 MONEY_RULES = (payment_unmatched, payment_short, posted_changed)
+MONEY_CODES = frozenset({"PAYMENT_UNMATCHED", "PAYMENT_SHORT", "POSTED_INVOICE_CHANGED"})

@@ -78,8 +78,9 @@ def _link(where: str) -> str | None:
     return f"{sheet}!A{m.group(1)}" if m else where
 
 
-def discrepancies_tab(findings: list[Finding], book: Book, today: date) -> Tab:
-    """Open findings first (errors, then by amount), then those that no longer occur, kept as resolved."""
+def discrepancies_tab(findings: list[Finding], book: Book, today: date, scope: frozenset[str] | None = None) -> Tab:
+    """Open findings first (errors, then by amount), then those that no longer occur, kept as resolved.
+    `scope`: the codes the findings were worked out for (None: all); rows of other codes stay as they were."""
     previous = _resolutions(book)
     rows: dict[str, tuple] = {}
     for f in findings:
@@ -92,7 +93,7 @@ def discrepancies_tab(findings: list[Finding], book: Book, today: date) -> Tab:
                    p.first_seen if p and p.first_seen else today, today)
     for i, p in previous.items():
         if i not in rows:
-            rows[i] = (*p[:1], "resolved", *p[2:-1])
+            rows[i] = (*p[:1], "resolved", *p[2:-1]) if scope is None or p.code in scope else p[:-1]
 
     def order(row: tuple) -> tuple:
         amount = row[10] if isinstance(row[10], Decimal) else Decimal(0)
