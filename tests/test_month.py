@@ -149,3 +149,50 @@ def test_reminders_and_past_due_invoices_quote_the_open_balance(tmp_path, smtp):
     assert main(["invoices", str(path), "--out", str(early), "--as-of", "2026-11-05"]) == 0
     fresh = pdf_text(next(early.glob("INV-1001*.pdf")))
     assert "deduct 49.03" in fresh and "PAST DUE" not in fresh
+
+
+# --- Holds that hold --------------------------------------------------------------------------------
+
+TIME_HEAD = ["Entry ID", "Date", "Technician", "Customer ID", "Contract ID", "Work Type", "Hours", "Approved"]
+SINCE_OCTOBER = [["Contract ID", "Customer ID", "Start Date"], ["AGR-1", "1001", "2026-10-01"],
+                 ["AGR-2", "1002", "2026-10-01"]]
+
+
+def _status_of(path, customer):
+    return [r["Status"] for r in sheet(path, "InvoiceRegister") if r["Customer ID"] == customer]
+
+
+def test_an_entry_that_cannot_be_priced_holds_its_draft_until_excluded(tmp_path):
+    from .test_discrepancies_tab import resolve
+    for code, bad in (("TIME_NO_RATE", ["T1", "2026-10-20", "Ann", "1002", "AGR-2", "Onsite", 2, "Y"]),
+                      ("TIME_NONPOSITIVE", ["T1", "2026-10-20", "Ann", "1002", "AGR-2", "Remote", 0, "Y"])):
+        folder = tmp_path / code
+        folder.mkdir()
+        ok = ["T2", "2026-10-21", "Ann", "1002", "AGR-2", "Remote", 1.5, "Y"]
+        path = month_book(folder, Timesheets=[TIME_HEAD, bad, ok], RateCard=[["Work Type", "Rate"], ["Remote", 100]],
+                          Contracts=SINCE_OCTOBER)
+        assert main(["close", str(path), "--date", "2026-11-01"]) == 0
+        [held] = [r for r in sheet(path, "InvoiceRegister") if r["Customer ID"] == "1002"]
+        assert held["Status"] == "on_hold" and code in held["Hold Reasons"]
+        assert _status_of(path, "1001") == ["draft"]  # another customer's draft is not held
+        [finding] = [r for r in sheet(path, "Discrepancies") if r["Code"] == code]
+        assert "approve cannot bill" in finding["Suggested Action"]
+        resolve(path, code, "approve")
+        assert main(["close", str(path), "--date", "2026-11-01"]) == 0
+        assert _status_of(path, "1002") == ["on_hold"]  # approve does not price an entry
+        resolve(path, code, "exclude")
+        assert main(["close", str(path), "--date", "2026-11-01"]) == 0
+        assert _status_of(path, "1002") == ["draft"]
+        lines = [r for r in sheet(path, "InvoiceLines") if r["Contract ID"] == "AGR-2"]
+        assert sorted(r["Entry Ids"] or "" for r in lines) == ["", "", "T2"]  # October, November, the good entry
+        assert main(["post", str(path), "--date", "2026-11-01"]) == 0
+        assert _status_of(path, "1002") == ["posted"]
+
+
+def test_an_unapproved_entry_without_a_rate_holds_nothing(tmp_path):
+    bad = ["T1", "2026-10-20", "Ann", "1002", "AGR-2", "Onsite", 2, "N"]
+    path = month_book(tmp_path, Timesheets=[TIME_HEAD, bad], RateCard=[["Work Type", "Rate"], ["Remote", 100]],
+                      Contracts=SINCE_OCTOBER)
+    assert main(["close", str(path), "--date", "2026-11-01"]) == 0
+    assert _status_of(path, "1002") == ["draft"]
+    assert "TIME_NO_RATE" in {r["Code"] for r in sheet(path, "Discrepancies")}

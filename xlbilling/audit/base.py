@@ -27,14 +27,17 @@ SEVERITY = {
     "PAYMENT_SHORT": WARNING, "CUSTOMER_NO_EMAIL": WARNING, "POSTED_INVOICE_CHANGED": ERROR,
     "MISSED_BILLING": WARNING,  # beyond the spec: a period that should have been billed earlier
 }
+UNPRICEABLE = frozenset({"TIME_NO_RATE", "TIME_NONPOSITIVE"})  # `approve` cannot bill these: only exclude releases
 ACTION = {
     "TIME_NO_CONTRACT": "put the right contract on the entry, or mark it not billable",
     "TIME_CUSTOMER_MISMATCH": "correct the entry's customer or contract",
     "TIME_OUTSIDE_CONTRACT": "correct the date or contract, or extend the contract's dates",
-    "TIME_NO_RATE": "add a RateCard row for this work type, or correct the work type",
+    "TIME_NO_RATE": "add a RateCard row for this work type or correct the work type; or type exclude to bill the "
+                    "rest without this entry (approve cannot bill an entry that has no price)",
     "TIME_DUPLICATE": "delete the duplicate entry, or approve if the work was really done twice",
     "TIME_EXCESSIVE_DAY": "check the technician's hours for that day",
-    "TIME_NONPOSITIVE": "correct the hours",
+    "TIME_NONPOSITIVE": "correct the hours; or type exclude to bill the rest without this entry (approve cannot "
+                        "bill hours of 0 or less)",
     "TIME_UNAPPROVED": "have the entry approved to bill it next close",
     "TIME_FUTURE": "check the date; it is billed once it is due",
     "CAP_EXCEEDED": "raise the not-to-exceed amount with the customer, or write the rest off",
@@ -99,6 +102,15 @@ class AuditContext(LedgerContext):
     def open(self) -> np.ndarray:
         """A mask of the billable entries not yet on a posted invoice: what the time rules look at."""
         return self.book.time_entries.open_mask(self.billed.entries)
+
+    @cached_property
+    def due(self) -> np.ndarray:
+        """A mask of the entries this close would bill but for their own faults: approved, billable, open,
+        up to the cutoff, on an active contract of their customer that covers their date."""
+        table, on = self.book.time_entries, self.on_contracts
+        active = np.array([c is not None and c.status == "active" for c in on.deals], dtype=bool)
+        return (self.open & table.approved.per_entry(bool, bool) & (table.day <= self.through.toordinal())
+                & on.known & on.same_customer & on.in_dates & active[on.code])
 
     @cached_property
     def on_contracts(self) -> EntryContracts:

@@ -17,6 +17,7 @@ from ..core.register import spec_columns
 from ..core.tabs import Tab
 from ..schema import DISCREPANCIES
 from . import AuditContext, run_rules
+from .base import UNPRICEABLE
 
 _RANK = {"error": 0, "warning": 1, "info": 2}
 
@@ -51,7 +52,8 @@ def audited_close(book: Book, invoice_date: date, through: date | None, billed: 
     findings += [f for i, f in seen.items() if i not in current and resolution(f) == "exclude"]
     holding: dict[str, list[Finding]] = {}  # target -> the open errors that hold whatever bills it
     for f in findings:
-        if f.severity == ERROR and resolution(f) not in ("approve", "exclude"):
+        releases = ("exclude",) if f.code in UNPRICEABLE else ("approve", "exclude")
+        if f.severity == ERROR and resolution(f) not in releases:
             for t in f.targets:
                 holding.setdefault(t, []).append(f)
     held_entries = frozenset(t[len("entry:"):] for t in holding if t.startswith("entry:"))
@@ -63,6 +65,7 @@ def _hold(draft: Draft, holding: dict[str, list[Finding]], held_entries: frozens
     if not holding:
         return draft
     mine = [ln.item.key for ln in draft.lines]
+    mine += list(dict.fromkeys(f"contract:{ln.item.contract_id}" for ln in draft.lines if ln.item.contract_id))
     mine += [f"entry:{e}" for ln in draft.lines if not held_entries.isdisjoint(ln.item.entry_ids)
              for e in ln.item.entry_ids]
     reasons = tuple(dict.fromkeys(f"{f.code} ({f.discrepancy_id})" for t in mine for f in holding.get(t, ())))

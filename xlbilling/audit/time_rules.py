@@ -10,6 +10,7 @@ from typing import Iterator
 import numpy as np
 
 from ..core.findings import Finding, show
+from ..core.models import TimeEntry
 from ..core.time_billing import entry_rates
 from ..core.timetable import sort_by
 from .base import AuditContext, Subject, finding
@@ -46,11 +47,21 @@ def outside_contract(ctx: AuditContext) -> Iterator[Finding]:
                       str(e.date), f"a date from {span}", ctx.at_stake(e))
 
 
+def _unpriceable(ctx: AuditContext, mask: np.ndarray) -> Iterator[tuple[TimeEntry, tuple[str, ...]]]:
+    """The entries of a mask, each with what it holds: an entry this close would bill but cannot price
+    holds its contract's draft (spec section 4) — its targets are the entry, for `exclude`, and its
+    contract, for the hold."""
+    table = ctx.book.time_entries
+    for i in np.flatnonzero(mask).tolist():
+        e = table.entry(i)
+        yield e, (f"entry:{e.entry_id}", f"contract:{e.contract_id}") if ctx.due[i] else ()
+
+
 def no_rate(ctx: AuditContext) -> Iterator[Finding]:
-    for e in ctx.entries(ctx.open & ctx.on_contracts.known & (entry_rates(ctx.book)[0] < 0)):
+    for e, holds in _unpriceable(ctx, ctx.open & ctx.on_contracts.known & (entry_rates(ctx.book)[0] < 0)):
         yield finding(ctx, "TIME_NO_RATE", e, "work_type",
                       f"no rate for work type '{e.work_type}' on {e.date} (entry {e.entry_id})", _subject(e),
-                      show(e.work_type), "a work type with a RateCard rate on that date")
+                      show(e.work_type), "a work type with a RateCard rate on that date", targets=holds)
 
 
 def _fold(text: str) -> str:
@@ -133,9 +144,9 @@ def excessive_day(ctx: AuditContext) -> Iterator[Finding]:
 
 
 def nonpositive(ctx: AuditContext) -> Iterator[Finding]:
-    for e in ctx.entries(ctx.open & ~ctx.book.time_entries.positive):
+    for e, holds in _unpriceable(ctx, ctx.open & ~ctx.book.time_entries.positive):
         yield finding(ctx, "TIME_NONPOSITIVE", e, "hours", f"entry {e.entry_id} has {e.hours} hours",
-                      _subject(e), show(e.hours), "hours above 0")
+                      _subject(e), show(e.hours), "hours above 0", targets=holds)
 
 
 def unapproved(ctx: AuditContext) -> Iterator[Finding]:
