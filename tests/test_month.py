@@ -196,3 +196,20 @@ def test_an_unapproved_entry_without_a_rate_holds_nothing(tmp_path):
     assert main(["close", str(path), "--date", "2026-11-01"]) == 0
     assert _status_of(path, "1002") == ["draft"]
     assert "TIME_NO_RATE" in {r["Code"] for r in sheet(path, "Discrepancies")}
+
+
+def test_amount_change_catches_a_quantity_edited_in_place(tmp_path):
+    import openpyxl
+    seats = [["Line ID", "Contract ID", "Description", "Kind", "Quantity", "Unit Price"],
+             ["L1", "AGR-1", "Microsoft 365 seats", "per_unit", 25, 20], ["L2", "AGR-2", "Backup", "fixed", 1, 500]]
+    path = month_book(tmp_path, ContractLines=seats, Contracts=SINCE_OCTOBER)
+    for day in ("2026-10-01", "2026-11-01"):
+        assert main(["close", str(path), "--date", day]) == 0
+        assert main(["post", str(path), "--date", day]) == 0
+    assert "AMOUNT_CHANGE" not in {r["Code"] for r in sheet(path, "Discrepancies") if r["Status"] == "open"}
+    wb = openpyxl.load_workbook(path)
+    wb["ContractLines"]["E2"] = 30  # 25 -> 30 seats, +20 %, typed over the old quantity
+    wb.save(path)
+    assert main(["close", str(path), "--date", "2026-12-01"]) == 0
+    [f] = [r for r in sheet(path, "Discrepancies") if r["Code"] == "AMOUNT_CHANGE" and r["Status"] == "open"]
+    assert f["Amount"] == 100 and f["Found"] == "600.00" and f["Contract ID"] == "AGR-1"

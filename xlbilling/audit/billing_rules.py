@@ -168,25 +168,34 @@ def amount_change(ctx: AuditContext) -> Iterator[Finding]:
     lines_by: dict[str, list] = defaultdict(list)
     for line in ctx.book.lines:
         lines_by[line.contract_id].append(line)
-    latest: dict[str, Item] = {}
+    drafted: dict[str, list[Item]] = defaultdict(list)  # contract -> its recurring items on the drafts
     for item in _draft_items(ctx):
-        if item.source_type == "recurring" and (item.contract_id not in latest
-                                                or item.service_start > latest[item.contract_id].service_start):
-            latest[item.contract_id] = item
+        if item.source_type == "recurring":
+            drafted[item.contract_id].append(item)
+    latest = {cid: max(items, key=lambda i: i.service_start) for cid, items in drafted.items()}
+    posted: dict[str, list[tuple]] = defaultdict(list)  # contract -> its posted recurring lines' (start, amount)
+    for ln in ctx.posted_lines:
+        if ln.source_type == "recurring" and ln.contract_id in latest:
+            posted[ln.contract_id].append((ln.service_start, ln.amount))
     for cid, item in sorted(latest.items()):
         c = ctx.contracts[cid]
         current = period_of(c.start_date, c.billing_frequency, item.service_start)
         previous = period_of(c.start_date, c.billing_frequency, current.start - ONE_DAY)
         if c.start_date > previous.start or (c.end_date and c.end_date < current.end):
             continue  # a first or last period is partial by nature
-        if _steady(c, lines_by[cid], previous, current):
+        billed_before = [amount for start, amount in posted[cid] if previous.start <= start <= previous.end]
+        if billed_before:  # what the previous period was billed, so that a line edited in place is caught
+            before = sum(billed_before, ZERO)
+            now = sum((i.amount for i in drafted[cid] if current.start <= i.service_start <= current.end), ZERO)
+        elif _steady(c, lines_by[cid], previous, current):
             continue
-        totals: dict = defaultdict(lambda: ZERO)
-        # the two periods only: billing "through" the day before the previous period starts skips the rest
-        for i in recurring_items(ctx.book, c, lines_by[cid], current.end, current.end, Billed(),
-                                 previous.start - ONE_DAY):
-            totals[period_of(c.start_date, c.billing_frequency, i.service_start).start] += i.amount
-        before, now = totals[previous.start], totals[current.start]
+        else:  # nothing posted for it: what the previous period comes to today
+            totals: dict = defaultdict(lambda: ZERO)
+            # the two periods only: billing "through" the day before the previous period starts skips the rest
+            for i in recurring_items(ctx.book, c, lines_by[cid], current.end, current.end, Billed(),
+                                     previous.start - ONE_DAY):
+                totals[period_of(c.start_date, c.billing_frequency, i.service_start).start] += i.amount
+            before, now = totals[previous.start], totals[current.start]
         if not before or abs(now - before) <= threshold * before:
             continue
         if any(previous.start <= d <= current.end for d in amended[cid]):
@@ -197,7 +206,7 @@ def amount_change(ctx: AuditContext) -> Iterator[Finding]:
                       f"contract {cid} bills {now:,.2f} for the period from {current.start}, {before:,.2f} the period "
                       f"before, and no amendment explains it", Subject(f"change:{cid}:{current.start}", c.customer_id, cid),
                       f"{now:,.2f}", f"about {before:,.2f}, or an Amendments row", now - before,
-                      item_targets(i for i in _draft_items(ctx) if i.contract_id == cid and i.source_type == "recurring"))
+                      item_targets(drafted[cid]))
 
 
 def no_email(ctx: AuditContext) -> Iterator[Finding]:
