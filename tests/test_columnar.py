@@ -77,7 +77,7 @@ def reference_time(b, through, billed):
         ordered = c.included_hours or c.not_to_exceed is not None
         if ordered:
             es = sorted(es, key=lambda e: (e.date, e.entry_id))
-        splits, used = [], defaultdict(D)
+        splits, used, included = [], defaultdict(D), []
         for e in es:
             rate = rates.rate(cid, e.work_type, e.date)
             if rate is None:
@@ -90,7 +90,13 @@ def reference_time(b, through, billed):
             used[start] += covered
             if e.hours > covered:
                 splits.append((e, e.hours - covered, c.overage_rate or rate, "overage"))
+            else:  # covered whole by the included hours: billed work, on a line at no charge
+                included.append(e)
         splits = [s for s in splits if not s[0].invoice_number and s[0].entry_id not in billed.entries]
+        included = [e for e in included if not e.invoice_number and e.entry_id not in billed.entries]
+        if included:
+            ids = tuple(e.entry_id for e in included)
+            items.append((f"included:{cid}:{ids[0]}", D("0.00"), ids))
         remaining = None if c.not_to_exceed is None else max(c.not_to_exceed - billed.time_billed.get(cid, D(0)), D(0))
         groups, left = defaultdict(list), D(0)
         for e, hours, rate, kind in splits:

@@ -213,3 +213,22 @@ def test_amount_change_catches_a_quantity_edited_in_place(tmp_path):
     assert main(["close", str(path), "--date", "2026-12-01"]) == 0
     [f] = [r for r in sheet(path, "Discrepancies") if r["Code"] == "AMOUNT_CHANGE" and r["Status"] == "open"]
     assert f["Amount"] == 100 and f["Found"] == "600.00" and f["Contract ID"] == "AGR-1"
+
+
+def test_hours_the_block_covers_are_billed_work_listed_on_the_invoice(tmp_path):
+    block = [["Contract ID", "Customer ID", "Start Date", "Included Hours", "Overage Rate"],
+             ["AGR-1", "1001", "2026-10-01", 10, 150], ["AGR-2", "1002", "2026-10-01", None, None]]
+    time = [TIME_HEAD, ["E1", "2026-10-02", "Ann", "1001", "AGR-1", "Remote", 4, "Y"],
+            ["E2", "2026-10-09", "Ann", "1001", "AGR-1", "Remote", 5, "Y"],
+            ["E3", "2026-10-20", "Ann", "1001", "AGR-1", "Remote", 3.5, "Y"]]
+    path = posted_month(tmp_path, Contracts=block, Timesheets=time, RateCard=[["Work Type", "Rate"], ["Remote", 120]])
+    lines = {r["Source Type"]: r for r in sheet(path, "InvoiceLines") if r["Contract ID"] == "AGR-1"}
+    assert (lines["overage"]["Amount"], lines["overage"]["Entry Ids"]) == (375.0, "E3")  # spec example 3
+    assert (lines["included"]["Amount"], lines["included"]["Quantity"], lines["included"]["Entry Ids"]) == (0, 9, "E1 E2")
+    assert [r["Invoice Number"] for r in sheet(path, "Timesheets")] == ["INV-1001"] * 3
+    assert main(["refresh", str(path), "--as-of", "2027-03-01"]) == 0
+    assert sheet(path, "UnbilledWIP") == []  # nothing ages into 91+
+    out = tmp_path / "pdf"
+    assert main(["invoices", str(path), "--out", str(out), "--invoice", "INV-1001"]) == 0
+    appendix = pdf_text(next(out.glob("INV-1001*.pdf")))
+    assert "Time detail" in appendix and appendix.count("Included") >= 2 and "Overage" in appendix

@@ -328,7 +328,7 @@ INVOICE_LINES = SheetSpec(
         Col("draft_id", Kind.ID, width=22),
         Col("line_no", Kind.INT, True, width=8),
         Col("contract_id", Kind.ID, width=12),
-        Col("source_type", Kind.ENUM, True, choices=("recurring", "time", "overage", "milestone", "charge"), width=11),
+        Col("source_type", Kind.ENUM, True, choices=("recurring", "time", "overage", "included", "milestone", "charge"), width=11),
         Col("source_id", Kind.ID, True, width=24),
         Col("description", Kind.TEXT, width=36),
         Col("service_start", Kind.DATE, True, width=12),

@@ -37,6 +37,7 @@ class TimeDetail(NamedTuple):
     work_type: str
     hours: Decimal
     notes: str | None
+    billed_as: str  # "included" (covered by the included hours), "overage" or "time"
 
 
 class Party(NamedTuple):
@@ -108,7 +109,9 @@ def invoice_document(book: Book, header: RegisterRow, lines: list[InvoiceLineRow
     taken = item.discount if item else ZERO
     balance = header.total - paid - credited - taken
     past_due = max((ar.as_of - header.due_date).days, 0) if ar and item and balance > 0 else 0
-    details = tuple(sorted((TimeDetail(e.date, e.technician, e.ticket_id, e.work_type, e.hours, e.notes)
+    billed_as = {e: ln.source_type for ln in lines if ln.entry_ids for e in ln.entry_ids.split()}
+    details = tuple(sorted((TimeDetail(e.date, e.technician, e.ticket_id, e.work_type, e.hours, e.notes,
+                                       billed_as.get(e.entry_id, "time"))
                             for e in entries.values()), key=lambda d: (d.date, d.technician)))
     # the discount is offered only while its window is open and nothing has settled the invoice
     window_open = ar is None or (header.discount_date is not None and ar.as_of <= header.discount_date)

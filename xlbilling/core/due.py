@@ -19,7 +19,7 @@ from .money import round_cents
 from .periods import Period, escalated, periods_between, prorate, whole_years
 from .time_billing import time_items
 
-ORDER = {"recurring": 0, "milestone": 1, "time": 2, "overage": 3, "charge": 4}
+ORDER = {"recurring": 0, "milestone": 1, "time": 2, "overage": 3, "included": 4, "charge": 5}
 CHARGE_TAX = {"hardware": "hardware", "software": "software"}
 
 

@@ -12,7 +12,7 @@ from .models import Rate
 
 class Item(NamedTuple):
     key: str  # stable identity of what is billed: never billed twice
-    source_type: str  # recurring / time / overage / milestone / charge
+    source_type: str  # recurring / time / overage / included (hours a block covers, at no charge) / milestone / charge
     source_id: str
     customer_id: str
     contract_id: str | None

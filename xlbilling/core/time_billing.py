@@ -143,6 +143,7 @@ class _Splits:
         self.rate = rate
         self.hours = table.hours.codes[idx].copy()
         self.hour_values = list(table.hours.values)
+        self.included = np.full(len(idx), -1, dtype=np.int64)  # hours code of entries included hours cover whole
 
     def hours_code(self, value: Decimal) -> int:
         self.hour_values.append(value)
@@ -176,6 +177,7 @@ def _included(table: TimeTable, s: _Splits, contract: np.ndarray, seq: np.ndarra
         members = at[lo:hi]
         if totals[g] <= deal.included_hours:
             s.keep[members] = False
+            s.included[members] = s.hours[members]
             continue
         free = deal.included_hours
         for k, m in enumerate(members.tolist()):
@@ -184,7 +186,8 @@ def _included(table: TimeTable, s: _Splits, contract: np.ndarray, seq: np.ndarra
             free -= covered
             if covered == hours:
                 s.keep[m] = False
-            elif covered:
+                s.included[m] = s.hours[m]
+            elif covered:  # split: billed on the overage line, which says it
                 s.hours[m] = s.hours_code(hours - covered)
             if not free:
                 rest = members[k:] if covered != hours else members[k + 1:]
@@ -254,11 +257,13 @@ def time_items(book: Book, active: dict[str, Contract], through: date, billed: B
     seq = _in_order(table, idx, contract, ordered)
     s = _Splits(table, idx, rate)
     _included(table, s, contract, seq, deals, codes)
-    s.keep &= ~table.invoiced[idx]
+    fresh = ~table.invoiced[idx]
     if billed.entries:
-        s.keep &= ~table.isin_ids(billed.entries)[idx]
+        fresh &= ~table.isin_ids(billed.entries)[idx]
+    s.keep &= fresh
     partial, unbilled = _capped(book, table, s, contract, seq, deals, billed, codes)
     items = _lines(book, table, s, contract, seq, deals, codes)
+    items += _included_lines(book, table, s, np.flatnonzero(fresh & (s.included >= 0)), contract, seq, deals)
     work = table.work_type
     for m, amount in partial:
         e, deal = int(s.idx[m]), deals[contract[s.idx[m]]]
@@ -270,6 +275,34 @@ def time_items(book: Book, active: dict[str, Contract], through: date, billed: B
                           deal.po_number, book.cell_at("Timesheets", int(table.rows[e]), "hours"), (entry_id,)))
     capped = {deals[c].contract_id: round_cents(left) for c, left in unbilled.items() if round_cents(left)}
     return items, capped
+
+
+def _included_lines(book: Book, table: TimeTable, s: _Splits, at: np.ndarray, contract: np.ndarray, seq: np.ndarray,
+                    deals: list[Contract | None]) -> list[Item]:
+    """Per contract, one line at no charge for the entries its included hours cover whole, listing them:
+    they are billed work, covered by the invoice that consumed them. (An entry split between included
+    and overage hours is on its overage line.)"""
+    if not len(at):
+        return []
+    e = s.idx[at]
+    order = np.lexsort((seq[e], contract[e]))
+    at, e = at[order], e[order]
+    c = contract[e]
+    starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+    hours = group_sums(np.cumsum(np.r_[False, c[1:] != c[:-1]]), s.included[at], s.hour_values, len(starts))
+    ids, rows, days = table.ids[e].tolist(), table.rows[e].tolist(), table.day[e]
+    hours_cell = book.cells_of("Timesheets", "hours")
+    items = []
+    for g, (lo, hi) in enumerate(zip(starts.tolist(), np.r_[starts[1:], len(at)].tolist())):
+        deal = deals[c[lo]]
+        group_ids = tuple(ids[lo:hi])
+        items.append(Item(
+            f"included:{deal.contract_id}:{group_ids[0]}", "included", f"{deal.contract_id}/included",
+            deal.customer_id, deal.contract_id,
+            f"Included hours used: {hours[g].normalize():f} h (of {deal.included_hours.normalize():f} h per period)",
+            date.fromordinal(int(days[lo:hi].min())), date.fromordinal(int(days[lo:hi].max())), hours[g], ZERO, ZERO,
+            "services", deal.po_number, hours_cell(rows[lo]), group_ids))
+    return items
 
 
 def _lines(book: Book, table: TimeTable, s: _Splits, contract: np.ndarray, seq: np.ndarray,

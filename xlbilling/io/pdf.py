@@ -178,20 +178,22 @@ def _time_appendix(pdf: _Doc, doc: InvoiceDocument) -> None:
     pdf.add_page()
     pdf.line_cell(0, f"Time detail for {doc.number}", bold=True, size=12, color=DARK, new_line=True)
     pdf.ln(2)
-    widths = (22, 34, 18, 34, 14, 60)
+    widths = (20, 30, 16, 30, 12, 20, 54)
     pdf.set_fill_color(*DARK)
     pdf.set_text_color(255, 255, 255)
     pdf.set_font("Helvetica", "B", 8)
-    for w, title in zip(widths, ("Date", "Technician", "Ticket", "Work type", "Hours", "Notes")):
+    for w, title in zip(widths, ("Date", "Technician", "Ticket", "Work type", "Hours", "Billed as", "Notes")):
         pdf.cell(w, 6, title, fill=True, align="R" if title == "Hours" else "L")
     pdf.ln(6)
+    shown = {"included": "Included", "overage": "Overage", "time": "Time"}
     for d in doc.time_details:
         pdf.line_cell(widths[0], d.date.isoformat(), size=8)
-        pdf.line_cell(widths[1], d.technician[:22], size=8)
+        pdf.line_cell(widths[1], d.technician[:20], size=8)
         pdf.line_cell(widths[2], d.ticket or "", size=8)
-        pdf.line_cell(widths[3], d.work_type[:22], size=8)
+        pdf.line_cell(widths[3], d.work_type[:20], size=8)
         pdf.line_cell(widths[4], f"{d.hours.normalize():f}", align="R", size=8)
-        pdf.line_cell(widths[5], f"  {(d.notes or '')[:44]}", size=8, new_line=True)
+        pdf.line_cell(widths[5], f"  {shown.get(d.billed_as, d.billed_as)}", size=8)
+        pdf.line_cell(widths[6], f"  {(d.notes or '')[:38]}", size=8, new_line=True)
 
 
 def statement_pdf(doc: StatementDocument) -> bytes:
