@@ -298,3 +298,10 @@ def test_close_summary_counts_findings_per_code():
     lines = audit_summary(findings)
     assert lines[0].startswith("  Discrepancies: 2 error(s), 0 warning(s), 0 note(s)")
     assert lines[1].split() == ["TIME_NO_CONTRACT", "error", "2"]
+
+
+def test_contract_expiring_from_the_invoice_date_both_ends_inclusive_and_not_once_ended():
+    def expiring(end):
+        return found(mk([contract(start=date(2026, 1, 1), end_date=end)]), "CONTRACT_EXPIRING")
+    assert expiring(DAY) and expiring(DAY + timedelta(days=60))
+    assert not expiring(DAY - timedelta(days=1)) and not expiring(DAY + timedelta(days=61))

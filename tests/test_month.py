@@ -232,3 +232,62 @@ def test_hours_the_block_covers_are_billed_work_listed_on_the_invoice(tmp_path):
     assert main(["invoices", str(path), "--out", str(out), "--invoice", "INV-1001"]) == 0
     appendix = pdf_text(next(out.glob("INV-1001*.pdf")))
     assert "Time detail" in appendix and appendix.count("Included") >= 2 and "Overage" in appendix
+
+
+# --- Input errors: every required column, every error ----------------------------------------------
+
+ONE_ROW = {  # one valid row per input sheet, by column name: the base every missing-column case removes from
+    "Customers": {"customer_id": "C1", "name": "Acme", "tax_jurisdiction": "TX"},
+    "Contracts": {"contract_id": "AGR-1", "customer_id": "C1", "start_date": "2026-01-01"},
+    "ContractLines": {"line_id": "L1", "contract_id": "AGR-1", "description": "Managed", "unit_price": 100},
+    "RateCard": {"work_type": "Remote", "rate": 100},
+    "Timesheets": {"entry_id": "T1", "date": "2026-10-01", "technician": "Ann", "customer_id": "C1",
+                   "contract_id": "AGR-1", "work_type": "Remote", "hours": 2},
+    "Charges": {"charge_id": "CH1", "date": "2026-10-01", "customer_id": "C1", "description": "Cable", "unit_price": 10},
+    "Milestones": {"milestone_id": "M1", "contract_id": "AGR-1", "description": "Design", "amount": 500},
+    "TaxRates": {"jurisdiction": "TX", "tax_category": "services", "rate": 0},
+    "Payments": {"payment_id": "P1", "date": "2026-10-01", "customer_id": "C1", "amount": 100},
+    "Adjustments": {"adjustment_id": "A1", "date": "2026-10-01", "invoice_number": "INV-1", "amount": 10, "reason": "x"},
+    "Disputes": {"invoice_number": "INV-1", "opened_date": "2026-10-01"},
+    "Amendments": {"amendment_id": "AM1", "contract_id": "AGR-1", "effective_date": "2026-10-01", "description": "x"},
+}
+
+
+def _one_row_book(path, without=None):
+    from xlbilling.schema import title_case
+    sheets = {}
+    for name, row in ONE_ROW.items():
+        cols = [c for c in row if (name, c) != without]
+        sheets[name] = [[title_case(c) for c in cols], [row[c] for c in cols]]
+    return write_book(path, sheets, base=False)
+
+
+def test_a_missing_required_column_is_one_error_naming_the_sheet_and_header(tmp_path, capsys):
+    from xlbilling.schema import SHEETS
+    assert main(["validate", str(_one_row_book(tmp_path / "ok.xlsx")), "--json"]) == 0
+    cases = [(s.name, c) for s in SHEETS for c in s.columns if c.required]
+    assert len(cases) >= 35 and set(ONE_ROW) == {s.name for s in SHEETS}
+    for n, (sheet_name, col) in enumerate(cases):
+        path = _one_row_book(tmp_path / f"b{n}.xlsx", (sheet_name, col.name))
+        before = path.read_bytes()
+        for command in ("validate", "close"):
+            capsys.readouterr()
+            assert main([command, str(path), "--json"]) == 1, (sheet_name, col.name, command)
+            [error] = json.loads(capsys.readouterr().out)["errors"]
+            assert error["where"] == f"{sheet_name}!1:1" and col.title in error["message"], error
+        assert path.read_bytes() == before
+
+
+def test_every_input_error_is_reported_in_json_and_the_text_says_how_many_more(tmp_path, capsys):
+    rows = [["Entry ID", "Date", "Technician", "Customer ID", "Work Type", "Hours"]]
+    rows += [[f"T{k}", "2026-13-40", "Ann", "C1", "Remote", 1] for k in range(400)]
+    path = write_book(tmp_path / "b.xlsx", {
+        "Customers": [["Customer ID", "Name"], ["C1", "Acme"]],
+        "Contracts": [["Contract ID", "Customer ID", "Start Date"], ["AGR-1", "C1", "2026-01-01"]],
+        "Timesheets": rows}, base=False)
+    assert main(["validate", str(path), "--json"]) == 1
+    errors = json.loads(capsys.readouterr().out)["errors"]
+    assert len(errors) == 400 and {e["where"] for e in errors} == {f"Timesheets!B{r}" for r in range(2, 402)}
+    assert main(["validate", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "400 input error(s)" in out and "and 200 more (use --json for the full list)" in out

@@ -74,10 +74,13 @@ _KEYS = (
 )
 
 
-def check_integrity(book: Book, only: set[str] | None = None, skip: frozenset[str] | set[str] = frozenset()) -> list[Finding]:
-    """Duplicate IDs and unknown references, on every sheet, or on `only` those, or all but `skip`."""
+def check_integrity(book: Book, only: set[str] | None = None, skip: frozenset[str] | set[str] = frozenset(),
+                    failed: frozenset[str] | set[str] = frozenset()) -> list[Finding]:
+    """Duplicate IDs and unknown references, on every sheet, or on `only` those, or all but `skip`.
+    `failed`: sheets that could not be read (their own errors say why): nothing is checked against them,
+    so a missing column on Contracts is one error, not one per row that names a contract."""
     def wanted(sheet: str) -> bool:
-        return (only is None or sheet in only) and sheet not in skip
+        return (only is None or sheet in only) and sheet not in skip and sheet not in failed
 
     errors: list[Finding] = []
     for sheet, key in _KEYS:
@@ -85,7 +88,7 @@ def check_integrity(book: Book, only: set[str] | None = None, skip: frozenset[st
             errors.extend(_duplicates(book, sheet, key))
     known = {(sheet, key): _distinct(book, sheet, key) for sheet, key in _KEYS if sheet != "Timesheets"}
     for sheet, fld, target, key in _REFERENCES:
-        if not wanted(sheet):
+        if not wanted(sheet) or target in failed:
             continue
         ids = known[(target, key)]
         if _distinct(book, sheet, fld) <= ids | {None}:

@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..core.cells import cell_name, column_letter, split_ref
+from ..core.cells import cell_name, split_ref
 from ..core.findings import Finding, input_error, show
 from ..core.integrity import check_integrity
 from ..core.models import RECORD_TYPES, Book, Settings
@@ -39,7 +39,6 @@ from .package import Package, PackageError
 from .settings import parse_settings
 from .sheet_parts import FIRST_VALUE_ROW, Uncuttable, cut_sheet
 
-MAX_ERRORS_PER_COLUMN = 200
 MIN_PART_BYTES = 32 << 20  # a large sheet's XML is read in row ranges of at least this size (part_count)
 MAX_PARTS = 8
 _PARALLEL_ROWS = 50_000  # a sheet this long has its columns encoded on two threads
@@ -58,6 +57,7 @@ class ReadResult:
     errors: list[Finding] = field(default_factory=list)
     row_counts: dict[str, int] = field(default_factory=dict)
     pending: dict[str, _Pending] = field(default_factory=dict)
+    failed: set[str] = field(default_factory=set)  # sheets that could not be read (their errors say why)
 
     @property
     def ready(self) -> bool:
@@ -71,15 +71,17 @@ class ReadResult:
     def finish(self) -> None:
         """Wait for the sheets read in the background; their errors join the others. A book with
         errors is not given out."""
+        loaded = set()
         for name, sheet in self.pending.items():
             got = sheet.result()
             self.errors.extend(got.errors)
             if got.records is not None:
+                loaded.add(name)
                 self.row_counts[name] = len(got.records)
                 if self.book is not None:
                     self.book.records[name], self.book.columns[name] = got.records, got.letters
-        if self.book is not None and self.pending:
-            self.errors.extend(check_integrity(self.book, set(self.pending)))
+        if self.book is not None and loaded:
+            self.errors.extend(check_integrity(self.book, loaded, failed=self.failed))
         self.pending = {}
         if self.errors:
             self.book = None
@@ -416,7 +418,6 @@ class _SheetReader:
                     bad_cells: dict[int, set[int]], why_bad: Callable[[int], tuple[str, str] | None]) -> None:
         """Cells left without a value: a bad value or a blank required cell is an error; other blanks take
         the default (in `values`, when the column is a plain list)."""
-        reported = 0
         for pos in holes:
             row = int(rows[pos])
             if sc in bad_cells.get(row - header_row - 1, ()):
@@ -426,18 +427,11 @@ class _SheetReader:
                 if values is not None:
                     values[pos] = col.default
                 continue
-            reported += 1
-            if reported > MAX_ERRORS_PER_COLUMN:
-                continue
             where = self.cell(row, sc)
             if bad is not None:
                 self.errors.append(input_error(where, f"{col.title} is not valid", *bad))
             else:
                 self.errors.append(input_error(where, f"{col.title} is required", "blank", f"a {col.kind.value}"))
-        if reported > MAX_ERRORS_PER_COLUMN:
-            self.errors.append(input_error(
-                f"{self.name}!{column_letter(sc)}:{column_letter(sc)}",
-                f"{reported - MAX_ERRORS_PER_COLUMN} more bad cells in column '{col.title}' not listed"))
 
     @staticmethod
     def _convert_uniques(col: Col, uniques: pa.Array, blank: set[int]) -> tuple[list, dict[int, str]]:
@@ -607,13 +601,14 @@ def _assemble(names: list[str], load: Callable[..., LoadedSheet], progress: Call
         got = _read_sheet(actual, spec, load(actual, spec))
         result.errors.extend(got.errors)
         if got.records is None:
+            result.failed.add(spec.name)
             continue
         records[spec.name], columns[spec.name] = got.records, got.letters
         result.row_counts[spec.name] = len(got.records)
     if pool:
         pool.shutdown(wait=False)
     result.book = Book(settings, records, columns)
-    result.errors.extend(check_integrity(result.book, None, set(result.pending)))
+    result.errors.extend(check_integrity(result.book, None, set(result.pending), result.failed))
     if result.errors:
         result.finish()  # every error of the run together
     return result
