@@ -13,13 +13,21 @@ from .books import write_book
 TS_HEAD = ["Entry ID", "Date", "Technician", "Customer ID", "Work Type", "Hours"]
 
 
-def test_validate_a_clean_book_exits_0_and_logs_the_run(tmp_path, capsys):
+def test_validate_a_clean_book_exits_0_and_writes_nothing(tmp_path, capsys):
+    """Spec v2, read-only commands: validate never writes the workbook (no RunLog row, no backup)."""
     path = write_book(tmp_path / "b.xlsx", {})
+    before = path.read_bytes()
     assert main(["validate", str(path)]) == 0
     assert "is valid: 2 customers, 2 contracts" in capsys.readouterr().out
+    assert path.read_bytes() == before and not (tmp_path / ".xlbilling-backups").exists()
+
+
+def test_close_logs_its_run(tmp_path):
+    path = write_book(tmp_path / "b.xlsx", {})
+    assert main(["close", str(path), "--date", "2026-04-01"]) == 0
     rows = python_calamine.load_workbook(path).get_sheet_by_name("RunLog").to_python()
-    assert rows[0] == ["When", "Command", "Arguments", "Counts", "Result"] and rows[1][1] == "validate"
-    assert main(["validate", str(path)]) == 0
+    assert rows[0] == ["When", "Command", "Arguments", "Counts", "Result"] and rows[1][1] == "close"
+    assert main(["close", str(path), "--date", "2026-04-01"]) == 0
     assert len(python_calamine.load_workbook(path).get_sheet_by_name("RunLog").to_python()) == 3
 
 
@@ -49,11 +57,12 @@ def test_wrong_usage_exits_2(tmp_path):
     assert done.returncode == 2 and "usage" in done.stderr
 
 
-def test_workbook_open_in_excel_is_refused_plainly(tmp_path, capsys):
+def test_workbook_open_in_excel_is_refused_plainly_by_commands_that_write(tmp_path, capsys):
     path = write_book(tmp_path / "b.xlsx", {})
     (tmp_path / "~$b.xlsx").write_bytes(b"x")
-    assert main(["validate", str(path)]) == 1
+    assert main(["close", str(path), "--date", "2026-04-01"]) == 1
     assert "open in Excel" in capsys.readouterr().err
+    assert main(["validate", str(path)]) == 0  # a read-only command works while Excel has the book open
 
 
 def test_help_on_every_command():

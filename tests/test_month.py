@@ -291,3 +291,46 @@ def test_every_input_error_is_reported_in_json_and_the_text_says_how_many_more(t
     assert main(["validate", str(path)]) == 1
     out = capsys.readouterr().out
     assert "400 input error(s)" in out and "and 200 more (use --json for the full list)" in out
+
+
+# --- Read-only means read-only (spec section 3) -----------------------------------------------------
+
+def test_read_only_commands_never_write_and_work_while_excel_has_the_book_open(tmp_path, capsys):
+    import hashlib
+    path = posted_month(tmp_path, [["P1", "2026-11-05", "1002", 200, None]])
+    (tmp_path / "~$Book.xlsx").write_bytes(b"Excel owner file")
+    backups = sorted((tmp_path / ".xlbilling-backups").iterdir())
+    digest = hashlib.md5(path.read_bytes()).hexdigest()
+    commands = [["validate"], ["invoices", "--out", str(tmp_path / "pdf"), "--statements"],
+                ["report", "--out", str(tmp_path / "report.xlsx")],
+                ["export-gl", "--from", "2026-11-01", "--to", "2026-11-30", "--out", str(tmp_path / "gl.csv")],
+                ["send", "--dry-run", "--outbox", str(tmp_path / "outbox")]]
+    for command in commands:
+        assert main([command[0], str(path), *command[1:]]) == 0, command
+        assert hashlib.md5(path.read_bytes()).hexdigest() == digest, command
+    assert sorted((tmp_path / ".xlbilling-backups").iterdir()) == backups
+    assert (tmp_path / "report.xlsx").exists() and (tmp_path / "gl.csv").exists() and list((tmp_path / "pdf").iterdir())
+    assert main(["refresh", str(path)]) == 1  # a command that writes still refuses
+    assert "open in Excel" in capsys.readouterr().err
+
+
+def test_no_output_may_be_the_workbook_or_its_backups(tmp_path, capsys):
+    path = posted_month(tmp_path)
+    before = path.read_bytes()
+    for command in (["export-gl", "--from", "2026-11-01", "--to", "2026-11-30", "--out", str(path)],
+                    ["report", "--out", str(path)], ["invoices", "--out", str(path)],
+                    ["report", "--out", str(tmp_path / ".xlbilling-backups" / "r.xlsx")]):
+        assert main([command[0], str(path), *command[1:]]) == 2, command
+        assert "would overwrite the workbook" in capsys.readouterr().err
+    assert path.read_bytes() == before
+
+
+def test_backups_are_bounded_by_a_setting(tmp_path):
+    settings = [["Setting", "Value"], ["backups_kept", 2]]
+    path = month_book(tmp_path, Settings=settings)
+    for _ in range(4):
+        assert main(["close", str(path), "--date", "2026-11-01"]) == 0
+        assert main(["refresh", str(path), "--as-of", "2026-11-02"]) == 0
+    kept = list((tmp_path / ".xlbilling-backups").iterdir())
+    assert len(kept) == 2
+    assert python_calamine.load_workbook(max(kept)).get_sheet_by_name("InvoiceRegister").to_python()[1]

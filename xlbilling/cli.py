@@ -16,7 +16,7 @@ from . import jobs
 from .core.findings import Finding
 from .io.gl_export import LAYOUTS
 from .io.progress import Progress
-from .io.safe_write import WorkbookBusy, replace_file
+from .io.safe_write import BACKUP_DIR, WorkbookBusy, replace_file
 from .io.template import build_workbook
 from .jobs import JobResult
 from .sample import DEMO_AS_OF, DEMO_MONTHS, build_sample
@@ -90,6 +90,15 @@ def _existing(path_text: str) -> Path:
     return path
 
 
+def _output(workbook: Path, text: str | None, default: Path) -> Path:
+    """Where a command writes its file or folder: never the workbook itself nor its backups."""
+    out = Path(text) if text else default
+    target = out.resolve()
+    if target == workbook.resolve() or BACKUP_DIR in target.parts:
+        raise UsageError(f"--out {out} would overwrite the workbook or its backups; name another file or folder")
+    return out
+
+
 def cmd_validate(args) -> int:
     return _report(jobs.validate(_existing(args.workbook), _progress(args)), args)
 
@@ -120,20 +129,21 @@ def cmd_export_gl(args) -> int:
     start, end = _date_arg(args.from_, "--from"), _date_arg(args.to, "--to")
     if start > end:
         raise UsageError("--from must not be after --to")
-    out = Path(args.out) if args.out else path.with_name(f"GL-{start}-{end}-{args.format}.csv")
+    out = _output(path, args.out, path.with_name(f"GL-{start}-{end}-{args.format}.csv"))
     return _report(jobs.export_gl(path, start, end, args.format, out, _progress(args)), args)
 
 
 def cmd_invoices(args) -> int:
     path = _existing(args.workbook)
-    out = Path(args.out) if args.out else path.with_name("Invoices")
+    out = _output(path, args.out, path.with_name("Invoices"))
     return _report(jobs.write_documents(path, out, args.invoice, args.statements, _date_arg(args.as_of, "--as-of"),
                                         _progress(args)), args)
 
 
 def cmd_send(args) -> int:
     path = _existing(args.workbook)
-    return _report(jobs.send_invoices(path, args.dry_run, Path(args.outbox) if args.outbox else None, args.invoice,
+    outbox = _output(path, args.outbox, path.with_name("Outbox")) if args.outbox else None
+    return _report(jobs.send_invoices(path, args.dry_run, outbox, args.invoice,
                                       args.resend, args.reminders, _date_arg(args.as_of, "--as-of"), _progress(args)),
                    args)
 
@@ -141,7 +151,7 @@ def cmd_send(args) -> int:
 def cmd_report(args) -> int:
     path = _existing(args.workbook)
     as_of = _date_arg(args.as_of, "--as-of") or date.today()
-    out = Path(args.out) if args.out else path.with_name(f"ManagerReport-{as_of}.xlsx")
+    out = _output(path, args.out, path.with_name(f"ManagerReport-{as_of}.xlsx"))
     return _report(jobs.write_manager_report(path, out, as_of, _progress(args)), args)
 
 

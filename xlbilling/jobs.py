@@ -65,16 +65,17 @@ def _read(path, progress: Progress | None) -> ReadResult:
 
 
 def _with_book(path, progress: Progress | None, work: Callable[..., JobResult],
-               ahead: Callable[[Book], object] | None = None, pause_gc: bool = True) -> JobResult:
+               ahead: Callable[[Book], object] | None = None, pause_gc: bool = True, writes: bool = True) -> JobResult:
     """Hold the workbook, read it, and run the work, or refuse with the input errors (nothing written).
 
     `path`: a workbook file, or an adapter of the open Excel book (the same jobs run in both).
     `ahead`, if given, runs on the book while its Timesheets still load (it must not need them);
     its result is passed to the work. `pause_gc`: the cyclic collector rests for the run, as suits
     jobs that build millions of plain values; jobs that build documents keep it (their objects
-    hold cycles)."""
+    hold cycles). `writes`: False for the read-only commands, which take no lock and work while Excel
+    has the book open (every write replaces the file whole, so a read always sees one version)."""
     path = as_workbook(path)
-    with path.lock(), gc_paused() if pause_gc else nullcontext():
+    with path.lock() if writes else nullcontext(), gc_paused() if pause_gc else nullcontext():
         read = _read(path, progress)
         early = ahead(read.book) if ahead and not read.ready and read.book is not None and not read.errors else None
         if not read.ok:
@@ -89,11 +90,11 @@ def _refused(read: ReadResult, path: Path) -> JobResult:
                                           "again (nothing was written):"])
 
 
-def _write(path, command: str, arguments: str, tabs: list[Tab], summary: list[str], counts: str,
+def _write(path, book: Book, command: str, arguments: str, tabs: list[Tab], summary: list[str], counts: str,
            edits: list[CellEdit] = ()) -> None:
     path = as_workbook(path)
     log = run_log_tab(path.previous_run_log(), datetime.now(), command, arguments, counts, summary[0] if summary else "")
-    path.write([*tabs, log], edits)
+    path.write([*tabs, log], edits, book.settings.backups_kept)
 
 
 
@@ -215,7 +216,7 @@ def refresh_workbook(path: Path, as_of: date | None = None, progress: Progress |
         summary += audit_summary(findings)
         tabs = [*_ledger_tabs(book, as_of, headers, lines, _drafts_on_sheet(book), acc),
                 discrepancies_tab(findings, book, date.today(), MONEY_CODES)]
-        _write(path, "refresh", f"--as-of {as_of}", tabs, summary, f"open invoices {len(ar.open_items())}")
+        _write(path, book, "refresh", f"--as-of {as_of}", tabs, summary, f"open invoices {len(ar.open_items())}")
         return JobResult(True, summary=summary, data={"open_ar": str(open_ar(ar)),
                                                       "discrepancies": [f.as_dict() for f in findings]})
 
@@ -237,10 +238,9 @@ def export_gl(path: Path, start: date, end: date, layout: str, out: Path,
         journals = len({e.journal_id for e in entries})
         summary = [f"Exported {len(entries)} journal line(s) in {journals} journal(s) dated {start} to {end}, "
                    f"{layout} layout, to {out}. Debits and credits both total {debits:,.2f}."]
-        _write(path, "export-gl", f"--from {start} --to {end} --format {layout}", [], summary, f"lines {len(entries)}")
         return JobResult(True, summary=summary, data={"file": str(out), "lines": len(entries)})
 
-    return _with_book(path, progress, work)
+    return _with_book(path, progress, work, writes=False)
 
 
 def write_documents(path: Path, out: Path, only: str | None = None, statements: bool = False,
@@ -271,11 +271,9 @@ def write_documents(path: Path, out: Path, only: str | None = None, statements: 
                 (folder / f"{safe_filename('Statement', st.bill_to.name, as_of.isoformat())}.pdf").write_bytes(
                     statement_pdf(st))
             written.append(f"  and {len(stmts)} customer statement(s) as of {as_of} to {folder}.")
-        _write(path, "invoices", f"--out {out}" + (f" --invoice {only}" if only else ""), [], written,
-               f"documents {len(docs)}")
         return JobResult(True, summary=written, data={"folder": str(out), "documents": len(docs)})
 
-    return _with_book(path, progress, work, pause_gc=False)
+    return _with_book(path, progress, work, pause_gc=False, writes=False)
 
 
 def send_invoices(path: Path, dry_run: bool = False, outbox: Path | None = None, only: str | None = None,
@@ -328,7 +326,6 @@ def send_invoices(path: Path, dry_run: bool = False, outbox: Path | None = None,
                 write_eml(folder, safe_filename(h.invoice_number, level or "invoice"), msg)
             summary = [f"Dry run: wrote {len(messages)} message(s) to {folder}; nothing was sent."]
             summary += [f"  Not sent: {x}" for x in skipped]
-            _write(path, "send", "--dry-run", [], summary, f"messages {len(messages)}")
             return JobResult(True, summary=summary, data={"outbox": str(folder), "messages": len(messages)})
         sent: dict[str, RegisterRow] = {}
         failed: list[str] = []
@@ -354,12 +351,12 @@ def send_invoices(path: Path, dry_run: bool = False, outbox: Path | None = None,
         summary += [f"  Not sent: {x}" for x in skipped]
         updated = [sent.get(h.invoice_number, h) for h in headers]
         drafts = [r for r in book.register if not r.invoice_number]
-        _write(path, "send", "", [register_tab([*updated, *drafts])], summary, f"sent {len(sent)}, failed {len(failed)}")
+        _write(path, book, "send", "", [register_tab([*updated, *drafts])], summary, f"sent {len(sent)}, failed {len(failed)}")
         return JobResult(not failed, summary=summary,
                          errors=[Finding("NOT_SENT", ERROR, "InvoiceRegister", x) for x in failed],
                          data={"sent": sorted(sent), "failed": failed})
 
-    return _with_book(path, progress, work, pause_gc=False)
+    return _with_book(path, progress, work, pause_gc=False, writes=not dry_run)
 
 
 def write_manager_report(path: Path, out: Path, as_of: date | None = None,
@@ -406,10 +403,9 @@ def write_manager_report(path: Path, out: Path, as_of: date | None = None,
         data = write_report(sheets, f"{company}, as of {as_of}", datetime.combine(as_of, datetime.min.time()))
         replace_file(out, data)
         summary = [f"Manager report as of {as_of} written to {out} ({len(sheets)} sheets with charts)."]
-        _write(path, "report", f"--out {out} --as-of {as_of}", [], summary, f"sheets {len(sheets)}")
         return JobResult(True, summary=summary, data={"report": str(out)})
 
-    return _with_book(path, progress, work, pause_gc=False)
+    return _with_book(path, progress, work, pause_gc=False, writes=False)
 
 
 def _ledger(book: Book) -> tuple[list[RegisterRow], list[InvoiceLineRow]]:
@@ -419,17 +415,16 @@ def _ledger(book: Book) -> tuple[list[RegisterRow], list[InvoiceLineRow]]:
 
 
 def validate(path: Path, progress: Progress | None = None) -> JobResult:
-    """Read and check the whole workbook; logs the run when it is clean."""
+    """Read and check the whole workbook (read-only: it never writes the workbook)."""
     def work(read: ReadResult) -> JobResult:
         c = read.row_counts
         summary = [f"{path.name} is valid: {c.get('Customers', 0):,} customers, {c.get('Contracts', 0):,} contracts, "
                    f"{c.get('Timesheets', 0):,} time entries, {c.get('Charges', 0):,} charges, "
                    f"{c.get('Payments', 0):,} payments."]
         warnings = changed_invoices(read.book)
-        _write(path, "validate", "", [], summary, _counts(read))
         return JobResult(True, summary=summary, warnings=warnings, data={"rows": read.row_counts})
 
-    return _with_book(path, progress, work)
+    return _with_book(path, progress, work, writes=False)
 
 
 def _counts(read: ReadResult) -> str:
@@ -470,7 +465,7 @@ def close_workbook(path: Path, invoice_date: date, through: date | None = None,
         tabs = [*_ledger_tabs(book, invoice_date, headers, lines, drafts), a.schedule_tab,
                 contract_status_tab(book, invoice_date, headers, lines, a.schedule),
                 *_audit_tabs(book, result, billed, findings)]
-        _write(path, "close", f"--date {invoice_date} --through {result.through}", tabs, summary,
+        _write(path, book, "close", f"--date {invoice_date} --through {result.through}", tabs, summary,
                f"drafts {len(result.drafts)}, total {result.total}")
         return JobResult(True, summary=summary, data={"drafts": len(result.drafts), "total": str(result.total),
                                                       "discrepancies": [f.as_dict() for f in findings]})
@@ -535,7 +530,7 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
             summary.append(f"  {len(result.held)} draft(s) on hold stay as drafts; see Hold Reasons in InvoiceRegister.")
         if money:
             summary += audit_summary(money)
-        _write(path, "post", f"--date {invoice_date}", tabs, summary, f"posted {len(new_headers)}, total {total}", edits)
+        _write(path, book, "post", f"--date {invoice_date}", tabs, summary, f"posted {len(new_headers)}, total {total}", edits)
         return JobResult(True, summary=summary, data={"posted": [h.invoice_number for h in new_headers], "total": str(total)})
 
     return _with_book(path, progress, work, ahead)

@@ -15,7 +15,7 @@ from io import BytesIO
 from pathlib import Path
 
 BACKUP_DIR = ".xlbilling-backups"
-BACKUPS_KEPT = 10
+BACKUPS_KEPT = 5  # the default of the backups_kept setting
 
 
 class WorkbookBusy(Exception):
@@ -104,20 +104,22 @@ def _verify(data: bytes, previous: bytes | None = None) -> None:
         list(pool.map(check, changed))
 
 
-def _backup(path: Path) -> Path:
+def _backup(path: Path, keep: int) -> Path:
+    """Copy the current version into the backup folder; only the newest `keep` (at least one) stay."""
     folder = path.parent / BACKUP_DIR
     folder.mkdir(exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     target = folder / f"{path.stem}.{stamp}{path.suffix}"
     shutil.copy2(path, target)
     old = sorted(folder.glob(f"{path.stem}.*{path.suffix}"))
-    for stale in old[:-BACKUPS_KEPT]:
+    for stale in old[:-max(keep, 1)]:
         stale.unlink(missing_ok=True)
     return target
 
 
-def replace_file(path: Path, data: bytes, previous: bytes | None = None, check_zip: bool = True) -> None:
-    """Write `data` over `path` atomically, keeping a backup of the previous version (`previous`: its
+def replace_file(path: Path, data: bytes, previous: bytes | None = None, check_zip: bool = True,
+                 backups_kept: int = BACKUPS_KEPT) -> None:
+    """Write `data` over `path` atomically, keeping backups of the previous versions (`previous`: its
     bytes, when the caller has them, so that only what changed needs checking; `check_zip`: off for
     files that are not workbooks, such as exports)."""
     path = Path(path)
@@ -125,7 +127,7 @@ def replace_file(path: Path, data: bytes, previous: bytes | None = None, check_z
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with ThreadPoolExecutor(1) as pool:  # the backup copies while the new version is checked and written
-            backing_up = pool.submit(_backup, path) if path.exists() else None
+            backing_up = pool.submit(_backup, path, backups_kept) if path.exists() else None
             if check_zip:
                 _verify(data, previous)
             with open(tmp, "wb") as f:

@@ -12,7 +12,7 @@ from ..core.tabs import Tab
 from .convert import Bad, to_date
 from .package import CellEdit, write_tabs
 from .reader import ReadResult, start_reading
-from .safe_write import check_not_open, replace_file, workbook_lock
+from .safe_write import BACKUPS_KEPT, check_not_open, replace_file, workbook_lock
 
 
 @contextmanager
@@ -24,15 +24,16 @@ def locked(path: str | Path):
         yield path
 
 
-def write_output_tabs(path: str | Path, tabs: list[Tab], edits: list[CellEdit] = ()) -> bool:
+def write_output_tabs(path: str | Path, tabs: list[Tab], edits: list[CellEdit] = (),
+                      backups_kept: int = BACKUPS_KEPT) -> bool:
     """Write tabs (replacing or appending sheets) and cell edits into the workbook, in one atomic
-    replace. False when nothing changed."""
+    replace, keeping the last `backups_kept` versions. False when nothing changed."""
     path = Path(path)
     data = path.read_bytes()
     new = write_tabs(data, tabs, edits)
     if new == data:
         return False
-    replace_file(path, new, previous=data)
+    replace_file(path, new, previous=data, backups_kept=backups_kept)
     return True
 
 
@@ -92,8 +93,8 @@ class FileWorkbook:
     def previous_run_log(self) -> list[tuple]:
         return previous_run_log(self.path)
 
-    def write(self, tabs: list[Tab], edits: list[CellEdit] = ()) -> None:
-        write_output_tabs(self.path, tabs, edits)
+    def write(self, tabs: list[Tab], edits: list[CellEdit] = (), backups_kept: int = BACKUPS_KEPT) -> None:
+        write_output_tabs(self.path, tabs, edits, backups_kept)
 
 
 def as_workbook(target):
