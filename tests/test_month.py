@@ -334,3 +334,108 @@ def test_backups_are_bounded_by_a_setting(tmp_path):
     kept = list((tmp_path / ".xlbilling-backups").iterdir())
     assert len(kept) == 2
     assert python_calamine.load_workbook(max(kept)).get_sheet_by_name("InvoiceRegister").to_python()[1]
+
+
+# --- The terminal ----------------------------------------------------------------------------------
+
+class _Terminal:
+    def __init__(self):
+        self.text = ""
+
+    def write(self, text):
+        self.text += text
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return True
+
+
+def test_progress_keeps_its_clock_running_and_the_summary_starts_on_its_own_line():
+    import time
+    from xlbilling.io.progress import Progress
+    screen = _Terminal()
+    progress = Progress(stream=screen, tick=0.05)
+    progress("Reading Timesheets")
+    time.sleep(0.4)
+    progress.done()
+    draws = [d for d in screen.text.split("\r\033[K") if d]
+    assert len(draws) >= 4 and all(d.endswith("Reading Timesheets…") for d in draws)
+    clocks = [float(d.split("s")[0]) for d in draws]
+    assert clocks == sorted(clocks) and clocks[-1] >= 0.3  # the clock ran while the stage worked
+    assert screen.text.endswith("\r\033[K")  # cleared: what is printed next starts on a clean line
+
+
+def test_progress_in_a_log_shows_only_stages_that_take_a_while(monkeypatch):
+    import io
+    import time
+    from xlbilling.io import progress as progress_module
+    monkeypatch.setattr(progress_module, "LOG_AFTER", 0.2)
+    log = io.StringIO()
+    progress = progress_module.Progress(stream=log, tick=0.05)
+    progress("Reading Settings")
+    progress("Billing")
+    time.sleep(0.4)
+    progress.done()
+    assert "Reading Settings" not in log.getvalue() and log.getvalue().count("Billing…") == 1
+
+
+def test_close_names_each_stage(tmp_path):
+    from xlbilling.jobs import close_workbook
+    path = month_book(tmp_path)
+    stages = []
+    assert close_workbook(path, date(2026, 11, 1), None, stages.append).ok
+    text = "\n".join(stages)
+    for expected in ("Reading Book.xlsx", "Reading Customers", "Reading Contracts", "Scheduling", "Billing",
+                     "Writing InvoiceRegister", "Writing InvoiceLines", "Writing Discrepancies", "Checking and saving"):
+        assert expected in text, expected
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    import subprocess
+    import sys
+    path = month_book(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-m", "xlbilling.cli", "close", str(path), "--date", "2026-11-01",
+                             "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.read(5)
+    proc.stdout.close()  # what `| head -c 5` does
+    err = proc.stderr.read().decode()
+    assert proc.wait() == 0 and "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_files_that_are_not_workbooks_are_named_plainly(tmp_path, capsys):
+    xls = tmp_path / "Old.xls"
+    xls.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
+    renamed = tmp_path / "Notes.xlsx"
+    renamed.write_text("just some text")
+    for path in (xls, renamed):
+        assert main(["validate", str(path)]) == 1
+        assert "not an .xlsx/.xlsm workbook (an Excel 97-2003 .xls? Save it as .xlsx)" in capsys.readouterr().out
+    locked = tmp_path / "Locked.xlsx"
+    locked.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64) + "EncryptionInfo".encode("utf-16-le"))
+    assert main(["validate", str(locked)]) == 1
+    assert "password-protected: save a copy without a password" in capsys.readouterr().out
+    assert main(["validate", str(tmp_path)]) == 2 and "is a folder" in capsys.readouterr().err
+
+
+def test_new_into_a_folder_that_does_not_exist_is_an_error(tmp_path, capsys):
+    assert main(["new", str(tmp_path / "missing" / "Book.xlsx")]) == 2
+    assert "no such folder" in capsys.readouterr().err and not (tmp_path / "missing").exists()
+
+
+def test_send_json_carries_the_reasons_a_message_was_not_sent(tmp_path, capsys):
+    customers = [*CUSTOMERS, ["1003", "Cedar Co", None, "TX", "NET30"]]
+    contracts = [*CONTRACTS, ["AGR-3", "1003", "2026-11-01"]]
+    lines = [*LINES, ["L3", "AGR-3", "Support", 1, 100]]
+    path = posted_month(tmp_path, Customers=customers, Contracts=contracts, ContractLines=lines)
+    capsys.readouterr()
+    assert main(["send", str(path), "--dry-run", "--json", "--outbox", str(tmp_path / "out")]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["not_sent"] == ["INV-1003: customer 1003 has no billing email"]
+
+
+def test_a_draft_id_never_doubles_the_po_prefix():
+    from xlbilling.core.invoicing import draft_id
+    assert draft_id(("1001", None, "PO-7781")) == "D-1001-PO-7781"
+    assert draft_id(("1001", None, "7781")) == "D-1001-PO7781"

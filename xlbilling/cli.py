@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import date
+from typing import Callable
 from pathlib import Path
 
 from . import __version__
@@ -58,19 +60,22 @@ def cmd_new(args) -> int:
 
 
 def _write_new_book(path: Path, sample: bool) -> dict[str, list[dict]]:
-    """Write a new master workbook (the sample when asked); the rows written per sheet."""
+    """Write a new master workbook (the sample when asked) into an existing folder; the rows written per sheet."""
+    if not path.parent.is_dir():
+        raise UsageError(f"{path.parent}: no such folder; create it first, or give another path for the workbook")
     rows, settings = build_sample() if sample else ({}, {})
-    path.parent.mkdir(parents=True, exist_ok=True)
     replace_file(path, build_workbook(path, rows, settings))
     return rows
 
 
 def _progress(args) -> Progress | None:
-    return None if args.json else Progress()
+    args.progress = None if args.json else Progress()
+    return args.progress
 
 
 def _report(result: JobResult, args) -> int:
     """Print a job's outcome (or emit it as JSON); the exit code: 0 done, 1 stopped by input errors."""
+    _stop_progress(args)
     if args.json:
         _emit_json({"result": "ok" if result.ok else "input_errors", **result.data,
                     "errors": [e.as_dict() for e in result.errors],
@@ -87,6 +92,8 @@ def _existing(path_text: str) -> Path:
     path = Path(path_text)
     if not path.exists():
         raise UsageError(f"{path}: no such workbook")
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder, not a workbook; name the .xlsx or .xlsm file")
     return path
 
 
@@ -166,20 +173,23 @@ def cmd_demo(args) -> int:
     book = folder / "SampleBilling.xlsx"
     _write_new_book(book, sample=True)
     print(f"Sample book written: {book}")
+    steps: list[tuple[str | None, Callable]] = []
     for invoice_date in DEMO_MONTHS:
-        print(f"\nClosing {invoice_date:%B %Y}:")
-        for job in (jobs.close_workbook(book, invoice_date, None, _progress(args)),
-                    jobs.post_workbook(book, invoice_date, _progress(args))):
-            if _report(job, args):
-                return 1
-    print(f"\nReceivables at the end of {DEMO_AS_OF:%B %Y}:")
-    if _report(jobs.refresh_workbook(book, DEMO_AS_OF, _progress(args)), args):
-        return 1
-    print("\nDocuments:")
-    for job in (jobs.write_documents(book, folder / "Invoices", statements=True, as_of=DEMO_AS_OF),
-                jobs.write_manager_report(book, folder / "ManagerReport.xlsx", DEMO_AS_OF),
-                jobs.send_invoices(book, dry_run=True, outbox=folder / "Outbox", reminders=True, as_of=DEMO_AS_OF)):
-        if _report(job, args):
+        steps.append((f"Closing {invoice_date:%B %Y}:",
+                      lambda p, d=invoice_date: jobs.close_workbook(book, d, None, p)))
+        steps.append((None, lambda p, d=invoice_date: jobs.post_workbook(book, d, p)))
+    steps += [
+        (f"Receivables at the end of {DEMO_AS_OF:%B %Y}:", lambda p: jobs.refresh_workbook(book, DEMO_AS_OF, p)),
+        ("Documents:", lambda p: jobs.write_documents(book, folder / "Invoices", statements=True, as_of=DEMO_AS_OF,
+                                                      progress=p)),
+        (None, lambda p: jobs.write_manager_report(book, folder / "ManagerReport.xlsx", DEMO_AS_OF, p)),
+        (None, lambda p: jobs.send_invoices(book, dry_run=True, outbox=folder / "Outbox", reminders=True,
+                                            as_of=DEMO_AS_OF, progress=p)),
+    ]
+    for title, step in steps:  # one after the other, each with its own progress line
+        if title:
+            print(f"\n{title}")
+        if _report(step(_progress(args)), args):
             return 1
     print(f"\nDone. The sample book with three months of posted invoices: {book}")
     print(f"  invoice PDFs and statements: {folder / 'Invoices'}; manager report: {folder / 'ManagerReport.xlsx'}; "
@@ -276,12 +286,23 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.func(args)
+    except BrokenPipeError:  # the reader of our output went away (`| head`): end quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except UsageError as exc:
         print(f"xlbilling {args.command}: {exc}", file=sys.stderr)
         return 2
     except WorkbookBusy as exc:
+        _stop_progress(args)
         print(f"xlbilling {args.command}: {exc}", file=sys.stderr)
         return 1
+    finally:
+        _stop_progress(args)
+
+
+def _stop_progress(args) -> None:
+    if getattr(args, "progress", None):
+        args.progress.done()
 
 
 if __name__ == "__main__":

@@ -91,10 +91,15 @@ def _refused(read: ReadResult, path: Path) -> JobResult:
 
 
 def _write(path, book: Book, command: str, arguments: str, tabs: list[Tab], summary: list[str], counts: str,
-           edits: list[CellEdit] = ()) -> None:
+           edits: list[CellEdit] = (), progress: Progress | None = None) -> None:
     path = as_workbook(path)
     log = run_log_tab(path.previous_run_log(), datetime.now(), command, arguments, counts, summary[0] if summary else "")
-    path.write([*tabs, log], edits, book.settings.backups_kept)
+    path.write([*tabs, log], edits, book.settings.backups_kept, progress)
+
+
+def _stage(progress: Progress | None, what: str) -> None:
+    if progress:
+        progress(what)
 
 
 
@@ -198,6 +203,7 @@ def refresh_workbook(path: Path, as_of: date | None = None, progress: Progress |
     as_of = as_of or date.today()
     def work(read: ReadResult) -> JobResult:
         book = read.book
+        _stage(progress, "Applying payments and credits; journal and revenue")
         headers, lines = _ledger(book)
         acc = _accounts(book, as_of, headers, lines)
         ar = acc.ar
@@ -212,11 +218,14 @@ def refresh_workbook(path: Path, as_of: date | None = None, progress: Progress |
         if ar.unmatched:
             summary.append(f"  {len(ar.unmatched)} payment(s), {sum((p.amount for p in ar.unmatched), Decimal(0)):,.2f}, "
                            "from customers not on the Customers sheet: applied to nothing (PAYMENT_UNMATCHED).")
+        _stage(progress, "Auditing payments and posted invoices")
         findings = money_findings(book)
         summary += audit_summary(findings)
+        _stage(progress, "Building the receivables and accounting tabs")
         tabs = [*_ledger_tabs(book, as_of, headers, lines, _drafts_on_sheet(book), acc),
                 discrepancies_tab(findings, book, date.today(), MONEY_CODES)]
-        _write(path, book, "refresh", f"--as-of {as_of}", tabs, summary, f"open invoices {len(ar.open_items())}")
+        _write(path, book, "refresh", f"--as-of {as_of}", tabs, summary, f"open invoices {len(ar.open_items())}",
+               progress=progress)
         return JobResult(True, summary=summary, data={"open_ar": str(open_ar(ar)),
                                                       "discrepancies": [f.as_dict() for f in findings]})
 
@@ -326,7 +335,8 @@ def send_invoices(path: Path, dry_run: bool = False, outbox: Path | None = None,
                 write_eml(folder, safe_filename(h.invoice_number, level or "invoice"), msg)
             summary = [f"Dry run: wrote {len(messages)} message(s) to {folder}; nothing was sent."]
             summary += [f"  Not sent: {x}" for x in skipped]
-            return JobResult(True, summary=summary, data={"outbox": str(folder), "messages": len(messages)})
+            return JobResult(True, summary=summary, data={"outbox": str(folder), "messages": len(messages),
+                                                          "not_sent": skipped})
         sent: dict[str, RegisterRow] = {}
         failed: list[str] = []
         stamp = datetime.now().replace(microsecond=0).isoformat(sep=" ")
@@ -351,10 +361,11 @@ def send_invoices(path: Path, dry_run: bool = False, outbox: Path | None = None,
         summary += [f"  Not sent: {x}" for x in skipped]
         updated = [sent.get(h.invoice_number, h) for h in headers]
         drafts = [r for r in book.register if not r.invoice_number]
-        _write(path, book, "send", "", [register_tab([*updated, *drafts])], summary, f"sent {len(sent)}, failed {len(failed)}")
+        _write(path, book, "send", "", [register_tab([*updated, *drafts])], summary,
+               f"sent {len(sent)}, failed {len(failed)}", progress=progress)
         return JobResult(not failed, summary=summary,
                          errors=[Finding("NOT_SENT", ERROR, "InvoiceRegister", x) for x in failed],
-                         data={"sent": sorted(sent), "failed": failed})
+                         data={"sent": sorted(sent), "failed": failed, "not_sent": skipped})
 
     return _with_book(path, progress, work, pause_gc=False, writes=not dry_run)
 
@@ -453,20 +464,23 @@ def close_workbook(path: Path, invoice_date: date, through: date | None = None,
                    progress: Progress | None = None) -> JobResult:
     """Replace the drafts with a fresh set for the invoice date; posted invoices stay as they are."""
     def ahead(book: Book) -> _Ahead:
+        _stage(progress, "Scheduling recurring billing")
         return _Ahead.of(book, invoice_date, through)
 
     def work(read: ReadResult, early: _Ahead | None) -> JobResult:
         book = read.book
         a = early or ahead(book)
         headers, lines, billed = a.headers, a.lines, a.billed
+        _stage(progress, "Billing recurring fees, time, milestones and charges; auditing")
         result, findings = audited_close(book, invoice_date, through, billed, a.recurring)
         drafts = [draft_rows(d, result.through) for d in result.drafts]
         summary = close_summary(result, {c.customer_id: c.name for c in book.customers}) + audit_summary(findings)
+        _stage(progress, "Building the invoice, receivables, accounting and status tabs")
         tabs = [*_ledger_tabs(book, invoice_date, headers, lines, drafts), a.schedule_tab,
                 contract_status_tab(book, invoice_date, headers, lines, a.schedule),
                 *_audit_tabs(book, result, billed, findings)]
         _write(path, book, "close", f"--date {invoice_date} --through {result.through}", tabs, summary,
-               f"drafts {len(result.drafts)}, total {result.total}")
+               f"drafts {len(result.drafts)}, total {result.total}", progress=progress)
         return JobResult(True, summary=summary, data={"drafts": len(result.drafts), "total": str(result.total),
                                                       "discrepancies": [f.as_dict() for f in findings]})
 
@@ -485,6 +499,7 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
 
     def ahead(book: Book) -> _Ahead | None:
         drafted = closes(book)
+        _stage(progress, "Scheduling recurring billing")
         return _Ahead.of(book, *drafted.pop()) if len(drafted) == 1 else None
 
     def work(read: ReadResult, early: _Ahead | None) -> JobResult:
@@ -499,6 +514,7 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
         invoice_date, through = drafted.pop()
         a = early or _Ahead.of(book, invoice_date, through)
         headers, lines, billed = a.headers, a.lines, a.billed
+        _stage(progress, "Checking the drafts against a fresh close")
         fresh, findings = audited_close(book, invoice_date, through, billed, a.recurring)
         reviewed = {r.draft_id: (r.total, r.lines) for r in on_sheet}
         now = {d.draft_id: (d.total, len(d.lines)) for d in fresh.drafts}
@@ -507,6 +523,7 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
             return _refusal("InvoiceRegister", f"the workbook changed since the close for {invoice_date}",
                             "different drafts: " + ", ".join(changed[:5]) + (" …" if len(changed) > 5 else ""),
                             "the drafts as reviewed: run close again and review them before posting")
+        _stage(progress, "Numbering and posting the invoices")
         result = post(book, fresh.drafts, through, posted_on or date.today())
         new_headers = [h for h, _ in result.invoices]
         new_lines = [ln for _, ls in result.invoices for ln in ls]
@@ -530,7 +547,8 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
             summary.append(f"  {len(result.held)} draft(s) on hold stay as drafts; see Hold Reasons in InvoiceRegister.")
         if money:
             summary += audit_summary(money)
-        _write(path, book, "post", f"--date {invoice_date}", tabs, summary, f"posted {len(new_headers)}, total {total}", edits)
+        _write(path, book, "post", f"--date {invoice_date}", tabs, summary, f"posted {len(new_headers)}, total {total}",
+               edits, progress)
         return JobResult(True, summary=summary, data={"posted": [h.invoice_number for h in new_headers], "total": str(total)})
 
     return _with_book(path, progress, work, ahead)

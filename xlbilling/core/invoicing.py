@@ -95,7 +95,8 @@ def group_key(item: Item, customer: Customer) -> tuple[str, str | None, str | No
 
 def draft_id(key: tuple[str, str | None, str | None]) -> str:
     customer, contract, po = key
-    return "D-" + "-".join(p for p in (customer, contract, po and f"PO{po}") if p)
+    po_part = po and (po if po.upper().startswith("PO") else f"PO{po}")  # PO-7781 stays PO-7781, never POPO-7781
+    return "D-" + "-".join(p for p in (customer, contract, po_part) if p)
 
 
 def build_drafts(book: Book, items: list[Item], invoice_date: date) -> list[Draft]:

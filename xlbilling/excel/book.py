@@ -63,9 +63,11 @@ class ExcelWorkbook:
         values, _, _ = self._sheet_values(self.book.sheets["RunLog"])
         return [tuple(r[:5]) for r in values[1:] if any(v is not None for v in r)]
 
-    def write(self, tabs: list[Tab], edits: list[CellEdit] = (), backups_kept: int = 0) -> None:
+    def write(self, tabs: list[Tab], edits: list[CellEdit] = (), backups_kept: int = 0, progress=None) -> None:
         """Into the open book; Excel saves it (and keeps its own versions), so `backups_kept` is not used."""
         for tab in tabs:
+            if progress:
+                progress(f"Writing {tab.name}")
             write_tab(self.book, tab)
         for edit in edits:
             apply_edit(self.book, edit)

@@ -271,17 +271,20 @@ def _edit_cells(xml: str, edit: CellEdit) -> str:
 _BIG = 16 << 20  # bytes: an edited part this large is deflated in chunks on two threads
 
 
-def write_tabs(data: bytes, tabs: Iterable[Tab], edits: Iterable[CellEdit] = ()) -> bytes:
+def write_tabs(data: bytes, tabs: Iterable[Tab], edits: Iterable[CellEdit] = (),
+               progress: Callable[[str], None] | None = None) -> bytes:
     """The package with each tab replacing the sheet of its name (or appended as a new last sheet),
-    and the cell edits made in their sheets."""
+    and the cell edits made in their sheets (`progress`: told each sheet as it is written)."""
     with ThreadPoolExecutor(2) as pool:  # deflates edited and rendered sheets while the next is worked on
-        return _write_tabs(Package(data), list(tabs), list(edits), pool)
+        return _write_tabs(Package(data), list(tabs), list(edits), pool, progress or (lambda _: None))
 
 
-def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: ThreadPoolExecutor) -> bytes:
+def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: ThreadPoolExecutor,
+                progress: Callable[[str], None]) -> bytes:
     parts = _Parts(pkg)
     deflated: dict[str, Deflater] = {}
     for edit in edits:
+        progress(f"Writing invoice numbers into {edit.sheet}")
         ref = pkg.sheet(edit.sheet)
         if ref is None or not edit.values:
             continue
@@ -307,6 +310,7 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
     rel_prefix = re.search(rf'xmlns:(\w+)="{re.escape(R_NS)}"', wb_xml)
 
     for tab in tabs:
+        progress(f"Writing {tab.name} ({len(tab.rows):,} rows)")
         existing = pkg.sheet(tab.name)
         if existing is not None:
             old = parts[existing.part]

@@ -524,6 +524,10 @@ def _read_book(path: Path, progress: Callable[[str], None] | None, background: t
     if not path.exists():
         result.errors.append(input_error(str(path), "file not found", str(path), "an existing .xlsx or .xlsm workbook"))
         return result
+    refusal = not_a_workbook(path)
+    if refusal:
+        result.errors.append(input_error(path.name, refusal, path.suffix or "no extension", ".xlsx or .xlsm"))
+        return result
     try:
         pkg = Package.open(path)
         reader = fastexcel.read_excel(str(path))
@@ -538,6 +542,26 @@ def _read_book(path: Path, progress: Callable[[str], None] | None, background: t
                                 name, parts.get(name, ""), spec, path)
 
     return _assemble(reader.sheet_names, load, progress, result, background)
+
+
+_ZIP = b"PK\x03\x04"
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a compound file: an .xls, or an .xlsx with a password
+_ENCRYPTED = "EncryptionInfo".encode("utf-16-le")
+
+
+def not_a_workbook(path: Path) -> str | None:
+    """Why a file cannot be an .xlsx/.xlsm workbook, told from its type and first bytes (None: it may be)."""
+    if not path.is_file():
+        return "this is not a regular file (a folder, device or pipe); name the .xlsx or .xlsm workbook"
+    with open(path, "rb") as f:
+        head = f.read(1 << 20)
+    if head.startswith(_ZIP):
+        return None
+    if head.startswith(_OLE):
+        if _ENCRYPTED in head:
+            return "this workbook is password-protected: save a copy without a password (File > Info > Protect)"
+        return "this is not an .xlsx/.xlsm workbook (an Excel 97-2003 .xls? Save it as .xlsx)"
+    return "this is not an .xlsx/.xlsm workbook (an Excel 97-2003 .xls? Save it as .xlsx)"
 
 
 def read_values(sheets: dict[str, tuple[list[list], int, int]],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Callable
 
 import fastexcel
 
@@ -12,7 +13,7 @@ from ..core.tabs import Tab
 from .convert import Bad, to_date
 from .package import CellEdit, write_tabs
 from .reader import ReadResult, start_reading
-from .safe_write import BACKUPS_KEPT, check_not_open, replace_file, workbook_lock
+from .safe_write import BACKUP_DIR, BACKUPS_KEPT, check_not_open, replace_file, workbook_lock
 
 
 @contextmanager
@@ -25,14 +26,16 @@ def locked(path: str | Path):
 
 
 def write_output_tabs(path: str | Path, tabs: list[Tab], edits: list[CellEdit] = (),
-                      backups_kept: int = BACKUPS_KEPT) -> bool:
+                      backups_kept: int = BACKUPS_KEPT, progress: Callable[[str], None] | None = None) -> bool:
     """Write tabs (replacing or appending sheets) and cell edits into the workbook, in one atomic
     replace, keeping the last `backups_kept` versions. False when nothing changed."""
     path = Path(path)
     data = path.read_bytes()
-    new = write_tabs(data, tabs, edits)
+    new = write_tabs(data, tabs, edits, progress)
     if new == data:
         return False
+    if progress:
+        progress(f"Checking and saving {path.name} (backup in {BACKUP_DIR})")
     replace_file(path, new, previous=data, backups_kept=backups_kept)
     return True
 
@@ -93,8 +96,9 @@ class FileWorkbook:
     def previous_run_log(self) -> list[tuple]:
         return previous_run_log(self.path)
 
-    def write(self, tabs: list[Tab], edits: list[CellEdit] = (), backups_kept: int = BACKUPS_KEPT) -> None:
-        write_output_tabs(self.path, tabs, edits, backups_kept)
+    def write(self, tabs: list[Tab], edits: list[CellEdit] = (), backups_kept: int = BACKUPS_KEPT,
+              progress: Callable[[str], None] | None = None) -> None:
+        write_output_tabs(self.path, tabs, edits, backups_kept, progress)
 
 
 def as_workbook(target):
