@@ -29,14 +29,26 @@ GUIDE = [
     ("1. Bring in the month: paste approved timesheets into Timesheets, resale and expenses into Charges, "
      "payments received into Payments. Add new customers, contracts and contract lines as they are signed.", "text"),
     ("2. Validate (Billing ribbon > Validate, or `xlbilling validate`). Fix every cell it names; nothing is "
-     "written until the workbook is clean.", "text"),
+     "written until the workbook is clean. Validate only reads: it never changes the workbook.", "text"),
     ("3. Close the month (Billing > Close month…, or `xlbilling close`). It builds draft invoices for everything "
      "due on the invoice date and lists every discrepancy. Drafts with errors are put on hold.", "text"),
     ("4. Review the Discrepancies tab. Fix the source data, or set Resolution to 'approve' (bill anyway) or "
      "'exclude' (leave the item out), then close again.", "text"),
     ("5. Post invoices (Billing > Post invoices, or `xlbilling post`). Invoice numbers are assigned; posted "
      "invoices never change. Corrections are credit memos on the Adjustments sheet.", "text"),
-    ("6. Send invoices, refresh receivables, and hand the manager report over.", "text"),
+    ("6. Send invoices, refresh receivables, and hand the manager report over. Refresh (Billing > Refresh AR, "
+     "or `xlbilling refresh`) applies payments, credits and write-offs, ages what is open, writes the journal, "
+     "and audits the money already invoiced: payments from unknown customers or naming the wrong invoice "
+     "(PAYMENT_UNMATCHED), short payments (PAYMENT_SHORT) and hand-edited posted invoices "
+     "(POSTED_INVOICE_CHANGED). Close and post do the same; the other findings of the last close stay as they "
+     "were, with your resolutions.", "text"),
+    ("Early-payment discounts: on terms such as 2/10 NET 30, a customer who pays the total less the discount "
+     "within the discount days has paid in full. The rest shows in InvoiceRegister's Discount column, the "
+     "invoice is paid, and the journal debits gl_sales_discounts.", "text"),
+    ("Commands that only read (validate, invoice PDFs, the manager report, export-gl, send --dry-run) never "
+     "change this workbook and work while it is open in Excel. Commands that write keep a backup of the "
+     "previous version in the .xlbilling-backups folder beside the workbook (the last backups_kept, 5 by "
+     "default): to restore one, close the workbook and copy the backup over it.", "text"),
     ("Rules of the sheets", "heading"),
     ("Dates are Excel dates or text YYYY-MM-DD. Money is a number. Percentages are 0.05 or 5%. Yes/no columns "
      "take Y/N. Column order is free and you may add your own columns; xlbilling keeps them as they are.", "text"),
