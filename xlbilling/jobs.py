@@ -237,6 +237,7 @@ def export_gl(path: Path, start: date, end: date, layout: str, out: Path,
     """Journal entries dated from start to end, in an accounting system's import layout."""
     def work(read: ReadResult) -> JobResult:
         book = read.book
+        _stage(progress, "Working out the journal")
         headers, lines = _ledger(book)
         entries = [e for e in _accounts(book, end, headers, lines).entries if start <= e.date <= end]
         s = book.settings
@@ -260,6 +261,7 @@ def write_documents(path: Path, out: Path, only: str | None = None, statements: 
     def work(read: ReadResult) -> JobResult:
         book = read.book
         _, ar = _receivables(book, as_of)
+        _stage(progress, "Assembling invoices")
         docs = invoice_documents(book, ar, only)
         if only and not docs:
             return JobResult(False, [Finding("NOT_FOUND", ERROR, "InvoiceRegister", f"no invoice or draft {only}",
@@ -267,6 +269,7 @@ def write_documents(path: Path, out: Path, only: str | None = None, statements: 
                              ["No documents written:"])
         out.mkdir(parents=True, exist_ok=True)
         names = {c.customer_id: c.name for c in book.customers}
+        _stage(progress, f"Rendering {len(docs):,} invoice PDF(s)")
         for doc in docs:
             stem = safe_filename(("DRAFT " if doc.is_draft else "") + doc.number, names.get(doc.customer_id, ""))
             (out / f"{stem}.pdf").write_bytes(invoice_pdf(doc))
@@ -275,6 +278,7 @@ def write_documents(path: Path, out: Path, only: str | None = None, statements: 
         if statements:
             folder = out / "statements"
             folder.mkdir(exist_ok=True)
+            _stage(progress, "Rendering customer statements")
             stmts = statement_documents(book, ar)
             for st in stmts:
                 (folder / f"{safe_filename('Statement', st.bill_to.name, as_of.isoformat())}.pdf").write_bytes(
@@ -293,6 +297,7 @@ def send_invoices(path: Path, dry_run: bool = False, outbox: Path | None = None,
 
     def work(read: ReadResult) -> JobResult:
         book = read.book
+        _stage(progress, "Working out what to send")
         current, ar = _receivables(book, as_of)
         headers = current.register  # the posted invoices, in number order
         docs = {d.number: d for d in invoice_documents(current, ar) if not d.is_draft}
@@ -316,6 +321,7 @@ def send_invoices(path: Path, dry_run: bool = False, outbox: Path | None = None,
         except MailSetupError as exc:
             return JobResult(False, [Finding("NOT_SENT", ERROR, "Settings", str(exc))], ["Nothing was sent:"])
         sender = (book.settings.email_from or book.settings.company_email or "billing@example.com")
+        _stage(progress, f"Rendering {len(jobs_):,} message(s) with their PDFs")
         messages, skipped = [], []
         for h, level, days in jobs_:
             c = customers.get(h.customer_id)
@@ -337,6 +343,7 @@ def send_invoices(path: Path, dry_run: bool = False, outbox: Path | None = None,
             summary += [f"  Not sent: {x}" for x in skipped]
             return JobResult(True, summary=summary, data={"outbox": str(folder), "messages": len(messages),
                                                           "not_sent": skipped})
+        _stage(progress, f"Sending {len(messages):,} message(s) through {config.host}")
         sent: dict[str, RegisterRow] = {}
         failed: list[str] = []
         stamp = datetime.now().replace(microsecond=0).isoformat(sep=" ")
@@ -378,6 +385,7 @@ def write_manager_report(path: Path, out: Path, as_of: date | None = None,
 
     def work(read: ReadResult) -> JobResult:
         book = read.book
+        _stage(progress, "Working out receivables, revenue and KPIs")
         headers, lines = _ledger(book)
         acc = _accounts(book, as_of, headers, lines)
         since = add_months(month_of(as_of), -11)
@@ -411,6 +419,7 @@ def write_manager_report(path: Path, out: Path, as_of: date | None = None,
             Sheet("Renewals", "Renewals due", (Block("Contracts ending in the next 90 days", renewals(book, as_of)),)),
         ]
         company = book.settings.company_name or path.stem
+        _stage(progress, f"Writing the report workbook {out.name}")
         data = write_report(sheets, f"{company}, as of {as_of}", datetime.combine(as_of, datetime.min.time()))
         replace_file(out, data)
         summary = [f"Manager report as of {as_of} written to {out} ({len(sheets)} sheets with charts)."]
