@@ -299,7 +299,7 @@ def _included_lines(book: Book, table: TimeTable, s: _Splits, at: np.ndarray, co
         items.append(Item(
             f"included:{deal.contract_id}:{group_ids[0]}", "included", f"{deal.contract_id}/included",
             deal.customer_id, deal.contract_id,
-            f"Included hours used: {hours[g].normalize():f} h (of {deal.included_hours.normalize():f} h per period)",
+            f"Covered by the {deal.included_hours.normalize():f} h block per period (entries in full)",
             date.fromordinal(int(days[lo:hi].min())), date.fromordinal(int(days[lo:hi].max())), hours[g], ZERO, ZERO,
             "services", deal.po_number, hours_cell(rows[lo]), group_ids))
     return items
