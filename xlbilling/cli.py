@@ -16,6 +16,7 @@ from pathlib import Path
 from . import __version__
 from . import jobs
 from .core.findings import Finding
+from .io.convert import Bad, to_date
 from .io.gl_export import LAYOUTS
 from .io.progress import Progress
 from .io.safe_write import BACKUP_DIR, WorkbookBusy, replace_file
@@ -111,12 +112,15 @@ def cmd_validate(args) -> int:
 
 
 def _date_arg(text: str | None, name: str) -> date | None:
+    """A date given on the command line, within the same bounds as a date in a cell."""
     if text is None:
         return None
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"{name} must be a date YYYY-MM-DD, got {text!r}") from None
+        return to_date(text)
+    except Bad as exc:
+        why = exc.expected if exc.expected.startswith("a real calendar date") else \
+            "a date YYYY-MM-DD from 1990-01-01 to 2199-12-31"
+        raise UsageError(f"{name} must be {why}, got {text!r}") from None
 
 
 def cmd_close(args) -> int:

@@ -27,7 +27,8 @@ from .core.revenue import deferred_rollforward, recognitions
 from .core.items import Billed, Item
 from .core.findings import ERROR, Finding
 from .core.models import Book, InvoiceLineRow, RegisterRow
-from .core.posting import billed_by, changed_invoices, draft_rows, post, posted
+from .core.ledger import changed_invoices, has_ledger, ledger_tabs, sealed, with_posted
+from .core.posting import billed_by, draft_rows, post, posted
 from .core.register import lines_tab, register_tab
 from .core.runlog import run_log_tab
 from .core.schedule import contract_status_tab, recurring_outlook, schedule_tab
@@ -160,7 +161,7 @@ class _Accounts:
 
 
 def _accounts(book: Book, as_of: date, headers: list[RegisterRow], lines: list[InvoiceLineRow]) -> _Accounts:
-    current = replace(book, records={**book.records, "InvoiceRegister": tuple(headers), "InvoiceLines": tuple(lines)})
+    current = with_posted(book, headers, lines)
     ar = apply_receivables(current, as_of)
     by_invoice: dict[str, list[InvoiceLineRow]] = {}
     for ln in lines:
@@ -171,9 +172,13 @@ def _accounts(book: Book, as_of: date, headers: list[RegisterRow], lines: list[I
 
 def _receivables(book: Book, as_of: date) -> tuple[Book, Receivables]:
     """The book with only its posted invoices in InvoiceRegister, and their receivables as of a date."""
-    headers, _ = _ledger(book)
-    current = replace(book, records={**book.records, "InvoiceRegister": tuple(headers)})
+    current = with_posted(book, *_ledger(book))
     return current, apply_receivables(current, as_of)
+
+
+def _new_ledger(book: Book, headers: list[RegisterRow], lines: list[InvoiceLineRow]) -> list[Tab]:
+    """The ledger's sheets for a book posted before the ledger existed (its first write takes them in)."""
+    return [] if has_ledger(book) else ledger_tabs(headers, lines)
 
 
 def _ledger_tabs(book: Book, as_of: date, headers: list[RegisterRow], lines: list[InvoiceLineRow],
@@ -223,7 +228,7 @@ def refresh_workbook(path: Path, as_of: date | None = None, progress: Progress |
         summary += audit_summary(findings)
         _stage(progress, "Building the receivables and accounting tabs")
         tabs = [*_ledger_tabs(book, as_of, headers, lines, _drafts_on_sheet(book), acc),
-                discrepancies_tab(findings, book, date.today(), MONEY_CODES)]
+                discrepancies_tab(findings, book, date.today(), MONEY_CODES), *_new_ledger(book, headers, lines)]
         _write(path, book, "refresh", f"--as-of {as_of}", tabs, summary, f"open invoices {len(ar.open_items())}",
                progress=progress)
         return JobResult(True, summary=summary, data={"open_ar": str(open_ar(ar)),
@@ -299,7 +304,7 @@ def send_invoices(path: Path, dry_run: bool = False, outbox: Path | None = None,
         book = read.book
         _stage(progress, "Working out what to send")
         current, ar = _receivables(book, as_of)
-        headers = current.register  # the posted invoices, in number order
+        headers, current_lines = posted(current)  # the posted invoices, in number order
         docs = {d.number: d for d in invoice_documents(current, ar) if not d.is_draft}
         customers = {c.customer_id: c for c in book.customers}
         disputed = open_disputes(book, as_of)
@@ -368,7 +373,10 @@ def send_invoices(path: Path, dry_run: bool = False, outbox: Path | None = None,
         summary += [f"  Not sent: {x}" for x in skipped]
         updated = [sent.get(h.invoice_number, h) for h in headers]
         drafts = [r for r in book.register if not r.invoice_number]
-        _write(path, book, "send", "", [register_tab([*updated, *drafts])], summary,
+        posted_lines = [ln for h in headers for ln in sorted(current_lines.get(h.invoice_number, ()),
+                                                                 key=lambda ln: ln.line_no)]
+        tabs = [register_tab([*(_settled(h, ar) for h in updated), *drafts]), *ledger_tabs(updated, posted_lines)]
+        _write(path, book, "send", "", tabs, summary,
                f"sent {len(sent)}, failed {len(failed)}", progress=progress)
         return JobResult(not failed, summary=summary,
                          errors=[Finding("NOT_SENT", ERROR, "InvoiceRegister", x) for x in failed],
@@ -487,7 +495,7 @@ def close_workbook(path: Path, invoice_date: date, through: date | None = None,
         _stage(progress, "Building the invoice, receivables, accounting and status tabs")
         tabs = [*_ledger_tabs(book, invoice_date, headers, lines, drafts), a.schedule_tab,
                 contract_status_tab(book, invoice_date, headers, lines, a.schedule),
-                *_audit_tabs(book, result, billed, findings)]
+                *_audit_tabs(book, result, billed, findings), *_new_ledger(book, headers, lines)]
         _write(path, book, "close", f"--date {invoice_date} --through {result.through}", tabs, summary,
                f"drafts {len(result.drafts)}, total {result.total}", progress=progress)
         return JobResult(True, summary=summary, data={"drafts": len(result.drafts), "total": str(result.total),
@@ -537,14 +545,14 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
         new_headers = [h for h, _ in result.invoices]
         new_lines = [ln for _, ls in result.invoices for ln in ls]
         held = [draft_rows(d, through) for d in result.held]
-        all_headers, all_lines = [*headers, *new_headers], [*lines, *new_lines]
+        all_headers, all_lines = sealed([*headers, *new_headers]), [*lines, *new_lines]
         acc = _accounts(book, invoice_date, all_headers, all_lines)
         money = money_findings(acc.book)  # against the ledger as it is now, with the new invoices
         findings = [f for f in findings if f.code not in MONEY_CODES] + money
         tabs = [*_ledger_tabs(book, invoice_date, all_headers, all_lines, held, acc),
                 a.schedule_tab,
                 contract_status_tab(book, invoice_date, all_headers, all_lines, a.schedule),
-                *_audit_tabs(book, fresh, billed_by(all_lines), findings)]
+                *_audit_tabs(book, fresh, billed_by(all_lines), findings), *ledger_tabs(all_headers, all_lines)]
         edits = _billed_cells(book, new_lines)
         total = sum((h.total for h in new_headers), Decimal("0.00"))
         if new_headers:

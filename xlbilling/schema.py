@@ -318,6 +318,7 @@ REGISTER = SheetSpec(
         Col("message_id", Kind.TEXT, width=30),
         Col("last_reminder", Kind.TEXT, width=13),
         Col("reminder_sent_at", Kind.TEXT, width=19),
+        Col("chain", Kind.TEXT, width=18),
     ),
     key="invoice_number",
 )
@@ -365,4 +366,7 @@ DISCREPANCIES = SheetSpec(
     ),
     key="discrepancy_id",
 )
-LEDGER_SHEETS = (REGISTER, INVOICE_LINES, DISCREPANCIES)
+# The posted ledger: very hidden copies of the posted invoices and their lines (core/ledger.py).
+POSTED_INVOICES = SheetSpec("xlbPostedInvoices", REGISTER.columns)
+POSTED_LINES = SheetSpec("xlbPostedLines", INVOICE_LINES.columns)
+LEDGER_SHEETS = (REGISTER, INVOICE_LINES, DISCREPANCIES, POSTED_INVOICES, POSTED_LINES)

@@ -9,7 +9,7 @@ from typing import Iterator
 
 from ..core.findings import Finding, show
 from ..core.money import ZERO
-from ..core.posting import changed_invoices
+from ..core.ledger import changed_invoices
 from .base import LedgerContext, Subject, finding
 
 

@@ -202,6 +202,7 @@ class RegisterRow(NamedTuple):
     message_id: str | None = None
     last_reminder: str | None = None
     reminder_sent_at: str | None = None
+    chain: str | None = None  # the posted ledger's hash chain (core/ledger.py)
     row: int = 0
 
 
@@ -265,7 +266,10 @@ RECORD_TYPES: dict[str, type] = {
     "InvoiceLines": InvoiceLineRow,
     "Discrepancies": DiscrepancyRow,
 }
-SHEET_OF: dict[type, str] = {t: s for s, t in RECORD_TYPES.items()}
+# The posted ledger's very hidden sheets (core/ledger.py): the same records as InvoiceRegister and InvoiceLines.
+LEDGER_INVOICES, LEDGER_LINES = "xlbPostedInvoices", "xlbPostedLines"
+SHEET_OF: dict[type, str] = {t: s for s, t in RECORD_TYPES.items()}  # where a record's cell is named
+RECORD_TYPES.update({LEDGER_INVOICES: RegisterRow, LEDGER_LINES: InvoiceLineRow})
 
 
 class Settings(BaseModel):

@@ -1,13 +1,12 @@
 """Posting: drafts become numbered invoices that never change, and posted invoices say what is billed.
 
-Posted invoices live in the InvoiceRegister and InvoiceLines tabs. Each carries a fingerprint of its
-figures, so a hand edit is found (POSTED_INVOICE_CHANGED) instead of silently believed.
+Posted invoices live in the ledger (core/ledger.py), shown in the InvoiceRegister and InvoiceLines
+tabs. Each carries a fingerprint of its figures, so a hand edit is found (POSTED_INVOICE_CHANGED)
+instead of silently believed.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
@@ -15,26 +14,10 @@ from typing import Iterable, NamedTuple
 
 from .due import recurring_key
 from .items import Billed
-from .findings import ERROR, Finding
+from .ledger import fingerprint, ledger_rows, number_key
 from .invoicing import Draft
 from .models import Book, InvoiceLineRow, RegisterRow
 from .money import ZERO
-
-
-def _canon(value: object) -> str:
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    return "" if value is None else str(value)
-
-
-def fingerprint(header: RegisterRow, lines: Iterable[InvoiceLineRow]) -> str:
-    """A digest of the figures a customer sees: header amounts and dates, every line."""
-    parts = [header.invoice_number, header.customer_id, header.invoice_date, header.due_date, header.subtotal,
-             header.tax, header.total]
-    for ln in sorted(lines, key=lambda ln: ln.line_no):
-        parts += [ln.line_no, ln.source_type, ln.source_id, ln.service_start, ln.service_end, ln.quantity,
-                  ln.unit_price, ln.amount, ln.tax_rate]
-    return hashlib.sha256("|".join(map(_canon, parts)).encode()).hexdigest()[:16]
 
 
 def draft_rows(draft: Draft, through: date) -> tuple[RegisterRow, list[InvoiceLineRow]]:
@@ -55,18 +38,12 @@ def draft_rows(draft: Draft, through: date) -> tuple[RegisterRow, list[InvoiceLi
 
 
 def posted(book: Book) -> tuple[list[RegisterRow], dict[str, list[InvoiceLineRow]]]:
-    """The posted invoices of the workbook (in number order) and their lines."""
-    headers = [r for r in book.register if r.invoice_number]
+    """The posted invoices of the workbook (in number order, from its ledger) and their lines."""
+    headers, all_lines = ledger_rows(book)
     lines: dict[str, list[InvoiceLineRow]] = defaultdict(list)
-    for ln in book.invoice_lines:
-        if ln.invoice_number:
-            lines[ln.invoice_number].append(ln)
+    for ln in all_lines:
+        lines[ln.invoice_number].append(ln)
     return sorted(headers, key=lambda r: number_key(r.invoice_number)), lines
-
-
-def number_key(number: str) -> tuple[str, int, str]:
-    m = re.match(r"^(.*?)(\d+)$", number)
-    return (m.group(1), int(m.group(2)), "") if m else (number, -1, number)
 
 
 def billed_by(lines: Iterable[InvoiceLineRow]) -> Billed:
@@ -85,22 +62,6 @@ def billed_by(lines: Iterable[InvoiceLineRow]) -> Billed:
             if ln.contract_id:
                 time_billed[ln.contract_id] += ln.amount
     return Billed(frozenset(keys), frozenset(entries), dict(time_billed))
-
-
-def changed_invoices(book: Book) -> list[Finding]:
-    """POSTED_INVOICE_CHANGED: a posted invoice whose figures no longer match its fingerprint."""
-    headers, lines = posted(book)
-    findings = []
-    for h in headers:
-        if h.fingerprint != fingerprint(h, lines.get(h.invoice_number, ())):
-            findings.append(Finding(
-                "POSTED_INVOICE_CHANGED", ERROR, book.cell(h, "total"),
-                f"posted invoice {h.invoice_number} was edited by hand; restore it from the backup and record "
-                "corrections as a credit memo on the Adjustments sheet", found="figures that differ from posting",
-                expected="the figures as posted", amount=h.total, subject=f"posted:{h.invoice_number}",
-                customer_id=h.customer_id, contract_id=h.contract_id,
-                action="restore the invoice from the backup; correct it with a credit memo"))
-    return findings
 
 
 def next_number(book: Book, headers: list[RegisterRow]) -> int:

@@ -18,7 +18,8 @@ from typing import NamedTuple
 
 from .models import Adjustment, Book, Payment, RegisterRow
 from .money import ZERO
-from .posting import number_key, posted
+from .ledger import number_key
+from .posting import posted
 
 
 class Application(NamedTuple):

@@ -23,3 +23,4 @@ class Tab:
     row_fills: list[str | None] | None = None  # per data row: "error", "warning", "info" or None
     links: dict[tuple[int, int], str] = field(default_factory=dict)  # (data row, column) -> "Sheet!A1"
     tab_color: str | None = "FF1F4E78"
+    hidden: bool = False  # a very hidden sheet (the posted ledger): Excel's menus cannot show it

@@ -93,6 +93,12 @@ def write_tab(book, tab: Tab) -> None:
         if tab.rows and column.kind in FORMATS:
             sheet.range((2, i), (len(tab.rows) + 1, i)).number_format = FORMATS[column.kind]
         sheet.range((1, i)).column_width = column.width or 14
+    if tab.hidden:  # the posted ledger: very hidden (xlSheetVeryHidden), so Excel's menus cannot show it
+        try:
+            sheet.api.Visible = 2
+        except Exception:  # another platform's object model
+            sheet.visible = False
+        return
     try:  # the filter and the frozen header go through Excel's object model (as on Windows)
         sheet.api.Range(f"A1:{column_letter(n - 1)}{len(tab.rows) + 1}").AutoFilter(1)
         sheet.activate()

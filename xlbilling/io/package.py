@@ -327,7 +327,9 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
         sheet_ids.append(sheet_id)
         target = posixpath.relpath(part, posixpath.dirname(pkg.workbook_part))
         ref = f'{rel_prefix.group(1)}:id="{rid}"' if rel_prefix else f'r:id="{rid}" xmlns:r="{R_NS}"'
-        wb_xml = _insert_before_close(wb_xml, "sheets", f'<§sheet name="{attr(tab.name)}" sheetId="{sheet_id}" {ref}/>')
+        state = ' state="veryHidden"' if tab.hidden else ""
+        wb_xml = _insert_before_close(wb_xml, "sheets",
+                                      f'<§sheet name="{attr(tab.name)}" sheetId="{sheet_id}"{state} {ref}/>')
         wb_rels = _insert_before_close(
             wb_rels, "Relationships", f'<§Relationship Id="{rid}" Type="{WORKSHEET_REL}" Target="{target}"/>'
         )

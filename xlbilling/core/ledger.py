@@ -1,0 +1,137 @@
+"""The posted ledger: every invoice issued, kept in very hidden sheets staff do not edit, each
+invoice chained to the one before by a hash, as an append-only log is.
+
+The ledger is the truth of what was posted; the visible InvoiceRegister and InvoiceLines are views
+of it, written again on every run. A posted row deleted, added or edited in the view, or an edit of
+the ledger itself, is POSTED_INVOICE_CHANGED naming the row, and numbering continues after the
+highest number the ledger has issued. A book posted before the ledger existed has its posted rows
+of InvoiceRegister taken into the ledger on its next write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from dataclasses import replace
+from decimal import Decimal
+from typing import Iterable
+
+from .findings import ERROR, Finding
+from .models import LEDGER_INVOICES, LEDGER_LINES, Book, InvoiceLineRow, RegisterRow
+from .register import lines_tab, register_tab
+from .tabs import Tab
+
+ACTION = "restore the invoice from the backup; correct it with a credit memo"
+
+
+def _canon(value: object) -> str:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return "" if value is None else str(value)
+
+
+def fingerprint(header: RegisterRow, lines: Iterable[InvoiceLineRow]) -> str:
+    """A digest of the figures a customer sees: header amounts and dates, every line."""
+    parts = [header.invoice_number, header.customer_id, header.invoice_date, header.due_date, header.subtotal,
+             header.tax, header.total]
+    for ln in sorted(lines, key=lambda ln: ln.line_no):
+        parts += [ln.line_no, ln.source_type, ln.source_id, ln.service_start, ln.service_end, ln.quantity,
+                  ln.unit_price, ln.amount, ln.tax_rate]
+    return hashlib.sha256("|".join(map(_canon, parts)).encode()).hexdigest()[:16]
+
+
+def number_key(number: str) -> tuple[str, int, str]:
+    m = re.match(r"^(.*?)(\d+)$", number)
+    return (m.group(1), int(m.group(2)), "") if m else (number, -1, number)
+
+
+def has_ledger(book: Book) -> bool:
+    return LEDGER_INVOICES in book.columns
+
+
+def chain_link(previous: str, header: RegisterRow) -> str:
+    """An invoice's link: a digest of the link before it, its number and its fingerprint."""
+    return hashlib.sha256(f"{previous}|{header.invoice_number}|{header.fingerprint}".encode()).hexdigest()[:16]
+
+
+def sealed(headers: Iterable[RegisterRow]) -> list[RegisterRow]:
+    """Headers in number order, each with its chain link."""
+    out, previous = [], ""
+    for h in sorted(headers, key=lambda h: number_key(h.invoice_number)):
+        previous = chain_link(previous, h)
+        out.append(h._replace(chain=previous))
+    return out
+
+
+def ledger_rows(book: Book) -> tuple[list[RegisterRow], list[InvoiceLineRow]]:
+    """The posted headers and lines: from the ledger, or from InvoiceRegister in a book that has none yet."""
+    if has_ledger(book):
+        return list(book.rows(LEDGER_INVOICES)), list(book.rows(LEDGER_LINES))
+    return ([r for r in book.register if r.invoice_number],
+            [ln for ln in book.invoice_lines if ln.invoice_number])
+
+
+def with_posted(book: Book, headers: Iterable[RegisterRow], lines: Iterable[InvoiceLineRow]) -> Book:
+    """The book with these posted invoices, in the ledger and in the view alike."""
+    headers, lines = tuple(headers), tuple(lines)
+    return replace(book, records={**book.records, "InvoiceRegister": headers, "InvoiceLines": lines,
+                                  LEDGER_INVOICES: headers, LEDGER_LINES: lines},
+                   columns={**book.columns, LEDGER_INVOICES: book.columns.get(LEDGER_INVOICES, {})})
+
+
+def ledger_tabs(headers: list[RegisterRow], lines: list[InvoiceLineRow]) -> list[Tab]:
+    """The ledger's two very hidden sheets: headers as posted (and sent), with their chain, and lines."""
+    view, detail = register_tab(sealed(headers)), lines_tab(lines)
+    return [replace(view, name=LEDGER_INVOICES, row_fills=None, hidden=True, tab_color=None),
+            replace(detail, name=LEDGER_LINES, hidden=True, tab_color=None)]
+
+
+def changed_invoices(book: Book) -> list[Finding]:
+    """POSTED_INVOICE_CHANGED: the ledger edited, or a posted row of the view deleted, added or edited."""
+    headers, lines = ledger_rows(book)
+    by_number: dict[str, list[InvoiceLineRow]] = defaultdict(list)
+    for ln in lines:
+        by_number[ln.invoice_number].append(ln)
+    findings: list[Finding] = []
+
+    def changed(where: str, h: RegisterRow, message: str, found: str) -> None:
+        findings.append(Finding("POSTED_INVOICE_CHANGED", ERROR, where, message, found, "the invoice as posted",
+                                h.total, f"posted:{h.invoice_number}", h.customer_id, h.contract_id, ACTION))
+
+    previous = ""
+    for h in sorted(headers, key=lambda h: number_key(h.invoice_number)):
+        previous = chain_link(previous, h)
+        broken = h.fingerprint != fingerprint(h, by_number.get(h.invoice_number, ()))
+        if has_ledger(book) and (broken or h.chain != previous):
+            changed(LEDGER_INVOICES, h, f"the protected ledger entry of posted invoice {h.invoice_number} was edited",
+                    "a ledger entry that no longer matches its chain")
+        elif broken:
+            changed(book.cell(h, "total"), h, f"posted invoice {h.invoice_number} was edited by hand; restore it from "
+                    "the backup and record corrections as a credit memo on the Adjustments sheet",
+                    "figures that differ from posting")
+    if not has_ledger(book):
+        return findings
+    posted = {h.invoice_number: h for h in headers}
+    shown: dict[str, list[InvoiceLineRow]] = defaultdict(list)
+    for ln in book.invoice_lines:
+        if ln.invoice_number:
+            shown[ln.invoice_number].append(ln)
+    seen: set[str] = set()
+    for r in book.register:
+        if not r.invoice_number:
+            continue
+        h = posted.get(r.invoice_number)
+        if h is None or r.invoice_number in seen:
+            changed(book.cell(r, "invoice_number"), r, f"InvoiceRegister row {r.row} shows invoice {r.invoice_number}, "
+                    "which was never posted (a row added or copied by hand); it is removed on the next run",
+                    r.invoice_number)
+        elif fingerprint(r, shown.get(r.invoice_number, ())) != h.fingerprint:
+            changed(book.cell(r, "total"), h, f"posted invoice {h.invoice_number} was edited by hand in InvoiceRegister "
+                    "or InvoiceLines; the ledger keeps it as posted and the next run writes it back",
+                    "figures that differ from posting")
+        seen.add(r.invoice_number)
+    for number in sorted(posted.keys() - seen, key=number_key):
+        changed("InvoiceRegister", posted[number], f"posted invoice {number} was deleted from InvoiceRegister; the "
+                "ledger keeps it and the next run writes it back", "no row for it")
+    return findings
