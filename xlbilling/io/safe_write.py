@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import time
 import zipfile
 import zlib
@@ -43,42 +44,89 @@ def check_not_open(path: Path) -> None:
         )
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True
-    return True
+def _owner_text() -> str:
+    return f"process {os.getpid()} on {socket.gethostname()}, started {datetime.now():%Y-%m-%d %H:%M:%S}"
+
+
+if os.name == "nt":  # pragma: no cover - Windows: a byte-range lock, released by Windows when the process ends
+    import msvcrt
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+
+    def _unlock(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+else:
+    import fcntl
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError:
+            return False
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def lock_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.xlbilling-lock")
 
 
 @contextmanager
 def workbook_lock(path: Path):
-    """One xlbilling run at a time per workbook; a lock left by a dead run is taken over."""
-    lock = path.with_name(f".{path.name}.xlbilling-lock")
-    for _ in range(2):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    """One xlbilling run at a time per workbook. The lock is the operating system's, on a lock file
+    beside the workbook: it is taken in one step, and it is released by the system when its process
+    ends, however it ends, so a lock is never left behind by a dead run nor taken from a live one.
+    The owner (process, host, start) is written into the file for the message a second run shows."""
+    lock = lock_path(path)
+    for _ in range(10):
+        fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o600)
+        if not _try_lock(fd):
+            owner = os.pread(fd, 512, 0).decode("utf-8", "replace").strip() if hasattr(os, "pread") else ""
+            os.close(fd)
+            raise WorkbookBusy(f"another xlbilling run ({owner or 'another process'}) is working on {path.name}; "
+                               "wait for it to finish")
+        try:  # the file locked must still be the lock file: a run that ends removes it
+            same = os.path.samestat(os.fstat(fd), os.stat(lock))
+        except FileNotFoundError:
+            same = False
+        if same:
             break
-        except FileExistsError:
-            try:
-                pid = int(lock.read_text().strip() or 0)
-            except (OSError, ValueError):
-                pid = 0
-            if pid and _pid_alive(pid) and pid != os.getpid():
-                raise WorkbookBusy(
-                    f"another xlbilling run (process {pid}) is working on {path.name}; wait for it to finish"
-                ) from None
-            lock.unlink(missing_ok=True)
+        _unlock(fd)
+        os.close(fd)
     else:
         raise WorkbookBusy(f"could not lock {path.name}")
     try:
-        os.write(fd, str(os.getpid()).encode())
-        os.close(fd)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, _owner_text().encode(), 0) if hasattr(os, "pwrite") else os.write(fd, _owner_text().encode())
         yield
     finally:
-        lock.unlink(missing_ok=True)
+        try:
+            lock.unlink(missing_ok=True)  # removed while still held: a run waiting on it tries again
+        except OSError:  # Windows keeps an open file: it stays, unlocked, for the next run
+            pass
+        _unlock(fd)
+        os.close(fd)
+
+
+def identity(path: Path) -> tuple[int, int, int]:
+    """What tells one version of a file from another: inode, size and modification time."""
+    st = os.stat(path)
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def check_unchanged(path: Path, seen: tuple | None) -> None:
+    if seen is not None and identity(path) != seen:
+        raise WorkbookBusy(f"{path.name} was changed by another program while this run worked (saved in Excel? "
+                           "synced?); nothing was written: run the command again")
 
 
 def _verify(data: bytes, previous: bytes | None = None) -> None:
@@ -118,7 +166,7 @@ def _backup(path: Path, keep: int) -> Path:
 
 
 def replace_file(path: Path, data: bytes, previous: bytes | None = None, check_zip: bool = True,
-                 backups_kept: int = BACKUPS_KEPT) -> None:
+                 backups_kept: int = BACKUPS_KEPT, seen: tuple | None = None) -> None:
     """Write `data` over `path` atomically, keeping backups of the previous versions (`previous`: its
     bytes, when the caller has them, so that only what changed needs checking; `check_zip`: off for
     files that are not workbooks, such as exports)."""
@@ -138,6 +186,7 @@ def replace_file(path: Path, data: bytes, previous: bytes | None = None, check_z
                 backing_up.result()
         for attempt in range(3):
             try:
+                check_unchanged(path, seen)  # right before the replace: never over a version not read
                 os.replace(tmp, path)
                 return
             except PermissionError:

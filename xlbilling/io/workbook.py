@@ -13,7 +13,8 @@ from ..core.tabs import Tab
 from .convert import Bad, to_date
 from .package import CellEdit, write_tabs
 from .reader import ReadResult, start_reading
-from .safe_write import BACKUP_DIR, BACKUPS_KEPT, check_not_open, replace_file, workbook_lock
+from .safe_write import (BACKUP_DIR, BACKUPS_KEPT, check_not_open, check_unchanged, identity, replace_file,
+                         workbook_lock)
 
 
 @contextmanager
@@ -26,17 +27,20 @@ def locked(path: str | Path):
 
 
 def write_output_tabs(path: str | Path, tabs: list[Tab], edits: list[CellEdit] = (),
-                      backups_kept: int = BACKUPS_KEPT, progress: Callable[[str], None] | None = None) -> bool:
+                      backups_kept: int = BACKUPS_KEPT, progress: Callable[[str], None] | None = None,
+                      seen: tuple | None = None) -> bool:
     """Write tabs (replacing or appending sheets) and cell edits into the workbook, in one atomic
-    replace, keeping the last `backups_kept` versions. False when nothing changed."""
+    replace, keeping the last `backups_kept` versions. False when nothing changed. `seen`: the
+    identity of the version the run read; the write is refused if the file is another by now."""
     path = Path(path)
+    check_unchanged(path, seen)
     data = path.read_bytes()
     new = write_tabs(data, tabs, edits, progress)
     if new == data:
         return False
     if progress:
         progress(f"Checking and saving {path.name} (backup in {BACKUP_DIR})")
-    replace_file(path, new, previous=data, backups_kept=backups_kept)
+    replace_file(path, new, previous=data, backups_kept=backups_kept, seen=seen)
     return True
 
 
@@ -86,11 +90,21 @@ class FileWorkbook:
         """A file beside the workbook (outputs such as PDFs and reports go there)."""
         return self.path.with_name(name)
 
+    @contextmanager
     def lock(self):
-        return locked(self.path)
+        """Held for one command; meanwhile `as_workbook` of the same path gives this very object, so the
+        run's write checks the version its read saw."""
+        with locked(self.path):
+            key = self.path.resolve()
+            _held[key] = self
+            try:
+                yield self.path
+            finally:
+                _held.pop(key, None)
 
     def read(self, progress=None) -> ReadResult:
         """The book; its Timesheets may still be loading (ReadResult.ok waits for them)."""
+        self._seen = identity(self.path)
         return start_reading(self.path, progress=progress)
 
     def previous_run_log(self) -> list[tuple]:
@@ -98,9 +112,16 @@ class FileWorkbook:
 
     def write(self, tabs: list[Tab], edits: list[CellEdit] = (), backups_kept: int = BACKUPS_KEPT,
               progress: Callable[[str], None] | None = None) -> None:
-        write_output_tabs(self.path, tabs, edits, backups_kept, progress)
+        """Into the file, which must still be the version this run read (checked again right before
+        the replace): a write never lands on a version it did not read."""
+        write_output_tabs(self.path, tabs, edits, backups_kept, progress, getattr(self, "_seen", None))
+
+
+_held: dict[Path, FileWorkbook] = {}  # the workbooks whose lock this process holds
 
 
 def as_workbook(target):
-    """A workbook adapter for a path (or the adapter itself)."""
-    return target if hasattr(target, "read") and hasattr(target, "write") else FileWorkbook(target)
+    """A workbook adapter for a path (or the adapter itself; the one holding its lock, if any)."""
+    if hasattr(target, "read") and hasattr(target, "write"):
+        return target
+    return _held.get(Path(target).resolve()) or FileWorkbook(target)
