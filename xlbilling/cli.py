@@ -19,7 +19,7 @@ from .core.findings import Finding
 from .io.convert import Bad, to_date
 from .io.gl_export import LAYOUTS
 from .io.progress import Progress
-from .io.safe_write import BACKUP_DIR, WorkbookBusy, replace_file
+from .io.safe_write import BACKUP_DIR, WorkbookBusy, WriteRefused, replace_file
 from .io.template import build_workbook
 from .jobs import JobResult
 from .sample import DEMO_AS_OF, DEMO_MONTHS, build_sample
@@ -296,9 +296,15 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"xlbilling {args.command}: {exc}", file=sys.stderr)
         return 2
-    except WorkbookBusy as exc:
+    except (WorkbookBusy, WriteRefused) as exc:
         _stop_progress(args)
         print(f"xlbilling {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the disk or the folder said no (full, read-only, gone): the workbook is as it was
+        _stop_progress(args)
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"xlbilling {args.command}: could not read or write{where}: {exc.strerror or exc}; the workbook "
+              "was not changed", file=sys.stderr)
         return 1
     finally:
         _stop_progress(args)

@@ -36,6 +36,14 @@ class PackageError(Exception):
     """The file is not a workbook package we can read or write."""
 
 
+# Limits a package must keep before any part is inflated: a million-entry Timesheets is ~0.6 GB of XML
+# that compresses about 11 times, so these leave real books ample room and stop zip bombs.
+MAX_PARTS = 5_000
+MAX_PART_BYTES = 2 << 30
+MAX_TOTAL_BYTES = 4 << 30
+MAX_RATIO, RATIO_FROM_BYTES = 200, 64 << 20
+
+
 @dataclass(frozen=True)
 class SheetRef:
     name: str
@@ -65,9 +73,35 @@ class Package:
         except (zipfile.BadZipFile, OSError) as exc:
             raise PackageError(f"not an Excel workbook (.xlsx/.xlsm): {exc}") from None
         self._names = {i.filename for i in self.infos}
+        self._check_limits()
         self._cache: dict[str, bytes] = {}
         self.workbook_part = self._office_document()
         self.sheets = self._sheets()
+
+    def _check_limits(self) -> None:
+        """Refuse, before anything is inflated or parsed, a package no workbook looks like: too many parts,
+        names given twice, parts or a whole that inflate beyond reason, or XML with a DTD (entities)."""
+        if len(self.infos) > MAX_PARTS:
+            raise PackageError(f"the file has {len(self.infos):,} parts, more than a workbook has (at most "
+                               f"{MAX_PARTS:,})")
+        if len(self._names) != len(self.infos):
+            raise PackageError("the file names a part twice (a damaged or forged package)")
+        total = 0
+        for i in self.infos:
+            total += i.file_size
+            if i.file_size > MAX_PART_BYTES or total > MAX_TOTAL_BYTES or (
+                    i.file_size > RATIO_FROM_BYTES and i.file_size > MAX_RATIO * max(i.compress_size, 1)):
+                raise PackageError(f"part {i.filename} inflates to {i.file_size:,} bytes from {i.compress_size:,} "
+                                   "(a zip bomb?); a workbook's parts stay far smaller")
+            if i.flag_bits & 0x1:
+                raise PackageError("this workbook is password-protected: save a copy without a password")
+        for i in self.infos:
+            if i.filename.endswith((".xml", ".rels", ".vml")):
+                with self._zip.open(i) as f:
+                    head = f.read(4096)
+                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                    raise PackageError(f"part {i.filename} declares a DTD or entities, which workbooks never do "
+                                       "(a hostile file?)")
 
     @classmethod
     def open(cls, path) -> "Package":

@@ -37,6 +37,7 @@ from ..schema import LEDGER_SHEETS, SETTINGS, SHEETS, Col, Kind, SheetSpec, norm
 from .convert import EXCEL_ERRORS, Bad, convert
 from .package import Package, PackageError
 from .settings import parse_settings
+from .safe_write import sweep_leftovers
 from .sheet_parts import FIRST_VALUE_ROW, Uncuttable, cut_sheet
 
 MIN_PART_BYTES = 32 << 20  # a large sheet's XML is read in row ranges of at least this size (part_count)
@@ -239,7 +240,8 @@ def _load_in_parts(pkg: Package, name: str, part: str, wanted: set[str], parts: 
     (see sheet_parts). None when the sheet cannot be cut: it is read whole instead."""
     scanner = SheetScanner()
     try:
-        with tempfile.TemporaryDirectory(prefix="xlbilling-", ignore_cleanup_errors=True) as folder, \
+        sweep_leftovers(Path(tempfile.gettempdir()), "xlbilling-")
+        with tempfile.TemporaryDirectory(prefix=f"xlbilling-{os.getpid()}-", ignore_cleanup_errors=True) as folder, \
                 ThreadPoolExecutor(min(parts, os.cpu_count() or 1)) as pool:
             loading = [(piece, pool.submit(_load_piece, piece.path, name, wanted))
                        for piece in cut_sheet(pkg, part, parts, Path(folder), scanner.feed)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import stat
 import time
 import zipfile
 import zlib
@@ -21,6 +22,10 @@ BACKUPS_KEPT = 5  # the default of the backups_kept setting
 
 class WorkbookBusy(Exception):
     """The workbook is open in Excel or another xlbilling run holds it."""
+
+
+class WriteRefused(Exception):
+    """The workbook cannot be written as it stands (read-only, no disk space, no backup folder); nothing was."""
 
 
 def owner_file(path: Path) -> Path:
@@ -42,6 +47,33 @@ def check_not_open(path: Path) -> None:
             f"{path.name} is open in Excel (found {owner.name}). Close it in Excel, or run the command from "
             "the Billing ribbon inside Excel, then try again."
         )
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def sweep_leftovers(folder: Path, prefix: str) -> None:
+    """Remove what runs killed midway left in a folder: entries `<prefix><pid>…` of processes that are gone
+    (a temporary workbook beside the book, the row-range pieces of a large sheet in the temp folder)."""
+    try:
+        entries = [e for e in os.scandir(folder) if e.name.startswith(prefix)]
+    except OSError:
+        return
+    for entry in entries:
+        pid = entry.name[len(prefix):].split(".")[0].split("-")[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or pid_alive(int(pid)):
+            continue
+        try:
+            shutil.rmtree(entry.path) if entry.is_dir(follow_symlinks=False) else os.unlink(entry.path)
+        except OSError:
+            pass
 
 
 def _owner_text() -> str:
@@ -153,16 +185,44 @@ def _verify(data: bytes, previous: bytes | None = None) -> None:
 
 
 def _backup(path: Path, keep: int) -> Path:
-    """Copy the current version into the backup folder; only the newest `keep` (at least one) stay."""
+    """Copy the current version into the backup folder; only the newest `keep` (at least one) stay.
+    The copy is made under a temporary name and renamed once whole, so a kill or a full disk leaves
+    no half backup to rotate a good one out."""
     folder = path.parent / BACKUP_DIR
+    if folder.exists() and not folder.is_dir():
+        raise WriteRefused(f"{folder} is a file, not the backup folder; move it away so backups can be kept")
     folder.mkdir(exist_ok=True)
+    sweep_leftovers(folder, f".{path.stem}.")
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     target = folder / f"{path.stem}.{stamp}{path.suffix}"
-    shutil.copy2(path, target)
+    partial = folder / f".{path.stem}.{os.getpid()}.partial"
+    try:
+        shutil.copy2(path, partial)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
     old = sorted(folder.glob(f"{path.stem}.*{path.suffix}"))
     for stale in old[:-max(keep, 1)]:
         stale.unlink(missing_ok=True)
     return target
+
+
+def _keep_owner_and_mode(path: Path, tmp: Path, mode: int) -> None:
+    """The new version gets the permissions (and, where allowed, the owner) of the one it replaces."""
+    os.chmod(tmp, mode)
+    st = os.stat(path)
+    if hasattr(os, "chown") and (st.st_uid, st.st_gid) != (os.stat(tmp).st_uid, os.stat(tmp).st_gid):
+        try:
+            os.chown(tmp, st.st_uid, st.st_gid)
+        except OSError:
+            pass
+
+
+def _room_for(folder: Path, needed: int) -> None:
+    free = shutil.disk_usage(folder).free
+    if free < needed:
+        raise WriteRefused(f"not enough free disk space in {folder}: {needed / 1e6:,.1f} MB needed for the new "
+                           f"version and its backup, {free / 1e6:,.1f} MB free; free some space and run again")
 
 
 def replace_file(path: Path, data: bytes, previous: bytes | None = None, check_zip: bool = True,
@@ -172,16 +232,25 @@ def replace_file(path: Path, data: bytes, previous: bytes | None = None, check_z
     files that are not workbooks, such as exports)."""
     path = Path(path)
     check_not_open(path)
+    path = path.resolve() if path.is_symlink() else path  # a link keeps pointing at the file, which is replaced
+    exists = path.exists()
+    mode = stat.S_IMODE(os.stat(path).st_mode) if exists else None
+    if mode is not None and not mode & 0o222:
+        raise WriteRefused(f"{path.name} is read-only; make it writable to let xlbilling write it")
+    sweep_leftovers(path.parent, f".{path.name}.")
+    _room_for(path.parent, len(data) + (path.stat().st_size if exists else 0) + (1 << 20))
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with ThreadPoolExecutor(1) as pool:  # the backup copies while the new version is checked and written
-            backing_up = pool.submit(_backup, path, backups_kept) if path.exists() else None
+            backing_up = pool.submit(_backup, path, backups_kept) if exists else None
             if check_zip:
                 _verify(data, previous)
             with open(tmp, "wb") as f:
                 f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
+            if mode is not None:
+                _keep_owner_and_mode(path, tmp, mode)
             if backing_up:
                 backing_up.result()
         for attempt in range(3):

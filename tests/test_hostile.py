@@ -1,0 +1,149 @@
+"""Hostile files and injected faults (issue 13): each is refused with a plain message (exit 1, or 2
+for usage), no traceback, bounded memory and time, and the workbook left byte for byte as it was."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from xlbilling.cli import main
+
+from .test_month import month_book, posted_month
+
+ROOT = Path(__file__).parent.parent
+
+
+def run(*argv: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """The command line in a process of its own, its memory capped at 2 GB."""
+    limit = "import resource; resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30)); "
+    code = limit + "import sys; from xlbilling.cli import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.run([sys.executable, "-c", code, *argv], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def refused(path: Path, *argv: str, words: str, code: int = 1) -> str:
+    before = path.read_bytes() if path.is_file() else None
+    done = run(*argv)
+    text = done.stdout + done.stderr
+    assert done.returncode == code, text
+    assert "Traceback" not in text and words in text, text
+    if before is not None:
+        assert path.read_bytes() == before
+    return text
+
+
+def rezip(source: Path, target: Path, change=lambda name, data: data, extra=()) -> Path:
+    with zipfile.ZipFile(source) as z, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in z.infolist():
+            out.writestr(info.filename, change(info.filename, z.read(info.filename)))
+        for name, data in extra:
+            out.writestr(name, data)
+    return target
+
+
+def test_a_zip_bomb_part_is_refused_before_it_is_inflated(tmp_path):
+    book = month_book(tmp_path)
+    bomb = rezip(book, tmp_path / "Bomb.xlsx", extra=[("xl/media/bomb.bin", b"\0" * (300 << 20))])
+    assert bomb.stat().st_size < 2 << 20
+    refused(bomb, "validate", str(bomb), words="a zip bomb")
+
+
+def test_entities_and_dtds_are_refused(tmp_path):
+    book = month_book(tmp_path)
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>')
+    for part in ("xl/worksheets/sheet1.xml", "xl/_rels/workbook.xml.rels"):
+        target = rezip(book, tmp_path / f"x{len(part)}.xlsx",
+                       lambda name, data, p=part: laughs + data.split(b"?>", 1)[-1] if name == p else data)
+        refused(target, "validate", str(target), words="declares a DTD or entities")
+
+
+def test_too_many_parts_or_a_name_given_twice_are_refused(tmp_path):
+    book = month_book(tmp_path)
+    many = rezip(book, tmp_path / "Many.xlsx", extra=[(f"xl/media/p{k}.bin", b"x") for k in range(10_000)])
+    refused(many, "validate", str(many), words="more than a workbook has")
+    twice = tmp_path / "Twice.xlsx"
+    shutil.copy(book, twice)
+    with zipfile.ZipFile(twice, "a") as z, pytest.warns(UserWarning):
+        z.writestr("xl/workbook.xml", b"<workbook/>")
+    refused(twice, "validate", str(twice), words="names a part twice")
+
+
+def test_a_fifo_a_device_and_a_folder_are_refused_by_file_type(tmp_path):
+    fifo = tmp_path / "Pipe.xlsx"
+    os.mkfifo(fifo)
+    refused(fifo, "validate", str(fifo), words="not a regular file")
+    zero = tmp_path / "Zero.xlsx"
+    zero.symlink_to("/dev/zero")
+    refused(zero, "validate", str(zero), words="not a regular file")
+    refused(tmp_path, "validate", str(tmp_path), words="is a folder", code=2)
+
+
+def test_a_symlinked_workbook_keeps_its_link_and_the_file_keeps_its_mode(tmp_path):
+    real = month_book(tmp_path)
+    os.chmod(real, 0o600)
+    link = tmp_path / "Link.xlsx"
+    link.symlink_to(real)
+    assert main(["close", str(link), "--date", "2026-11-01"]) == 0
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert stat.S_IMODE(real.stat().st_mode) == 0o600
+    assert zipfile.ZipFile(real).read("xl/workbook.xml").count(b"InvoiceRegister") == 1  # written through the link
+
+
+def test_a_read_only_workbook_is_not_written(tmp_path):
+    path = month_book(tmp_path)
+    os.chmod(path, 0o444)
+    refused(path, "close", str(path), "--date", "2026-11-01", words="is read-only")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o444
+
+
+def test_a_backup_folder_that_is_a_file_is_named(tmp_path):
+    path = month_book(tmp_path)
+    (tmp_path / ".xlbilling-backups").write_text("not a folder")
+    refused(path, "close", str(path), "--date", "2026-11-01", words="is a file, not the backup folder")
+
+
+def test_a_full_disk_writes_nothing_and_leaves_no_partial_backup(tmp_path, monkeypatch, capsys):
+    path = posted_month(tmp_path)
+    before = path.read_bytes()
+    backups = sorted((tmp_path / ".xlbilling-backups").iterdir())
+    from xlbilling.io import safe_write
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(safe_write.shutil, "disk_usage", lambda _: usage._replace(free=1000))
+    assert main(["refresh", str(path)]) == 1
+    assert "not enough free disk space" in capsys.readouterr().err
+    monkeypatch.undo()
+
+    def full(*_args, **_kw):  # the copy fails halfway, as on a full disk
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(safe_write.shutil, "copy2", full)
+    assert main(["refresh", str(path)]) == 1
+    assert "No space left on device" in capsys.readouterr().err
+    assert path.read_bytes() == before and sorted((tmp_path / ".xlbilling-backups").iterdir()) == backups
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_what_killed_runs_left_behind_is_swept(tmp_path):
+    import tempfile
+    path = month_book(tmp_path)
+    dead = 4_000_000  # no such process
+    stale = tmp_path / f".Book.xlsx.{dead}.tmp"
+    stale.write_bytes(b"x" * 1000)
+    pieces = Path(tempfile.gettempdir()) / f"xlbilling-{dead}-abc"
+    pieces.mkdir(exist_ok=True)
+    (pieces / "part0.xlsx").write_bytes(b"x")
+    (tmp_path / ".xlbilling-backups").mkdir()
+    half = tmp_path / ".xlbilling-backups" / f".Book.{dead}.partial"
+    half.write_bytes(b"x")
+    assert main(["close", str(path), "--date", "2026-11-01"]) == 0
+    assert not stale.exists() and not half.exists()
+    from xlbilling.io.reader import _load_in_parts  # noqa: F401 - the sweep of the temp folder runs there
+    from xlbilling.io.safe_write import sweep_leftovers
+    sweep_leftovers(Path(tempfile.gettempdir()), "xlbilling-")
+    assert not pieces.exists()
