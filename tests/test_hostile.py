@@ -147,3 +147,29 @@ def test_what_killed_runs_left_behind_is_swept(tmp_path):
     from xlbilling.io.safe_write import sweep_leftovers
     sweep_leftovers(Path(tempfile.gettempdir()), "xlbilling-")
     assert not pieces.exists()
+
+
+def test_a_workbook_in_the_1904_date_system_gets_its_dates_right_both_ways(tmp_path):
+    import openpyxl
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+    from datetime import date, datetime
+    from .test_month import CONTRACTS, CUSTOMERS, LINES, TAXES
+    wb = openpyxl.Workbook()
+    wb.epoch = CALENDAR_MAC_1904
+    wb.remove(wb.active)
+    contracts = [CONTRACTS[0], *([r[0], r[1], datetime(2026, 11, 1)] for r in CONTRACTS[1:])]
+    for name, rows in {"Customers": CUSTOMERS, "Contracts": contracts, "ContractLines": LINES, "TaxRates": TAXES}.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    path = tmp_path / "Mac.xlsx"
+    wb.save(path)
+    assert main(["close", str(path), "--date", "2026-11-01"]) == 0
+    back = openpyxl.load_workbook(path)
+    assert back.epoch == CALENDAR_MAC_1904
+    rows = list(back["InvoiceRegister"].iter_rows(min_row=2, values_only=True))
+    heads = [c.value for c in back["InvoiceRegister"][1]]
+    dates = {rows[0][heads.index(h)].date() for h in ("Invoice Date",)}
+    assert dates == {date(2026, 11, 1)}
+    assert rows[0][heads.index("Due Date")].date() == date(2026, 12, 1)
+    assert main(["validate", str(path)]) == 0  # and it reads its own dates back

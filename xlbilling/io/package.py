@@ -20,7 +20,7 @@ from typing import Callable, Iterable, NamedTuple
 
 from ..core.cells import column_index, column_letter
 from ..core.tabs import Tab
-from .sheetxml import render
+from .sheetxml import EPOCH_1900, EPOCH_1904, render
 from .styles import StyleBook
 from .xmltext import attr, cell_text
 from .zipwrite import Deflater, compressed, copied, write_zip
@@ -305,6 +305,9 @@ def _edit_cells(xml: str, edit: CellEdit) -> str:
 _BIG = 16 << 20  # bytes: an edited part this large is deflated in chunks on two threads
 
 
+_DATE_1904 = re.compile(r'<(?:\w+:)?workbookPr\b[^>]*\bdate1904="(?:1|true)"')
+
+
 def write_tabs(data: bytes, tabs: Iterable[Tab], edits: Iterable[CellEdit] = (),
                progress: Callable[[str], None] | None = None) -> bytes:
     """The package with each tab replacing the sheet of its name (or appended as a new last sheet),
@@ -333,6 +336,7 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
         raise PackageError("the workbook has no styles part")
     styles = StyleBook(parts[styles_part])
     wb_xml = parts[pkg.workbook_part].decode("utf-8")
+    epoch = EPOCH_1904 if _DATE_1904.search(wb_xml) else EPOCH_1900
     wb_rels_part = rels_path(pkg.workbook_part)
     wb_rels = parts[wb_rels_part].decode("utf-8")
     types = parts["[Content_Types].xml"].decode("utf-8")
@@ -350,7 +354,7 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
             old = parts[existing.part]
             deflated[existing.part] = Deflater(pool)
             parts[existing.part] = render(tab, styles, _code_name(old), _kept_references(old),
-                                          deflated[existing.part].write)
+                                          deflated[existing.part].write, epoch)
             replaced_ids.add(existing.sheet_id)
             continue
         part = f"xl/worksheets/sheet{next_number}.xml"
@@ -369,7 +373,7 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
         )
         types = _insert_before_close(types, "Types", f'<§Override PartName="/{part}" ContentType="{WORKSHEET_CT}"/>')
         deflated[part] = Deflater(pool)
-        parts[part] = render(tab, styles, sink=deflated[part].write)
+        parts[part] = render(tab, styles, sink=deflated[part].write, epoch=epoch)
 
     new_styles = styles.result()
     if new_styles is not None:

@@ -24,7 +24,8 @@ NUMBER_FORMATS = {
     NUMBER: "#,##0.00",
     PCT: "0.00%",
 }
-_EPOCH = date(1899, 12, 30)
+EPOCH_1900 = date(1899, 12, 30)  # day 0 of Excel's default date system (with its 1900 leap-day quirk)
+EPOCH_1904 = date(1904, 1, 1)  # day 0 of the 1904 date system of old Mac workbooks
 _RISKY = ("=", "+", "-", "@", "\t", "\r")
 NS = (
     'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
@@ -32,11 +33,11 @@ NS = (
 )
 
 
-def _serial(value: date) -> str:
+def _serial(value: date, epoch: date = EPOCH_1900) -> str:
     if isinstance(value, datetime):
-        delta = value - datetime(1899, 12, 30)
+        delta = value - datetime(epoch.year, epoch.month, epoch.day)
         return format(Decimal(delta.days) + Decimal(delta.seconds) / Decimal(86400), "f")
-    return str((value - _EPOCH).days)
+    return str((value - epoch).days)
 
 
 def _width(tab: Tab, col: int) -> float:
@@ -55,9 +56,10 @@ _CHUNK_ROWS = 2000
 
 
 def render(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str = "",
-           sink: Callable[[bytes], None] | None = None) -> bytes:
+           sink: Callable[[bytes], None] | None = None, epoch: date = EPOCH_1900) -> bytes:
     """Worksheet XML for a tab. `keep` is carried-over markup (drawing references) placed at the end.
-    `sink`, if given, receives the XML in chunks as it is produced (to deflate while rendering)."""
+    `sink`, if given, receives the XML in chunks as it is produced (to deflate while rendering).
+    `epoch`: day 0 of the workbook's date system (EPOCH_1904 for a 1904 book), for date serials."""
     chunks: list[bytes] = []
 
     def flush() -> None:
@@ -131,7 +133,7 @@ def render(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str 
         if kind is bool:
             return f'{opening[i]}{n}{style} t="b"><v>{int(value)}</v></c>'
         if isinstance(value, date):
-            serial = serials.get(value) or serials.setdefault(value, _serial(value))
+            serial = serials.get(value) or serials.setdefault(value, _serial(value, epoch))
             return f'{opening[i]}{n}{style}><v>{serial}</v></c>'
         raise TypeError(f"{tab.name}: cannot write {type(value).__name__} {value!r} (floats are not money)")
 
@@ -155,7 +157,7 @@ def render(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str 
                      else cell(i, n, v, None)) if v else "" for n, v in zip(refs, values)]
         if kind is date:
             serial = serials.get
-            return [f'{head}{n}{style}><v>{serial(v) or serials.setdefault(v, _serial(v))}</v></c>'
+            return [f'{head}{n}{style}><v>{serial(v) or serials.setdefault(v, _serial(v, epoch))}</v></c>'
                     if v is not None else "" for n, v in zip(refs, values)]
         return [cell(i, n, v, None) for n, v in zip(refs, values)]
 
