@@ -173,3 +173,64 @@ def test_a_workbook_in_the_1904_date_system_gets_its_dates_right_both_ways(tmp_p
     assert dates == {date(2026, 11, 1)}
     assert rows[0][heads.index("Due Date")].date() == date(2026, 12, 1)
     assert main(["validate", str(path)]) == 0  # and it reads its own dates back
+
+
+# --- Every domain bound -----------------------------------------------------------------------------
+
+def _errors(path, capsys) -> list[dict]:
+    import json
+    capsys.readouterr()
+    assert main(["validate", str(path), "--json"]) == 1
+    return json.loads(capsys.readouterr().out)["errors"]
+
+
+@pytest.mark.parametrize("sheet,row,cell", [
+    ("ContractLines", ["L1", "AGR-1", "Managed services", 1, -13830.96], "ContractLines!E2"),
+    ("ContractLines", ["L1", "AGR-1", "Managed services", -3, 100], "ContractLines!D2"),
+    ("ContractLines", ["L1", "AGR-1", "Managed services", 1, 1e308], "ContractLines!E2"),
+    ("Payments", ["P1", "2026-11-05", "1001", -50], "Payments!D2"),
+    ("RateCard", ["Remote", -120], "RateCard!B2"),
+])
+def test_negative_and_huge_amounts_are_input_errors_naming_the_cell(tmp_path, capsys, sheet, row, cell):
+    from .test_month import LINES, PAYMENTS
+    heads = {"ContractLines": LINES[0], "Payments": PAYMENTS[:4], "RateCard": ["Work Type", "Rate"]}
+    path = month_book(tmp_path, **{sheet: [heads[sheet], row]})
+    before = path.read_bytes()
+    [error] = _errors(path, capsys)
+    assert error["where"] == cell and ("0 or more" in error["expected"] or "at most" in error["expected"])
+    assert path.read_bytes() == before
+
+
+def test_minus_zero_is_zero(tmp_path):
+    from .test_month import sheet
+    lines = [["Line ID", "Contract ID", "Description", "Quantity", "Unit Price"], ["L1", "AGR-1", "Free", 1, -0.0]]
+    path = month_book(tmp_path, ContractLines=lines)
+    assert main(["close", str(path), "--date", "2026-11-01"]) == 0
+    assert [r["Amount"] for r in sheet(path, "InvoiceLines")] == [0]
+
+
+def test_two_rates_or_tax_rates_for_one_key_are_input_errors(tmp_path, capsys):
+    path = month_book(tmp_path, RateCard=[["Work Type", "Rate"], ["Remote", 120], ["remote ", 125]],
+                      TaxRates=[["Jurisdiction", "Tax Category", "Rate"], ["TX", "services", 0], ["TX", "Services", 0.0825]])
+    found = {e["where"]: e for e in _errors(path, capsys)}
+    assert set(found) == {"RateCard!B3", "TaxRates!C3"}
+    assert "RateCard!B2" in found["RateCard!B3"]["expected"]
+
+
+def test_a_charge_on_another_customers_contract_is_an_input_error(tmp_path, capsys):
+    charges = [["Charge ID", "Date", "Customer ID", "Contract ID", "Description", "Unit Price"],
+               ["CH1", "2026-10-15", "1001", "AGR-2", "Laptop", 1299]]
+    path = month_book(tmp_path, Charges=charges)
+    [error] = _errors(path, capsys)
+    assert error["where"] == "Charges!D2" and "belongs to 1002" in error["message"]
+
+
+def test_an_invoice_number_typed_by_hand_is_a_finding_and_the_entry_is_not_billed(tmp_path):
+    from .test_month import SINCE_OCTOBER, TIME_HEAD, sheet
+    time = [TIME_HEAD + ["Invoice Number"], ["T1", "2026-10-20", "Ann", "1002", "AGR-2", "Remote", 2, "Y", "OLD-77"]]
+    path = month_book(tmp_path, Timesheets=time, RateCard=[["Work Type", "Rate"], ["Remote", 100]],
+                      Contracts=SINCE_OCTOBER)
+    assert main(["close", str(path), "--date", "2026-11-01"]) == 0
+    [f] = [r for r in sheet(path, "Discrepancies") if r["Code"] == "INVOICE_NUMBER_UNKNOWN"]
+    assert f["Cell"] == "Timesheets!I2" and "OLD-77" in f["Message"]
+    assert not [r for r in sheet(path, "InvoiceLines") if r["Entry Ids"] == "T1"]

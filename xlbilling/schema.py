@@ -35,6 +35,7 @@ class Col:
     default: object = None
     choices: tuple[str, ...] = ()
     width: float = 14.0
+    signed: bool = False  # numbers below 0 are allowed (else an input error)
 
     @property
     def title(self) -> str:
@@ -140,7 +141,7 @@ SHEETS: tuple[SheetSpec, ...] = (
             Col("billing_frequency", Kind.ENUM, default="monthly", choices=FREQUENCIES, width=16),
             Col("billing_timing", Kind.ENUM, default="advance", choices=("advance", "arrears"), width=14),
             Col("proration", Kind.ENUM, default="daily", choices=("daily", "none"), width=11),
-            Col("escalation_pct", Kind.PCT, width=13),
+            Col("escalation_pct", Kind.PCT, width=13, signed=True),  # a decrease is a negative uplift
             Col("included_hours", Kind.NUMBER, width=14),
             Col("overage_rate", Kind.MONEY, width=13),
             Col("not_to_exceed", Kind.MONEY, width=14),
@@ -189,7 +190,7 @@ SHEETS: tuple[SheetSpec, ...] = (
             Col("contract_id", Kind.ID),
             Col("ticket_id", Kind.ID, width=11),
             Col("work_type", Kind.TEXT, True, width=18),
-            Col("hours", Kind.NUMBER, True, width=8),
+            Col("hours", Kind.NUMBER, True, width=8, signed=True),  # 0 or less is TIME_NONPOSITIVE, a finding
             Col("billable", Kind.BOOL, default=True, width=9),
             Col("approved", Kind.BOOL, default=False, width=9),
             Col("notes", Kind.TEXT, width=40),
@@ -306,7 +307,7 @@ REGISTER = SheetSpec(
         Col("credited", Kind.MONEY, width=11),
         Col("written_off", Kind.MONEY, width=11),
         Col("discount", Kind.MONEY, width=11),
-        Col("balance", Kind.MONEY, width=13),
+        Col("balance", Kind.MONEY, width=13, signed=True),
         Col("discount_date", Kind.DATE, width=13),
         Col("discount_amount", Kind.MONEY, width=15),
         Col("lines", Kind.INT, width=7),
@@ -357,7 +358,7 @@ DISCREPANCIES = SheetSpec(
         Col("message", Kind.TEXT, width=60),
         Col("found", Kind.TEXT, width=18),
         Col("expected", Kind.TEXT, width=24),
-        Col("amount", Kind.MONEY, width=12),
+        Col("amount", Kind.MONEY, width=12, signed=True),  # a change can be down
         Col("suggested_action", Kind.TEXT, width=40),
         Col("resolution", Kind.ENUM, choices=("approve", "exclude"), width=11),
         Col("note", Kind.TEXT, width=30),

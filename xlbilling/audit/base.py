@@ -26,6 +26,7 @@ SEVERITY = {
     "TAX_NO_RATE": ERROR, "TAX_EXEMPTION_EXPIRED": ERROR, "AMOUNT_CHANGE": WARNING, "PAYMENT_UNMATCHED": ERROR,
     "PAYMENT_SHORT": WARNING, "CUSTOMER_NO_EMAIL": WARNING, "POSTED_INVOICE_CHANGED": ERROR,
     "MISSED_BILLING": WARNING,  # beyond the spec: a period that should have been billed earlier
+    "INVOICE_NUMBER_UNKNOWN": WARNING,  # beyond the spec: an invoice number xlbilling never posted, typed in
 }
 UNPRICEABLE = frozenset({"TIME_NO_RATE", "TIME_NONPOSITIVE"})  # `approve` cannot bill these: only exclude releases
 ACTION = {
@@ -54,6 +55,8 @@ ACTION = {
     "CUSTOMER_NO_EMAIL": "add the customer's billing email",
     "POSTED_INVOICE_CHANGED": "restore the invoice from the backup; correct it with a credit memo",
     "MISSED_BILLING": "check why this period was not billed on time",
+    "INVOICE_NUMBER_UNKNOWN": "clear the Invoice Number cells to bill the items here, or leave them if another "
+                              "system billed them",
 }
 
 

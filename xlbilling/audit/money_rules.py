@@ -7,6 +7,8 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Iterator
 
+import numpy as np
+
 from ..core.findings import Finding, show
 from ..core.money import ZERO
 from ..core.ledger import changed_invoices
@@ -61,5 +63,30 @@ def posted_changed(ctx: LedgerContext) -> Iterator[Finding]:
     yield from changed_invoices(ctx.book)
 
 
-MONEY_RULES = (payment_unmatched, payment_short, posted_changed)
-MONEY_CODES = frozenset({"PAYMENT_UNMATCHED", "PAYMENT_SHORT", "POSTED_INVOICE_CHANGED"})
+def invoice_number_unknown(ctx: LedgerContext) -> Iterator[Finding]:
+    """Time entries and charges carrying an invoice number xlbilling never posted (typed, or billed by
+    another system): they are never billed here, which staff must know."""
+    posted = {h.invoice_number for h in ctx.posted_headers}
+    table = ctx.book.time_entries
+    column = table.columns["invoice_number"]
+    marked: dict[str, list] = defaultdict(list)  # invoice number -> the records carrying it
+    if len(table):
+        unknown = [k for k, v in enumerate(column.values) if v and v not in posted]
+        for i in np.flatnonzero(np.isin(column.codes, unknown)).tolist():
+            e = table.entry(i)
+            marked[e.invoice_number].append(e)
+    for ch in ctx.book.charges:
+        if ch.invoice_number and ch.invoice_number not in posted:
+            marked[ch.invoice_number].append(ch)
+    for number, records in sorted(marked.items()):
+        first = records[0]
+        entries = sum(1 for r in records if hasattr(r, "entry_id"))
+        yield finding(ctx, "INVOICE_NUMBER_UNKNOWN", first, "invoice_number",
+                      f"{entries} time entr{'y' if entries == 1 else 'ies'} and {len(records) - entries} charge(s) carry "
+                      f"invoice number {number}, which xlbilling never posted: they count as billed elsewhere and are "
+                      "never billed here", Subject(f"unknown-invoice:{number}", first.customer_id), show(number),
+                      "an invoice number written by post, or blank")
+
+
+MONEY_RULES = (payment_unmatched, payment_short, posted_changed, invoice_number_unknown)
+MONEY_CODES = frozenset({"PAYMENT_UNMATCHED", "PAYMENT_SHORT", "POSTED_INVOICE_CHANGED", "INVOICE_NUMBER_UNKNOWN"})

@@ -74,6 +74,36 @@ _KEYS = (
 )
 
 
+# Sheets where two rows for the same key would leave one of them picked silently: (sheet, key, value field, what)
+_ONE_ROW_PER = (
+    ("RateCard", lambda r: (r.contract_id or "", r.work_type.strip().lower(), r.effective_from), "rate",
+     "rate for this contract, work type and effective date"),
+    ("TaxRates", lambda r: (r.jurisdiction.strip().lower(), r.tax_category.strip().lower(), r.effective_from), "rate",
+     "tax rate for this jurisdiction, category and effective date"),
+)
+
+
+def _one_row_per_key(book: Book, sheet: str, key, field_name: str, what: str) -> list[Finding]:
+    first: dict = {}
+    errors = []
+    for rec in book.rows(sheet):
+        k = key(rec)
+        if k in first:
+            errors.append(input_error(book.cell(rec, field_name), f"a second {what}", show(getattr(rec, field_name)),
+                                      f"one row per key ({book.cell(first[k], field_name)} has it already)"))
+        else:
+            first[k] = rec
+    return errors
+
+
+def _charge_contracts(book: Book) -> list[Finding]:
+    owner = {c.contract_id: c.customer_id for c in book.contracts}
+    return [input_error(book.cell(ch, "contract_id"), f"charge {ch.charge_id} is for customer {ch.customer_id} but "
+                        f"contract {ch.contract_id} belongs to {owner[ch.contract_id]}", show(ch.contract_id),
+                        f"a contract of customer {ch.customer_id}, or none")
+            for ch in book.charges if ch.contract_id in owner and owner[ch.contract_id] != ch.customer_id]
+
+
 def check_integrity(book: Book, only: set[str] | None = None, skip: frozenset[str] | set[str] = frozenset(),
                     failed: frozenset[str] | set[str] = frozenset()) -> list[Finding]:
     """Duplicate IDs and unknown references, on every sheet, or on `only` those, or all but `skip`.
@@ -86,6 +116,11 @@ def check_integrity(book: Book, only: set[str] | None = None, skip: frozenset[st
     for sheet, key in _KEYS:
         if wanted(sheet):
             errors.extend(_duplicates(book, sheet, key))
+    for sheet, key_of, fld, what in _ONE_ROW_PER:
+        if wanted(sheet):
+            errors.extend(_one_row_per_key(book, sheet, key_of, fld, what))
+    if wanted("Charges") and "Contracts" not in failed:
+        errors.extend(_charge_contracts(book))
     known = {(sheet, key): _distinct(book, sheet, key) for sheet, key in _KEYS if sheet != "Timesheets"}
     for sheet, fld, target, key in _REFERENCES:
         if not wanted(sheet) or target in failed:

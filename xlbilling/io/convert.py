@@ -68,22 +68,27 @@ def to_date(value: object) -> date:
     return d
 
 
+MAX_NUMBER = Decimal(10) ** 12  # a trillion: no amount, price, quantity or rate of a billing book is larger
+
+
 def to_number(value: object) -> Decimal:
+    """A finite number of at most a trillion either way (-0 is 0)."""
     if isinstance(value, bool):
         raise Bad("a number")
     if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, str):
+        d = Decimal(value)
+    elif isinstance(value, float):
+        d = Decimal(repr(value))
+    elif isinstance(value, str):
         try:
             d = Decimal(value.strip())
         except InvalidOperation:
             raise Bad("a number") from None
-        if not d.is_finite():
-            raise Bad("a number")
-        return d
-    raise Bad("a number")
+    else:
+        raise Bad("a number")
+    if not d.is_finite() or abs(d) > MAX_NUMBER:
+        raise Bad("a number of at most 1,000,000,000,000")
+    return d if d else abs(d)
 
 
 def to_whole(value: object) -> int:
@@ -132,6 +137,12 @@ def to_terms(value: object):
         raise Bad(str(exc)) from None
 
 
+def _not_negative(col: Col, number: Decimal) -> Decimal:
+    if number < 0 and not col.signed:
+        raise Bad("a number of 0 or more (a credit or refund is an Adjustments row, not a negative amount)")
+    return number
+
+
 def convert(col: Col, value: object) -> object:
     """Convert one non-blank cell value for a column of the schema."""
     if isinstance(value, str) and value.strip() in EXCEL_ERRORS:
@@ -142,11 +153,11 @@ def convert(col: Col, value: object) -> object:
     if kind is Kind.DATE:
         return to_date(value)
     if kind is Kind.MONEY or kind is Kind.NUMBER:
-        return to_number(value)
+        return _not_negative(col, to_number(value))
     if kind is Kind.INT:
         return to_whole(value)
     if kind is Kind.PCT:
-        return to_percentage(value)
+        return _not_negative(col, to_percentage(value))
     if kind is Kind.BOOL:
         return to_bool(value)
     if kind is Kind.ENUM:
