@@ -16,6 +16,7 @@ import pytest
 from xlbilling.cli import main
 
 from .test_month import month_book, posted_month
+from .test_send import smtp  # noqa: F401 - the real SMTP server on loopback, as a fixture
 
 ROOT = Path(__file__).parent.parent
 
@@ -234,3 +235,63 @@ def test_an_invoice_number_typed_by_hand_is_a_finding_and_the_entry_is_not_bille
     [f] = [r for r in sheet(path, "Discrepancies") if r["Code"] == "INVOICE_NUMBER_UNKNOWN"]
     assert f["Cell"] == "Timesheets!I2" and "OLD-77" in f["Message"]
     assert not [r for r in sheet(path, "InvoiceLines") if r["Entry Ids"] == "T1"]
+
+
+# --- Damaged sheets and values that would crash a run ----------------------------------------------
+
+def test_invalid_utf8_a_dangling_sheet_and_overlong_text_are_named(tmp_path):
+    book = month_book(tmp_path)
+    bad = rezip(book, tmp_path / "Utf8.xlsx",
+                lambda n, x: x.replace(b"Acme Dental", b"Acme \xff\xfe Dental") if n.startswith("xl/") else x)
+    refused(bad, "validate", str(bad), words="the sheet 'Customers' cannot be read")
+    with zipfile.ZipFile(book) as z, zipfile.ZipFile(tmp_path / "Dangling.xlsx", "w") as out:
+        for info in z.infolist():
+            if info.filename != "xl/worksheets/sheet2.xml":
+                out.writestr(info, z.read(info))
+    refused(tmp_path / "Dangling.xlsx", "validate", str(tmp_path / "Dangling.xlsx"), words="cannot be read")
+    long = rezip(book, tmp_path / "Long.xlsx",
+                 lambda n, x: x.replace(b"Acme Dental", b"A" * 40_000) if n.startswith("xl/") else x)
+    text = refused(long, "validate", str(long), words="at most 32,767 characters")
+    assert "Customers!B2" in text and len(text) < 2000  # the value is shown shortened
+
+
+def test_escalation_compounded_to_2199_bills_without_overflow(tmp_path):
+    from .books import write_book
+    path = write_book(tmp_path / "Old.xlsx", {
+        "Customers": [["Customer ID", "Name", "Tax Exempt"], ["C1", "Acme", "Y"]],
+        "Contracts": [["Contract ID", "Customer ID", "Start Date", "Escalation Pct"], ["A1", "C1", "1990-01-01", 0.5]],
+        "ContractLines": [["Line ID", "Contract ID", "Description", "Unit Price", "Start Date"],
+                          ["L1", "A1", "Support", 1000, "2199-11-01"]]}, base=False)
+    done = run("close", str(path), "--date", "2199-12-01")
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+
+
+def test_line_breaks_that_would_inject_mail_headers_are_input_errors(tmp_path, capsys):
+    from .test_month import CONTRACTS, LINES, TAXES
+    from .books import write_book
+    path = write_book(tmp_path / "Mail.xlsx", {
+        "Customers": [["Customer ID", "Name", "Billing Email", "Tax Jurisdiction"],
+                      ["1001", "Acme", "ap@acme.example\r\nBcc: thief@example.net", "TX"],
+                      ["1002", "Birch", "ap@birch.example; owner@birch.example", "TX"]],
+        "Contracts": CONTRACTS, "ContractLines": LINES, "TaxRates": TAXES,
+        "Settings": [["Setting", "Value"], ["company_name", "Northstar\r\nBcc: thief@example.net"],
+                     ["company_email", "billing@northstar.example"]]}, base=False)
+    text = refused(path, "close", str(path), "--date", "2026-11-01", words="Customers!C2")
+    assert "Settings!B2" in text and "one line" in text and "e-mail address" in text
+    assert "Customers!C3" not in text  # two addresses separated by ; are fine
+
+
+def test_several_billing_addresses_all_receive_the_invoice(tmp_path, smtp):
+    from .test_month import CONTRACTS, LINES, TAXES
+    from .books import write_book
+    path = write_book(tmp_path / "Two.xlsx", {
+        "Customers": [["Customer ID", "Name", "Billing Email", "Tax Jurisdiction"],
+                      ["1001", "Acme", "ap@acme.example;owner@acme.example", "TX"],
+                      ["1002", "Birch", "ap@birch.example", "TX"]],
+        "Contracts": CONTRACTS, "ContractLines": LINES, "TaxRates": TAXES,
+        "Settings": [["Setting", "Value"], ["company_email", "billing@northstar.example"]]}, base=False)
+    assert main(["close", str(path), "--date", "2026-11-01"]) == 0
+    assert main(["post", str(path), "--date", "2026-11-01"]) == 0
+    assert main(["send", str(path)]) == 0
+    assert sorted(to for tos, _ in smtp.messages for to in tos) == [
+        "ap@acme.example", "ap@birch.example", "owner@acme.example"]

@@ -25,6 +25,7 @@ class Kind(str, Enum):
     BOOL = "bool"
     ENUM = "enum"
     TERMS = "terms"
+    EMAIL = "e-mail address"
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ SHEETS: tuple[SheetSpec, ...] = (
         (
             Col("customer_id", Kind.ID, True),
             Col("name", Kind.TEXT, True, width=30),
-            Col("billing_email", Kind.TEXT, width=28),
+            Col("billing_email", Kind.EMAIL, width=28),
             Col("billing_address", Kind.TEXT, width=36),
             Col("payment_terms", Kind.TERMS, width=16),
             Col("tax_jurisdiction", Kind.TEXT, width=16),

@@ -57,5 +57,6 @@ def show(value: object) -> str:
     if value is None or value == "":
         return "blank"
     if isinstance(value, str):
-        return f'"{value}"'
+        value = value.replace("\r", "\\r").replace("\n", "\\n")  # a line break shows as \n, on one line
+        return f'"{value}"' if len(value) <= 80 else f'"{value[:60]}…" ({len(value):,} characters)'
     return str(value)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -17,4 +17,6 @@ def round_to(value: Decimal, step: Decimal) -> Decimal:
     """Round half-up to a step such as 0.1 or 0.0001 (hours, ratios, KPIs): the one rounding mode used."""
     if not isinstance(value, Decimal):
         raise TypeError(f"money must be a Decimal, got {type(value).__name__} {value!r}")
-    return value.quantize(step, rounding=ROUND_HALF_UP)
+    with localcontext() as ctx:  # enough digits for any amount, however large escalation has made it
+        ctx.prec = max(ctx.prec, value.adjusted() - step.adjusted() + 2)
+        return value.quantize(step, rounding=ROUND_HALF_UP)

@@ -137,6 +137,25 @@ def to_terms(value: object):
         raise Bad(str(exc)) from None
 
 
+_ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+
+
+def to_email(value: object) -> str:
+    """One or more e-mail addresses (separated by ; or ,), each plain: no line breaks, which would let
+    a cell add headers to a message."""
+    text = to_text(value)
+    addresses = [a.strip() for a in re.split(r"[;,]", text) if a.strip()]
+    if not addresses or not all(_ADDRESS.match(a) for a in addresses):
+        raise Bad("an e-mail address such as ap@customer.com (several separated by ;)")
+    return "; ".join(addresses)
+
+
+def no_line_breaks(text: str) -> str:
+    if "\r" in text or "\n" in text:
+        raise Bad("text on one line (a line break here would end up in an e-mail header)")
+    return text
+
+
 def _not_negative(col: Col, number: Decimal) -> Decimal:
     if number < 0 and not col.signed:
         raise Bad("a number of 0 or more (a credit or refund is an Adjustments row, not a negative amount)")
@@ -164,4 +183,6 @@ def convert(col: Col, value: object) -> object:
         return to_choice(value, col.choices)
     if kind is Kind.TERMS:
         return to_terms(value)
+    if kind is Kind.EMAIL:
+        return to_email(value)
     raise AssertionError(kind)

@@ -80,7 +80,7 @@ def _domain(address: str) -> str:
 def invoice_message(doc: InvoiceDocument, pdf: bytes, sender: str, recipient: str, filename: str) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = f"{doc.company.name} <{sender}>"
-    msg["To"] = recipient
+    msg["To"] = recipient.replace(";", ",")
     msg["Subject"] = f"Invoice {doc.number} from {doc.company.name}"
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(domain=_domain(sender))
@@ -104,7 +104,7 @@ def reminder_message(doc: InvoiceDocument, level: str, days: int, pdf: bytes, se
               "days": days, "balance": f"{doc.balance:,.2f} {doc.currency}", "customer": doc.bill_to.name}
     msg = EmailMessage()
     msg["From"] = f"{doc.company.name} <{sender}>"
-    msg["To"] = recipient
+    msg["To"] = recipient.replace(";", ",")
     msg["Subject"] = subject.format(**values)
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(domain=_domain(sender))

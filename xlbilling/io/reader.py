@@ -408,12 +408,18 @@ class _SheetReader:
         text = pc.take(uniques, keep if indices is None else pc.take(indices, keep))
         blank = pc.or_kleene(pc.is_null(text), pc.equal(text, ""))
         values = pc.if_else(blank, None, text).to_pylist()
-        errors = pc.fill_null(pc.is_in(text, pa.array(EXCEL_ERRORS)), False)
+        errors = pc.fill_null(pc.or_(pc.is_in(text, pa.array(EXCEL_ERRORS)),
+                                     pc.greater(pc.utf8_length(text), MAX_CELL_TEXT)), False)
         if col.required or col.default is not None:  # blanks need a visit only to report or default them
             errors = pc.or_(pc.fill_null(blank, True), errors)
         holes = pc.indices_nonzero(errors).to_pylist()
-        self._fill_holes(col, sc, values, holes, rows, header_row, bad_cells,
-                         lambda pos: (show(values[pos]), "a value, not an Excel error") if values[pos] in EXCEL_ERRORS else None)
+
+        def why_bad(pos: int) -> tuple[str, str] | None:
+            value = values[pos]
+            if value in EXCEL_ERRORS:
+                return show(value), "a value, not an Excel error"
+            return (show(value), TOO_LONG) if value and len(value) > MAX_CELL_TEXT else None
+        self._fill_holes(col, sc, values, holes, rows, header_row, bad_cells, why_bad)
         return values
 
     def _fill_holes(self, col: Col, sc: int, values: list | None, holes: list[int], rows: list[int], header_row: int,
@@ -441,6 +447,7 @@ class _SheetReader:
         texts = uniques.to_pylist()
         if col.kind in (Kind.TEXT, Kind.ID):
             bad = {k: "a value, not an Excel error" for k, t in enumerate(texts) if t in EXCEL_ERRORS}
+            bad.update({k: TOO_LONG for k, t in enumerate(texts) if t and len(t) > MAX_CELL_TEXT})
             for k in (*blank, *bad):
                 texts[k] = None
             return texts, bad
@@ -576,7 +583,19 @@ def read_values(sheets: dict[str, tuple[list[list], int, int]],
         return result
 
 
-def _read_sheet(actual: str, spec: SheetSpec, loaded: LoadedSheet) -> _Sheet:
+MAX_CELL_TEXT = 32_767  # Excel's limit for the text of a cell
+TOO_LONG = f"text of at most {MAX_CELL_TEXT:,} characters (Excel's limit for a cell)"
+_UNREADABLE = (fastexcel.FastExcelError, PackageError, KeyError, zipfile.BadZipFile, zlib.error, UnicodeDecodeError)
+
+
+def _read_sheet(actual: str, spec: SheetSpec, load: Callable[[], LoadedSheet]) -> _Sheet:
+    try:
+        loaded = load()
+    except _UNREADABLE as exc:  # a damaged or forged sheet: said of the sheet, never a traceback
+        reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        return _Sheet(None, {}, [input_error(actual, f"the sheet '{actual}' cannot be read ({reason})",
+                                             "a damaged sheet", "a sheet Excel can open; save the workbook again "
+                                             "from Excel")])
     sr = _SheetReader(actual, spec, loaded)
     got = sr.read()
     if got is None:
@@ -600,16 +619,21 @@ def _assemble(names: list[str], load: Callable[..., LoadedSheet], progress: Call
         if spec.name in background and spec.name in matched:
             if progress:
                 progress(spec.name)
-            future = pool.submit(lambda a=matched[spec.name], s=spec: _read_sheet(a, s, load(a, s, True)))
+            future = pool.submit(lambda a=matched[spec.name], s=spec: _read_sheet(a, s, lambda: load(a, s, True)))
             result.pending[spec.name] = _Pending(future, columns, spec.name)
             records[spec.name] = result.pending[spec.name]
     settings = Settings()
     if "Settings" in matched:
         if progress:
             progress("Settings")
-        sr = _SheetReader(matched["Settings"], SETTINGS, load(matched["Settings"], SETTINGS))
-        got = sr.read()
-        result.errors.extend(sr.errors)
+        try:
+            sr = _SheetReader(matched["Settings"], SETTINGS, load(matched["Settings"], SETTINGS))
+            got = sr.read()
+            result.errors.extend(sr.errors)
+        except _UNREADABLE:
+            got = None
+            result.errors.append(input_error(matched["Settings"], "the Settings sheet cannot be read",
+                                             "a damaged sheet", "a sheet Excel can open"))
         if got is not None:
             (names, values), rows, letters = map(_values, got[0]), got[1].tolist(), got[2]
             settings, errs = parse_settings(matched["Settings"], list(zip(names, values, rows)), letters.get("value", 1))
@@ -624,7 +648,7 @@ def _assemble(names: list[str], load: Callable[..., LoadedSheet], progress: Call
         actual = matched[spec.name]
         if progress:
             progress(spec.name)
-        got = _read_sheet(actual, spec, load(actual, spec))
+        got = _read_sheet(actual, spec, lambda: load(actual, spec))
         result.errors.extend(got.errors)
         if got.records is None:
             result.failed.add(spec.name)

@@ -8,7 +8,7 @@ from ..core.cells import cell_name
 from ..core.findings import Finding, input_error, show
 from ..core.models import Settings
 from ..schema import SETTINGS_DEFAULTS, Col, Kind, normalize
-from .convert import Bad, convert, to_text
+from .convert import Bad, convert, no_line_breaks, to_email, to_text
 
 _KINDS: dict[str, str] = {
     "default_payment_terms": "terms",
@@ -24,6 +24,11 @@ _KINDS: dict[str, str] = {
     "escalate_days": "count",
     "smtp_port": "count",
     "backups_kept": "count",
+    "company_email": "email",
+    "email_from": "email",
+    "company_name": "line",  # it goes into the From header of every message
+    "smtp_host": "line",
+    "smtp_user": "line",
 }
 
 
@@ -55,6 +60,10 @@ def _value(kind: str, value: object):
         return convert(Col("p", Kind.PCT), value)
     if kind == "number":
         return convert(Col("n", Kind.NUMBER), value)
+    if kind == "email":
+        return to_email(value)
+    if kind == "line":
+        return no_line_breaks(to_text(value))
     return to_text(value)
 
 

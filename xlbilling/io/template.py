@@ -80,7 +80,7 @@ class _Formats:
         self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
 
     def column(self, kind: Kind):
-        return self.by_kind.get(kind, self.text if kind in (Kind.ID, Kind.TEXT) else None)
+        return self.by_kind.get(kind, self.text if kind in (Kind.ID, Kind.TEXT, Kind.EMAIL) else None)
 
 
 def _write_input_sheet(wb, fmt: _Formats, spec: SheetSpec, rows: list[dict]) -> None:
