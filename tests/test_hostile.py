@@ -295,3 +295,23 @@ def test_several_billing_addresses_all_receive_the_invoice(tmp_path, smtp):
     assert main(["send", str(path)]) == 0
     assert sorted(to for tos, _ in smtp.messages for to in tos) == [
         "ap@acme.example", "ap@birch.example", "owner@acme.example"]
+
+
+def test_pdfs_keep_every_script_of_a_name(tmp_path):
+    import pypdf
+    from .test_month import CONTRACTS, LINES, TAXES
+    from .books import write_book
+    name = "Zoë Ångström — שלום 東京 🎉"
+    path = write_book(tmp_path / "Names.xlsx", {
+        "Customers": [["Customer ID", "Name", "Billing Email", "Tax Jurisdiction"], ["1001", name, "ap@zoe.example", "TX"],
+                      ["1002", "Birch Law", "ap@birch.example", "TX"]],
+        "Contracts": CONTRACTS, "ContractLines": LINES, "TaxRates": TAXES}, base=False)
+    assert main(["close", str(path), "--date", "2026-11-01"]) == 0
+    assert main(["post", str(path), "--date", "2026-11-01"]) == 0
+    assert main(["invoices", str(path), "--out", str(tmp_path / "pdf")]) == 0
+    [pdf] = (tmp_path / "pdf").glob("INV-1001*.pdf")
+    text = pypdf.PdfReader(pdf).pages[0].extract_text()
+    for word in ("Zoë", "Ångström", "東京", "🎉"):
+        assert word in text, (word, text[:300])
+    assert "שלום" in text or "םולש" in text  # Hebrew, in either reading order of the extractor
+    assert "?" not in text.split("Bill to")[1].split("\n")[1]  # nothing lost to "?"

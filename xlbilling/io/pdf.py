@@ -1,6 +1,8 @@
 """Invoice and statement PDFs (fpdf2, pure Python: the same file on Windows, macOS and Linux).
 
-The built-in PDF fonts cover Latin-1; characters outside it print as "?" rather than failing.
+Text is set in a Unicode font with fallbacks (io/fonts.py), so names print as typed in any script;
+on a machine with none of those fonts the built-in Latin-1 fonts are used and other characters
+print as "?".
 """
 
 from __future__ import annotations
@@ -13,16 +15,29 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from ..core.documents import InvoiceDocument, StatementDocument
+from .fonts import covered, unicode_fonts
 
 GREY = (110, 110, 110)
 DARK = (31, 78, 120)
 ALERT = (192, 0, 0)
 
 
-def _t(text: object) -> str:
+def _latin1(text: object) -> str:
     value = "" if text is None else str(text)
     value = value.replace("\u2013", "-").replace("\u2014", "-").replace("\u2019", "'")
     return value.encode("latin-1", "replace").decode("latin-1")
+
+
+def _characters(value: object) -> set[str]:
+    """Every character of the text a document holds (its fields, nested)."""
+    if isinstance(value, str):
+        return set(value)
+    if isinstance(value, (tuple, list)):
+        return set().union(*map(_characters, value)) if value else set()
+    return set()
+
+
+_TYPOGRAPHIC = {"\u2013", "\u2014", "\u2019"}  # dashes and apostrophes Latin-1 spells plainly
 
 
 def _m(amount: Decimal | None) -> str:
@@ -37,43 +52,65 @@ def safe_filename(*parts: str) -> str:
 
 
 class _Doc(FPDF):
-    def __init__(self, stamp: datetime):
+    """A page of ours. A document whose text is all Latin-1 (most) is set in the built-in Helvetica;
+    one with other characters in a Unicode font, with the fallbacks that hold what it lacks."""
+
+    def __init__(self, stamp: datetime, content: object):
         super().__init__(orientation="P", unit="mm", format="Letter")
         self.set_creation_date(stamp)
         self.set_auto_page_break(True, margin=18)
         self.set_margins(16, 16, 16)
         self.footer_text = ""
+        wanted = {c for c in _characters(content) if ord(c) > 0xFF} - _TYPOGRAPHIC
+        fonts = unicode_fonts() if wanted else None
+        self.body = "Body" if fonts else "Helvetica"
+        if fonts:
+            self.add_font("Body", "", fonts.regular)
+            self.add_font("Body", "B", fonts.bold)
+            missing = wanted - covered(fonts.regular)
+            names = []
+            for k, path in enumerate(fonts.fallbacks):
+                if missing & covered(path):
+                    self.add_font(f"Fallback{k}", "", path)
+                    names.append(f"Fallback{k}")
+                    missing -= covered(path)
+            if names:
+                self.set_fallback_fonts(names, exact_match=False)
+
+    def t(self, text: object) -> str:
+        """Text as this document can set it: as typed in a Unicode font, else Latin-1 ("?" for the rest)."""
+        return ("" if text is None else str(text)) if self.body == "Body" else _latin1(text)
 
     def footer(self):
         self.set_y(-12)
-        self.set_font("Helvetica", "", 8)
+        self.set_font(self.body, "", 8)
         self.set_text_color(*GREY)
-        self.cell(0, 5, _t(f"{self.footer_text}    Page {self.page_no()}/{{nb}}"), align="C")
+        self.cell(0, 5, self.t(f"{self.footer_text}    Page {self.page_no()}/{{nb}}"), align="C")
 
     def line_cell(self, w, text, bold=False, align="L", size=9, new_line=False, color=(0, 0, 0)):
-        self.set_font("Helvetica", "B" if bold else "", size)
+        self.set_font(self.body, "B" if bold else "", size)
         self.set_text_color(*color)
         if new_line:
-            self.cell(w, 5.5, _t(text), align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.cell(w, 5.5, self.t(text), align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         else:
-            self.cell(w, 5.5, _t(text), align=align)
+            self.cell(w, 5.5, self.t(text), align=align)
 
 
 def _body(pdf: _Doc) -> None:
-    pdf.set_font("Helvetica", "", 9)
+    pdf.set_font(pdf.body, "", 9)
     pdf.set_text_color(0, 0, 0)
 
 
 def _header(pdf: _Doc, company, title: str, facts: list[tuple[str, str]]) -> None:
-    pdf.set_font("Helvetica", "B", 16)
+    pdf.set_font(pdf.body, "B", 16)
     pdf.set_text_color(*DARK)
-    pdf.cell(110, 8, _t(company.name))
-    pdf.set_font("Helvetica", "B", 18)
-    pdf.cell(0, 8, _t(title), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(110, 8, pdf.t(company.name))
+    pdf.set_font(pdf.body, "B", 18)
+    pdf.cell(0, 8, pdf.t(title), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(0, 0, 0)
     top = pdf.get_y()
-    pdf.set_font("Helvetica", "", 9)
-    pdf.multi_cell(100, 4.5, _t("\n".join(x for x in (company.address, company.email) if x)))
+    pdf.set_font(pdf.body, "", 9)
+    pdf.multi_cell(100, 4.5, pdf.t("\n".join(x for x in (company.address, company.email) if x)))
     bottom = pdf.get_y()
     pdf.set_xy(126, top)
     for label, value in facts:
@@ -86,12 +123,12 @@ def _header(pdf: _Doc, company, title: str, facts: list[tuple[str, str]]) -> Non
 def _party(pdf: _Doc, label: str, party) -> None:
     pdf.line_cell(0, label, bold=True, color=DARK, new_line=True)
     _body(pdf)
-    pdf.multi_cell(100, 4.5, _t("\n".join(x for x in (party.name, party.address, party.email) if x)))
+    pdf.multi_cell(100, 4.5, pdf.t("\n".join(x for x in (party.name, party.address, party.email) if x)))
     pdf.ln(3)
 
 
 def _watermark(pdf: _Doc, text: str) -> None:
-    pdf.set_font("Helvetica", "B", 80)
+    pdf.set_font(pdf.body, "B", 80)
     pdf.set_text_color(225, 225, 225)
     with pdf.rotation(35, pdf.w / 2, pdf.h / 2):
         pdf.text(pdf.w / 2 - 55, pdf.h / 2 + 10, text)
@@ -99,7 +136,7 @@ def _watermark(pdf: _Doc, text: str) -> None:
 
 
 def invoice_pdf(doc: InvoiceDocument) -> bytes:
-    pdf = _Doc(datetime.combine(doc.invoice_date, time()))
+    pdf = _Doc(datetime.combine(doc.invoice_date, time()), doc)
     pdf.alias_nb_pages()
     pdf.footer_text = f"{doc.company.name} - {'Draft ' + doc.number if doc.is_draft else 'Invoice ' + doc.number}"
     pdf.add_page()
@@ -116,7 +153,7 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
     widths = (70, 44, 18, 24, 28)
     pdf.set_fill_color(*DARK)
     pdf.set_text_color(255, 255, 255)
-    pdf.set_font("Helvetica", "B", 9)
+    pdf.set_font(pdf.body, "B", 9)
     for w, title, align in zip(widths, ("Description", "Service period", "Qty", "Rate", "Amount"),
                                ("L", "L", "R", "R", "R")):
         pdf.cell(w, 6, title, align=align, fill=True)
@@ -156,7 +193,7 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
     if doc.days_past_due:
         pdf.ln(2)
         pdf.line_cell(0, f"PAST DUE: {_m(doc.balance)} {doc.currency} was due on {doc.due_date.isoformat()}, "
-                         f"{doc.days_past_due} days ago.", bold=True, size=11, color=ALERT, new_line=True)
+                         f"{doc.days_past_due} day{'s' if doc.days_past_due != 1 else ''} ago.", bold=True, size=11, color=ALERT, new_line=True)
     pdf.ln(4)
     pdf.line_cell(0, "How to pay", bold=True, color=DARK, new_line=True)
     _body(pdf)
@@ -168,7 +205,7 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
         instructions = f"Please pay {_m(doc.balance)} {doc.currency} by {doc.due_date.isoformat()}, quoting {doc.number}."
     if doc.remit_to:
         instructions += f"\nRemit to: {doc.remit_to}"
-    pdf.multi_cell(0, 4.5, _t(instructions))
+    pdf.multi_cell(0, 4.5, pdf.t(instructions))
     if doc.time_details:
         _time_appendix(pdf, doc)
     return bytes(pdf.output())
@@ -181,7 +218,7 @@ def _time_appendix(pdf: _Doc, doc: InvoiceDocument) -> None:
     widths = (20, 30, 16, 30, 12, 20, 54)
     pdf.set_fill_color(*DARK)
     pdf.set_text_color(255, 255, 255)
-    pdf.set_font("Helvetica", "B", 8)
+    pdf.set_font(pdf.body, "B", 8)
     for w, title in zip(widths, ("Date", "Technician", "Ticket", "Work type", "Hours", "Billed as", "Notes")):
         pdf.cell(w, 6, title, fill=True, align="R" if title == "Hours" else "L")
     pdf.ln(6)
@@ -197,7 +234,7 @@ def _time_appendix(pdf: _Doc, doc: InvoiceDocument) -> None:
 
 
 def statement_pdf(doc: StatementDocument) -> bytes:
-    pdf = _Doc(datetime.combine(doc.as_of, time()))
+    pdf = _Doc(datetime.combine(doc.as_of, time()), doc)
     pdf.alias_nb_pages()
     pdf.footer_text = f"{doc.company.name} - Statement for {doc.bill_to.name}"
     pdf.add_page()
@@ -206,7 +243,7 @@ def statement_pdf(doc: StatementDocument) -> bytes:
     widths = (34, 28, 28, 30, 28, 30)
     pdf.set_fill_color(*DARK)
     pdf.set_text_color(255, 255, 255)
-    pdf.set_font("Helvetica", "B", 9)
+    pdf.set_font(pdf.body, "B", 9)
     for w, title in zip(widths, ("Invoice", "Date", "Due", "Days past due", "Total", "Open")):
         pdf.cell(w, 6, title, fill=True, align="L" if title in ("Invoice", "Date", "Due") else "R")
     pdf.ln(6)
@@ -232,5 +269,5 @@ def statement_pdf(doc: StatementDocument) -> bytes:
     if doc.remit_to:
         pdf.ln(4)
         _body(pdf)
-        pdf.multi_cell(0, 4.5, _t(f"Remit to: {doc.remit_to}"))
+        pdf.multi_cell(0, 4.5, pdf.t(f"Remit to: {doc.remit_to}"))
     return bytes(pdf.output())
