@@ -315,3 +315,24 @@ def test_pdfs_keep_every_script_of_a_name(tmp_path):
         assert word in text, (word, text[:300])
     assert "שלום" in text or "םולש" in text  # Hebrew, in either reading order of the extractor
     assert "?" not in text.split("Bill to")[1].split("\n")[1]  # nothing lost to "?"
+
+
+def test_an_unreadable_book_and_an_unwritable_folder_get_plain_messages(tmp_path, monkeypatch, capsys):
+    """As the operating system says no (the run as root here cannot be refused for real): the
+    workbook's folder refuses the new file, then the workbook refuses to be read."""
+    import builtins
+    from xlbilling.io import reader, safe_write
+    path = month_book(tmp_path)
+    before = path.read_bytes()
+
+    def refusing(target, *args, **kwargs):
+        if str(target).startswith(str(tmp_path)):
+            raise PermissionError(13, "Permission denied", str(target))
+        return builtins.open(target, *args, **kwargs)
+    monkeypatch.setattr(safe_write, "open", refusing, raising=False)
+    assert main(["close", str(path), "--date", "2026-11-01"]) == 1
+    err = capsys.readouterr().err
+    assert "Permission denied" in err and "the workbook was not changed" in err and path.read_bytes() == before
+    monkeypatch.setattr(reader, "open", refusing, raising=False)
+    assert main(["validate", str(path)]) == 1
+    assert "Permission denied" in capsys.readouterr().err
