@@ -564,6 +564,11 @@ def not_a_workbook(path: Path) -> str | None:
         return "this is not a regular file (a folder, device or pipe); name the .xlsx or .xlsm workbook"
     with open(path, "rb") as f:
         head = f.read(1 << 20)
+        if head.startswith(_OLE) and len(head) >= 512:  # also read the compound file's directory, wherever it is
+            shift, first = int.from_bytes(head[30:32], "little"), int.from_bytes(head[48:52], "little")
+            if 7 <= shift <= 16:
+                f.seek((first + 1) << shift)
+                head += f.read(4 << shift)
     if head.startswith(_ZIP):
         return None
     if head.startswith(_OLE):
