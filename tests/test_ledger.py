@@ -90,3 +90,18 @@ def test_a_book_posted_before_the_ledger_takes_its_invoices_into_the_ledger(tmp_
     assert main(["refresh", str(path), "--as-of", "2026-11-30"]) == 0
     assert openpyxl.load_workbook(path)["xlbPostedInvoices"].max_row == 3
     assert changed(path, capsys) == []
+
+
+def test_documents_show_the_invoice_as_posted_whatever_the_view_says(tmp_path):
+    import pypdf
+    path = posted_twice(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["InvoiceRegister"]
+    ws.cell(2, [c.value for c in ws[1]].index("Total") + 1).value = 1.00
+    ws.delete_rows(3)  # and INV-1002 deleted
+    wb.save(path)
+    assert main(["invoices", str(path), "--out", str(tmp_path / "pdf")]) == 0
+    names = sorted(p.name for p in (tmp_path / "pdf").glob("*.pdf"))
+    assert [n[:8] for n in names] == ["INV-1001", "INV-1002"]
+    text = pypdf.PdfReader(tmp_path / "pdf" / names[0]).pages[0].extract_text()
+    assert "2,451.73" in text

@@ -10,6 +10,7 @@ from typing import NamedTuple
 from .aging import bucket_index, bucket_labels
 from .models import Book, Customer, InvoiceLineRow, RegisterRow
 from .money import ZERO, round_cents
+from .posting import posted
 from .receivables import Receivables
 
 
@@ -126,17 +127,17 @@ def invoice_document(book: Book, header: RegisterRow, lines: list[InvoiceLineRow
 
 
 def invoice_documents(book: Book, ar: Receivables | None, only: str | None = None) -> list[InvoiceDocument]:
-    """Every posted invoice and draft of the register (or the one named), in register order."""
-    lines: dict[str, list[InvoiceLineRow]] = defaultdict(list)
+    """Every posted invoice (as the ledger holds it, in number order), then every draft of the register
+    (or the one named)."""
+    headers, posted_lines = posted(book)
+    draft_lines: dict[str, list[InvoiceLineRow]] = defaultdict(list)
     for ln in book.invoice_lines:
-        lines[ln.invoice_number or f"draft:{ln.draft_id}"].append(ln)
-    docs = []
-    for h in book.register:
-        key = h.invoice_number or f"draft:{h.draft_id}"
-        if only and only not in (h.invoice_number, h.draft_id):
-            continue
-        docs.append(invoice_document(book, h, lines.get(key, []), ar))
-    return docs
+        if not ln.invoice_number:
+            draft_lines[ln.draft_id].append(ln)
+    wanted = [(h, posted_lines.get(h.invoice_number, [])) for h in headers]
+    wanted += [(h, draft_lines.get(h.draft_id, [])) for h in book.register if not h.invoice_number]
+    return [invoice_document(book, h, lines, ar) for h, lines in wanted
+            if not only or only in (h.invoice_number, h.draft_id)]
 
 
 class OpenInvoice(NamedTuple):
