@@ -116,7 +116,8 @@ def test_contract_expiring_within_the_warning_days():
 
 
 def _charge(price):
-    return Charge("CH1", date(2026, 10, 3), "C1", None, "hardware", "UPS", D(1), D("540.00"), D(price), None, None, None, 2)
+    return Charge("CH1", date(2026, 10, 3), "C1", None, "hardware", "UPS", D(1), D("540.00"), D(price), None, None, None,
+                  None, 2)
 
 
 def test_charge_below_cost():

@@ -13,7 +13,8 @@ from xlbilling.core.terms import Terms
 def customer(cid="C1", **kw):
     base = dict(customer_id=cid, name="Acme", billing_email="ap@acme.example", billing_address=None,
                 payment_terms=None, tax_jurisdiction="TX", tax_exempt=False, exemption_expiry=None,
-                po_required=False, invoice_grouping="customer", status="active", row=2)
+                po_required=False, invoice_grouping="customer", status="active", accounting_name=None,
+                source_ref=None, row=2)
     base.update(kw)
     return Customer(**base)
 
@@ -22,17 +23,18 @@ def contract(cid="A1", start=date(2026, 3, 10), **kw):
     base = dict(contract_id=cid, customer_id="C1", name=None, type=None, start_date=start, end_date=None,
                 billing_frequency="monthly", billing_timing="advance", proration="daily", escalation_pct=None,
                 included_hours=None, overage_rate=None, not_to_exceed=None, po_number=None, po_amount=None,
-                status="active", notes=None, billed_through=None, row=2)
+                status="active", notes=None, billed_through=None, source_ref=None, row=2)
     base.update(kw)
     return Contract(**base)
 
 
 def line(price, lid="L1", cid="A1", qty=D(1), start=None, end=None, category="services"):
-    return ContractLine(lid, cid, "Managed services", "fixed", qty, price, start, end, category, None, 2)
+    return ContractLine(lid, cid, "Managed services", "fixed", qty, price, start, end, category, None, None, None, None,
+                        2)
 
 
 def entry(eid, day, hours, contract_id="A1", work="Remote", approved=True):
-    return TimeEntry(eid, day, "Ann", "C1", contract_id, "T1", work, hours, True, approved, None, None, 2)
+    return TimeEntry(eid, day, "Ann", "C1", contract_id, "T1", work, hours, True, approved, None, None, None, 2)
 
 
 def book(contracts, lines=(), entries=(), rates=(), taxes=(), customers=None):

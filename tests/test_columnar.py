@@ -41,7 +41,7 @@ def entries(draw, n_contracts=3):
             draw(st.sampled_from(["T1", "T2", None])), draw(st.sampled_from(WORK)),
             draw(st.sampled_from([D("0.25"), D("1"), D("1.0"), D("2.5"), D("8"), D("0"), D("0.1")])),
             draw(st.sampled_from([True, True, False])), draw(st.sampled_from([True, True, False])), None,
-            draw(st.sampled_from([None, None, None, "INV-1"])), k + 2))
+            draw(st.sampled_from([None, None, None, "INV-1"])), None, k + 2))
     return out
 
 
@@ -167,8 +167,8 @@ def test_long_days_match_the_rule_entry_by_entry(rows, limit):
 
 
 def test_the_table_holds_the_records_it_was_made_of():
-    rows = [TimeEntry("E1", START, "Ann", "C1", "A1", None, "Remote", D("1.5"), True, True, None, None, 2),
-            TimeEntry("E2", START, "Bob", "C1", None, "T9", "Onsite", D("1.50"), True, False, "n", "INV-7", 3)]
+    rows = [TimeEntry("E1", START, "Ann", "C1", "A1", None, "Remote", D("1.5"), True, True, None, None, None, 2),
+            TimeEntry("E2", START, "Bob", "C1", None, "T9", "Onsite", D("1.50"), True, False, "n", "INV-7", None, 3)]
     table = TimeTable.of(rows)
     assert list(table) == rows and table == tuple(rows) and table.entry(1) == rows[1]
     assert list(table.take(np.array([1]))) == [rows[1]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 
 import pypdf
 import python_calamine
@@ -439,3 +440,27 @@ def test_a_draft_id_never_doubles_the_po_prefix():
     from xlbilling.core.invoicing import draft_id
     assert draft_id(("1001", None, "PO-7781")) == "D-1001-PO-7781"
     assert draft_id(("1001", None, "7781")) == "D-1001-PO7781"
+
+
+# --- Spec v2 columns and settings ------------------------------------------------------------------
+
+def test_spec_v2_columns_and_the_time_zone_setting_are_read(tmp_path, capsys):
+    from xlbilling.io.reader import read_book
+    customers = [CUSTOMERS[0] + ["Accounting Name", "Source Ref"],
+                 [*CUSTOMERS[1], "Acme Dental Group LLC", "connectwise:company:19"], CUSTOMERS[2] + [None, None]]
+    lines = [LINES[0] + ["Unit Cost", "Vendor SKU", "Source Ref"],
+             [*LINES[1], 1800, "CFQ7TTC0LH18", "connectwise:addition:77"], LINES[2] + [None, None, None]]
+    path = month_book(tmp_path, Customers=customers, ContractLines=lines,
+                      Settings=[["Setting", "Value"], ["time_zone", "America/Chicago"]])
+    book = read_book(path).book
+    acme = book.customers[0]
+    assert (acme.accounting_name, acme.source_ref) == ("Acme Dental Group LLC", "connectwise:company:19")
+    line = book.lines[0]
+    assert (line.unit_cost, line.vendor_sku, line.source_ref) == (Decimal("1800"), "CFQ7TTC0LH18",
+                                                                  "connectwise:addition:77")
+    assert book.settings.time_zone == "America/Chicago"
+    (tmp_path / "bad").mkdir()
+    bad = month_book(tmp_path / "bad", Settings=[["Setting", "Value"], ["time_zone", "Central Time"]])
+    assert main(["validate", str(bad), "--json"]) == 1
+    [error] = json.loads(capsys.readouterr().out)["errors"]
+    assert error["where"] == "Settings!B2" and "IANA time zone" in error["expected"]

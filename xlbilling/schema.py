@@ -103,6 +103,7 @@ SETTINGS_DEFAULTS: dict[str, str] = {
     "smtp_user": "",
     "email_from": "",
     "backups_kept": "5",
+    "time_zone": "UTC",
 }
 
 SETTINGS = SheetSpec(
@@ -126,6 +127,8 @@ SHEETS: tuple[SheetSpec, ...] = (
             Col("po_required", Kind.BOOL, default=False, width=12),
             Col("invoice_grouping", Kind.ENUM, default="customer", choices=("customer", "contract"), width=16),
             Col("status", Kind.ENUM, default="active", choices=("active", "inactive"), width=10),
+            Col("accounting_name", Kind.TEXT, width=30),
+            Col("source_ref", Kind.TEXT, width=26),
         ),
         key="customer_id",
         required=True,
@@ -150,7 +153,8 @@ SHEETS: tuple[SheetSpec, ...] = (
             Col("po_amount", Kind.MONEY),
             Col("status", Kind.ENUM, default="active", choices=("active", "on_hold"), width=10),
             Col("notes", Kind.TEXT, width=30),
-            Col("billed_through", Kind.DATE, width=14),  # not in the spec: service invoiced before xlbilling
+            Col("billed_through", Kind.DATE, width=14),
+            Col("source_ref", Kind.TEXT, width=26),
         ),
         key="contract_id",
         required=True,
@@ -168,6 +172,9 @@ SHEETS: tuple[SheetSpec, ...] = (
             Col("end_date", Kind.DATE),
             Col("tax_category", Kind.TEXT, default="services"),
             Col("revenue_account", Kind.TEXT, width=16),
+            Col("unit_cost", Kind.MONEY, width=12),
+            Col("vendor_sku", Kind.TEXT, width=18),
+            Col("source_ref", Kind.TEXT, width=26),
         ),
         key="line_id",
     ),
@@ -196,6 +203,7 @@ SHEETS: tuple[SheetSpec, ...] = (
             Col("approved", Kind.BOOL, default=False, width=9),
             Col("notes", Kind.TEXT, width=40),
             Col("invoice_number", Kind.ID, width=15),
+            Col("source_ref", Kind.TEXT, width=26),
         ),
         key="entry_id",
     ),
@@ -214,6 +222,7 @@ SHEETS: tuple[SheetSpec, ...] = (
             Col("po_number", Kind.ID),
             Col("tax_category", Kind.TEXT),
             Col("invoice_number", Kind.ID, width=15),
+            Col("source_ref", Kind.TEXT, width=26),
         ),
         key="charge_id",
     ),

@@ -34,6 +34,8 @@ class Customer(NamedTuple):
     po_required: bool
     invoice_grouping: str
     status: str
+    accounting_name: str | None  # the customer's name in the accounting system (default: name)
+    source_ref: str | None  # the record it was imported from, e.g. connectwise:company:19
     row: int
 
 
@@ -56,6 +58,7 @@ class Contract(NamedTuple):
     status: str
     notes: str | None
     billed_through: date | None  # service up to this day was invoiced outside xlbilling (cut-over)
+    source_ref: str | None
     row: int
 
 
@@ -70,6 +73,9 @@ class ContractLine(NamedTuple):
     end_date: date | None
     tax_category: str
     revenue_account: str | None
+    unit_cost: Decimal | None  # cost per billing period, for margin
+    vendor_sku: str | None  # the vendor's product code, for seat reconciliation
+    source_ref: str | None
     row: int
 
 
@@ -95,6 +101,7 @@ class TimeEntry(NamedTuple):
     approved: bool
     notes: str | None
     invoice_number: str | None
+    source_ref: str | None
     row: int
 
 
@@ -111,6 +118,7 @@ class Charge(NamedTuple):
     po_number: str | None
     tax_category: str | None
     invoice_number: str | None
+    source_ref: str | None
     row: int
 
 
@@ -307,6 +315,7 @@ class Settings(BaseModel):
     smtp_security: str = "starttls"  # starttls, ssl or none
     smtp_user: str = ""
     email_from: str = ""  # blank: company_email
+    time_zone: str = "UTC"  # IANA zone in which imported timestamps become entry dates
     backups_kept: int = 5  # backups of the workbook kept in .xlbilling-backups (the oldest go first)
     extra: dict[str, str] = {}
     rows: dict[str, int] = {}  # the Settings row of each setting given, for messages

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..core.cells import cell_name
 from ..core.findings import Finding, input_error, show
@@ -29,6 +30,7 @@ _KINDS: dict[str, str] = {
     "company_name": "line",  # it goes into the From header of every message
     "smtp_host": "line",
     "smtp_user": "line",
+    "time_zone": "zone",
 }
 
 
@@ -40,6 +42,14 @@ def _buckets(text: str) -> tuple[int, ...]:
     if not bounds or any(b <= 0 for b in bounds) or list(bounds) != sorted(set(bounds)):
         raise Bad("increasing whole numbers of days separated by commas, such as 30,60,90")
     return bounds
+
+
+def _zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Bad("an IANA time zone such as America/Chicago, Europe/London or UTC") from None
+    return name
 
 
 def _count(value: object) -> int:
@@ -64,6 +74,8 @@ def _value(kind: str, value: object):
         return to_email(value)
     if kind == "line":
         return no_line_breaks(to_text(value))
+    if kind == "zone":
+        return _zone(to_text(value))
     return to_text(value)
 
 
