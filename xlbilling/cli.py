@@ -171,6 +171,23 @@ def cmd_post(args) -> int:
     return _report(jobs.post_workbook(path, _date_arg(args.date, "--date"), _progress(args)), args)
 
 
+def cmd_import_connectwise(args) -> int:
+    from .connectwise.job import KINDS, import_connectwise
+
+    path = _existing(args.workbook)
+    files = {kind: Path(getattr(args, kind)) for kind in KINDS if getattr(args, kind)}
+    for kind, file in files.items():
+        if not file.is_file():
+            raise UsageError(f"--{kind} {file}: no such file")
+    if not files and not args.api:
+        raise UsageError("give files (--agreements, --additions, --worktypes, --time, --companies) or --api URL")
+    if args.api and not args.company:
+        raise UsageError("--api needs --company, the ConnectWise company ID you sign in with")
+    api = (args.api, args.company) if args.api else None
+    return _report(import_connectwise(path, files, api, _date_arg(args.from_, "--from"), _date_arg(args.to, "--to"),
+                                      args.dry_run, _progress(args)), args)
+
+
 def cmd_demo(args) -> int:
     folder = Path(args.folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -275,6 +292,23 @@ def build_parser() -> argparse.ArgumentParser:
                  "discrepancies, unbilled work in progress and renewals due, with charts.")
     s.add_argument("--out", help="the report file (default: ManagerReport-<date>.xlsx beside the workbook)")
     s.add_argument("--as-of", help="the report date, YYYY-MM-DD (default: today)")
+
+    imports = sub.add_parser("import", help="bring records in from another system (import connectwise)",
+                             description="Bring records in from another system.")
+    kinds = imports.add_subparsers(dest="source", metavar="SOURCE")
+    s = _command(kinds, "connectwise", cmd_import_connectwise,
+                 "agreements, additions, work-type rates, time and companies from ConnectWise PSA",
+                 "Import ConnectWise PSA (Manage) records into the workbook: from JSON files as the REST API returns "
+                 "them or CSV/XLSX list-view exports, or pulled from the API. A record imported before is updated in "
+                 "place (by Source Ref); rows typed in the workbook are never touched. docs/connectwise.md maps "
+                 "every field.")
+    for kind in ("agreements", "additions", "worktypes", "time", "companies"):
+        s.add_argument(f"--{kind}", help=f"a file of {kind} (.json, .csv or .xlsx)")
+    s.add_argument("--api", help="the API URL, ending in /v4_6_release/apis/3.0 (keys: XLBILLING_CW_* or the keyring)")
+    s.add_argument("--company", help="the ConnectWise company ID to sign in as (with --api)")
+    s.add_argument("--from", dest="from_", help="time entries from this date, YYYY-MM-DD (with --api)")
+    s.add_argument("--to", help="time entries before this date, YYYY-MM-DD (with --api)")
+    s.add_argument("--dry-run", action="store_true", help="show what would change and write nothing")
 
     s = _command(sub, "demo", cmd_demo, "create the sample book in a folder and run three months on it",
                  "Create the bundled sample book in FOLDER and run the monthly routine on it.", target=None)

@@ -56,7 +56,7 @@ def normalize(header: object) -> str:
     return re.sub(r"[\s_\-.]+", "", str(header)).lower()
 
 
-_SMALL = {"id": "ID", "po": "PO"}
+_SMALL = {"id": "ID", "po": "PO", "sku": "SKU"}
 
 
 def title_case(name: str) -> str:

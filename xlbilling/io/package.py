@@ -14,6 +14,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 import xml.etree.ElementTree as ET
 import zipfile
+from decimal import Decimal
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Callable, Iterable, NamedTuple
@@ -234,11 +235,13 @@ class CellEdit(NamedTuple):
     sheet: str
     column: int | None  # 0-based; None: a new column after the last, headed `header`
     header: str
-    values: dict[int, str]  # Excel row -> text
+    values: dict[int, str | Decimal]  # Excel row -> text, or a number (rows below the last are added)
 
 
-def _cell_xml(p: str, ref: str, text: str, style: str) -> str:
-    return f'<{p}c r="{ref}"{style} t="inlineStr"><{p}is><{p}t>{cell_text(text)}</{p}t></{p}is></{p}c>'
+def _cell_xml(p: str, ref: str, value: str | Decimal, style: str) -> str:
+    if isinstance(value, Decimal):
+        return f'<{p}c r="{ref}"{style}><{p}v>{format(value, "f")}</{p}v></{p}c>'
+    return f'<{p}c r="{ref}"{style} t="inlineStr"><{p}is><{p}t>{cell_text(value)}</{p}t></{p}is></{p}c>'
 
 
 def _style(cell: str) -> str:
@@ -272,6 +275,7 @@ def _cell_at(xml: str, lo: int, hi: int, cell_re: re.Pattern, p: str, ref: str, 
 def _edit_cells(xml: str, edit: CellEdit) -> str:
     """Set cells in a worksheet's XML, keeping every other cell, row and attribute as it was."""
     p = (re.search(r"<(\w+:)?worksheet\b", xml).group(1)) or ""
+    xml = re.sub(rf"<{p}sheetData\s*/>", f"<{p}sheetData></{p}sheetData>", xml, count=1)
     values = dict(edit.values)
     column = edit.column
     if column is None:
@@ -282,12 +286,18 @@ def _edit_cells(xml: str, edit: CellEdit) -> str:
     letters = column_letter(column)
     cell_re = re.compile(rf'<{p}c\b[^>]*?\br="([A-Z]+)\d+"[^>]*?(?:/>|>.*?</{p}c>)', re.S)
     out, pos = [], 0
+    any_row = re.compile(rf'<{p}row\b[^>]*\br="(\d+)"')
     for row in sorted(values):
         start = xml.find(f'<{p}row r="{row}"', pos)
         if start == -1:
             m = re.compile(rf'<{p}row\b[^>]*\br="{row}"').search(xml, pos)
-            if m is None:
-                raise PackageError(f"{edit.sheet}: row {row} not found")
+            if m is None:  # a row below the data (or in a gap): added where it belongs
+                later = next((r for r in any_row.finditer(xml, pos) if int(r.group(1)) > row), None)
+                at = later.start() if later else xml.index(f"</{p}sheetData>", pos)
+                out += [xml[pos:at], f'<{p}row r="{row}">', _cell_xml(p, f"{letters}{row}", values[row], ""),
+                        f"</{p}row>"]
+                pos = at
+                continue
             start = m.start()
         open_end = xml.index(">", start)
         ref = f"{letters}{row}"

@@ -1,0 +1,116 @@
+"""Imported rows merged into the workbook: a row that carries the same source_ref is updated in place,
+cell by cell; a new one is added below the sheet's last row; rows typed by staff (no source_ref) are
+never touched, and an entry already on a posted invoice is never changed (a changed billed entry is
+reported instead). The result: cell edits for the package writer, and what happened, per sheet."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from ..core.models import Book
+from ..core.posting import posted
+from ..core.tabs import Column, Tab
+from ..io.package import CellEdit
+from ..schema import SHEET_BY_NAME
+from .mapping import Mapped
+
+
+@dataclass
+class Merged:
+    edits: list[CellEdit] = field(default_factory=list)
+    new_sheets: list[Tab] = field(default_factory=list)
+    counts: dict[str, Counter] = field(default_factory=dict)  # sheet -> added / updated / unchanged / skipped
+    skipped: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def cell_value(value: object) -> str | Decimal:
+    """A value as the workbook keeps it: numbers as numbers, dates as YYYY-MM-DD, yes/no as Y/N."""
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    if isinstance(value, (int, Decimal)):
+        return Decimal(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+# Sheets that have no source_ref column: an imported row updates the row with its key.
+_NATURAL = {"RateCard": lambda r: (r.get("contract_id") or "", str(r.get("work_type") or "").strip().lower(),
+                                   r.get("effective_from"))}
+
+
+def _records(book: Book, sheet: str) -> list:
+    rows = book.rows(sheet)
+    return list(rows) if sheet != "Timesheets" else list(book.time_entries)
+
+
+def merge(book: Book, mapped: Mapped) -> Merged:
+    out = Merged(skipped=list(mapped.skipped))
+    posted_numbers = {h.invoice_number for h in posted(book)[0]}
+    for sheet, rows in mapped.rows.items():
+        spec = SHEET_BY_NAME[sheet]
+        counts = out.counts.setdefault(sheet, Counter())
+        for s, _, _ in mapped.skipped:
+            if s == sheet:
+                counts["skipped"] += 1
+        records = _records(book, sheet)
+        by_ref = {r.source_ref: r for r in records if getattr(r, "source_ref", None)}
+        if sheet in _NATURAL:  # a sheet without source_ref: a row is the one with the same key
+            key_of = _NATURAL[sheet]
+            by_key = {key_of(r._asdict()): r for r in records}
+            by_ref.update({row["source_ref"]: by_key[key_of(row)] for row in rows if key_of(row) in by_key})
+        keys = {getattr(r, spec.key): r for r in records} if spec.key else {}
+        seen: set[str] = set()
+        columns = dict(book.columns.get(sheet, {}))
+        if sheet not in book.columns:  # no such sheet yet: it is added whole
+            fresh = [row for row in rows if not (row["source_ref"] in seen or seen.add(row["source_ref"]))]
+            out.new_sheets.append(Tab(sheet, tuple(Column(c.title) for c in spec.columns),
+                                      [tuple(cell_value(r.get(c.name)) or None for c in spec.columns) for r in fresh]))
+            counts["added"] += len(fresh)
+            continue
+        cells: dict[int, dict[int, str | Decimal]] = {}  # column -> Excel row -> value
+        headers: dict[int, str] = {}
+        next_column = max(columns.values(), default=-1) + 1
+        for c in spec.columns:
+            if c.name not in columns and any(r.get(c.name) not in (None, "") for r in rows):
+                columns[c.name], headers[next_column] = next_column, c.title
+                next_column += 1
+        next_row = max((r.row for r in records), default=1) + 1
+        for row in rows:
+            ref = row["source_ref"]
+            if ref in seen:
+                continue
+            seen.add(ref)
+            existing = by_ref.get(ref)
+            if existing is None and spec.key and row.get(spec.key) in keys:
+                counts["skipped"] += 1
+                out.skipped.append((sheet, ref, f"a row typed in the workbook has {spec.key} {row[spec.key]}; "
+                                    "it is left as it is"))
+                continue
+            if existing is None:
+                for name, value in row.items():
+                    if name in columns and value not in (None, ""):
+                        cells.setdefault(columns[name], {})[next_row] = cell_value(value)
+                next_row += 1
+                counts["added"] += 1
+                continue
+            changed = {name: value for name, value in row.items()
+                       if name in columns and cell_value(value) != cell_value(getattr(existing, name, None))}
+            if not changed:
+                counts["unchanged"] += 1
+                continue
+            if sheet == "Timesheets" and existing.invoice_number in posted_numbers:
+                counts["skipped"] += 1
+                out.skipped.append((sheet, ref, f"changed in ConnectWise but already on posted invoice "
+                                    f"{existing.invoice_number}: not changed here (correct it with a credit memo)"))
+                continue
+            for name, value in changed.items():
+                cells.setdefault(columns[name], {})[existing.row] = cell_value(value)
+            counts["updated"] += 1
+        for col, header in headers.items():
+            cells.setdefault(col, {})[1] = header
+        out.edits += [CellEdit(sheet, col, "", values) for col, values in sorted(cells.items())]
+    return out
