@@ -241,3 +241,39 @@ def test_wrong_keys_get_a_plain_message(tmp_path, manage, monkeypatch, capsys):
     before = path.read_bytes()
     assert main(["import", "connectwise", str(path), "--api", manage, "--company", "northstar"]) == 1
     assert "refused the API member (401)" in capsys.readouterr().out and path.read_bytes() == before
+
+
+def test_a_bad_row_is_skipped_with_its_reason_and_the_rest_imported(tmp_path, capsys):
+    path = typed_book(tmp_path)
+    bad = [dict(TIME[0], id=9200, actualHours="two"), TIME[1]]
+    assert main(["import", "connectwise", str(path), *files(tmp_path, time=bad)]) == 0
+    out = capsys.readouterr().out
+    assert "time.json #1 (time entry 9200): a value ConnectWise does not send" in out
+    assert {r["Entry ID"] for r in rows(path, "Timesheets")} == {"CW-9002"}
+
+
+def test_a_billed_entry_changed_in_connectwise_is_reported_not_edited(tmp_path, capsys):
+    path = typed_book(tmp_path)
+    assert main(["import", "connectwise", str(path), *files(tmp_path)]) == 0
+    assert main(["close", str(path), "--date", "2026-11-01"]) == 0
+    assert main(["post", str(path), "--date", "2026-11-01"]) == 0
+    capsys.readouterr()
+    changed = [dict(TIME[0], actualHours=9)]
+    assert main(["import", "connectwise", str(path), "--time", str(_json(tmp_path, "t3", changed))]) == 0
+    assert "already on posted invoice INV-1001: not changed here" in capsys.readouterr().out
+    assert {r["Entry ID"]: r["Hours"] for r in rows(path, "Timesheets")}["CW-9001"] == 6
+
+
+def test_the_agreements_terms_tax_code_and_overage_rate_are_carried(tmp_path):
+    path = write_book(tmp_path / "Book.xlsx", {
+        "Customers": [["Customer ID", "Name", "Payment Terms", "Tax Jurisdiction"], ["AcmeDental", "Acme Dental", None,
+                                                                                  "TX"]],
+        "Contracts": [["Contract ID", "Customer ID", "Start Date"]],
+        "TaxRates": [["Jurisdiction", "Tax Category", "Rate"], ["TX", "services", 0]]}, base=False)
+    agreement = dict(AGREEMENTS[0], billingTerms={"name": "Net 15 Days"}, taxCode={"name": "WA"})
+    worktypes = [dict(WORKTYPES[0], overageRate=175)]
+    assert main(["import", "connectwise", str(path), *files(tmp_path, agreements=[agreement], worktypes=worktypes)]) == 0
+    [customer] = rows(path, "Customers")
+    assert (customer["Payment Terms"], customer["Tax Jurisdiction"]) == ("NET15", "TX")  # only the blank filled
+    [contract] = rows(path, "Contracts")
+    assert contract["Overage Rate"] == 175

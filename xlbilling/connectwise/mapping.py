@@ -4,6 +4,7 @@ the reasons for rows left out, out. A row is a dict by schema column name, with 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -30,6 +31,38 @@ class Mapped:
 
     def skip(self, sheet: str, source: str, reason: str) -> None:
         self.skipped.append((sheet, source, reason))
+
+    def patch(self, sheet: str, ref: str, values: dict) -> None:
+        """Values for a row imported in this run or before (by source_ref): folded into the row when it
+        is here, else carried as a patch the merge applies to the existing row only."""
+        for row in self.rows.get(sheet, ()):
+            if row["source_ref"] == ref:
+                row.update(values)
+                return
+        self.add(sheet, {"source_ref": ref, "_patch": True, **values})
+
+
+def _each(records: list, source: str, sheet: str, kind: str, out: Mapped, one) -> None:
+    """Map every record with `one(record, where, out)`; one with a value that is not what ConnectWise
+    sends (text for a number, a date that is none) is skipped with why, never a crash."""
+    for k, record in enumerate(records):
+        where = f"{source} #{k + 1} ({kind} {record.get('id') if isinstance(record, dict) else '?'})"
+        if not isinstance(record, dict):
+            out.skip(sheet, where, "not a ConnectWise record")
+            continue
+        try:
+            one(record, where, out)
+        except (ValueError, ArithmeticError, TypeError, AttributeError) as exc:
+            out.skip(sheet, where, f"a value ConnectWise does not send ({type(exc).__name__}: {exc})")
+
+
+def _terms(name: object) -> str | None:
+    """ConnectWise billing terms (`Net 30 Days`, `Due on receipt`) as workbook terms, when they are such."""
+    text = _fold(name)
+    m = re.match(r"^net(\d{1,3})(days?)?$", text)
+    if m:
+        return f"NET{m.group(1)}"
+    return "DUE_ON_RECEIPT" if text in ("dueonreceipt", "uponreceipt", "onreceipt") else None
 
 
 def _get(record: dict, *path: str):
@@ -62,41 +95,42 @@ def agreement_id(record_id: object) -> str:
 
 
 def companies(records: list[dict], source: str, out: Mapped) -> None:
-    for k, c in enumerate(records):
-        where = f"{source} #{k + 1} (company {c.get('id')})"
+    def one(c: dict, where: str, out: Mapped) -> None:
         if not c.get("identifier") or not c.get("name"):
             out.skip("Customers", where, "no identifier or name")
-            continue
+            return
         out.add("Customers", {"customer_id": str(c["identifier"]), "name": str(c["name"]),
-                              "payment_terms": _get(c, "billingTerms", "name"),
+                              "payment_terms": _terms(_get(c, "billingTerms", "name")),
                               "source_ref": f"connectwise:company:{c.get('id')}"})
+    _each(records, source, "Customers", "company", out, one)
 
 
-def _company_of(record: dict, out: Mapped, source: str) -> None:
-    """A record's company{id,identifier,name} becomes a customer too (the import keeps the first seen)."""
+def _company_of(record: dict, out: Mapped, terms: str | None = None, tax: str | None = None) -> None:
+    """A record's company{id,identifier,name} becomes a customer too, with the agreement's billing terms
+    and tax code (the merge puts those only where the workbook has none)."""
     company = record.get("company") or {}
     if company.get("identifier") and company.get("name"):
         out.add("Customers", {"customer_id": str(company["identifier"]), "name": str(company["name"]),
+                              "payment_terms": terms, "tax_jurisdiction": tax,
                               "source_ref": f"connectwise:company:{company.get('id')}"})
 
 
 def agreements(records: list[dict], source: str, out: Mapped) -> None:
-    for k, a in enumerate(records):
-        where = f"{source} #{k + 1} (agreement {a.get('id')})"
+    def one(a: dict, where: str, out: Mapped) -> None:
         status = _fold(a.get("agreementStatus") or "active")
         cycle = CYCLES.get(_fold(_get(a, "billingCycle", "name") or "monthly"))
         customer = _get(a, "company", "identifier")
         if not customer:
             out.skip("Contracts", where, "no company")
-            continue
+            return
         if status in ("expired", "inactive"):
             out.skip("Contracts", where, f"not billed: the agreement is {a.get('agreementStatus')}")
-            continue
+            return
         if cycle is None:
             out.skip("Contracts", where, f"billing cycle {_get(a, 'billingCycle', 'name')} is not one xlbilling "
                      "bills (monthly, quarterly, semiannual, yearly); set it in ConnectWise or type the contract")
-            continue
-        _company_of(a, out, source)
+            return
+        _company_of(a, out, _terms(_get(a, "billingTerms", "name")), _get(a, "taxCode", "name"))
         cid = agreement_id(a.get("id"))
         end = None if a.get("noEndingDateFlag") else _day(a.get("endDate"))
         if status == "cancelled":
@@ -124,20 +158,20 @@ def agreements(records: list[dict], source: str, out: Mapped) -> None:
             out.add("ContractLines", {"line_id": f"{cid}-FEE", "contract_id": cid, "description": a.get("name") or cid,
                                       "kind": "fixed", "quantity": Decimal(1), "unit_price": fee,
                                       "source_ref": f"connectwise:agreement-fee:{a.get('id')}"})
+    _each(records, source, "Contracts", "agreement", out, one)
 
 
 def additions(records: list[dict], source: str, out: Mapped, agreement: object | None = None) -> None:
     """`agreement`: the agreement the additions belong to, when their records do not say."""
-    for k, a in enumerate(records):
-        where = f"{source} #{k + 1} (addition {a.get('id')})"
+    def one(a: dict, where: str, out: Mapped) -> None:
         owner = _get(a, "agreement", "id") or a.get("agreementId") or agreement
         bill = _fold(a.get("billCustomer") or "billable")
         if owner is None:
             out.skip("ContractLines", where, "no agreement")
-            continue
+            return
         if bill == "donotbill":
             out.skip("ContractLines", where, "Do Not Bill in ConnectWise")
-            continue
+            return
         quantity = _money(a.get("billedQuantity"))
         if quantity is None:
             quantity = (_money(a.get("quantity")) or Decimal(0)) - (_money(a.get("lessIncluded")) or Decimal(0))
@@ -151,36 +185,38 @@ def additions(records: list[dict], source: str, out: Mapped, agreement: object |
             "end_date": _day(a.get("cancelledDate")),
             "tax_category": "services" if a.get("taxableFlag", True) else "nontaxable",
             "vendor_sku": sku, "source_ref": f"connectwise:addition:{a.get('id')}"})
+    _each(records, source, "ContractLines", "addition", out, one)
 
 
 def worktypes(records: list[dict], source: str, out: Mapped, agreement: object | None = None) -> None:
     """Agreement work types and work roles: a RateCard row each (for its agreement)."""
-    for k, w in enumerate(records):
-        where = f"{source} #{k + 1} (work type {w.get('id')})"
+    def one(w: dict, where: str, out: Mapped) -> None:
         owner = _get(w, "agreementId") or _get(w, "agreement", "id") or agreement
         name = _get(w, "workType", "name") or _get(w, "workRole", "name") or w.get("name")
         rate = _money(w.get("rate"))
         if not name or rate is None:
             out.skip("RateCard", where, "no work type name or rate")
-            continue
+            return
+        if owner and _money(w.get("overageRate")):
+            out.patch("Contracts", f"connectwise:agreement:{owner}", {"overage_rate": _money(w.get("overageRate"))})
         out.add("RateCard", {"contract_id": agreement_id(owner) if owner else None, "work_type": name, "rate": rate,
                              "effective_from": _day(w.get("effectiveDate")), "effective_to": _day(w.get("endingDate")),
                              "source_ref": f"connectwise:worktype:{owner}:{w.get('id')}"})
+    _each(records, source, "RateCard", "work type", out, one)
 
 
 def time_entries(records: list[dict], source: str, out: Mapped, time_zone: str = "UTC") -> None:
     zone = ZoneInfo(time_zone)
-    for k, t in enumerate(records):
-        where = f"{source} #{k + 1} (time entry {t.get('id')})"
+    def one(t: dict, where: str, out: Mapped) -> None:
         option = _fold(t.get("billableOption") or "billable")
         start = t.get("timeStart")
         customer = _get(t, "company", "identifier")
         if option == "nodefault":
             out.skip("Timesheets", where, "billable option No Default: set Billable, Do Not Bill or No Charge")
-            continue
+            return
         if not start or not customer:
             out.skip("Timesheets", where, "no start time or company")
-            continue
+            return
         moment = datetime.fromisoformat(str(start).replace("Z", "+00:00"))
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=timezone.utc)
@@ -199,3 +235,4 @@ def time_entries(records: list[dict], source: str, out: Mapped, time_zone: str =
             "work_type": _get(t, "workType", "name") or "Unspecified", "hours": hours,
             "billable": option == "billable", "approved": status in APPROVED or invoice is not None,
             "notes": t.get("notes"), "invoice_number": invoice, "source_ref": f"connectwise:time:{t.get('id')}"})
+    _each(records, source, "Timesheets", "time entry", out, one)

@@ -37,6 +37,8 @@ def cell_value(value: object) -> str | Decimal:
     return "" if value is None else str(value)
 
 
+# What an import puts into a row typed by staff, where the row has none (and nothing else).
+_FILL_BLANKS = {"Customers": ("payment_terms", "tax_jurisdiction")}
 # Sheets that have no source_ref column: an imported row updates the row with its key.
 _NATURAL = {"RateCard": lambda r: (r.get("contract_id") or "", str(r.get("work_type") or "").strip().lower(),
                                    r.get("effective_from"))}
@@ -66,7 +68,8 @@ def merge(book: Book, mapped: Mapped) -> Merged:
         seen: set[str] = set()
         columns = dict(book.columns.get(sheet, {}))
         if sheet not in book.columns:  # no such sheet yet: it is added whole
-            fresh = [row for row in rows if not (row["source_ref"] in seen or seen.add(row["source_ref"]))]
+            fresh = [row for row in rows if not row.get("_patch")
+                     and not (row["source_ref"] in seen or seen.add(row["source_ref"]))]
             out.new_sheets.append(Tab(sheet, tuple(Column(c.title) for c in spec.columns),
                                       [tuple(cell_value(r.get(c.name)) or None for c in spec.columns) for r in fresh]))
             counts["added"] += len(fresh)
@@ -85,10 +88,16 @@ def merge(book: Book, mapped: Mapped) -> Merged:
                 continue
             seen.add(ref)
             existing = by_ref.get(ref)
-            if existing is None and spec.key and row.get(spec.key) in keys:
+            if existing is None and row.get("_patch"):
                 counts["skipped"] += 1
-                out.skipped.append((sheet, ref, f"a row typed in the workbook has {spec.key} {row[spec.key]}; "
-                                    "it is left as it is"))
+                out.skipped.append((sheet, ref, "its record is not in the workbook (import it first)"))
+                continue
+            if existing is None and spec.key and row.get(spec.key) in keys:  # typed by staff: only blanks filled
+                typed = keys[row[spec.key]]
+                blanks = {n: row[n] for n in _FILL_BLANKS.get(sheet, ()) if row.get(n) and not getattr(typed, n)}
+                for name, value in blanks.items():
+                    cells.setdefault(columns[name], {})[typed.row] = cell_value(value)
+                counts["updated" if blanks else "unchanged"] += 1
                 continue
             if existing is None:
                 for name, value in row.items():
@@ -97,8 +106,8 @@ def merge(book: Book, mapped: Mapped) -> Merged:
                 next_row += 1
                 counts["added"] += 1
                 continue
-            changed = {name: value for name, value in row.items()
-                       if name in columns and cell_value(value) != cell_value(getattr(existing, name, None))}
+            changed = {name: value for name, value in row.items() if name in columns and name != "source_ref"
+                       and cell_value(value) != cell_value(getattr(existing, name, None))}
             if not changed:
                 counts["unchanged"] += 1
                 continue
