@@ -16,6 +16,17 @@ Sub BillingPost(control As IRibbonControl)
     RunPython "import xlbilling.excel.entry as e; e.post()"
 End Sub
 
+Sub BillingImportConnectWise(control As IRibbonControl)
+    ' The folder holding the ConnectWise files (agreements, additions, worktypes, time, companies: .json/.csv/.xlsx)
+    Dim folder As String
+    With Application.FileDialog(4) ' msoFileDialogFolderPicker
+        .Title = "Folder with the ConnectWise files"
+        If .Show <> -1 Then Exit Sub
+        folder = .SelectedItems(1)
+    End With
+    RunPython "import xlbilling.excel.entry as e; e.import_connectwise(r'" & Replace(folder, "'", "") & "')"
+End Sub
+
 Sub BillingRefresh(control As IRibbonControl)
     RunPython "import xlbilling.excel.entry as e; e.refresh()"
 End Sub

@@ -111,3 +111,19 @@ def test_text_that_looks_like_a_formula_stays_text_in_excel(caller):
     from xlbilling.excel.book import write_tab
     write_tab(caller, Tab("Notes", (Column("Note"),), [("=HYPERLINK(\"http://x\")",)]))
     assert caller.sheets["Notes"].cells[(2, 1)] == "=HYPERLINK(\"http://x\")"  # stored as text, not a formula
+
+
+def test_the_import_from_connectwise_button_imports_a_folder_into_the_open_book(caller, tmp_path):
+    import json
+    from .test_connectwise import AGREEMENTS, ADDITIONS, TIME, WORKTYPES
+    folder = tmp_path / "cw"
+    folder.mkdir()
+    for kind, records in (("agreements", AGREEMENTS), ("additions", ADDITIONS), ("worktypes", WORKTYPES),
+                          ("time", TIME)):
+        (folder / f"{kind}.json").write_text(json.dumps(records))
+    result = entry.import_connectwise(str(folder))
+    assert result.ok, result.errors
+    contracts = caller.sheets["Contracts"].used_range.value
+    ids = [r[contracts[0].index("Contract ID")] for r in contracts[1:]]
+    assert "CW-501" in ids and caller.app.alerts[-1][0] == "xlbilling: Import from ConnectWise"
+    assert entry.validate().ok  # the open book is still valid

@@ -92,7 +92,8 @@ def test_every_ribbon_action_is_a_sub_in_the_project(master, modules):
     subs = set(re.findall(r"^Sub (\w+)\(control As IRibbonControl\)", modules["Billing"], re.M))
     assert actions and set(actions) <= subs
     targets = re.findall(r'RunPython "import (\S+) as e; e\.(\w+)\(', modules["Billing"])
-    assert {t for _, t in targets} == {"validate", "close_month", "post", "refresh", "invoices", "send", "report"}
+    assert {t for _, t in targets} == {"validate", "close_month", "post", "refresh", "invoices", "send", "report",
+                                       "import_connectwise"}
 
 
 def test_olevba_extracts_our_modules_and_xlwings_unchanged(modules):

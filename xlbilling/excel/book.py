@@ -114,7 +114,10 @@ def apply_edit(book, edit: CellEdit) -> None:
     if column is None:
         column = sheet.used_range.last_cell.column  # 1-based: the column after the last, 0-based
         sheet.range((1, column + 1)).value = edit.header
-    for row, text in edit.values.items():
+    for row, value in edit.values.items():
         cell = sheet.range((row, column + 1))
-        cell.number_format = "@"
-        cell.value = text
+        if isinstance(value, Decimal):
+            cell.value = float(value)
+        else:
+            cell.number_format = "@"  # text stays text, whatever it looks like
+            cell.value = value

@@ -66,3 +66,16 @@ def report():
     today = date.today()
     return _run("Manager report", lambda wb, p: jobs.write_manager_report(
         wb, wb.with_name(f"ManagerReport-{today}.xlsx"), today, p))
+
+
+def import_connectwise(folder: str):
+    """The ConnectWise files in a folder, each by its name: agreements, additions, worktypes, time and
+    companies (.json, .csv or .xlsx), imported as `xlbilling import connectwise` does."""
+    from pathlib import Path
+
+    from ..connectwise.job import KINDS, import_connectwise as run
+
+    found = {kind: p for p in sorted(Path(folder).iterdir()) for kind in KINDS
+             if p.stem.lower().startswith(kind) and p.suffix.lower() in (".json", ".csv", ".xlsx")}
+    return _run("Import from ConnectWise", lambda wb, p: run(wb, found, progress=p))
+
