@@ -194,7 +194,13 @@ def cmd_demo(args) -> int:
     book = folder / "SampleBilling.xlsx"
     _write_new_book(book, sample=True)
     print(f"Sample book written: {book}")
-    steps: list[tuple[str | None, Callable]] = []
+    from .connectwise.job import import_connectwise
+    from .connectwise.sample import write_sample_files
+
+    cw = write_sample_files(folder / "ConnectWise")
+    steps: list[tuple[str | None, Callable]] = [
+        (f"Importing from ConnectWise (sample files in {folder / 'ConnectWise'}):",
+         lambda p: import_connectwise(book, cw, progress=p))]
     for invoice_date in DEMO_MONTHS:
         steps.append((f"Closing {invoice_date:%B %Y}:",
                       lambda p, d=invoice_date: jobs.close_workbook(book, d, None, p)))
