@@ -277,3 +277,48 @@ def test_the_agreements_terms_tax_code_and_overage_rate_are_carried(tmp_path):
     assert (customer["Payment Terms"], customer["Tax Jurisdiction"]) == ("NET15", "TX")  # only the blank filled
     [contract] = rows(path, "Contracts")
     assert contract["Overage Rate"] == 175
+
+
+def test_each_mapping_rule_on_its_own():
+    from decimal import Decimal as D
+    from xlbilling.connectwise import mapping
+    out = mapping.Mapped()
+    base = dict(AGREEMENTS[0], nextInvoiceDate=None, applicationUnits=None)
+    mapping.agreements([
+        dict(base, id=1, agreementStatus="Cancelled", dateCancelled="2026-06-30T00:00:00Z", noEndingDateFlag=False,
+             endDate="2027-12-31T00:00:00Z"),
+        dict(base, id=2, applicationUnits="Amount", applicationLimit=5000, billingCycle={"name": "SemiAnnual"}),
+        dict(base, id=3, applicationUnits="Incidents", applicationLimit=4, prorateFlag=False),
+        dict(base, id=4, billingCycle={"name": "BiMonthly"})], "a.json", out)
+    contracts = {r["contract_id"]: r for r in out.rows["Contracts"]}
+    assert contracts["CW-1"]["end_date"].isoformat() == "2026-06-30"
+    assert (contracts["CW-2"]["not_to_exceed"], contracts["CW-2"]["billing_frequency"]) == (D(5000), "semiannual")
+    assert contracts["CW-3"]["included_hours"] is None and contracts["CW-3"]["proration"] == "none"
+    assert any("Incidents" in n for n in out.notes) and "CW-4" not in contracts
+    mapping.additions([
+        dict(ADDITIONS[0], id=10, billedQuantity=None, quantity=12, lessIncluded=2, taxableFlag=False),
+        dict(ADDITIONS[0], id=11, billedQuantity=7, billCustomer="NoCharge")], "b.json", out)
+    adds = {r["line_id"]: r for r in out.rows["ContractLines"] if r["line_id"].startswith("CW-ADD")}
+    assert (adds["CW-ADD-10"]["quantity"], adds["CW-ADD-10"]["tax_category"]) == (D(10), "nontaxable")
+    assert (adds["CW-ADD-11"]["quantity"], adds["CW-ADD-11"]["unit_price"]) == (D(7), D(0))
+    mapping.time_entries([dict(TIME[0], id=20, billableOption="DoNotBill"), dict(TIME[0], id=21, status="Open"),
+                          dict(TIME[0], id=22, billableOption="NoCharge", status="Rejected")], "t.json", out)
+    entries = {r["entry_id"]: r for r in out.rows["Timesheets"]}
+    assert (entries["CW-20"]["billable"], entries["CW-21"]["approved"]) == (False, False)
+    assert (entries["CW-22"]["billable"], entries["CW-22"]["approved"]) == (False, False)
+
+
+def test_an_xlsx_export_imports_like_the_csv(tmp_path):
+    import openpyxl
+    path = typed_book(tmp_path)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Time Entry ID", "Company", "Agreement ID", "Member", "Work Type", "Time Start", "Hours Billed",
+               "Billable Option", "Status"])
+    ws.append([9300, "AcmeDental", 501, "jsmith", "Remote Support", "2026-10-05T16:00:00Z", 2, "Billable",
+               "ReadyToBill"])
+    export = tmp_path / "time.xlsx"
+    wb.save(export)
+    assert main(["import", "connectwise", str(path), *files(tmp_path, time=[]), "--time", str(export)]) == 0
+    [entry] = rows(path, "Timesheets")
+    assert (entry["Entry ID"], entry["Date"], entry["Hours"], entry["Approved"]) == ("CW-9300", "2026-10-05", 2, "Y")

@@ -100,8 +100,9 @@ def pull(client: Client, start: date | None, end: date | None) -> dict[str, list
     for a in agreements:
         for record in client.all(f"/finance/agreements/{a['id']}/additions"):
             additions.append({**record, "agreementId": a["id"]})
-        for record in client.all(f"/finance/agreements/{a['id']}/worktypes"):
-            worktypes.append({**record, "agreementId": a["id"]})
+        for kind in ("worktypes", "workroles"):
+            for record in client.all(f"/finance/agreements/{a['id']}/{kind}"):
+                worktypes.append({**record, "agreementId": a["id"]})
     conditions = " and ".join(c for c in (f"timeStart >= [{start}]" if start else "",
                                           f"timeStart < [{end}]" if end else "") if c) or None
     return {"companies": client.all("/company/companies"), "agreements": agreements, "additions": additions,

@@ -79,6 +79,15 @@ def _header_map(kind: str, headers: list[str]) -> tuple[dict[int, str], list[str
     return matched, unknown
 
 
+def _text(value: object) -> str:
+    """A spreadsheet cell as the text a CSV export would hold (9300, not 9300.0)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
 def read_records(kind: str, path: Path) -> tuple[list[dict], list[str]]:
     """The records of a file (JSON as the API returns it, or a CSV/XLSX export) and the export's headers
     that matched nothing."""
@@ -92,8 +101,7 @@ def read_records(kind: str, path: Path) -> tuple[list[dict], list[str]]:
         import python_calamine
 
         sheet = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
-        rows = [["" if v is None else (v.isoformat() if hasattr(v, "isoformat") else str(v)) for v in r]
-                for r in sheet.to_python()]
+        rows = [[_text(v) for v in r] for r in sheet.to_python()]
     else:
         raise ValueError(f"{path.name}: a .json, .csv or .xlsx file is expected")
     if not rows:
