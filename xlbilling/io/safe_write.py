@@ -101,8 +101,11 @@ else:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return True
-        except OSError:
+        except BlockingIOError:  # held by another process
             return False
+        except OSError as exc:  # the file system cannot lock at all (some network shares)
+            raise WriteRefused(f"the folder's file system cannot lock files ({exc.strerror}); keep the workbook "
+                               "on a local or an SMB drive") from None
 
     def _unlock(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_UN)
