@@ -65,26 +65,32 @@ def posted_changed(ctx: LedgerContext) -> Iterator[Finding]:
 
 def invoice_number_unknown(ctx: LedgerContext) -> Iterator[Finding]:
     """Time entries and charges carrying an invoice number xlbilling never posted (typed, or billed by
-    another system): they are never billed here, which staff must know."""
+    another system): they are never billed here, which staff must know. One finding per number, at the
+    first row that carries it (a history imported as billed elsewhere is a few findings, not one a row)."""
     posted = {h.invoice_number for h in ctx.posted_headers}
     table = ctx.book.time_entries
-    column = table.columns["invoice_number"]
-    marked: dict[str, list] = defaultdict(list)  # invoice number -> the records carrying it
+    first: dict[str, object] = {}  # invoice number -> the first record carrying it
+    entries: dict[str, int] = defaultdict(int)
     if len(table):
-        unknown = [k for k, v in enumerate(column.values) if v and v not in posted]
-        for i in np.flatnonzero(np.isin(column.codes, unknown)).tolist():
-            e = table.entry(i)
-            marked[e.invoice_number].append(e)
+        column = table.columns["invoice_number"]
+        counts = np.bincount(column.codes, minlength=len(column.values))
+        earliest = np.full(len(column.values), len(column.codes), dtype=np.int64)
+        np.minimum.at(earliest, column.codes, np.arange(len(column.codes)))  # the first entry of each number
+        for k, number in enumerate(column.values):
+            if number and number not in posted and counts[k]:
+                entries[number] = int(counts[k])
+                first[number] = table.entry(int(earliest[k]))
+    charges: dict[str, int] = defaultdict(int)
     for ch in ctx.book.charges:
         if ch.invoice_number and ch.invoice_number not in posted:
-            marked[ch.invoice_number].append(ch)
-    for number, records in sorted(marked.items()):
-        first = records[0]
-        entries = sum(1 for r in records if hasattr(r, "entry_id"))
-        yield finding(ctx, "INVOICE_NUMBER_UNKNOWN", first, "invoice_number",
-                      f"{entries} time entr{'y' if entries == 1 else 'ies'} and {len(records) - entries} charge(s) carry "
-                      f"invoice number {number}, which xlbilling never posted: they count as billed elsewhere and are "
-                      "never billed here", Subject(f"unknown-invoice:{number}", first.customer_id), show(number),
+            charges[ch.invoice_number] += 1
+            first.setdefault(ch.invoice_number, ch)
+    for number in sorted(first):
+        record, n = first[number], entries[number]
+        yield finding(ctx, "INVOICE_NUMBER_UNKNOWN", record, "invoice_number",
+                      f"{n} time entr{'y' if n == 1 else 'ies'} and {charges[number]} charge(s) carry invoice number "
+                      f"{number}, which xlbilling never posted: they count as billed elsewhere and are never billed "
+                      "here", Subject(f"unknown-invoice:{number}", record.customer_id), show(number),
                       "an invoice number written by post, or blank")
 
 
