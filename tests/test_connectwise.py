@@ -322,3 +322,16 @@ def test_an_xlsx_export_imports_like_the_csv(tmp_path):
     assert main(["import", "connectwise", str(path), *files(tmp_path, time=[]), "--time", str(export)]) == 0
     [entry] = rows(path, "Timesheets")
     assert (entry["Entry ID"], entry["Date"], entry["Hours"], entry["Approved"]) == ("CW-9300", "2026-10-05", 2, "Y")
+
+
+def test_importing_again_after_posting_leaves_billed_entries_alone_quietly(tmp_path, capsys):
+    path = typed_book(tmp_path)
+    assert main(["import", "connectwise", str(path), *files(tmp_path)]) == 0
+    assert main(["close", str(path), "--date", "2026-11-01"]) == 0
+    assert main(["post", str(path), "--date", "2026-11-01"]) == 0
+    capsys.readouterr()
+    assert main(["import", "connectwise", str(path), *files(tmp_path), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["counts"]["Timesheets"].get("updated", 0) == 0
+    assert not [s for s in payload["skipped"] if "already on posted invoice" in s["reason"]]
+    assert {r["Entry ID"]: r["Invoice Number"] for r in rows(path, "Timesheets")}["CW-9001"] == "INV-1001"

@@ -107,6 +107,7 @@ def merge(book: Book, mapped: Mapped) -> Merged:
                 counts["added"] += 1
                 continue
             changed = {name: value for name, value in row.items() if name in columns and name != "source_ref"
+                       and not (name == "invoice_number" and value is None)  # written by post: kept
                        and cell_value(value) != cell_value(getattr(existing, name, None))}
             if not changed:
                 counts["unchanged"] += 1
