@@ -8,14 +8,14 @@ from decimal import Decimal as D
 import pytest
 
 from xlbilling.core.journal import Entry
-from xlbilling.io.gl_export import LAYOUTS, export_csv
+from xlbilling.io.gl_export import LAYOUTS, ExportContext, export_csv
 
 ENTRIES = [
     Entry("INV-1001", date(2026, 11, 1), "1200", D("108.00"), D(0), "C1", "INV-1001", "Invoice INV-1001"),
     Entry("INV-1001", date(2026, 11, 1), "2200", D(0), D("8.00"), "C1", "INV-1001", "Invoice INV-1001"),
     Entry("INV-1001", date(2026, 11, 1), "4000", D(0), D("100.00"), "C1", "INV-1001", "Invoice INV-1001"),
-    Entry("CM-1", date(2026, 11, 5), "4000", D("50.00"), D(0), "C1", "INV-1001", "=HYPERLINK(\"x\") credit"),
-    Entry("CM-1", date(2026, 11, 5), "1200", D(0), D("50.00"), "C1", "INV-1001", "=HYPERLINK(\"x\") credit"),
+    Entry("CM-1", date(2026, 11, 5), "4000", D("50.00"), D(0), "C1", "INV-1001", "Credit memo CM-1: outage"),
+    Entry("CM-1", date(2026, 11, 5), "1200", D(0), D("50.00"), "C1", "INV-1001", "Credit memo CM-1: outage"),
     Entry("PAY-P1", date(2026, 11, 9), "1000", D("58.00"), D(0), "C1", "INV-1001", "Payment P1 " + "x" * 40),
     Entry("PAY-P1", date(2026, 11, 9), "1200", D(0), D("58.00"), "C1", "INV-1001", "Payment P1 " + "x" * 40),
 ]
@@ -32,14 +32,18 @@ DOCUMENTED = {
 }
 
 
-def rows(layout):
-    text = export_csv(ENTRIES, layout, {"C1": "Acme Dental"}, ("INV-", "CM-"), "XLB20261130")
+CONTEXT = ExportContext("1200", ("INV-", "CM-"), {"C1": "Acme Dental"}, {}, "GENJNL", "MONTHLY", "XLB20261130", 5001)
+
+
+def rows(layout, entries=ENTRIES, ctx=CONTEXT):
+    text, errors = export_csv(entries, layout, ctx)
+    assert errors == []
     return list(csv.DictReader(io.StringIO(text)))
 
 
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
 def test_columns_are_the_documented_layout(layout):
-    text = export_csv(ENTRIES, layout, {}, ("INV-", "CM-"), "B")
+    text, _ = export_csv(ENTRIES, layout, CONTEXT)
     assert next(csv.reader(io.StringIO(text))) == DOCUMENTED[layout]
 
 
@@ -59,26 +63,47 @@ def test_dates_in_each_layout():
     assert rows("bc")[0]["Posting Date"] == "11/01/2026" and rows("gp")[0]["Transaction Date"] == "11/01/2026"
 
 
-def test_business_central_document_types_and_line_numbers():
+def test_business_central_document_types_line_numbers_and_customer_lines():
     got = rows("bc")
     assert [r["Document Type"] for r in got] == ["Invoice"] * 3 + ["Credit Memo"] * 2 + ["Payment"] * 2
     assert [r["Line No."] for r in got][:3] == ["10000", "20000", "30000"]
-    assert {r["Account Type"] for r in got} == {"G/L Account"}
+    # A/R posts to the customer (customer ledger entries), never to the receivables control account
+    assert {(r["Account Type"], r["Account No."]) for r in got if r["Account No."] in ("C1", "1200")} == {
+        ("Customer", "C1")}
+    assert {r["Account Type"] for r in got if r["Account No."] != "C1"} == {"G/L Account"}
+    # the company's template and batch (Code[10]), Document No. and Account No. Code[20], Description Text[100]
+    assert {(r["Journal Template Name"], r["Journal Batch Name"]) for r in got} == {("GENJNL", "MONTHLY")}
+    assert all(len(r["Document No."]) <= 20 and len(r["Account No."]) <= 20 and len(r["Description"]) <= 100
+               for r in got)
 
 
-def test_gp_field_lengths_and_journal_entry_numbers():
+def test_gp_lengths_numbers_from_the_setting_and_both_amounts_present():
     got = rows("gp")
     assert all(len(r["Distribution Reference"]) <= 30 and len(r["Batch ID"]) <= 15 for r in got)
-    assert [r["Journal Entry"] for r in got] == ["1", "1", "1", "2", "2", "3", "3"]
+    assert [r["Journal Entry"] for r in got] == ["5001", "5001", "5001", "5002", "5002", "5003", "5003"]
+    assert all(r["Debit"] and r["Credit"] for r in got) and got[0]["Credit"] == "0.00"
+    left_blank = rows("gp", ctx=ExportContext(**{**CONTEXT.__dict__, "gp_first_journal_entry": None}))
+    assert {r["Journal Entry"] for r in left_blank} == {""}  # for GP to assign
 
 
-def test_qbo_names_the_customer():
-    assert {r["Name"] for r in rows("qbo")} == {"Acme Dental"}
+def test_qbo_names_the_customer_on_every_receivable_line_only():
+    got = rows("qbo")
+    assert {r["Name"] for r in got if r["Account Name"] == "1200"} == {"Acme Dental"}
+    assert {r["Name"] for r in got if r["Account Name"] != "1200"} == {""}
 
 
-def test_text_that_excel_would_take_for_a_formula_is_prefixed():
-    assert rows("qbo")[3]["Description"] == "'=HYPERLINK(\"x\") credit"
-    assert rows("generic")[3]["Memo"].startswith("'=")
+def test_nothing_is_prefixed_and_a_value_that_would_be_a_formula_or_too_long_is_an_error_at_its_cell():
+    assert not [v for layout in LAYOUTS for r in rows(layout) for v in r.values() if v.startswith("'")]
+    hostile = [Entry("INV-1001", date(2026, 11, 1), "=1+2", D("1.00"), D(0), "C1", "INV-1001", "Invoice INV-1001"),
+               Entry("INV-1001", date(2026, 11, 1), "4000", D(0), D("1.00"), "C1", "INV-1001", "Invoice INV-1001")]
+    ctx = ExportContext(**{**CONTEXT.__dict__, "cells": {("account", "=1+2"): "Settings!B9",
+                                                         ("customer", "C1"): "Customers!A2"}})
+    _, errors = export_csv(hostile, "qbo", ctx)
+    assert [(e.where, "formula" in e.message) for e in errors] == [("Settings!B9", True)]
+    long_customer = [e._replace(customer_id="C" * 21, account="1200") for e in ENTRIES[:1]]
+    ctx = ExportContext(**{**CONTEXT.__dict__, "cells": {("customer", "C" * 21): "Customers!A7"}})
+    _, errors = export_csv(long_customer, "bc", ctx)
+    assert [(e.where, "over the 20" in e.message) for e in errors] == [("Customers!A7", True)]
 
 
 def test_export_gl_command_filters_by_date(tmp_path, capsys):
@@ -96,3 +121,17 @@ def test_export_gl_command_filters_by_date(tmp_path, capsys):
     assert {r["Journal No"] for r in got} == {"NS-500", "NS-501"}
     assert sum(D(r["Debits"] or 0) for r in got) == sum(D(r["Credits"] or 0) for r in got) > 0
     assert main(["export-gl", str(path), "--from", "2026-05-01", "--to", "2026-04-30"]) == 2
+
+
+def test_export_to_business_central_needs_the_companys_template_and_batch(tmp_path, capsys):
+    from xlbilling.cli import main
+    from xlbilling.jobs import close_workbook, post_workbook
+
+    from .test_post import book
+    path = book(tmp_path)
+    close_workbook(path, date(2026, 4, 1))
+    post_workbook(path, date(2026, 4, 1))
+    out = tmp_path / "bc.csv"
+    assert main(["export-gl", str(path), "--from", "2026-04-01", "--to", "2026-04-30", "--format", "bc",
+                 "--out", str(out)]) == 1
+    assert "bc_journal_template is blank" in capsys.readouterr().out and not out.exists()

@@ -104,6 +104,10 @@ SETTINGS_DEFAULTS: dict[str, str] = {
     "email_from": "",
     "backups_kept": "5",
     "time_zone": "UTC",
+    "bc_journal_template": "",
+    "bc_journal_batch": "",
+    "gp_batch": "",
+    "gp_first_journal_entry": "",
 }
 
 SETTINGS = SheetSpec(

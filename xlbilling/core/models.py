@@ -316,6 +316,10 @@ class Settings(BaseModel):
     smtp_user: str = ""
     email_from: str = ""  # blank: company_email
     time_zone: str = "UTC"  # IANA zone in which imported timestamps become entry dates
+    bc_journal_template: str = ""  # Business Central: the company's general journal template and batch
+    bc_journal_batch: str = ""
+    gp_batch: str = ""  # Dynamics GP batch ID (blank: XLB and the export's last date)
+    gp_first_journal_entry: int | None = None  # GP journal entry numbers from here (blank: GP assigns them)
     backups_kept: int = 5  # backups of the workbook kept in .xlbilling-backups (the oldest go first)
     extra: dict[str, str] = {}
     rows: dict[str, int] = {}  # the Settings row of each setting given, for messages

@@ -1,49 +1,87 @@
-"""GL journal exports for the import formats accounting teams use.
+"""GL journal exports in the import layouts of the accounting systems, by their documented rules.
 
 Layouts (column names as the importing products document them):
 - generic: the GLJournal columns, ISO dates.
-- bc: Dynamics 365 Business Central general journal lines (Gen. Journal Line fields, for a
-  configuration package or "Edit in Excel" import): template, batch, line no., posting date,
-  document type and number, account type and number, description, debit and credit amounts.
-- gp: Dynamics GP General Journal through Integration Manager, one flat source file: header fields
-  (Batch ID, Journal Entry, Transaction Date, Reference) repeated on each distribution line
-  (Account, Debit, Credit, Distribution Reference); GP's field lengths enforced.
-- qbo: QuickBooks Online journal entry import: Journal No, Journal Date (MM/DD/YYYY), Account Name,
-  Debits, Credits, Description, Name. QBO matches accounts by name: put the account names in the
-  Settings gl_* values when exporting to it.
-Text that Excel would read as a formula is prefixed with an apostrophe.
+- bc: Business Central general journal lines (table 81, for a configuration package or "Edit in
+  Excel"): the company's own journal template and batch (settings bc_journal_template and
+  bc_journal_batch, Code[10]), Document No. and Account No. Code[20], Description Text[100]. A/R lines
+  post to Account Type Customer with the customer's number (its customer ID), so they create customer
+  ledger entries; the rest to G/L Account.
+- gp: Dynamics GP through Integration Manager (eConnect taGLTransactionLineInsert): Batch ID of 15,
+  Journal Entry an integer counted from the setting gp_first_journal_entry (blank: left for GP to
+  assign), the account string as GP has it (000-1200-00), Distribution Reference of 30, debit and
+  credit both present (0.00, never blank).
+- qbo: QuickBooks Online journal entry import: Journal No (21), Journal Date (MM/DD/YYYY), Account Name
+  (QBO matches accounts by name, sub-accounts as Parent:Sub: the gl_* settings hold the names), Debits,
+  Credits, Description, and Name on every A/R line: the customer's accounting_name (else name).
+
+A value over a system's limit is an input error naming the cell it comes from, never cut short. Text
+a spreadsheet would take for a formula (=, +, @, a tab or CR first) is refused the same way: nothing is
+prefixed, so no character that is not in the workbook lands in the accounting records. (Our own
+memos begin with words.)
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable
 
+from ..core.findings import Finding, input_error, show
 from ..core.journal import Entry
 
-RISKY = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "@", "\t", "\r")
 
 
-def safe(text: object, limit: int | None = None) -> str:
-    value = "" if text is None else str(text)
-    if limit:
-        value = value[:limit]
-    return "'" + value if value.startswith(RISKY) else value
+@dataclass(frozen=True)
+class ExportContext:
+    """What a layout needs besides the entries, and where each value comes from (for messages)."""
+
+    receivable: str = "1200"  # the A/R account: its lines name the customer
+    prefixes: tuple[str, str] = ("INV-", "CM-")
+    names: dict[str, str] = field(default_factory=dict)  # customer -> name in the accounting system
+    cells: dict[tuple[str, str], str] = field(default_factory=dict)  # (what, value) -> "Sheet!Cell"
+    bc_template: str = ""
+    bc_batch: str = ""
+    gp_batch: str = ""
+    gp_first_journal_entry: int | None = None
+
+
+class _Row:
+    """One exported row's fields, each checked against its limit and for formulas as it is added."""
+
+    def __init__(self, ctx: ExportContext, errors: list[Finding]):
+        self.ctx, self.errors, self.values = ctx, errors, []
+
+    def add(self, value: object, limit: int | None = None, what: str = "", column: str = "") -> _Row:
+        text = "" if value is None else str(value)
+        where = self.ctx.cells.get((what, text), what or column)
+        if text.startswith(FORMULA_START):
+            self.errors.append(input_error(where, f"{column} would start with {text[0]!r}, which a spreadsheet takes "
+                                           "for a formula", show(text), "text that starts with a letter or digit"))
+        elif limit and len(text) > limit:
+            self.errors.append(input_error(where, f"{column} is {len(text)} characters, over the {limit} the "
+                                           "accounting system takes", show(text), f"at most {limit} characters"))
+        self.values.append(text)
+        return self
 
 
 def _money(value) -> str:
     return f"{value:.2f}" if value else ""
 
 
+def _both(value) -> str:
+    return f"{value:.2f}"
+
+
 def _us(d: date) -> str:
     return f"{d:%m/%d/%Y}"
 
 
-def _doc_type(e: Entry, settings_prefixes: tuple[str, str]) -> str:
-    invoice_prefix, memo_prefix = settings_prefixes
+def _doc_type(e: Entry, prefixes: tuple[str, str]) -> str:
+    invoice_prefix, memo_prefix = prefixes
     if e.journal_id.startswith("PAY-"):
         return "Payment"
     if memo_prefix and e.journal_id.startswith(memo_prefix):
@@ -57,28 +95,43 @@ def _doc_type(e: Entry, settings_prefixes: tuple[str, str]) -> str:
 class Layout:
     name: str
     columns: tuple[str, ...]
-    row: Callable[[int, Entry, dict], list[str]]
+    row: Callable[[int, Entry, _Row, dict], _Row]
 
 
-def _generic(n, e, ctx):
-    return [safe(e.journal_id), e.date.isoformat(), safe(e.account), _money(e.debit), _money(e.credit),
-            safe(e.customer_id), safe(e.invoice_number), safe(e.memo)]
+def _generic(n, e, r, numbers):
+    return (r.add(e.journal_id, what="journal", column="Journal ID").add(e.date.isoformat())
+            .add(e.account, what="account", column="Account").add(_money(e.debit)).add(_money(e.credit))
+            .add(e.customer_id).add(e.invoice_number).add(e.memo, column="Memo"))
 
 
-def _bc(n, e, ctx):
-    return ["GENERAL", "XLBILLING", str(10000 * (n + 1)), _us(e.date), _doc_type(e, ctx["prefixes"]),
-            safe(e.journal_id, 20), "G/L Account", safe(e.account, 20), safe(e.memo, 100), _money(e.debit),
-            _money(e.credit)]
+def _bc(n, e, r, numbers):
+    customer = e.account == r.ctx.receivable and e.customer_id
+    r.add(r.ctx.bc_template, 10, "setting:bc_journal_template", "Journal Template Name")
+    r.add(r.ctx.bc_batch, 10, "setting:bc_journal_batch", "Journal Batch Name")
+    r.add(str(10000 * (n + 1))).add(_us(e.date)).add(_doc_type(e, r.ctx.prefixes))
+    r.add(e.journal_id, 20, "journal", "Document No.").add("Customer" if customer else "G/L Account")
+    if customer:
+        r.add(e.customer_id, 20, "customer", "Account No.")
+    else:
+        r.add(e.account, 20, "account", "Account No.")
+    return r.add(e.memo, 100, column="Description").add(_money(e.debit)).add(_money(e.credit))
 
 
-def _gp(n, e, ctx):
-    return [safe(ctx["batch"], 15), str(ctx["journal_numbers"][e.journal_id]), _us(e.date),
-            safe(e.journal_id, 30), safe(e.account, 75), _money(e.debit), _money(e.credit), safe(e.memo, 30)]
+def _gp(n, e, r, numbers):
+    first = r.ctx.gp_first_journal_entry
+    number = "" if first is None else str(first + numbers[e.journal_id] - 1)
+    return (r.add(r.ctx.gp_batch, 15, "setting:gp_batch", "Batch ID").add(number).add(_us(e.date))
+            .add(e.journal_id, 30, "journal", "Reference").add(e.account, 66, "account", "Account")
+            .add(_both(e.debit)).add(_both(e.credit))
+            # the memo when it fits GP's 30 characters, else the document it belongs to (our words, not data)
+            .add(e.memo if len(e.memo) <= 30 else e.journal_id, 30, "journal", "Distribution Reference"))
 
 
-def _qbo(n, e, ctx):
-    return [safe(e.journal_id, 21), _us(e.date), safe(e.account), _money(e.debit), _money(e.credit), safe(e.memo, 4000),
-            safe(ctx["names"].get(e.customer_id, "") if e.customer_id else "")]
+def _qbo(n, e, r, numbers):
+    name = r.ctx.names.get(e.customer_id, "") if e.customer_id and e.account == r.ctx.receivable else ""
+    return (r.add(e.journal_id, 21, "journal", "Journal No").add(_us(e.date))
+            .add(e.account, 100, "account", "Account Name").add(_money(e.debit)).add(_money(e.credit))
+            .add(e.memo, 4000, column="Description").add(name, 100, "customer-name", "Name"))
 
 
 LAYOUTS = {
@@ -94,16 +147,21 @@ LAYOUTS = {
 }
 
 
-def export_csv(entries: list[Entry], layout: str, customer_names: dict[str, str], prefixes: tuple[str, str],
-               batch: str) -> str:
+def export_csv(entries: list[Entry], layout: str, ctx: ExportContext) -> tuple[str, list[Finding]]:
+    """The file's text and every value that would not import as it stands (then nothing is to be written)."""
     spec = LAYOUTS[layout]
     numbers: dict[str, int] = {}
     for e in entries:
         numbers.setdefault(e.journal_id, len(numbers) + 1)
-    ctx = {"names": customer_names, "prefixes": prefixes, "batch": batch, "journal_numbers": numbers}
+    errors: list[Finding] = []
+    if layout == "bc":
+        for setting, value in (("bc_journal_template", ctx.bc_template), ("bc_journal_batch", ctx.bc_batch)):
+            if not value:
+                errors.append(input_error("Settings", f"setting {setting} is blank", "blank",
+                                          "the company's own journal template and batch from Business Central"))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(spec.columns)
     for n, e in enumerate(entries):
-        writer.writerow(spec.row(n, e, ctx))
-    return out.getvalue()
+        writer.writerow(spec.row(n, e, _Row(ctx, errors), numbers).values)
+    return out.getvalue(), list(dict.fromkeys(errors))

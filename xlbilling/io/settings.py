@@ -31,6 +31,7 @@ _KINDS: dict[str, str] = {
     "smtp_host": "line",
     "smtp_user": "line",
     "time_zone": "zone",
+    "gp_first_journal_entry": "count",
 }
 
 
