@@ -135,3 +135,43 @@ def test_export_to_business_central_needs_the_companys_template_and_batch(tmp_pa
     assert main(["export-gl", str(path), "--from", "2026-04-01", "--to", "2026-04-30", "--format", "bc",
                  "--out", str(out)]) == 1
     assert "bc_journal_template is blank" in capsys.readouterr().out and not out.exists()
+
+
+def test_the_glaccounts_sheet_gives_each_system_its_names_and_numbers(tmp_path, capsys):
+    from xlbilling.cli import main
+    from xlbilling.jobs import close_workbook, post_workbook
+
+    from .books import write_book
+    from .test_post import CHARGES, LINES, TAXES, TIME
+    chart = [["Account", "Name", "Type", "BC Number", "GP Account"],
+             ["1200", "Accounts Receivable (A/R)", "receivable", "13100", "000-1200-00"],
+             ["2200", "Sales Tax Payable", "liability", "22100", "000-2200-00"],
+             ["2400", "Deferred Revenue", "liability", "24100", "000-2400-00"],
+             ["4000", "Services:Managed", "income", "40100", "000-4000-00"]]
+    settings = [["Setting", "Value"], ["bc_journal_template", "GENJNL"], ["bc_journal_batch", "MONTHLY"],
+                ["gp_first_journal_entry", 7001]]
+    path = write_book(tmp_path / "b.xlsx", {"ContractLines": LINES, "Timesheets": TIME, "Charges": CHARGES,
+                                            "RateCard": [["Work Type", "Rate"], ["Remote", 150]], "Settings": settings,
+                                            "TaxRates": TAXES, "GLAccounts": chart})
+    close_workbook(path, date(2026, 4, 1))
+    post_workbook(path, date(2026, 4, 1))
+    got = {}
+    for layout in ("qbo", "bc", "gp"):
+        out = tmp_path / f"{layout}.csv"
+        assert main(["export-gl", str(path), "--from", "2026-04-01", "--to", "2026-04-30", "--format", layout,
+                     "--out", str(out)]) == 0, capsys.readouterr().out
+        got[layout] = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert {r["Account Name"] for r in got["qbo"]} == {"Accounts Receivable (A/R)", "Sales Tax Payable",
+                                                       "Services:Managed"}
+    assert {r["Account No."] for r in got["bc"] if r["Account Type"] == "G/L Account"} == {"22100", "40100"}
+    assert {r["Account"] for r in got["gp"]} == {"000-1200-00", "000-2200-00", "000-4000-00"}
+    assert {r["Journal Entry"] for r in got["gp"]} == {"7001", "7002"}
+    # an account the journal needs and the sheet lacks: an error at the cell that names it
+    wb = __import__("openpyxl").load_workbook(path)
+    wb["Settings"].append(["gl_revenue", "4999"])
+    wb.save(path)
+    capsys.readouterr()
+    assert main(["export-gl", str(path), "--from", "2026-04-01", "--to", "2026-04-30", "--format", "qbo",
+                 "--out", str(tmp_path / "x.csv")]) == 1
+    out = capsys.readouterr().out
+    assert "account 4999 is not on the GLAccounts sheet" in out and "Settings!B5" in out, out

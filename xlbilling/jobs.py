@@ -286,7 +286,8 @@ def _export_context(book: Book, end: date) -> ExportContext:
     return ExportContext(s.gl_accounts_receivable, (s.invoice_prefix, s.credit_memo_prefix),
                          {c.customer_id: c.accounting_name or c.name for c in book.customers}, cells,
                          s.bc_journal_template, s.bc_journal_batch, s.gp_batch or f"XLB{end:%Y%m%d}",
-                         s.gp_first_journal_entry)
+                         s.gp_first_journal_entry,
+                         {a.account: (a.name, a.bc_number, a.gp_account) for a in book.gl_accounts})
 
 
 def write_documents(path: Path, out: Path, only: str | None = None, statements: bool = False,

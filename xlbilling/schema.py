@@ -296,6 +296,17 @@ SHEETS: tuple[SheetSpec, ...] = (
         ),
         key="amendment_id",
     ),
+    SheetSpec(  # the chart of accounts as each accounting system knows it (the gl_* settings name its accounts)
+        "GLAccounts",
+        (
+            Col("account", Kind.ID, True),  # what the gl_* settings and Revenue Account cells say
+            Col("name", Kind.TEXT, width=30),  # QuickBooks Online matches accounts by this name (Parent:Sub)
+            Col("type", Kind.TEXT, width=16),
+            Col("bc_number", Kind.ID, width=14),  # Business Central's G/L account number (Code[20])
+            Col("gp_account", Kind.ID, width=16),  # Dynamics GP's segmented account string, e.g. 000-4000-00
+        ),
+        key="account",
+    ),
 )
 
 SHEET_BY_NAME: dict[str, SheetSpec] = {s.name: s for s in SHEETS}

@@ -70,7 +70,7 @@ _KEYS = (
     ("Customers", "customer_id"), ("Contracts", "contract_id"), ("ContractLines", "line_id"),
     ("Timesheets", "entry_id"), ("Charges", "charge_id"), ("Milestones", "milestone_id"),
     ("Payments", "payment_id"), ("Adjustments", "adjustment_id"), ("Amendments", "amendment_id"),
-    ("InvoiceRegister", "invoice_number"), ("Discrepancies", "discrepancy_id"),
+    ("InvoiceRegister", "invoice_number"), ("Discrepancies", "discrepancy_id"), ("GLAccounts", "account"),
 )
 
 

@@ -178,6 +178,15 @@ class Amendment(NamedTuple):
     row: int
 
 
+class GLAccount(NamedTuple):
+    account: str
+    name: str | None
+    type: str | None
+    bc_number: str | None
+    gp_account: str | None
+    row: int
+
+
 class RegisterRow(NamedTuple):
     """A row of the InvoiceRegister tab as read back: a posted invoice or a draft."""
 
@@ -270,6 +279,7 @@ RECORD_TYPES: dict[str, type] = {
     "Adjustments": Adjustment,
     "Disputes": Dispute,
     "Amendments": Amendment,
+    "GLAccounts": GLAccount,
     "InvoiceRegister": RegisterRow,
     "InvoiceLines": InvoiceLineRow,
     "Discrepancies": DiscrepancyRow,
@@ -421,3 +431,7 @@ class Book:
     @property
     def amendments(self) -> tuple[Amendment, ...]:
         return self.rows("Amendments")
+
+    @property
+    def gl_accounts(self) -> tuple[GLAccount, ...]:
+        return self.rows("GLAccounts")

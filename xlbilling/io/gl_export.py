@@ -47,6 +47,25 @@ class ExportContext:
     bc_batch: str = ""
     gp_batch: str = ""
     gp_first_journal_entry: int | None = None
+    chart: dict[str, tuple[str | None, str | None, str | None]] = field(default_factory=dict)
+    # the GLAccounts sheet: account -> (QuickBooks name, Business Central number, GP account string)
+
+
+_SYSTEM = {"qbo": 0, "bc": 1, "gp": 2}
+
+
+def _account(r: _Row, account: str, layout: str) -> str:
+    """An account as the accounting system knows it, from the GLAccounts sheet when the book has one
+    (an account the sheet lacks is an error at the cell that uses it)."""
+    chart = r.ctx.chart
+    if not chart or layout not in _SYSTEM:
+        return account
+    if account not in chart:
+        r.errors.append(input_error(r.ctx.cells.get(("account", account), "Settings"),
+                                    f"account {account} is not on the GLAccounts sheet", show(account),
+                                    "an account listed on GLAccounts, with its name or number in the accounting system"))
+        return account
+    return chart[account][_SYSTEM[layout]] or account
 
 
 class _Row:
@@ -113,7 +132,7 @@ def _bc(n, e, r, numbers):
     if customer:
         r.add(e.customer_id, 20, "customer", "Account No.")
     else:
-        r.add(e.account, 20, "account", "Account No.")
+        r.add(_account(r, e.account, "bc"), 20, "account", "Account No.")
     return r.add(e.memo, 100, column="Description").add(_money(e.debit)).add(_money(e.credit))
 
 
@@ -121,7 +140,7 @@ def _gp(n, e, r, numbers):
     first = r.ctx.gp_first_journal_entry
     number = "" if first is None else str(first + numbers[e.journal_id] - 1)
     return (r.add(r.ctx.gp_batch, 15, "setting:gp_batch", "Batch ID").add(number).add(_us(e.date))
-            .add(e.journal_id, 30, "journal", "Reference").add(e.account, 66, "account", "Account")
+            .add(e.journal_id, 30, "journal", "Reference").add(_account(r, e.account, "gp"), 66, "account", "Account")
             .add(_both(e.debit)).add(_both(e.credit))
             # the memo when it fits GP's 30 characters, else the document it belongs to (our words, not data)
             .add(e.memo if len(e.memo) <= 30 else e.journal_id, 30, "journal", "Distribution Reference"))
@@ -130,7 +149,8 @@ def _gp(n, e, r, numbers):
 def _qbo(n, e, r, numbers):
     name = r.ctx.names.get(e.customer_id, "") if e.customer_id and e.account == r.ctx.receivable else ""
     return (r.add(e.journal_id, 21, "journal", "Journal No").add(_us(e.date))
-            .add(e.account, 100, "account", "Account Name").add(_money(e.debit)).add(_money(e.credit))
+            .add(_account(r, e.account, "qbo"), 100, "account", "Account Name").add(_money(e.debit))
+            .add(_money(e.credit))
             .add(e.memo, 4000, column="Description").add(name, 100, "customer-name", "Name"))
 
 

@@ -643,6 +643,7 @@ def _assemble(names: list[str], load: Callable[..., LoadedSheet], progress: Call
             (names, values), rows, letters = map(_values, got[0]), got[1].tolist(), got[2]
             settings, errs = parse_settings(matched["Settings"], list(zip(names, values, rows)), letters.get("value", 1))
             result.errors.extend(errs)
+            columns["Settings"] = letters  # so a setting's cell can be named (Settings!B7)
 
     for spec in (*SHEETS, *LEDGER_SHEETS):
         if spec.name in result.pending:
