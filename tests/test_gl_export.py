@@ -106,14 +106,20 @@ def test_nothing_is_prefixed_and_a_value_that_would_be_a_formula_or_too_long_is_
     assert [(e.where, "over the 20" in e.message) for e in errors] == [("Customers!A7", True)]
 
 
-def test_export_gl_command_filters_by_date(tmp_path, capsys):
-    from xlbilling.cli import main
+def posted_april(tmp_path):
+    """The post tests' book, closed and posted for April 2026."""
     from xlbilling.jobs import close_workbook, post_workbook
 
     from .test_post import book
     path = book(tmp_path)
     close_workbook(path, date(2026, 4, 1))
     post_workbook(path, date(2026, 4, 1))
+    return path
+
+
+def test_export_gl_command_filters_by_date(tmp_path, capsys):
+    from xlbilling.cli import main
+    path = posted_april(tmp_path)
     out = tmp_path / "april.csv"
     assert main(["export-gl", str(path), "--from", "2026-04-01", "--to", "2026-04-30", "--format", "qbo",
                  "--out", str(out)]) == 0
@@ -125,12 +131,7 @@ def test_export_gl_command_filters_by_date(tmp_path, capsys):
 
 def test_export_to_business_central_needs_the_companys_template_and_batch(tmp_path, capsys):
     from xlbilling.cli import main
-    from xlbilling.jobs import close_workbook, post_workbook
-
-    from .test_post import book
-    path = book(tmp_path)
-    close_workbook(path, date(2026, 4, 1))
-    post_workbook(path, date(2026, 4, 1))
+    path = posted_april(tmp_path)
     out = tmp_path / "bc.csv"
     assert main(["export-gl", str(path), "--from", "2026-04-01", "--to", "2026-04-30", "--format", "bc",
                  "--out", str(out)]) == 1

@@ -245,7 +245,7 @@ def export_gl(path: Path, start: date, end: date, layout: str, out: Path,
         _stage(progress, "Working out the journal")
         headers, lines = _ledger(book)
         entries = [e for e in _accounts(book, end, headers, lines).entries if start <= e.date <= end]
-        text, errors = export_csv(entries, layout, _export_context(book, end))
+        text, errors = export_csv(entries, layout, _export_context(book, end, headers))
         if errors:
             return JobResult(False, errors, [f"Nothing was exported: {len(errors)} value(s) would not import into "
                                              f"the accounting system as they stand; fix these cells:"])
@@ -259,7 +259,7 @@ def export_gl(path: Path, start: date, end: date, layout: str, out: Path,
     return _with_book(path, progress, work, writes=False)
 
 
-def _export_context(book: Book, end: date) -> ExportContext:
+def _export_context(book: Book, end: date, headers: list[RegisterRow]) -> ExportContext:
     """What the export layouts need from the book, with the cell each value comes from."""
     s = book.settings
     cells: dict[tuple[str, str], str] = {}
@@ -281,7 +281,7 @@ def _export_context(book: Book, end: date) -> ExportContext:
     for a in book.adjustments:
         cells[("journal", f"WO-{a.adjustment_id}")] = book.cell(a, "adjustment_id")
     prefix_cell = cells.get(("setting:invoice_prefix", s.invoice_prefix), "Settings (invoice_prefix)")
-    for h in posted(book)[0]:  # invoice numbers are the prefix and a number
+    for h in headers:  # the posted invoices: their numbers are the prefix and a number
         cells[("journal", h.invoice_number)] = cells[("journal", f"DISC-{h.invoice_number}")] = prefix_cell
     return ExportContext(s.gl_accounts_receivable, (s.invoice_prefix, s.credit_memo_prefix),
                          {c.customer_id: c.accounting_name or c.name for c in book.customers}, cells,
