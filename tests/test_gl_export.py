@@ -60,7 +60,10 @@ def test_every_exported_journal_balances(layout, debit, credit, group):
 
 def test_dates_in_each_layout():
     assert rows("qbo")[0]["Journal Date"] == "11/01/2026" and rows("generic")[0]["Date"] == "2026-11-01"
-    assert rows("bc")[0]["Posting Date"] == "11/01/2026" and rows("gp")[0]["Transaction Date"] == "11/01/2026"
+    assert rows("bc")[0]["Posting Date"] == "2026-11-01" and rows("gp")[0]["Transaction Date"] == "11/01/2026"
+    # Business Central: ISO unless the user sets the format the company's import expects
+    us = ExportContext(**{**CONTEXT.__dict__, "bc_date_format": "MM/DD/YYYY"})
+    assert rows("bc", ctx=us)[0]["Posting Date"] == "11/01/2026"
 
 
 def test_business_central_document_types_line_numbers_and_customer_lines():
@@ -176,3 +179,11 @@ def test_the_glaccounts_sheet_gives_each_system_its_names_and_numbers(tmp_path, 
                  "--out", str(tmp_path / "x.csv")]) == 1
     out = capsys.readouterr().out
     assert "account 4999 is not on the GLAccounts sheet" in out and "Settings!B5" in out, out
+
+
+def test_business_central_line_numbers_fit_its_integer_however_long_the_file():
+    from xlbilling.io.gl_export import bc_line_no
+    for rows in (3, 214_748, 300_000, 1_000_000):
+        numbers = [bc_line_no(n, rows) for n in (0, 1, rows - 1)]
+        assert numbers == sorted(set(numbers)) and numbers[-1] <= 2**31 - 1
+    assert [bc_line_no(n, 3) for n in range(3)] == [10000, 20000, 30000]  # as Business Central's pages number

@@ -14,7 +14,7 @@ from typing import Callable
 from pathlib import Path
 
 from . import __version__
-from . import jobs
+from . import export_jobs, jobs
 from .core.findings import Finding
 from .io.convert import Bad, to_date
 from .io.gl_export import LAYOUTS
@@ -135,13 +135,44 @@ def cmd_refresh(args) -> int:
     return _report(jobs.refresh_workbook(path, _date_arg(args.as_of, "--as-of"), _progress(args)), args)
 
 
-def cmd_export_gl(args) -> int:
+def _export_args(args, what: str):
     path = _existing(args.workbook)
     start, end = _date_arg(args.from_, "--from"), _date_arg(args.to, "--to")
     if start > end:
         raise UsageError("--from must not be after --to")
-    out = _output(path, args.out, path.with_name(f"GL-{start}-{end}-{args.format}.csv"))
-    return _report(jobs.export_gl(path, start, end, args.format, out, _progress(args)), args)
+    if args.out and Path(args.out).suffix.lower() not in (".csv", ".xlsx"):
+        raise UsageError(f"--out {args.out}: name a .csv file, or an .xlsx workbook")
+    out = _output(path, args.out, path.with_name(f"{what}-{start}-{end}-{args.format}.csv"))
+    return path, start, end, out
+
+
+def cmd_export_gl(args) -> int:
+    path, start, end, out = _export_args(args, "GL")
+    if args.without_documents and args.format not in export_jobs.DOCUMENT_FORMATS:
+        raise UsageError("--without-documents goes with --format qbo or bc, whose invoices and payments "
+                         "export-invoices and export-payments write")
+    return _report(export_jobs.export_gl(path, start, end, args.format, out, _progress(args), args.again,
+                                         args.without_documents), args)
+
+
+def cmd_export_invoices(args) -> int:
+    path, start, end, out = _export_args(args, "Invoices")
+    return _report(export_jobs.export_invoices(path, start, end, args.format, out, _progress(args), args.again), args)
+
+
+def cmd_export_payments(args) -> int:
+    path, start, end, out = _export_args(args, "Payments")
+    return _report(export_jobs.export_payments(path, start, end, args.format, out, _progress(args), args.again), args)
+
+
+def _range_arguments(s, what: str, formats: list[str], default: str | None) -> None:
+    s.add_argument("--from", dest="from_", required=True, help="first date YYYY-MM-DD")
+    s.add_argument("--to", required=True, help="last date YYYY-MM-DD")
+    s.add_argument("--format", choices=formats, default=default, required=default is None,
+                   help="import layout" + (f" (default: {default})" if default else ""))
+    s.add_argument("--out", help=f"the file, .csv or .xlsx (default: {what}-<from>-<to>-<format>.csv beside the "
+                   "workbook)")
+    s.add_argument("--again", action="store_true", help="export even what was exported before")
 
 
 def cmd_invoices(args) -> int:
@@ -265,13 +296,25 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--as-of", help="the date to age receivables at, YYYY-MM-DD (default: today)")
 
     s = _command(sub, "export-gl", cmd_export_gl, "export journal entries for a date range to an accounting import format",
-                 "Write the GL journal entries dated in a range as CSV in the import layout of an accounting system: "
+                 "Write the GL journal entries dated in a range in the import layout of an accounting system: "
                  "generic, bc (Business Central general journal), gp (Dynamics GP Integration Manager GL "
-                 "transactions) or qbo (QuickBooks Online journal entries).")
-    s.add_argument("--from", dest="from_", required=True, help="first date YYYY-MM-DD")
-    s.add_argument("--to", required=True, help="last date YYYY-MM-DD")
-    s.add_argument("--format", choices=sorted(LAYOUTS), default="generic", help="import layout (default: generic)")
-    s.add_argument("--out", help="the CSV file (default: GL-<from>-<to>-<format>.csv beside the workbook)")
+                 "transactions) or qbo (QuickBooks Online journal entries). It remembers what it exported "
+                 "(<workbook>.exports.csv) and stops before exporting a journal a second time.")
+    _range_arguments(s, "GL", sorted(LAYOUTS), "generic")
+    s.add_argument("--without-documents", action="store_true",
+                   help="leave out the journals that export-invoices and export-payments carry (qbo, bc)")
+
+    s = _command(sub, "export-invoices", cmd_export_invoices, "export posted invoices for QuickBooks Online or "
+                 "Business Central", "Write the posted invoices dated in a range as the accounting system imports "
+                 "them: qbo (QuickBooks Online invoice import, one row per item line) or bc (Business Central "
+                 "sales journal: invoices and credit memos). Use export-gl --without-documents for the rest.")
+    _range_arguments(s, "Invoices", list(export_jobs.DOCUMENT_FORMATS), None)
+
+    s = _command(sub, "export-payments", cmd_export_payments, "export payments, applied to their invoices, for "
+                 "QuickBooks Online or Business Central", "Write the payments dated in a range, each applied to "
+                 "the invoices it pays: qbo (QuickBooks Online receive payments) or bc (Business Central cash "
+                 "receipt journal).")
+    _range_arguments(s, "Payments", list(export_jobs.DOCUMENT_FORMATS), None)
 
     s = _command(sub, "invoices", cmd_invoices, "write invoice PDFs (and DRAFT previews, and customer statements)",
                  "Write a PDF for every posted invoice and a DRAFT preview for every draft; with --statements, a "

@@ -39,7 +39,6 @@ from .core.periods import add_months
 from .core.report_data import billed_vs_recognised, billings_by_type, discrepancy_summary, renewals, top_customers
 from .core.revenue import month_of
 from .io.report import Block, Chart, Sheet, write_report
-from .io.gl_export import ExportContext, export_csv
 from .io.mail import LEVELS, Mailer, MailSetupError, invoice_message, reminder_message, smtp_config, write_eml
 from .io.pdf import invoice_pdf, safe_filename, statement_pdf
 from .io.reader import ReadResult, gc_paused
@@ -235,59 +234,6 @@ def refresh_workbook(path: Path, as_of: date | None = None, progress: Progress |
                                                       "discrepancies": [f.as_dict() for f in findings]})
 
     return _with_book(path, progress, work)
-
-
-def export_gl(path: Path, start: date, end: date, layout: str, out: Path,
-              progress: Progress | None = None) -> JobResult:
-    """Journal entries dated from start to end, in an accounting system's import layout."""
-    def work(read: ReadResult) -> JobResult:
-        book = read.book
-        _stage(progress, "Working out the journal")
-        headers, lines = _ledger(book)
-        entries = [e for e in _accounts(book, end, headers, lines).entries if start <= e.date <= end]
-        text, errors = export_csv(entries, layout, _export_context(book, end, headers))
-        if errors:
-            return JobResult(False, errors, [f"Nothing was exported: {len(errors)} value(s) would not import into "
-                                             f"the accounting system as they stand; fix these cells:"])
-        replace_file(out, text.encode("utf-8-sig"), check_zip=False)
-        debits = sum((e.debit for e in entries), Decimal(0))
-        journals = len({e.journal_id for e in entries})
-        summary = [f"Exported {len(entries)} journal line(s) in {journals} journal(s) dated {start} to {end}, "
-                   f"{layout} layout, to {out}. Debits and credits both total {debits:,.2f}."]
-        return JobResult(True, summary=summary, data={"file": str(out), "lines": len(entries)})
-
-    return _with_book(path, progress, work, writes=False)
-
-
-def _export_context(book: Book, end: date, headers: list[RegisterRow]) -> ExportContext:
-    """What the export layouts need from the book, with the cell each value comes from."""
-    s = book.settings
-    cells: dict[tuple[str, str], str] = {}
-    for name, row in s.rows.items():
-        value = str(getattr(s, name, "") or "")
-        where = book.cell_at("Settings", row, "value") if "Settings" in book.columns else f"Settings!{row}:{row}"
-        cells[("setting:" + name, value)] = where
-        if name.startswith("gl_"):
-            cells[("account", value)] = where
-    for line in book.lines:
-        if line.revenue_account:
-            cells.setdefault(("account", line.revenue_account), book.cell(line, "revenue_account"))
-    for c in book.customers:
-        cells[("customer", c.customer_id)] = book.cell(c, "customer_id")
-        cells[("customer-name", c.accounting_name or c.name)] = book.cell(
-            c, "accounting_name" if c.accounting_name else "name")
-    for p in book.payments:
-        cells[("journal", f"PAY-{p.payment_id}")] = book.cell(p, "payment_id")
-    for a in book.adjustments:
-        cells[("journal", f"WO-{a.adjustment_id}")] = book.cell(a, "adjustment_id")
-    prefix_cell = cells.get(("setting:invoice_prefix", s.invoice_prefix), "Settings (invoice_prefix)")
-    for h in headers:  # the posted invoices: their numbers are the prefix and a number
-        cells[("journal", h.invoice_number)] = cells[("journal", f"DISC-{h.invoice_number}")] = prefix_cell
-    return ExportContext(s.gl_accounts_receivable, (s.invoice_prefix, s.credit_memo_prefix),
-                         {c.customer_id: c.accounting_name or c.name for c in book.customers}, cells,
-                         s.bc_journal_template, s.bc_journal_batch, s.gp_batch or f"XLB{end:%Y%m%d}",
-                         s.gp_first_journal_entry,
-                         {a.account: (a.name, a.bc_number, a.gp_account) for a in book.gl_accounts})
 
 
 def write_documents(path: Path, out: Path, only: str | None = None, statements: bool = False,

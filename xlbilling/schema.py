@@ -106,6 +106,11 @@ SETTINGS_DEFAULTS: dict[str, str] = {
     "time_zone": "UTC",
     "bc_journal_template": "",
     "bc_journal_batch": "",
+    "bc_sales_template": "",
+    "bc_sales_batch": "",
+    "bc_receipts_template": "",
+    "bc_receipts_batch": "",
+    "bc_date_format": "YYYY-MM-DD",
     "gp_batch": "",
     "gp_first_journal_entry": "",
 }
@@ -304,6 +309,7 @@ SHEETS: tuple[SheetSpec, ...] = (
             Col("type", Kind.TEXT, width=16),
             Col("bc_number", Kind.ID, width=14),  # Business Central's G/L account number (Code[20])
             Col("gp_account", Kind.ID, width=16),  # Dynamics GP's segmented account string, e.g. 000-4000-00
+            Col("qbo_item", Kind.TEXT, width=24),  # the QuickBooks product/service that books to this account
         ),
         key="account",
     ),

@@ -19,7 +19,7 @@ from .tabs import DATE, MONEY, TEXT, Column, Tab
 class Entry(NamedTuple):
     """One journal line. Journal IDs: an invoice's or credit memo's own number, REV-<month> for a month's
     revenue recognition, WO-<adjustment ID> for a write-off, PAY-<payment ID> for a payment,
-    DISC-<invoice number> for an early-payment discount taken."""
+    DISC-<invoice number> for an early-payment discount taken (and DEF-<invoice number>, see deferrals)."""
     journal_id: str
     date: date
     account: str
@@ -37,13 +37,11 @@ def _pair(journal_id: str, day: date, debits: dict[str, Decimal], credits: dict[
     return out
 
 
-def journal(settings: Settings, ar: Receivables, lines: dict[str, list[InvoiceLineRow]],
-            schedule: list[Recognition]) -> list[Entry]:
-    s = settings
-    revenue_of = lambda account: account or s.gl_revenue  # noqa: E731 - a line's account, else the default
-    earned: dict[tuple[str, int], Decimal] = defaultdict(lambda: ZERO)  # recognised by the invoice month
+def _earned(ar: Receivables, schedule: list[Recognition], revenue_of) -> tuple[
+        dict[tuple[str, int], Decimal], dict[date, dict[str, Decimal]]]:
+    """Revenue recognised by each invoice line's own month, and what later months recognise per account."""
+    earned: dict[tuple[str, int], Decimal] = defaultdict(lambda: ZERO)
     later: dict[date, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
-    out: list[Entry] = []
     for r in schedule:
         inv = ar.invoices.get(r.invoice_number)
         if inv is None:
@@ -52,6 +50,36 @@ def journal(settings: Settings, ar: Receivables, lines: dict[str, list[InvoiceLi
             earned[(r.invoice_number, r.line_no)] += r.amount
         elif r.month <= month_of(ar.as_of):
             later[r.month][revenue_of(r.account)] += r.amount
+    return earned, later
+
+
+def deferrals(settings: Settings, ar: Receivables, lines: dict[str, list[InvoiceLineRow]],
+              schedule: list[Recognition]) -> list[Entry]:
+    """For an accounting system that books each invoice line to its revenue account itself (QuickBooks
+    invoices): DEF-<invoice> moves the part not yet earned in the invoice's month to deferred revenue, so
+    that its books end as the invoice journal here would leave them."""
+    s = settings
+    revenue_of = lambda account: account or s.gl_revenue  # noqa: E731 - a line's account, else the default
+    earned, _ = _earned(ar, schedule, revenue_of)
+    out: list[Entry] = []
+    for number, item in ar.invoices.items():
+        debits: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for ln in lines.get(number, ()):
+            debits[revenue_of(ln.revenue_account)] += ln.amount - earned[(number, ln.line_no)]
+        total = sum(debits.values(), ZERO)
+        if total:
+            h = item.header
+            out += _pair(f"DEF-{number}", h.invoice_date, dict(debits), {s.gl_deferred_revenue: total},
+                         h.customer_id, number, f"Deferred revenue on invoice {number}")
+    return sorted(out, key=lambda e: (e.date, e.journal_id, e.credit > 0, e.account))
+
+
+def journal(settings: Settings, ar: Receivables, lines: dict[str, list[InvoiceLineRow]],
+            schedule: list[Recognition]) -> list[Entry]:
+    s = settings
+    revenue_of = lambda account: account or s.gl_revenue  # noqa: E731 - a line's account, else the default
+    earned, later = _earned(ar, schedule, revenue_of)
+    out: list[Entry] = []
     for number, item in ar.invoices.items():
         h = item.header
         credits: dict[str, Decimal] = defaultdict(lambda: ZERO)

@@ -184,6 +184,7 @@ class GLAccount(NamedTuple):
     type: str | None
     bc_number: str | None
     gp_account: str | None
+    qbo_item: str | None
     row: int
 
 
@@ -328,6 +329,11 @@ class Settings(BaseModel):
     time_zone: str = "UTC"  # IANA zone in which imported timestamps become entry dates
     bc_journal_template: str = ""  # Business Central: the company's general journal template and batch
     bc_journal_batch: str = ""
+    bc_sales_template: str = ""  # the sales journal's (invoices and credit memos) and the cash receipt journal's
+    bc_sales_batch: str = ""
+    bc_receipts_template: str = ""
+    bc_receipts_batch: str = ""
+    bc_date_format: str = "YYYY-MM-DD"  # or MM/DD/YYYY, DD/MM/YYYY, DD.MM.YYYY
     gp_batch: str = ""  # Dynamics GP batch ID (blank: XLB and the export's last date)
     gp_first_journal_entry: int | None = None  # GP journal entry numbers from here (blank: GP assigns them)
     backups_kept: int = 5  # backups of the workbook kept in .xlbilling-backups (the oldest go first)

@@ -9,6 +9,7 @@ from ..core.cells import cell_name
 from ..core.findings import Finding, input_error, show
 from ..core.models import Settings
 from ..schema import SETTINGS_DEFAULTS, Col, Kind, normalize
+from .gl_export import BC_DATE_FORMATS
 from .convert import Bad, convert, no_line_breaks, to_email, to_text
 
 _KINDS: dict[str, str] = {
@@ -32,6 +33,7 @@ _KINDS: dict[str, str] = {
     "smtp_user": "line",
     "time_zone": "zone",
     "gp_first_journal_entry": "count",
+    "bc_date_format": "bc_date",
 }
 
 
@@ -51,6 +53,13 @@ def _zone(name: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise Bad("an IANA time zone such as America/Chicago, Europe/London or UTC") from None
     return name
+
+
+def _bc_date(text: str) -> str:
+    pattern = text.strip().upper()
+    if pattern not in BC_DATE_FORMATS:
+        raise Bad("one of " + ", ".join(BC_DATE_FORMATS))
+    return pattern
 
 
 def _count(value: object) -> int:
@@ -77,6 +86,8 @@ def _value(kind: str, value: object):
         return no_line_breaks(to_text(value))
     if kind == "zone":
         return _zone(to_text(value))
+    if kind == "bc_date":
+        return _bc_date(to_text(value))
     return to_text(value)
 
 
