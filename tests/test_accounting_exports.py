@@ -304,3 +304,26 @@ def test_bc_dates_follow_the_setting(sample, tmp_path):
     wb.save(path)
     _, dotted = export("export-gl", path, "bc", tmp_path / "dot.csv", "--again")
     assert dotted[0]["Posting Date"] == f"{iso[0]['Posting Date'][8:10]}.{iso[0]['Posting Date'][5:7]}.2026"
+
+
+def test_a_spreadsheet_opens_the_workbook_form_with_the_same_rows_as_the_csv(sample, tmp_path):
+    """LibreOffice reads the .xlsx export back to exactly the CSV export's rows (dates in ISO, as set)."""
+    import shutil
+    import subprocess
+    path = fresh(sample, tmp_path)
+    _, rows = export("export-payments", path, "bc", tmp_path / "cash.csv")
+    out = tmp_path / "cash.xlsx"
+    assert main(["export-payments", str(path), "--from", FROM, "--to", TO, "--format", "bc", "--out", str(out),
+                 "--again"]) == 0
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    assert soffice, "LibreOffice is needed for this test: .ci/run installs it"
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to",
+                    "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1", "--outdir",
+                    str(tmp_path / "lo-out"), str(out)], check=True, capture_output=True, timeout=180)
+    [written] = (tmp_path / "lo-out").glob("*.csv")  # named after the one sheet, Cash Receipt Journal
+    assert "Cash Receipt Journal" in written.name
+    back = list(csv.DictReader(io.StringIO(written.read_text(encoding="utf-8"))))
+    assert len(back) == len(rows)
+    for ours, theirs in zip(rows, back):
+        assert {k: (D(v) if k in ("Amount", "Line No.") and v else v) for k, v in theirs.items()} == {
+            k: (D(v) if k in ("Amount", "Line No.") and v else v) for k, v in ours.items()}
