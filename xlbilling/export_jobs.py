@@ -20,9 +20,8 @@ from .io.ar_export import Table, bc_receipts, bc_sales, qbo_invoices, qbo_paymen
 from .io.export_book import table_workbook
 from .io.export_log import Exported, earlier, log_path, read_log, remember
 from .io.gl_export import BC_DATE_FORMATS, LAYOUTS, ExportContext, export_rows, gp_numbers, to_csv
-from .io.reader import ReadResult
 from .io.safe_write import replace_file
-from .jobs import JobResult, Progress, _accounts, _ledger, _stage, _with_book
+from .jobs import JobResult, Progress, Read, _accounts, _ledger, _stage, _with_book
 
 DOCUMENT_FORMATS = ("bc", "qbo")  # the systems that take invoices and payments as documents
 _SHEETS = {("bc", "journal"): "General Journal", ("bc", "invoice"): "Sales Journal",
@@ -88,7 +87,7 @@ def _export(path: Path, system: str, kind: str, out: Path, again: bool, progress
     if log_errors:
         return JobResult(False, log_errors, [f"Nothing was exported: the export log {log_path(path).name} is damaged."])
 
-    def work(read: ReadResult) -> JobResult:
+    def work(read: Read) -> JobResult:
         _stage(progress, f"Working out the {kind}s")
         table, errors, summary, numbers = build(read.book, log)
         if errors:

@@ -13,7 +13,7 @@ from contextlib import nullcontext
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Mapping, NamedTuple
 
 from .audit import MONEY_CODES, money_findings
 from .audit.resolve import audited_close, code_counts, discrepancies_tab
@@ -41,7 +41,7 @@ from .core.revenue import month_of
 from .io.report import Block, Chart, Sheet, write_report
 from .io.mail import LEVELS, Mailer, MailSetupError, invoice_message, reminder_message, smtp_config, write_eml
 from .io.pdf import invoice_pdf, safe_filename, statement_pdf
-from .io.reader import ReadResult, gc_paused
+from .io.reader import Loaded, ReadResult, complete, gc_paused
 from .io.safe_write import replace_file
 from .io.workbook import as_workbook
 
@@ -58,13 +58,22 @@ class JobResult:
     data: dict = field(default_factory=dict)  # for --json
 
 
+class Read(NamedTuple):
+    """What a job's work gets: the book read whole and valid, the rows read per sheet, and what the
+    job's `ahead` worked out while the Timesheets loaded (None when it did not run)."""
+
+    book: Book
+    row_counts: Mapping[str, int]
+    early: Any = None
+
+
 def _read(path, progress: Progress | None) -> ReadResult:
     if progress:
         progress(f"Reading {path.name}")
     return path.read((lambda sheet: progress(f"Reading {sheet}")) if progress else None)
 
 
-def _with_book(path, progress: Progress | None, work: Callable[..., JobResult],
+def _with_book(path, progress: Progress | None, work: Callable[[Read], JobResult],
                ahead: Callable[[Book], object] | None = None, pause_gc: bool = True, writes: bool = True) -> JobResult:
     """Hold the workbook, read it, and run the work, or refuse with the input errors (nothing written).
 
@@ -76,16 +85,17 @@ def _with_book(path, progress: Progress | None, work: Callable[..., JobResult],
     has the book open (every write replaces the file whole, so a read always sees one version)."""
     path = as_workbook(path)
     with path.lock() if writes else nullcontext(), gc_paused() if pause_gc else nullcontext():
-        read = _read(path, progress)
-        early = ahead(read.book) if ahead and not read.ready and read.book is not None and not read.errors else None
-        if not read.ok:
-            return _refused(read, path)
-        result = work(read) if ahead is None else work(read, early)
-        del read, early  # freed while the collector rests: it would walk every object of the run once more
+        loaded = complete(_read(path, progress), ahead)
+        if loaded.book is None or loaded.errors:
+            return _refused(loaded, path)
+        read = Read(loaded.book, loaded.row_counts, loaded.early)
+        del loaded
+        result = work(read)
+        del read  # freed while the collector rests: it would walk every object of the run once more
         return result
 
 
-def _refused(read: ReadResult, path: Path) -> JobResult:
+def _refused(read: Loaded, path: Path) -> JobResult:
     return JobResult(False, read.errors, [f"{path.name}: {len(read.errors)} input error(s); fix these cells and run "
                                           "again (nothing was written):"])
 
@@ -205,7 +215,7 @@ def _drafts_on_sheet(book: Book) -> list[tuple[RegisterRow, list[InvoiceLineRow]
 def refresh_workbook(path: Path, as_of: date | None = None, progress: Progress | None = None) -> JobResult:
     """Payments, credits, AR, collections, journals, revenue and KPIs as of a date, without billing."""
     as_of = as_of or date.today()
-    def work(read: ReadResult) -> JobResult:
+    def work(read: Read) -> JobResult:
         book = read.book
         _stage(progress, "Applying payments and credits; journal and revenue")
         headers, lines = _ledger(book)
@@ -241,7 +251,7 @@ def write_documents(path: Path, out: Path, only: str | None = None, statements: 
     """Invoice PDFs (posted invoices, and DRAFT previews of drafts), and customer statements when asked."""
     as_of = as_of or date.today()
 
-    def work(read: ReadResult) -> JobResult:
+    def work(read: Read) -> JobResult:
         book = read.book
         _, ar = _receivables(book, as_of)
         _stage(progress, "Assembling invoices")
@@ -278,7 +288,7 @@ def send_invoices(path: Path, dry_run: bool = False, outbox: Path | None = None,
     """E-mail each posted, unsent invoice (and, when asked, the next collection reminder) with its PDF."""
     as_of = as_of or date.today()
 
-    def work(read: ReadResult) -> JobResult:
+    def work(read: Read) -> JobResult:
         book = read.book
         _stage(progress, "Working out what to send")
         current, ar = _receivables(book, as_of)
@@ -369,7 +379,7 @@ def write_manager_report(path: Path, out: Path, as_of: date | None = None,
     unbilled work and renewals, with charts."""
     as_of = as_of or date.today()
 
-    def work(read: ReadResult) -> JobResult:
+    def work(read: Read) -> JobResult:
         book = read.book
         _stage(progress, "Working out receivables, revenue and KPIs")
         headers, lines = _ledger(book)
@@ -422,7 +432,7 @@ def _ledger(book: Book) -> tuple[list[RegisterRow], list[InvoiceLineRow]]:
 
 def validate(path: Path, progress: Progress | None = None) -> JobResult:
     """Read and check the whole workbook (read-only: it never writes the workbook)."""
-    def work(read: ReadResult) -> JobResult:
+    def work(read: Read) -> JobResult:
         c = read.row_counts
         summary = [f"{path.name} is valid: {c.get('Customers', 0):,} customers, {c.get('Contracts', 0):,} contracts, "
                    f"{c.get('Timesheets', 0):,} time entries, {c.get('Charges', 0):,} charges, "
@@ -433,7 +443,7 @@ def validate(path: Path, progress: Progress | None = None) -> JobResult:
     return _with_book(path, progress, work, writes=False)
 
 
-def _counts(read: ReadResult) -> str:
+def _counts(read: Read) -> str:
     return ", ".join(f"{k} {v}" for k, v in read.row_counts.items() if v)
 
 
@@ -462,9 +472,9 @@ def close_workbook(path: Path, invoice_date: date, through: date | None = None,
         _stage(progress, "Scheduling recurring billing")
         return _Ahead.of(book, invoice_date, through)
 
-    def work(read: ReadResult, early: _Ahead | None) -> JobResult:
+    def work(read: Read) -> JobResult:
         book = read.book
-        a = early or ahead(book)
+        a = read.early or ahead(book)
         headers, lines, billed = a.headers, a.lines, a.billed
         _stage(progress, "Billing recurring fees, time, milestones and charges; auditing")
         result, findings = audited_close(book, invoice_date, through, billed, a.recurring)
@@ -497,7 +507,7 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
         _stage(progress, "Scheduling recurring billing")
         return _Ahead.of(book, *drafted.pop()) if len(drafted) == 1 else None
 
-    def work(read: ReadResult, early: _Ahead | None) -> JobResult:
+    def work(read: Read) -> JobResult:
         book = read.book
         on_sheet = [r for r in book.register if not r.invoice_number]
         if not on_sheet:
@@ -507,7 +517,7 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
             return _refusal("InvoiceRegister", "the drafts come from different closes", f"{len(drafted)} invoice dates",
                             "one close: run close again")
         invoice_date, through = drafted.pop()
-        a = early or _Ahead.of(book, invoice_date, through)
+        a = read.early or _Ahead.of(book, invoice_date, through)
         headers, lines, billed = a.headers, a.lines, a.billed
         _stage(progress, "Checking the drafts against a fresh close")
         fresh, findings = audited_close(book, invoice_date, through, billed, a.recurring)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Callable, NamedTuple
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -346,8 +347,18 @@ class Book:
     """Everything read from one master workbook: settings, records per sheet, and where each column sits."""
 
     settings: Settings
-    records: dict[str, tuple] = field(default_factory=dict)
-    columns: dict[str, dict[str, int]] = field(default_factory=dict)  # sheet -> field -> 0-based column
+    records: Mapping[str, Any] = field(default_factory=dict)  # sheet -> records (Timesheets: a TimeTable)
+    columns: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # sheet -> field -> 0-based column
+
+    def __post_init__(self) -> None:
+        """Read-only for real: the mappings cannot be changed, and Timesheets are columns from the start."""
+        from .timetable import TimeTable  # it builds on the records defined here
+
+        records = dict(self.records)
+        if not isinstance(records.get("Timesheets", ()), TimeTable):
+            records["Timesheets"] = TimeTable.of(records.get("Timesheets", ()))
+        object.__setattr__(self, "records", MappingProxyType(records))
+        object.__setattr__(self, "columns", MappingProxyType(dict(self.columns)))
 
     def rows(self, sheet: str) -> tuple:
         return self.records.get(sheet, ())
@@ -387,16 +398,8 @@ class Book:
 
     @property
     def time_entries(self) -> TimeTable:
-        """The Timesheets as columns (also a sequence of TimeEntry records); records given as a tuple
-        are turned into columns once, and a sheet still loading (an object with `wait()`) is waited for."""
-        from .timetable import TimeTable  # it builds on the records defined here
-
-        found = self.records.get("Timesheets", ())
-        if hasattr(found, "wait"):
-            found = self.records["Timesheets"] = found.wait()
-        if not isinstance(found, TimeTable):
-            found = self.records["Timesheets"] = TimeTable.of(found)
-        return found
+        """The Timesheets as columns (also a sequence of TimeEntry records)."""
+        return self.records["Timesheets"]
 
     @property
     def charges(self) -> tuple[Charge, ...]:

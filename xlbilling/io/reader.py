@@ -21,7 +21,8 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable
+from types import MappingProxyType
+from typing import Any, Callable, Mapping
 
 import fastexcel
 import numpy as np
@@ -70,22 +71,49 @@ class ReadResult:
         return self.book is not None and not self.errors
 
     def finish(self) -> None:
-        """Wait for the sheets read in the background; their errors join the others. A book with
-        errors is not given out."""
-        loaded = set()
+        """Wait for the sheets read in the background; their errors join the others, their records a
+        new book (a book never changes). A book with errors is not given out."""
+        loaded: dict[str, _Sheet] = {}
         for name, sheet in self.pending.items():
             got = sheet.result()
             self.errors.extend(got.errors)
             if got.records is not None:
-                loaded.add(name)
+                loaded[name] = got
                 self.row_counts[name] = len(got.records)
-                if self.book is not None:
-                    self.book.records[name], self.book.columns[name] = got.records, got.letters
         if self.book is not None and loaded:
-            self.errors.extend(check_integrity(self.book, loaded, failed=self.failed))
+            self.book = Book(self.book.settings, {**self.book.records, **{n: g.records for n, g in loaded.items()}},
+                             {**self.book.columns, **{n: g.letters for n, g in loaded.items()}})
+            self.errors.extend(check_integrity(self.book, set(loaded), failed=self.failed))
         self.pending = {}
         if self.errors:
             self.book = None
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A workbook read whole, the background reads joined: the book (None when the workbook has input
+    errors: a book with errors is never given out), every input error, the rows read per sheet, and
+    what the `ahead` work of load() worked out while the Timesheets loaded."""
+
+    book: Book | None
+    errors: list[Finding]
+    row_counts: Mapping[str, int]
+    early: Any = None
+
+    @property
+    def ok(self) -> bool:
+        return self.book is not None and not self.errors
+
+
+def complete(partial: ReadResult, ahead: Callable[[Book], Any] | None = None) -> Loaded:
+    """Join a read's background sheets into a Loaded; `ahead` runs on the book meanwhile (it sees no
+    Timesheets: it must not need them), when the read has no errors so far."""
+    early = None
+    if ahead is not None and partial.pending and partial.book is not None and not partial.errors:
+        early = ahead(partial.book)
+    partial.finish()
+    return Loaded(partial.book, partial.errors, MappingProxyType(dict(partial.row_counts)),
+                  early if partial.book is not None else None)
 
 
 @dataclass
@@ -100,17 +128,11 @@ class _Sheet:
 class _Pending:
     """A sheet loading on a background thread (fastexcel releases the interpreter while it parses)."""
 
-    def __init__(self, future: Future, columns: dict[str, dict[str, int]], name: str):
-        self._future, self._columns, self._name = future, columns, name
+    def __init__(self, future: Future):
+        self._future = future
 
     def result(self) -> _Sheet:
         return self._future.result()
-
-    def wait(self) -> TimeTable:
-        """The table, for a book used before the read finished (empty when the sheet has errors)."""
-        got = self.result()
-        self._columns[self._name] = got.letters
-        return got.records if got.records is not None else TimeTable.of(())
 
 
 @dataclass
@@ -500,17 +522,15 @@ def _match_sheets(names: list[str]) -> tuple[dict[str, str], list[Finding]]:
     return matched, errors
 
 
-def read_book(path: str | Path, progress: Callable[[str], None] | None = None) -> ReadResult:
+def read_book(path: str | Path, progress: Callable[[str], None] | None = None) -> Loaded:
     """Read and validate a master workbook. Errors are returned, never raised, for a user's mistakes."""
     with gc_paused():
-        result = _read_book(Path(path), progress)
-        result.finish()
-        return result
+        return complete(_read_book(Path(path), progress))
 
 
 def start_reading(path: str | Path, progress: Callable[[str], None] | None = None) -> ReadResult:
-    """Like read_book, but the Timesheets may still be loading when it returns (see ReadResult):
-    work that needs no time entries can run meanwhile."""
+    """Like read_book, but the Timesheets may still be loading when it returns (see ReadResult;
+    complete() joins them): work that needs no time entries can run meanwhile."""
     with gc_paused():
         return _read_book(Path(path), progress, background=("Timesheets",))
 
@@ -625,8 +645,8 @@ def _assemble(names: list[str], load: Callable[..., LoadedSheet], progress: Call
             if progress:
                 progress(spec.name)
             future = pool.submit(lambda a=matched[spec.name], s=spec: _read_sheet(a, s, lambda: load(a, s, True)))
-            result.pending[spec.name] = _Pending(future, columns, spec.name)
-            records[spec.name] = result.pending[spec.name]
+            result.pending[spec.name] = _Pending(future)
+            records[spec.name] = TimeTable.of(())  # until it has loaded (ReadResult.finish)
     settings = Settings()
     if "Settings" in matched:
         if progress:
