@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from datetime import date
-from typing import Callable
+from collections.abc import Callable
 from pathlib import Path
 
 from . import __version__
@@ -285,17 +285,20 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--date", help="invoice date YYYY-MM-DD (default: today)")
     s.add_argument("--through", help="usage cutoff YYYY-MM-DD (default: last day of the month before --date)")
 
-    s = _command(sub, "post", cmd_post, "post every draft that is not on hold (numbers them; posted invoices never change)",
+    s = _command(sub, "post", cmd_post,
+                 "post every draft that is not on hold (numbers them; posted invoices never change)",
                  "Turn every draft not on hold into a posted invoice with the next gapless number, and write its "
                  "number into the billed time entries and charges.")
     s.add_argument("--date", help="posting date YYYY-MM-DD (default: today)")
 
-    s = _command(sub, "refresh", cmd_refresh, "apply payments and credits; rewrite aging, collections, journals and KPIs",
+    s = _command(sub, "refresh", cmd_refresh,
+                 "apply payments and credits; rewrite aging, collections, journals and KPIs",
                  "Apply payments, credits and write-offs and rewrite ARAging, ARDetail, Collections, GLJournal, "
                  "RevenueSchedule, DeferredRevenue and KPIs, without billing.")
     s.add_argument("--as-of", help="the date to age receivables at, YYYY-MM-DD (default: today)")
 
-    s = _command(sub, "export-gl", cmd_export_gl, "export journal entries for a date range to an accounting import format",
+    s = _command(sub, "export-gl", cmd_export_gl,
+                 "export journal entries for a date range to an accounting import format",
                  "Write the GL journal entries dated in a range in the import layout of an accounting system: "
                  "generic, bc (Business Central general journal), gp (Dynamics GP Integration Manager GL "
                  "transactions) or qbo (QuickBooks Online journal entries). It remembers what it exported "

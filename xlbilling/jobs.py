@@ -13,7 +13,8 @@ from contextlib import nullcontext
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Mapping, NamedTuple
+from typing import Any, NamedTuple
+from collections.abc import Callable, Mapping
 
 from .audit import MONEY_CODES, money_findings
 from .audit.resolve import audited_close, code_counts, discrepancies_tab
@@ -103,7 +104,8 @@ def _refused(read: Loaded, path: Path) -> JobResult:
 def _write(path, book: Book, command: str, arguments: str, tabs: list[Tab], summary: list[str], counts: str,
            edits: list[CellEdit] = (), progress: Progress | None = None) -> None:
     path = as_workbook(path)
-    log = run_log_tab(path.previous_run_log(), datetime.now(), command, arguments, counts, summary[0] if summary else "")
+    log = run_log_tab(path.previous_run_log(), datetime.now(), command, arguments, counts,
+                      summary[0] if summary else "")
     path.write([*tabs, log], edits, book.settings.backups_kept, progress)
 
 
@@ -225,12 +227,14 @@ def refresh_workbook(path: Path, as_of: date | None = None, progress: Progress |
         summary = [f"Receivables as of {as_of}: {open_ar(ar):,.2f} open on {len(ar.open_items())} invoice(s); "
                    f"{sum((i.balance for i in past_due), Decimal(0)):,.2f} past due on {len(past_due)}.",
                    f"  {len(ar.applications)} payment application(s), {len(ar.credit_memos)} credit memo(s), "
-                   f"{len(ar.write_offs)} write-off(s); unapplied credit {sum(ar.unapplied.values(), Decimal(0)):,.2f}."]
+                   f"{len(ar.write_offs)} write-off(s); "
+                   f"unapplied credit {sum(ar.unapplied.values(), Decimal(0)):,.2f}."]
         if ar.discounts:
             summary.append(f"  {len(ar.discounts)} early-payment discount(s) taken, "
                            f"{sum((i.discount for i, _ in ar.discounts), Decimal(0)):,.2f} in total.")
         if ar.unmatched:
-            summary.append(f"  {len(ar.unmatched)} payment(s), {sum((p.amount for p in ar.unmatched), Decimal(0)):,.2f}, "
+            unmatched = sum((p.amount for p in ar.unmatched), Decimal(0))
+            summary.append(f"  {len(ar.unmatched)} payment(s), {unmatched:,.2f}, "
                            "from customers not on the Customers sheet: applied to nothing (PAYMENT_UNMATCHED).")
         _stage(progress, "Auditing payments and posted invoices")
         findings = money_findings(book)
@@ -350,7 +354,8 @@ def send_invoices(path: Path, dry_run: bool = False, outbox: Path | None = None,
                         continue
                     base = sent.get(h.invoice_number, h)
                     sent[h.invoice_number] = (base._replace(last_reminder=level, reminder_sent_at=stamp) if level else
-                                              base._replace(sent_at=stamp, sent_to=recipient, message_id=msg["Message-ID"]))
+                                              base._replace(sent_at=stamp, sent_to=recipient,
+                                                            message_id=msg["Message-ID"]))
         except (smtplib.SMTPException, OSError) as exc:
             failed += [f"{h.invoice_number}: could not reach {config.host}:{config.port} ({exc})"
                        for h, _, _, _ in messages if h.invoice_number not in sent]
@@ -549,12 +554,14 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
         else:
             summary = ["Nothing was posted: every draft is on hold."]
         if result.held:
-            summary.append(f"  {len(result.held)} draft(s) on hold stay as drafts; see Hold Reasons in InvoiceRegister.")
+            summary.append(f"  {len(result.held)} draft(s) on hold stay as drafts; "
+                           "see Hold Reasons in InvoiceRegister.")
         if money:
             summary += audit_summary(money)
         _write(path, book, "post", f"--date {invoice_date}", tabs, summary, f"posted {len(new_headers)}, total {total}",
                edits, progress)
-        return JobResult(True, summary=summary, data={"posted": [h.invoice_number for h in new_headers], "total": str(total)})
+        return JobResult(True, summary=summary, data={"posted": [h.invoice_number for h in new_headers],
+                                                      "total": str(total)})
 
     return _with_book(path, progress, work, ahead)
 

@@ -20,6 +20,7 @@ DEMO_MONTHS = (date(2026, 9, 1), date(2026, 10, 1), CLOSE_DATE)  # the demo clos
 DEMO_AS_OF = date(2026, 11, 30)  # and ages receivables at the end of November
 FIRST_MONTH = date(2026, 8, 1)
 D = Decimal
+ONE = D(1)
 
 JURISDICTIONS = {  # jurisdiction -> (services, hardware, software)
     "TX-AUSTIN": (D("0.0825"), D("0.0825"), D("0.0825")),
@@ -65,7 +66,8 @@ def _customers(rng: random.Random) -> list[dict]:
             "billing_email": None if i == 17 else f"ap@{slug}.example.com",
             "billing_address": f"{100 + i * 7} Main St, Suite {i + 1}",
             "payment_terms": terms[i % len(terms)], "tax_jurisdiction": jurisdictions[i % len(jurisdictions)],
-            "tax_exempt": i in (9, 23), "exemption_expiry": date(2026, 9, 30) if i == 9 else (date(2027, 12, 31) if i == 23 else None),
+            "tax_exempt": i in (9, 23), "exemption_expiry": date(2026, 9, 30) if i == 9 else (
+                date(2027, 12, 31) if i == 23 else None),
             "po_required": i in (4, 12), "invoice_grouping": "contract" if i % 7 == 3 else "customer",
             "status": "active",
         })
@@ -99,7 +101,7 @@ def build_sample(seed: int = 2026) -> tuple[dict[str, list[dict]], dict[str, str
         n += 1
         return f"AGR-{n:03d}"
 
-    def line(cid, desc, price, qty=D(1), kind="fixed", start=None, end=None, cat="services", account=None):
+    def line(cid, desc, price, qty=ONE, kind="fixed", start=None, end=None, cat="services", account=None):
         lines.append({"line_id": f"L{len(lines) + 1:04d}", "contract_id": cid, "description": desc, "kind": kind,
                       "quantity": qty, "unit_price": price, "start_date": start, "end_date": end,
                       "tax_category": cat, "revenue_account": account})
@@ -153,7 +155,7 @@ def build_sample(seed: int = 2026) -> tuple[dict[str, list[dict]], dict[str, str
             po_amount = D("24500.00") if i == 13 else D("60000.00")
             contracts.append(_contract(cid, cust_id, "Network refresh project", "project", date(2026, 7, 1),
                                        end_date=date(2027, 3, 31), po_number=f"PO-{5000 + i}", po_amount=po_amount))
-            for k, (desc, amount, done) in enumerate([
+            for _, (desc, amount, done) in enumerate([
                 ("Design and bill of materials", D("6000.00"), date(2026, 8, 14)),
                 ("Core switching installed", D("12000.00"), date(2026, 10, 9)),
                 ("Wireless cut-over", D("9000.00"), None),
@@ -171,12 +173,15 @@ def build_sample(seed: int = 2026) -> tuple[dict[str, list[dict]], dict[str, str
                                        status="on_hold"))
             line(cid, "Hosted voice seats", D("28.00"), D(25), "per_unit")
         if i % 9 == 4:
-            amendments.append({"amendment_id": f"AM{len(amendments) + 1:03d}", "contract_id": contracts[-1]["contract_id"],
-                               "effective_date": date(2026, 10, 1), "description": "Seat count change approved by customer",
+            amendments.append({"amendment_id": f"AM{len(amendments) + 1:03d}",
+                               "contract_id": contracts[-1]["contract_id"],
+                               "effective_date": date(2026, 10, 1),
+                               "description": "Seat count change approved by customer",
                                "approved_by": "J. Park"})
     # A contract starting mid-month: prorated first period.
     cid = new_id()
-    contracts.append(_contract(cid, customers[0]["customer_id"], "Compliance add-on", "subscription", date(2026, 10, 10),
+    contracts.append(_contract(cid, customers[0]["customer_id"], "Compliance add-on", "subscription",
+                               date(2026, 10, 10),
                                proration="daily"))
     line(cid, "Compliance reporting", D("1500.00"), cat="software")
 
@@ -193,7 +198,8 @@ def build_sample(seed: int = 2026) -> tuple[dict[str, list[dict]], dict[str, str
     charges = _charges(rng, customers, contracts)
     taxes = [{"jurisdiction": j, "tax_category": cat, "rate": r, "effective_from": None}
              for j, rs in JURISDICTIONS.items() for cat, r in zip(("services", "hardware", "software"), rs)]
-    taxes.append({"jurisdiction": "TX-AUSTIN", "tax_category": "hardware", "rate": D("0.0825"), "effective_from": date(2026, 10, 1)})
+    taxes.append({"jurisdiction": "TX-AUSTIN", "tax_category": "hardware", "rate": D("0.0825"),
+                  "effective_from": date(2026, 10, 1)})
     payments = [{"payment_id": f"PMT-{k + 1:04d}", "date": date(2026, 10, 5) + timedelta(days=k % 20),
                  "customer_id": customers[k]["customer_id"], "amount": D(rng.randint(500, 6000)) + D("0.00"),
                  "method": rng.choice(["ACH", "Check", "Card", "Wire"]), "reference": f"REF{rng.randint(10000, 99999)}",
@@ -204,7 +210,8 @@ def build_sample(seed: int = 2026) -> tuple[dict[str, list[dict]], dict[str, str
         {"adjustment_id": "ADJ-002", "date": date(2026, 10, 28), "invoice_number": "INV-1011", "type": "write_off",
          "amount": D("42.17"), "reason": "Small balance write-off"},
     ]
-    disputes = [{"invoice_number": "INV-1007", "opened_date": date(2026, 10, 15), "reason": "Customer disputes onsite hours",
+    disputes = [{"invoice_number": "INV-1007", "opened_date": date(2026, 10, 15),
+                 "reason": "Customer disputes onsite hours",
                  "status": "open", "resolved_date": None}]
     settings = {"company_name": "Northstar Managed IT, Inc.", "company_address": "400 Congress Ave, Austin, TX 78701",
                 "remit_to": "Northstar Managed IT, PO Box 1200, Austin, TX 78767",
@@ -229,7 +236,8 @@ def _timesheets(rng: random.Random, contracts: list[dict]) -> list[dict]:
                     c = rng.choice(hourly)
                     ticket += 1
                     work = rng.choices(list(WORK), weights=[50, 20, 15, 5, 10])[0]
-                    billable = c["type"] != "managed_services" or work in ("Project Engineering", "After Hours Emergency")
+                    billable = c["type"] != "managed_services" or work in (
+                        "Project Engineering", "After Hours Emergency")
                     rows.append({"entry_id": f"TE{len(rows) + 1:06d}", "date": day, "technician": tech,
                                  "customer_id": c["customer_id"], "contract_id": c["contract_id"],
                                  "ticket_id": str(ticket), "work_type": work,

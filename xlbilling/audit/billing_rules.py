@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
@@ -204,7 +204,8 @@ def amount_change(ctx: AuditContext) -> Iterator[Finding]:
         record = changed[0] if changed else lines_by[cid][0]
         yield finding(ctx, "AMOUNT_CHANGE", record, "unit_price",
                       f"contract {cid} bills {now:,.2f} for the period from {current.start}, {before:,.2f} the period "
-                      f"before, and no amendment explains it", Subject(f"change:{cid}:{current.start}", c.customer_id, cid),
+                      f"before, and no amendment explains it", Subject(
+                          f"change:{cid}:{current.start}", c.customer_id, cid),
                       f"{now:,.2f}", f"about {before:,.2f}, or an Amendments row", now - before,
                       item_targets(drafted[cid]))
 
@@ -219,7 +220,8 @@ def no_email(ctx: AuditContext) -> Iterator[Finding]:
 
 def missed_billing(ctx: AuditContext) -> Iterator[Finding]:
     """Recurring periods that an earlier close was due to bill and did not (beyond the spec)."""
-    closes = sorted({(h.invoice_date, h.usage_through) for h in ctx.posted_headers if h.invoice_date < ctx.invoice_date})
+    closes = sorted({(h.invoice_date,
+                      h.usage_through) for h in ctx.posted_headers if h.invoice_date < ctx.invoice_date})
     if not closes:
         return
     lines = {x.line_id: x for x in ctx.book.lines}
@@ -230,9 +232,9 @@ def missed_billing(ctx: AuditContext) -> Iterator[Finding]:
         missed = [d for d, t in closes if (item.service_start <= d if advance else item.service_end <= t)]
         if missed:
             yield finding(ctx, "MISSED_BILLING", lines[item.source_id], "unit_price",
-                          f"line {item.source_id} for {item.service_start} to {item.service_end} was due at the close of "
-                          f"{missed[0]} and is billed only now", Subject(f"missed:{item.key}", item.customer_id,
-                                                                           item.contract_id),
+                          f"line {item.source_id} for {item.service_start} to {item.service_end} was due at the "
+                          f"close of {missed[0]} and is billed only now",
+                          Subject(f"missed:{item.key}", item.customer_id, item.contract_id),
                           f"billed on {ctx.invoice_date}", f"billed on {missed[0]}", item.amount, (item.key,))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 

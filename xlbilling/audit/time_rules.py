@@ -5,7 +5,7 @@ it flags become records, for the finding's message and cell."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 

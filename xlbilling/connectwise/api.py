@@ -16,7 +16,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import date
-from typing import Callable
+from collections.abc import Callable
 
 PAGE_SIZE = 1000
 TRIES = 5
@@ -72,7 +72,8 @@ class Client:
                 wait = exc.headers.get("Retry-After") if exc.headers else None
                 self.sleep(float(wait) if wait and wait.replace(".", "", 1).isdigit() else 2.0 ** attempt)
             except urllib.error.URLError as exc:
-                raise ApiError(f"could not reach ConnectWise at {self.base} ({exc.reason}): check the API URL") from None
+                raise ApiError(f"could not reach ConnectWise at {self.base} ({exc.reason}): "
+                               "check the API URL") from None
         raise ApiError(f"ConnectWise did not answer {url}")
 
     def all(self, path: str, conditions: str | None = None) -> list[dict]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, UTC
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -219,7 +219,7 @@ def time_entries(records: list[dict], source: str, out: Mapped, time_zone: str =
             return
         moment = datetime.fromisoformat(str(start).replace("Z", "+00:00"))
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
+            moment = moment.replace(tzinfo=UTC)
         hours = _money(t.get("hoursBilled"))
         if hours is None:
             hours = _money(t.get("actualHours")) or Decimal(0)

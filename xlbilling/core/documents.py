@@ -88,7 +88,8 @@ def _bill_to(customer: Customer | None, customer_id: str) -> Party:
     return Party(customer.name, customer.billing_address or "", customer.billing_email or "")
 
 
-def invoice_document(book: Book, header: RegisterRow, lines: list[InvoiceLineRow], ar: Receivables | None) -> InvoiceDocument:
+def invoice_document(book: Book, header: RegisterRow, lines: list[InvoiceLineRow],
+                     ar: Receivables | None) -> InvoiceDocument:
     customers = {c.customer_id: c for c in book.customers}
     contracts = {c.contract_id: c for c in book.contracts}
     entries_wanted = {e for ln in lines if ln.entry_ids for e in ln.entry_ids.split()}
@@ -173,7 +174,8 @@ def statement_documents(book: Book, ar: Receivables) -> list[StatementDocument]:
     out = []
     for cust in sorted(set(open_by) | {c for c, v in ar.unapplied.items() if v}):
         items = tuple(OpenInvoice(i.header.invoice_number, i.header.invoice_date, i.header.due_date, i.header.total,
-                                  i.balance, max((ar.as_of - i.header.due_date).days, 0)) for i in open_by.get(cust, []))
+                                  i.balance, max((ar.as_of - i.header.due_date).days, 0))
+                      for i in open_by.get(cust, []))
         buckets = [ZERO] * len(labels)
         for i in open_by.get(cust, []):
             buckets[bucket_index((ar.as_of - i.header.due_date).days, bounds)] += i.balance

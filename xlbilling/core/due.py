@@ -11,7 +11,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Iterable
+from collections.abc import Iterable
 
 from .items import Billed, Item
 from .models import Book, Charge, Contract, ContractLine

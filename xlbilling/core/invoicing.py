@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
+from collections.abc import Iterable
 
 from .items import Item
 from .models import Book, Customer, TaxRate
@@ -113,7 +114,7 @@ def build_drafts(book: Book, items: list[Item], invoice_date: date) -> list[Draf
             Line(n, item, ZERO if free else taxes.rate(customer.tax_jurisdiction, item.tax_category, invoice_date))
             for n, item in enumerate(groups[key], start=1))
         terms = customer.payment_terms or book.settings.default_payment_terms
-        subtotal = sum((l.item.amount for l in lines), ZERO)
+        subtotal = sum((line.item.amount for line in lines), ZERO)
         drafts.append(Draft(draft_id(key), customer.customer_id, key[1], key[2], invoice_date,
                             terms.due_date(invoice_date), terms, lines, subtotal, tax_of(lines)))
     return drafts

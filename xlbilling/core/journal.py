@@ -116,7 +116,8 @@ def journal(settings: Settings, ar: Receivables, lines: dict[str, list[InvoiceLi
         applied.setdefault(app.payment.payment_id, app.invoice_number)
     for p in ar.payments:
         out += _pair(f"PAY-{p.payment_id}", p.date, {s.gl_cash: p.amount}, {s.gl_accounts_receivable: p.amount},
-                     p.customer_id, applied.get(p.payment_id), f"Payment {p.payment_id}" + (f" ({p.reference})" if p.reference else ""))
+                     p.customer_id, applied.get(p.payment_id),
+                     f"Payment {p.payment_id}" + (f" ({p.reference})" if p.reference else ""))
     return sorted(out, key=lambda e: (e.date, e.journal_id, e.credit > 0, e.account))
 
 
@@ -124,6 +125,7 @@ def journal_tab(entries: list[Entry]) -> Tab:
     columns = (Column("Journal ID", TEXT, 18), Column("Date", DATE, 11), Column("Account", TEXT, 10),
                Column("Debit", MONEY, 13), Column("Credit", MONEY, 13), Column("Customer ID", TEXT, 12),
                Column("Invoice Number", TEXT, 15), Column("Memo", TEXT, 50))
-    rows = [(e.journal_id, e.date, e.account, e.debit or None, e.credit or None, e.customer_id, e.invoice_number, e.memo)
+    rows = [(e.journal_id, e.date, e.account, e.debit or None, e.credit or None, e.customer_id, e.invoice_number,
+             e.memo)
             for e in entries]
     return Tab("GLJournal", columns, rows, tab_color="FF375623")

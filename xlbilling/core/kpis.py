@@ -56,7 +56,8 @@ def kpi_tab(book: Book, ar: Receivables, lines: dict[str, list[InvoiceLineRow]])
         adj = adjustments.get(month, [])
         rows.append((f"{month:%Y-%m}", len(invoices), billed,
                      round_to(Decimal(len(accurate)) / len(invoices), Decimal("0.0001")) if invoices else None,
-                     _mean(lag), _mean(cycle), _mean(to_send), len(adj), sum((a.amount for a in adj), ZERO), ar_end, dso, cash[month],
+                     _mean(lag), _mean(cycle), _mean(to_send), len(adj), sum((a.amount for a in adj), ZERO), ar_end,
+                     dso, cash[month],
                      discounts[month]))
         month = add_months(month, 1)
     return Tab("KPIs", _KPI_COLUMNS, rows, tab_color="FF305496")
@@ -65,7 +66,8 @@ def kpi_tab(book: Book, ar: Receivables, lines: dict[str, list[InvoiceLineRow]])
 _KPI_COLUMNS = (
     Column("Month", TEXT, 9), Column("Invoices Posted", INT, 10), Column("Amount Billed", MONEY, 14),
     Column("Billing Accuracy", PCT, 10), Column("Days Service End To Invoice", NUMBER, 12),
-    Column("Days Draft To Post", NUMBER, 10), Column("Days To Send", NUMBER, 10), Column("Adjustments", INT, 10), Column("Adjustment Amount", MONEY, 13),
+    Column("Days Draft To Post", NUMBER, 10), Column("Days To Send", NUMBER, 10), Column("Adjustments", INT, 10),
+    Column("Adjustment Amount", MONEY, 13),
     Column("Open AR At Month End", MONEY, 15), Column("DSO", NUMBER, 8), Column("Cash Collected", MONEY, 14),
     Column("Discounts Taken", MONEY, 13),
 )

@@ -15,7 +15,7 @@ import re
 from collections import defaultdict
 from dataclasses import replace
 from decimal import Decimal
-from typing import Iterable
+from collections.abc import Iterable
 
 from .findings import ERROR, Finding
 from .models import LEDGER_INVOICES, LEDGER_LINES, Book, InvoiceLineRow, RegisterRow
@@ -127,7 +127,8 @@ def changed_invoices(book: Book) -> list[Finding]:
                     "which was never posted (a row added or copied by hand); it is removed on the next run",
                     r.invoice_number)
         elif fingerprint(r, shown.get(r.invoice_number, ())) != h.fingerprint:
-            changed(book.cell(r, "total"), h, f"posted invoice {h.invoice_number} was edited by hand in InvoiceRegister "
+            changed(book.cell(r, "total"), h,
+                    f"posted invoice {h.invoice_number} was edited by hand in InvoiceRegister "
                     "or InvoiceLines; the ledger keeps it as posted and the next run writes it back",
                     "figures that differ from posting")
         seen.add(r.invoice_number)

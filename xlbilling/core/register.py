@@ -3,7 +3,7 @@ then the drafts of the last close. Their columns are the schema's, so they read 
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..schema import INVOICE_LINES, REGISTER, Kind, SheetSpec
 from .models import InvoiceLineRow, RegisterRow

@@ -67,7 +67,8 @@ def discrepancy_summary(book: Book) -> Tab:
 
 def renewals(book: Book, as_of: date, days: int = 90) -> Tab:
     names = {c.customer_id: c.name for c in book.customers}
-    rows = sorted(((c.end_date, c.contract_id, names.get(c.customer_id, c.customer_id), c.name, (c.end_date - as_of).days)
-                   for c in book.contracts if c.end_date and as_of <= c.end_date <= as_of + timedelta(days=days)))
+    rows = sorted((c.end_date, c.contract_id, names.get(c.customer_id, c.customer_id), c.name,
+                   (c.end_date - as_of).days)
+                   for c in book.contracts if c.end_date and as_of <= c.end_date <= as_of + timedelta(days=days))
     return Tab("Renewals", (Column("Ends On", DATE, 12), Column("Contract ID", TEXT, 12), Column("Customer", TEXT, 30),
                             Column("Contract", TEXT, 30), Column("Days Left", INT, 10)), rows)

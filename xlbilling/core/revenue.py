@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -112,7 +113,8 @@ class DeferredMonth(NamedTuple):
     closing: Decimal
 
 
-def deferred_rollforward(headers: Iterable[RegisterRow], schedule: list[Recognition], through: date) -> list[DeferredMonth]:
+def deferred_rollforward(headers: Iterable[RegisterRow], schedule: list[Recognition],
+                         through: date) -> list[DeferredMonth]:
     """Per month: what invoices of the month deferred to later months, and what earlier deferrals earned."""
     invoice_month = {h.invoice_number: month_of(h.invoice_date) for h in headers}
     deferred: dict[date, Decimal] = defaultdict(lambda: ZERO)

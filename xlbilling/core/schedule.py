@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -38,12 +39,13 @@ class Outlook(NamedTuple):
     schedule: list[Scheduled]  # due later, through the months ahead (contract by contract: billing_schedule sorts)
 
 
-def recurring_outlook(book: Book, invoice_date: date, billed: Billed = Billed(), through: date | None = None,
+def recurring_outlook(book: Book, invoice_date: date, billed: Billed | None = None, through: date | None = None,
                       months: int = 12) -> Outlook:
     """Recurring items due on the invoice date (usage through `through`), and those that come due after
     it through the `months` calendar months after its month. Items posted invoices hold (`billed`) are
     in neither. The close takes the first from here rather than working the periods out twice."""
     horizon = add_months(invoice_date, months + 1) - timedelta(days=1)  # through the last of the months
+    billed = billed if billed is not None else Billed()
     lines_by = _lines_by_contract(book)
     through = through or default_through(invoice_date)
     reach = max(horizon, through)
@@ -63,7 +65,7 @@ def recurring_outlook(book: Book, invoice_date: date, billed: Billed = Billed(),
     return Outlook(due, out)
 
 
-def billing_schedule(book: Book, invoice_date: date, billed: Billed = Billed(), through: date | None = None,
+def billing_schedule(book: Book, invoice_date: date, billed: Billed | None = None, through: date | None = None,
                      months: int = 12) -> list[Scheduled]:
     """Recurring items that come due after the invoice date, through the `months` calendar months after
     its month, in bill-date order.

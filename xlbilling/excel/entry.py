@@ -40,7 +40,8 @@ def close_month(invoice_date: str | None = None):
     try:
         day = date.fromisoformat(invoice_date.strip()) if invoice_date else date.today()
     except ValueError:
-        xw.Book.caller().app.alert(f"The invoice date must be YYYY-MM-DD, such as {date.today()}; got {invoice_date!r}. "
+        xw.Book.caller().app.alert(f"The invoice date must be YYYY-MM-DD, such as {date.today()}; "
+                                   f"got {invoice_date!r}. "
                                    "Nothing was changed.", title="xlbilling: Close month")
         return None
     return _run("Close month", lambda wb, p: jobs.close_workbook(wb, day, None, p))

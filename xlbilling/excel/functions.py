@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Callable
+from collections.abc import Callable
 
 from ..core.aging import bucket_index, bucket_labels
 from ..core.items import RateBook

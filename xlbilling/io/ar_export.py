@@ -27,7 +27,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import NamedTuple
 
-from ..core.findings import Finding, input_error, show
+from ..core.findings import Finding, show
 from ..core.journal import Entry
 from ..core.models import InvoiceLineRow, Payment, RegisterRow
 from ..core.money import ZERO

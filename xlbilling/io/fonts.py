@@ -5,7 +5,7 @@ does); Windows and macOS have their own. With none found, the PDFs use the built
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -46,7 +46,7 @@ def unicode_fonts() -> UnicodeFonts | None:
     return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def covered(path: Path) -> frozenset[str]:
     """The characters a font has glyphs for (read once per font and process)."""
     from fontTools.ttLib import TTFont  # fpdf2's own dependency

@@ -27,7 +27,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable
+from collections.abc import Callable
 
 from ..core.findings import Finding, input_error, show
 from ..core.journal import Entry
@@ -70,7 +70,8 @@ def account_in(r: Fields, account: str, layout: str) -> str:
     if account not in chart:
         r.errors.append(input_error(r.ctx.cells.get(("account", account), "Settings"),
                                     f"account {account} is not on the GLAccounts sheet", show(account),
-                                    "an account listed on GLAccounts, with its name or number in the accounting system"))
+                                    "an account listed on GLAccounts, with its name or number in the "
+                                    "accounting system"))
         return account
     return chart[account][_SYSTEM[layout]] or account
 

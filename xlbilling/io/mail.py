@@ -120,7 +120,7 @@ class Mailer:
     def __init__(self, config: SmtpConfig, timeout: float = 30):
         self.config, self.timeout, self.smtp = config, timeout, None
 
-    def __enter__(self) -> "Mailer":
+    def __enter__(self) -> Mailer:
         c = self.config
         if c.security == "ssl":
             self.smtp = smtplib.SMTP_SSL(c.host, c.port, timeout=self.timeout, context=ssl.create_default_context())

@@ -17,7 +17,8 @@ import zipfile
 from decimal import Decimal
 from dataclasses import dataclass
 from io import BytesIO
-from typing import Callable, Iterable, NamedTuple
+from typing import NamedTuple
+from collections.abc import Callable, Iterable
 
 from ..core.cells import column_index, column_letter
 from ..core.tabs import Tab
@@ -105,7 +106,7 @@ class Package:
                                        "(a hostile file?)")
 
     @classmethod
-    def open(cls, path) -> "Package":
+    def open(cls, path) -> Package:
         with open(path, "rb") as f:
             return cls(f.read())
 

@@ -143,7 +143,8 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
     if doc.is_draft:
         _watermark(pdf, "DRAFT")
     facts = [("Invoice", "DRAFT - not an invoice" if doc.is_draft else doc.number),
-             ("Invoice date", doc.invoice_date.isoformat()), ("Terms", doc.terms), ("Due date", doc.due_date.isoformat())]
+             ("Invoice date", doc.invoice_date.isoformat()), ("Terms", doc.terms),
+             ("Due date", doc.due_date.isoformat())]
     if doc.po_number:
         facts.append(("PO number", doc.po_number))
     facts.append(("Customer", doc.customer_id))
@@ -193,7 +194,8 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
     if doc.days_past_due:
         pdf.ln(2)
         pdf.line_cell(0, f"PAST DUE: {_m(doc.balance)} {doc.currency} was due on {doc.due_date.isoformat()}, "
-                         f"{doc.days_past_due} day{'s' if doc.days_past_due != 1 else ''} ago.", bold=True, size=11, color=ALERT, new_line=True)
+                         f"{doc.days_past_due} day{'s' if doc.days_past_due != 1 else ''} ago.", bold=True, size=11,
+                         color=ALERT, new_line=True)
     pdf.ln(4)
     pdf.line_cell(0, "How to pay", bold=True, color=DARK, new_line=True)
     _body(pdf)
@@ -202,7 +204,8 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
     elif doc.days_past_due:
         instructions = f"Please pay {_m(doc.balance)} {doc.currency} now, quoting {doc.number}."
     else:
-        instructions = f"Please pay {_m(doc.balance)} {doc.currency} by {doc.due_date.isoformat()}, quoting {doc.number}."
+        instructions = (f"Please pay {_m(doc.balance)} {doc.currency} by {doc.due_date.isoformat()}, "
+                        f"quoting {doc.number}.")
     if doc.remit_to:
         instructions += f"\nRemit to: {doc.remit_to}"
     pdf.multi_cell(0, 4.5, pdf.t(instructions))

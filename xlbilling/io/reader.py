@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Mapping
+from typing import Any
+from collections.abc import Callable, Mapping
 
 import fastexcel
 import numpy as np
@@ -383,7 +384,8 @@ class _SheetReader:
             enc = cells.dictionary_encode()
             trimmed = pc.utf8_trim_whitespace(enc.dictionary)
             blank_ids = pc.indices_nonzero(pc.equal(trimmed, "")).cast(enc.indices.type)
-            return (trimmed, enc.indices, blank_ids), pc.or_kleene(pc.is_null(enc.indices), pc.is_in(enc.indices, blank_ids))
+            return (trimmed, enc.indices, blank_ids), pc.or_kleene(pc.is_null(enc.indices),
+                                                                   pc.is_in(enc.indices, blank_ids))
 
         with ThreadPoolExecutor(2 if nrows >= _PARALLEL_ROWS else 1) as pool:
             done = list(pool.map(encode, found))
@@ -419,8 +421,11 @@ class _SheetReader:
             # Cells to report: bad values, and blank cells of a required column.
             report = [*bad, *((*blank, missing) if col.required else ())]
             holes = pc.indices_nonzero(pc.is_in(kept_idx, pa.array(report, kept_idx.type))).to_pylist()
-            self._fill_holes(col, sc, None, holes, rows, header_row, bad_cells,
-                             lambda pos: (show(uniques[k].as_py()), bad[k]) if (k := kept_idx[pos].as_py()) in bad else None)
+            def hole(pos, uniques=uniques, bad=bad, kept_idx=kept_idx):  # this column's, bound now
+                k = kept_idx[pos].as_py()
+                return (show(uniques[k].as_py()), bad[k]) if k in bad else None
+
+            self._fill_holes(col, sc, None, holes, rows, header_row, bad_cells, hole)
             columns.append(Coded(kept_idx.to_numpy(zero_copy_only=False).astype(np.int64), typed))
         return columns, rows, letters
 
@@ -661,7 +666,8 @@ def _assemble(names: list[str], load: Callable[..., LoadedSheet], progress: Call
                                              "a damaged sheet", "a sheet Excel can open"))
         if got is not None:
             (names, values), rows, letters = map(_values, got[0]), got[1].tolist(), got[2]
-            settings, errs = parse_settings(matched["Settings"], list(zip(names, values, rows)), letters.get("value", 1))
+            settings, errs = parse_settings(matched["Settings"], list(zip(names, values, rows)),
+                                            letters.get("value", 1))
             result.errors.extend(errs)
             columns["Settings"] = letters  # so a setting's cell can be named (Settings!B7)
 
@@ -674,7 +680,7 @@ def _assemble(names: list[str], load: Callable[..., LoadedSheet], progress: Call
         actual = matched[spec.name]
         if progress:
             progress(spec.name)
-        got = _read_sheet(actual, spec, lambda: load(actual, spec))
+        got = _read_sheet(actual, spec, lambda: load(actual, spec))  # noqa: B023 - called at once
         result.errors.extend(got.errors)
         if got.records is None:
             result.failed.add(spec.name)

@@ -108,8 +108,10 @@ def parse_settings(sheet: str, rows: list[tuple[str, object, int]], value_col: i
         try:
             values[key] = _value(_KINDS.get(key, "text"), value)
         except Bad as exc:
-            errors.append(input_error(cell_name(sheet, row, value_col), f"setting {key} is not valid", show(value), exc.expected))
+            errors.append(input_error(cell_name(sheet, row, value_col), f"setting {key} is not valid", show(value),
+                                      exc.expected))
     if isinstance(values.get("max_daily_hours"), Decimal) and values["max_daily_hours"] <= 0:
-        errors.append(input_error(cell_name(sheet, where["max_daily_hours"], value_col), "setting max_daily_hours is not valid",
+        errors.append(input_error(cell_name(sheet, where["max_daily_hours"], value_col),
+                                  "setting max_daily_hours is not valid",
                                   show(values["max_daily_hours"]), "a number of hours above 0"))
     return Settings(**values, extra=extra, rows=where), errors

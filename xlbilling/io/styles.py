@@ -104,7 +104,8 @@ class StyleBook:
             return 0
         rgb = FILLS[key]
         return self._find_or_add(
-            "fills", f'<fill><patternFill patternType="solid"><fgColor rgb="{rgb}"/><bgColor indexed="64"/></patternFill></fill>'
+            "fills",
+            f'<fill><patternFill patternType="solid"><fgColor rgb="{rgb}"/><bgColor indexed="64"/></patternFill></fill>'
         )
 
     def xf(self, style: Style) -> int:

@@ -125,7 +125,7 @@ class StoredZipFile:
     bytes arrive chunk by chunk (its CRC and sizes go into its header when it is closed)."""
 
     def __init__(self, path, entries: list[Entry], name: str, date_time: tuple):
-        self._file = open(path, "wb")
+        self._file = open(path, "wb")  # noqa: SIM115 - open for the writer's life; close() closes it
         self._central: list[bytes] = []
         for e in entries:
             local, record = _headers(e, self._file.tell())

@@ -20,9 +20,9 @@ FREE, END, FATSECT, NOSTREAM = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
 class Node:
     name: str
     data: bytes | None = None  # None: a storage
-    children: list["Node"] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
 
-    def add(self, node: "Node") -> "Node":
+    def add(self, node: Node) -> Node:
         self.children.append(node)
         return node
 

@@ -16,7 +16,8 @@ from ..io.template import build_workbook, sheet_names
 from .ovba import SHEET_BASE, WORKBOOK_BASE, Module, document_module, from_file_text, vba_project_bin
 
 MACROS = Path(__file__).resolve().parents[2] / "macros"
-UI_REL = ('<Relationship Id="xlbCustomUI" Type="http://schemas.microsoft.com/office/2007/relationships/ui/extensibility" '
+UI_REL = ('<Relationship Id="xlbCustomUI" '
+          'Type="http://schemas.microsoft.com/office/2007/relationships/ui/extensibility" '
           'Target="customUI/customUI14.xml"/>')
 CONF = {
     "Interpreter_Win": "",

@@ -18,7 +18,8 @@ from .cfb import Node, write_cfb
 
 CODEPAGE = 1252
 ENCODING = "cp1252"
-STDOLE = ("stdole", "*\\G{00020430-0000-0000-C000-000000000046}#2.0#0#C:\\Windows\\System32\\stdole2.tlb#OLE Automation")
+STDOLE = ("stdole",
+          "*\\G{00020430-0000-0000-C000-000000000046}#2.0#0#C:\\Windows\\System32\\stdole2.tlb#OLE Automation")
 OFFICE = ("Office", "*\\G{2DF8D04C-5BFA-101B-BDE5-00AA0044DE52}#2.0#0#C:\\Program Files\\Common Files\\Microsoft "
                     "Shared\\OFFICE16\\MSO.DLL#Microsoft Office 16.0 Object Library")
 WORKBOOK_BASE = "0{00020819-0000-0000-C000-000000000046}"
