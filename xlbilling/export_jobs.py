@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from .core.findings import WARNING, Finding
 from .core.journal import Entry, deferrals
@@ -28,7 +28,8 @@ _SHEETS = {("bc", "journal"): "General Journal", ("bc", "invoice"): "Sales Journ
            ("bc", "payment"): "Cash Receipt Journal"}
 
 
-def export_context(book: Book, end: date, headers: list[RegisterRow], log: list[Exported] = ()) -> ExportContext:
+def export_context(book: Book, end: date, headers: list[RegisterRow],
+                   log: Sequence[Exported] = ()) -> ExportContext:
     """What the export layouts need from the book, with the cell each value comes from."""
     s = book.settings
     cells: dict[tuple[str, str], str] = {}

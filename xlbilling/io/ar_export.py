@@ -114,8 +114,8 @@ def qbo_invoices(invoices: list[tuple[RegisterRow, list[InvoiceLineRow]]], ctx: 
         if len(rates) > 1:  # several rates: the tax travels as its own line, to the cent, taxed no further
             row(h, _item(ctx, tax_account, TAX_ITEM), f"Sales tax ({', '.join(f'{r:.2%}' for r in sorted(rates))})",
                 "1", amount(h.tax), h.tax, False, "", us_date(h.invoice_date), None)
-    table = Table(QBO_INVOICE, rows, [h.invoice_number for h, _ in invoices], ("InvoiceDate", "DueDate", "ServiceDate"),
-                  ("ItemQuantity", "ItemRate", "ItemAmount"))
+    table = Table(QBO_INVOICE, rows, [h.invoice_number or "" for h, _ in invoices],
+                  ("InvoiceDate", "DueDate", "ServiceDate"), ("ItemQuantity", "ItemRate", "ItemAmount"))
     return table, list(dict.fromkeys(errors))
 
 

@@ -80,7 +80,8 @@ class Fields:
     """One exported row's fields, each checked against its limit and for formulas as it is added."""
 
     def __init__(self, ctx: ExportContext, errors: list[Finding]):
-        self.ctx, self.errors, self.values = ctx, errors, []
+        self.ctx, self.errors = ctx, errors
+        self.values: list[str] = []
 
     def add(self, value: object, limit: int | None = None, what: str = "", column: str = "",
             where: str | None = None) -> Fields:
