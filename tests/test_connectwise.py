@@ -252,11 +252,17 @@ def test_a_bad_row_is_skipped_with_its_reason_and_the_rest_imported(tmp_path, ca
     assert {r["Entry ID"] for r in rows(path, "Timesheets")} == {"CW-9002"}
 
 
-def test_a_billed_entry_changed_in_connectwise_is_reported_not_edited(tmp_path, capsys):
+def imported_and_posted(tmp_path):
+    """The typed book with the sample ConnectWise files imported, closed and posted for November."""
     path = typed_book(tmp_path)
     assert main(["import", "connectwise", str(path), *files(tmp_path)]) == 0
     assert main(["close", str(path), "--date", "2026-11-01"]) == 0
     assert main(["post", str(path), "--date", "2026-11-01"]) == 0
+    return path
+
+
+def test_a_billed_entry_changed_in_connectwise_is_reported_not_edited(tmp_path, capsys):
+    path = imported_and_posted(tmp_path)
     capsys.readouterr()
     changed = [dict(TIME[0], actualHours=9)]
     assert main(["import", "connectwise", str(path), "--time", str(_json(tmp_path, "t3", changed))]) == 0
@@ -325,10 +331,7 @@ def test_an_xlsx_export_imports_like_the_csv(tmp_path):
 
 
 def test_importing_again_after_posting_leaves_billed_entries_alone_quietly(tmp_path, capsys):
-    path = typed_book(tmp_path)
-    assert main(["import", "connectwise", str(path), *files(tmp_path)]) == 0
-    assert main(["close", str(path), "--date", "2026-11-01"]) == 0
-    assert main(["post", str(path), "--date", "2026-11-01"]) == 0
+    path = imported_and_posted(tmp_path)
     capsys.readouterr()
     assert main(["import", "connectwise", str(path), *files(tmp_path), "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)

@@ -14,14 +14,14 @@ from pathlib import Path
 from collections.abc import Callable, Sequence
 
 from .core.findings import WARNING, Finding
-from .core.journal import Entry, deferrals
+from .core.journal import Entry, deferrals, in_order
 from .core.models import Book, RegisterRow
 from .io.ar_export import Table, bc_receipts, bc_sales, qbo_invoices, qbo_payments, show_ids
 from .io.export_book import table_workbook
 from .io.export_log import Exported, earlier, log_path, read_log, remember
-from .io.gl_export import BC_DATE_FORMATS, LAYOUTS, ExportContext, export_rows, gp_numbers, to_csv
+from .io.gl_export import LAYOUTS, ExportContext, bc_pattern, export_rows, gp_numbers, to_csv
 from .io.safe_write import replace_file
-from .jobs import JobResult, Progress, Read, _accounts, _ledger, _stage, _with_book
+from .jobs import JobResult, Progress, Read, _accounts, _ledger, _stage, _with_book, lines_by_invoice
 
 DOCUMENT_FORMATS = ("bc", "qbo")  # the systems that take invoices and payments as documents
 _SHEETS = {("bc", "journal"): "General Journal", ("bc", "invoice"): "Sales Journal",
@@ -126,7 +126,7 @@ def _leave_out_documents(entries: list[Entry], layout: str, book: Book, acc) -> 
     kept = [e for e in entries if e.journal_id not in invoices and not e.journal_id.startswith(("PAY-", *memos))]
     if layout == "qbo":
         kept += deferrals(s, acc.ar, acc.by_invoice, acc.schedule)
-    return sorted(kept, key=lambda e: (e.date, e.journal_id, e.credit > 0, e.account))
+    return in_order(kept)
 
 
 def export_gl(path: Path, start: date, end: date, layout: str, out: Path, progress: Progress | None = None,
@@ -142,8 +142,7 @@ def export_gl(path: Path, start: date, end: date, layout: str, out: Path, progre
         ctx = export_context(book, end, headers, log)
         rows, errors = export_rows(entries, layout, ctx)
         spec = LAYOUTS[layout]
-        pattern = {"bc": BC_DATE_FORMATS.get(ctx.bc_date_format, "%Y-%m-%d"), "generic": "%Y-%m-%d"}.get(
-            layout, "%m/%d/%Y")
+        pattern = {"bc": bc_pattern(ctx), "generic": "%Y-%m-%d"}.get(layout, "%m/%d/%Y")
         table = Table(spec.columns, rows, list(dict.fromkeys(e.journal_id for e in entries)), spec.dates, spec.amounts,
                       pattern)
         journals = len(table.ids)
@@ -162,14 +161,12 @@ def export_invoices(path: Path, start: date, end: date, layout: str, out: Path, 
         ctx = export_context(book, end, headers, log)
         if layout == "qbo":
             chosen = [h for h in headers if start <= h.invoice_date <= end]
-            by_invoice: dict[str, list] = {}
-            for ln in lines:
-                by_invoice.setdefault(ln.invoice_number, []).append(ln)
-            table, errors = qbo_invoices([(h, by_invoice.get(h.invoice_number, [])) for h in chosen], ctx,
+            by_invoice = lines_by_invoice(lines)
+            table, errors = qbo_invoices([(h, by_invoice.get(h.invoice_number or "", [])) for h in chosen], ctx,
                                          book.settings.gl_revenue, book.settings.gl_sales_tax_payable)
             total = sum((h.total for h in chosen), Decimal(0))
             summary = (f"Exported {len(chosen)} invoice(s) dated {start} to {end}, {len(table.rows)} item line(s), "
-                       f"totalling {total:,.2f} with tax, for QuickBooks Online, to {out}.")
+                       f"totalling {total:,.2f} with tax, for {SYSTEMS[layout]}, to {out}.")
             return table, errors, summary, {}
         acc = _accounts(book, end, headers, lines)
         memos = book.settings.credit_memo_prefix
@@ -177,7 +174,7 @@ def export_invoices(path: Path, start: date, end: date, layout: str, out: Path, 
             e.journal_id in acc.ar.invoices or (memos and e.journal_id.startswith(memos)))]
         table, errors = bc_sales(entries, {h.invoice_number: h for h in headers}, ctx)
         summary = (f"Exported {len(table.ids)} invoice(s) and credit memo(s) dated {start} to {end}, "
-                   f"{len(table.rows)} sales journal line(s), for Business Central, to {out}. Every document "
+                   f"{len(table.rows)} sales journal line(s), for {SYSTEMS[layout]}, to {out}. Every document "
                    f"balances; debits total {_debits(entries):,.2f}.")
         return table, errors, summary, {}
 
@@ -194,9 +191,8 @@ def export_payments(path: Path, start: date, end: date, layout: str, out: Path, 
         payments = [p for p in acc.ar.payments if start <= p.date <= end]
         table, errors = (qbo_payments if layout == "qbo" else bc_receipts)(acc.ar, payments, ctx)
         total = sum((p.amount for p in payments), Decimal(0))
-        system = "QuickBooks Online" if layout == "qbo" else "Business Central"
         summary = (f"Exported {len(payments)} payment(s) dated {start} to {end}, totalling {total:,.2f}, in "
-                   f"{len(table.rows)} line(s) applied to their invoices, for {system}, to {out}.")
+                   f"{len(table.rows)} line(s) applied to their invoices, for {SYSTEMS[layout]}, to {out}.")
         return table, errors, summary, {}
 
     return _export(path, layout, "payment", out, again, progress, build)

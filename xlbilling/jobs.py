@@ -174,11 +174,17 @@ class _Accounts:
 def _accounts(book: Book, as_of: date, headers: list[RegisterRow], lines: list[InvoiceLineRow]) -> _Accounts:
     current = with_posted(book, headers, lines)
     ar = apply_receivables(current, as_of)
-    by_invoice: dict[str, list[InvoiceLineRow]] = {}
-    for ln in lines:
-        by_invoice.setdefault(ln.invoice_number, []).append(ln)
+    by_invoice = lines_by_invoice(lines)
     schedule = recognitions(current, [ln for ln in lines if ln.invoice_number in ar.invoices])
     return _Accounts(current, ar, by_invoice, schedule, journal(book.settings, ar, by_invoice, schedule))
+
+
+def lines_by_invoice(lines: list[InvoiceLineRow]) -> dict[str, list[InvoiceLineRow]]:
+    """Posted lines grouped by their invoice, in the order given."""
+    by_invoice: dict[str, list[InvoiceLineRow]] = {}
+    for ln in lines:
+        by_invoice.setdefault(ln.invoice_number or "", []).append(ln)
+    return by_invoice
 
 
 def _receivables(book: Book, as_of: date) -> tuple[Book, Receivables]:

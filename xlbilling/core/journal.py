@@ -30,6 +30,11 @@ class Entry(NamedTuple):
     memo: str
 
 
+def in_order(entries: list[Entry]) -> list[Entry]:
+    """Journal lines as the GLJournal tab lists them: by date and journal, debits before credits."""
+    return sorted(entries, key=lambda e: (e.date, e.journal_id, e.credit > 0, e.account))
+
+
 def _pair(journal_id: str, day: date, debits: dict[str, Decimal], credits: dict[str, Decimal],
           customer: str | None, invoice: str | None, memo: str) -> list[Entry]:
     out = [Entry(journal_id, day, a, v, ZERO, customer, invoice, memo) for a, v in debits.items() if v]
@@ -71,7 +76,7 @@ def deferrals(settings: Settings, ar: Receivables, lines: dict[str, list[Invoice
             h = item.header
             out += _pair(f"DEF-{number}", h.invoice_date, dict(debits), {s.gl_deferred_revenue: total},
                          h.customer_id, number, f"Deferred revenue on invoice {number}")
-    return sorted(out, key=lambda e: (e.date, e.journal_id, e.credit > 0, e.account))
+    return in_order(out)
 
 
 def journal(settings: Settings, ar: Receivables, lines: dict[str, list[InvoiceLineRow]],
@@ -118,7 +123,7 @@ def journal(settings: Settings, ar: Receivables, lines: dict[str, list[InvoiceLi
         out += _pair(f"PAY-{p.payment_id}", p.date, {s.gl_cash: p.amount}, {s.gl_accounts_receivable: p.amount},
                      p.customer_id, applied.get(p.payment_id),
                      f"Payment {p.payment_id}" + (f" ({p.reference})" if p.reference else ""))
-    return sorted(out, key=lambda e: (e.date, e.journal_id, e.credit > 0, e.account))
+    return in_order(out)
 
 
 def journal_tab(entries: list[Entry]) -> Tab:

@@ -32,7 +32,7 @@ from ..core.journal import Entry
 from ..core.models import InvoiceLineRow, Payment, RegisterRow
 from ..core.money import ZERO
 from ..core.receivables import Receivables
-from .gl_export import (BC_DATE_FORMATS, ExportContext, Fields, account_in, amount, bc_date, bc_line_no, blank_settings,
+from .gl_export import (ExportContext, Fields, account_in, amount, bc_date, bc_line_no, bc_pattern, blank_settings,
                         doc_type, us_date)
 
 
@@ -149,10 +149,6 @@ def qbo_payments(ar: Receivables, payments: list[Payment], ctx: ExportContext) -
     return table, list(dict.fromkeys(errors))
 
 
-def _pattern(ctx: ExportContext) -> str:
-    return BC_DATE_FORMATS.get(ctx.bc_date_format, "%Y-%m-%d")
-
-
 def _bc_head(r: Fields, template: tuple[str, str], n: int, rows: int, day, settings: tuple[str, str]) -> Fields:
     r.add(template[0], 10, "setting:" + settings[0], "Journal Template Name")
     r.add(template[1], 10, "setting:" + settings[1], "Journal Batch Name")
@@ -183,7 +179,7 @@ def bc_sales(entries: list[Entry], headers: dict[str, RegisterRow], ctx: ExportC
         applies = customer and kind == "Credit Memo" and e.invoice_number
         rows.append(r.add("Invoice" if applies else "").add(e.invoice_number if applies else "").values)
     ids = list(dict.fromkeys(e.journal_id for e in entries))
-    table = Table(BC_SALES, rows, ids, ("Posting Date", "Due Date"), ("Line No.", "Amount"), _pattern(ctx))
+    table = Table(BC_SALES, rows, ids, ("Posting Date", "Due Date"), ("Line No.", "Amount"), bc_pattern(ctx))
     return table, list(dict.fromkeys(errors))
 
 
@@ -202,7 +198,7 @@ def bc_receipts(ar: Receivables, payments: list[Payment], ctx: ExportContext) ->
         r.add(amount(-value)).add("G/L Account").add(account_in(r, ctx.cash, "bc"), 20, "account", "Bal. Account No.")
         rows.append(r.add("Invoice" if number else "").add(number).values)
     table = Table(BC_RECEIPTS, rows, [p.payment_id for p in payments], ("Posting Date",), ("Line No.", "Amount"),
-                  _pattern(ctx))
+                  bc_pattern(ctx))
     return table, list(dict.fromkeys(errors))
 
 

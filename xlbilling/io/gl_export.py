@@ -112,8 +112,13 @@ def us_date(d: date) -> str:
     return f"{d:%m/%d/%Y}"
 
 
+def bc_pattern(ctx: ExportContext) -> str:
+    """The strftime pattern of the Business Central dates the user set (bc_date_format)."""
+    return BC_DATE_FORMATS.get(ctx.bc_date_format, "%Y-%m-%d")
+
+
 def bc_date(d: date, ctx: ExportContext) -> str:
-    return d.strftime(BC_DATE_FORMATS.get(ctx.bc_date_format, "%Y-%m-%d"))
+    return d.strftime(bc_pattern(ctx))
 
 
 def bc_line_no(n: int, rows: int) -> int:
