@@ -9,14 +9,14 @@ import pytest
 from xlbilling.audit import AuditContext, run_rules
 from xlbilling.audit.resolve import audited_close
 from xlbilling.core.items import Billed
-from xlbilling.core.models import Amendment, Charge, DiscrepancyRow, Payment, Rate, TaxRate
+from xlbilling.core.models import Amendment, Charge, DiscrepancyRow, Payment, Rate, TaxRate, record
 from xlbilling.core.posting import billed_by, post
 
 from .test_billing import book, contract, customer, entry, line
 
 DAY = date(2026, 11, 1)
-RATES = [Rate(None, "Remote", D("100"), None, None, 2)]
-TAXES = [TaxRate("TX", c, D("0.05"), None, 2) for c in ("services", "hardware", "software")]
+RATES = [record(Rate, work_type="Remote", rate=D("100"), row=2)]
+TAXES = [record(TaxRate, jurisdiction="TX", tax_category=c, rate=D("0.05"), row=2) for c in ("services", "hardware", "software")]
 
 
 def mk(contracts=None, lines=None, entries=(), customers=None, rates=RATES, taxes=TAXES, **records):
@@ -54,7 +54,7 @@ def test_time_outside_contract_boundary_is_the_start_date():
 
 
 def test_time_no_rate_on_the_entry_date():
-    rates = [Rate(None, "Remote", D("100"), None, date(2026, 10, 4), 2)]
+    rates = [record(Rate, work_type="Remote", rate=D("100"), effective_to=date(2026, 10, 4), row=2)]
     cases("TIME_NO_RATE", mk(entries=[entry("E1", date(2026, 10, 5), D(1))], rates=rates),
           mk(entries=[entry("E1", date(2026, 10, 4), D(1))], rates=rates))
 
@@ -116,8 +116,7 @@ def test_contract_expiring_within_the_warning_days():
 
 
 def _charge(price):
-    return Charge("CH1", date(2026, 10, 3), "C1", None, "hardware", "UPS", D(1), D("540.00"), D(price), None, None, None,
-                  None, 2)
+    return record(Charge, charge_id="CH1", date=date(2026, 10, 3), customer_id="C1", kind="hardware", description="UPS", quantity=D(1), unit_cost=D("540.00"), unit_price=D(price), row=2)
 
 
 def test_charge_below_cost():
@@ -126,7 +125,7 @@ def test_charge_below_cost():
 
 def test_tax_no_rate_for_a_category():
     [f] = cases("TAX_NO_RATE", mk(Charges=(_charge("600"),), taxes=TAXES[:1]),
-                mk(Charges=(_charge("600"),), taxes=[*TAXES[:1], TaxRate("TX", "hardware", D(0), None, 3)]))
+                mk(Charges=(_charge("600"),), taxes=[*TAXES[:1], record(TaxRate, jurisdiction="TX", tax_category="hardware", rate=D(0), row=3)]))
     assert f.targets == ("charge:CH1",)
 
 
@@ -142,7 +141,7 @@ def _seat_change(new_qty):
 
 def test_amount_change_above_the_threshold_without_an_amendment():
     billed = Billed(keys=frozenset(f"recurring:L1:2026-{m:02d}-01" for m in range(1, 11)))
-    amendment = Amendment("AM1", "A1", date(2026, 11, 1), "12 seats", "J", 2)
+    amendment = record(Amendment, amendment_id="AM1", contract_id="A1", effective_date=date(2026, 11, 1), description="12 seats", approved_by="J", row=2)
 
     def codes(b):
         _, findings = audited_close(b, DAY, None, billed)
@@ -155,7 +154,7 @@ def test_amount_change_above_the_threshold_without_an_amendment():
 
 
 def _posted_book(payments=(), tamper=False):
-    b = mk(contracts=[contract(start=date(2026, 10, 1))], taxes=[TaxRate("TX", "services", D(0), None, 2)])
+    b = mk(contracts=[contract(start=date(2026, 10, 1))], taxes=[record(TaxRate, jurisdiction="TX", tax_category="services", rate=D(0), row=2)])
     result, _ = audited_close(b, date(2026, 10, 1), None, Billed())
     [(header, lines)] = post(b, result.drafts, result.through, date(2026, 10, 1)).invoices
     if tamper:
@@ -165,7 +164,7 @@ def _posted_book(payments=(), tamper=False):
 
 
 def _payment(amount, invoice="INV-1001", customer_id="C1"):
-    return Payment("P1", date(2026, 10, 20), customer_id, D(amount), None, None, invoice, 2)
+    return record(Payment, payment_id="P1", date=date(2026, 10, 20), customer_id=customer_id, amount=D(amount), invoice_number=invoice, row=2)
 
 
 def test_payment_unmatched_customer_or_invoice():
@@ -210,8 +209,7 @@ def test_a_crashing_rule_becomes_a_finding():
 
 
 def _resolution(finding, value):
-    return DiscrepancyRow(finding.discrepancy_id, "open", finding.severity, finding.code, None, None, None, None, None,
-                          None, None, None, value, None, None, None, 2)
+    return record(DiscrepancyRow, discrepancy_id=finding.discrepancy_id, status="open", severity=finding.severity, code=finding.code, resolution=value, row=2)
 
 
 def test_an_error_holds_its_draft_approve_releases_exclude_leaves_the_item_out():

@@ -6,35 +6,27 @@ from decimal import Decimal as D
 from xlbilling.core.due import due_items, recurring_key
 from xlbilling.core.items import Billed
 from xlbilling.core.invoicing import Line, build_drafts, tax_of
-from xlbilling.core.models import Book, Contract, ContractLine, Customer, Rate, TaxRate, TimeEntry, Settings
+from xlbilling.core.models import Book, Contract, ContractLine, Customer, Rate, TaxRate, TimeEntry, Settings, record
 from xlbilling.core.terms import Terms
 
 
 def customer(cid="C1", **kw):
-    base = dict(customer_id=cid, name="Acme", billing_email="ap@acme.example", billing_address=None,
-                payment_terms=None, tax_jurisdiction="TX", tax_exempt=False, exemption_expiry=None,
-                po_required=False, invoice_grouping="customer", status="active", accounting_name=None,
-                source_ref=None, row=2)
-    base.update(kw)
-    return Customer(**base)
+    return record(Customer, **{"customer_id": cid, "name": "Acme", "billing_email": "ap@acme.example",
+                               "tax_jurisdiction": "TX", "row": 2, **kw})
 
 
 def contract(cid="A1", start=date(2026, 3, 10), **kw):
-    base = dict(contract_id=cid, customer_id="C1", name=None, type=None, start_date=start, end_date=None,
-                billing_frequency="monthly", billing_timing="advance", proration="daily", escalation_pct=None,
-                included_hours=None, overage_rate=None, not_to_exceed=None, po_number=None, po_amount=None,
-                status="active", notes=None, billed_through=None, source_ref=None, row=2)
-    base.update(kw)
-    return Contract(**base)
+    return record(Contract, **{"contract_id": cid, "customer_id": "C1", "start_date": start, "row": 2, **kw})
 
 
 def line(price, lid="L1", cid="A1", qty=D(1), start=None, end=None, category="services"):
-    return ContractLine(lid, cid, "Managed services", "fixed", qty, price, start, end, category, None, None, None, None,
-                        2)
+    return record(ContractLine, line_id=lid, contract_id=cid, description="Managed services", quantity=qty,
+                  unit_price=price, start_date=start, end_date=end, tax_category=category, row=2)
 
 
 def entry(eid, day, hours, contract_id="A1", work="Remote", approved=True):
-    return TimeEntry(eid, day, "Ann", "C1", contract_id, "T1", work, hours, True, approved, None, None, None, 2)
+    return record(TimeEntry, entry_id=eid, date=day, technician="Ann", customer_id="C1", contract_id=contract_id,
+                  ticket_id="T1", work_type=work, hours=hours, approved=approved, row=2)
 
 
 def book(contracts, lines=(), entries=(), rates=(), taxes=(), customers=None):
@@ -68,7 +60,7 @@ def test_example_3_block_hours_overage():
     c = contract(start=date(2026, 1, 1), included_hours=D(10), overage_rate=D("150"))
     entries = [entry("E1", date(2026, 10, 2), D("4.0")), entry("E2", date(2026, 10, 9), D("5.0")),
                entry("E3", date(2026, 10, 20), D("3.5"))]
-    b = book([c], entries=entries, rates=[Rate(None, "Remote", D("140"), None, None, 2)])
+    b = book([c], entries=entries, rates=[record(Rate, work_type="Remote", rate=D("140"), row=2)])
     items, _ = due_items(b, date(2026, 11, 1), date(2026, 10, 31), Billed())
     [over] = [i for i in items if i.source_type == "overage"]
     assert (over.quantity, over.unit_price, over.amount, over.entry_ids) == (D("2.5"), D("150"), D("375.00"), ("E3",))
@@ -116,7 +108,7 @@ def test_items_on_posted_invoices_are_never_billed_again():
 
 def test_not_to_exceed_reached_exactly_and_crossed():
     c = contract(start=date(2026, 1, 1), not_to_exceed=D("300"))
-    rates = [Rate(None, "Remote", D("100"), None, None, 2)]
+    rates = [record(Rate, work_type="Remote", rate=D("100"), row=2)]
     exact = book([c], entries=[entry("E1", date(2026, 10, 1), D("3"))], rates=rates)
     items, capped = due_items(exact, date(2026, 11, 1), date(2026, 10, 31), Billed())
     assert [i.amount for i in items] == [D("300.00")] and capped == {}
@@ -129,8 +121,8 @@ def test_not_to_exceed_reached_exactly_and_crossed():
 
 
 def test_contract_rate_wins_and_rates_are_effective_dated():
-    rates = [Rate(None, "Remote", D("140"), None, date(2026, 9, 30), 2), Rate(None, "Remote", D("150"), date(2026, 10, 1), None, 3),
-             Rate("A1", "Remote", D("125"), None, None, 4)]
+    rates = [record(Rate, work_type="Remote", rate=D("140"), effective_to=date(2026, 9, 30), row=2), record(Rate, work_type="Remote", rate=D("150"), effective_from=date(2026, 10, 1), row=3),
+             record(Rate, contract_id="A1", work_type="Remote", rate=D("125"), row=4)]
     b = book([contract(start=date(2026, 1, 1)), contract("A2", start=date(2026, 1, 1))],
              entries=[entry("E1", date(2026, 9, 30), D(1), "A2"), entry("E2", date(2026, 10, 1), D(1), "A2"),
                       entry("E3", date(2026, 10, 1), D(1), "A1")], rates=rates)
@@ -140,7 +132,7 @@ def test_contract_rate_wins_and_rates_are_effective_dated():
 
 def test_drafts_group_tax_and_terms():
     customers = [customer(payment_terms=Terms(30, D("0.02"), 10))]
-    taxes = [TaxRate("TX", "services", D("0.0825"), None, 2)]
+    taxes = [record(TaxRate, jurisdiction="TX", tax_category="services", rate=D("0.0825"), row=2)]
     b = book([contract(start=date(2026, 11, 1))], [line(D("1000.00"))], taxes=taxes, customers=customers)
     items, _ = due_items(b, date(2026, 11, 1), date(2026, 10, 31), Billed())
     [draft] = build_drafts(b, items, date(2026, 11, 1))
@@ -150,7 +142,7 @@ def test_drafts_group_tax_and_terms():
 
 def test_expired_exemption_is_taxed():
     customers = [customer(tax_exempt=True, exemption_expiry=date(2026, 9, 30))]
-    taxes = [TaxRate("TX", "services", D("0.10"), None, 2)]
+    taxes = [record(TaxRate, jurisdiction="TX", tax_category="services", rate=D("0.10"), row=2)]
     b = book([contract(start=date(2026, 11, 1))], [line(D("100.00"))], taxes=taxes, customers=customers)
     items, _ = due_items(b, date(2026, 11, 1), date(2026, 10, 31), Billed())
     assert build_drafts(b, items, date(2026, 11, 1))[0].tax == D("10.00")
@@ -182,5 +174,5 @@ def test_starts_on_the_29th_to_31st():
 
 def test_a_contract_on_hold_bills_nothing():
     b = book([contract(start=date(2026, 1, 1), status="on_hold")], [line(D("100.00"))],
-             entries=[entry("E1", date(2026, 1, 5), D(1))], rates=[Rate(None, "Remote", D("100"), None, None, 2)])
+             entries=[entry("E1", date(2026, 1, 5), D(1))], rates=[record(Rate, work_type="Remote", rate=D("100"), row=2)])
     assert due_items(b, date(2026, 2, 1), date(2026, 1, 31), Billed()) == ([], {})

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from xlbilling.core.close import close
 from xlbilling.core.items import Billed
-from xlbilling.core.models import Rate, TaxRate
+from xlbilling.core.models import Rate, TaxRate, record
 
 from .test_billing import book, contract, customer, entry, line
 
@@ -35,8 +35,8 @@ def books(draw):
         for j in range(draw(st.integers(0, 6))):
             day = start + timedelta(days=draw(st.integers(0, 400)))
             entries.append(entry(f"E{k}{j}", day, D(draw(st.integers(1, 16))) / 4, cid))
-    taxes = [TaxRate("TX", "services", D("0.0825"), None, 2)]
-    return book(contracts, lines, entries, [Rate(None, "Remote", D("140"), None, None, 2)], taxes, [customer()])
+    taxes = [record(TaxRate, jurisdiction="TX", tax_category="services", rate=D("0.0825"), row=2)]
+    return book(contracts, lines, entries, [record(Rate, work_type="Remote", rate=D("140"), row=2)], taxes, [customer()])
 
 
 @settings(max_examples=60, deadline=None)

@@ -17,7 +17,7 @@ from xlbilling.audit.base import AuditContext
 from xlbilling.audit.time_rules import duplicates, excessive_day
 from xlbilling.core.close import close
 from xlbilling.core.items import Billed, RateBook
-from xlbilling.core.models import Rate, TimeEntry
+from xlbilling.core.models import Rate, TimeEntry, record
 from xlbilling.core.money import ZERO, round_cents
 from xlbilling.core.periods import period_of
 from xlbilling.core.time_billing import time_items
@@ -34,14 +34,7 @@ WORK = ["Remote", "Onsite", "remote "]
 def entries(draw, n_contracts=3):
     out = []
     for k in range(draw(st.integers(0, 40))):
-        out.append(TimeEntry(
-            f"E{draw(st.integers(0, 99)):02d}-{k}", START + timedelta(days=draw(st.integers(-20, 220))),
-            draw(st.sampled_from(["Ann", "ann ", "Bob"])), draw(st.sampled_from(["C1", "C1", "C2"])),
-            draw(st.sampled_from([f"A{i}" for i in range(n_contracts)] + [None, "ZZ"])),
-            draw(st.sampled_from(["T1", "T2", None])), draw(st.sampled_from(WORK)),
-            draw(st.sampled_from([D("0.25"), D("1"), D("1.0"), D("2.5"), D("8"), D("0"), D("0.1")])),
-            draw(st.sampled_from([True, True, False])), draw(st.sampled_from([True, True, False])), None,
-            draw(st.sampled_from([None, None, None, "INV-1"])), None, k + 2))
+        out.append(record(TimeEntry, entry_id=f"E{draw(st.integers(0, 99)):02d}-{k}", date=START + timedelta(days=draw(st.integers(-20, 220))), technician=draw(st.sampled_from(["Ann", "ann ", "Bob"])), customer_id=draw(st.sampled_from(["C1", "C1", "C2"])), contract_id=draw(st.sampled_from([f"A{i}" for i in range(n_contracts)] + [None, "ZZ"])), ticket_id=draw(st.sampled_from(["T1", "T2", None])), work_type=draw(st.sampled_from(WORK)), hours=draw(st.sampled_from([D("0.25"), D("1"), D("1.0"), D("2.5"), D("8"), D("0"), D("0.1")])), billable=draw(st.sampled_from([True, True, False])), approved=draw(st.sampled_from([True, True, False])), invoice_number=draw(st.sampled_from([None, None, None, "INV-1"])), row=k + 2))
     return out
 
 
@@ -54,9 +47,9 @@ def time_books(draw):
                           overage_rate=draw(st.sampled_from([None, D("150")])),
                           not_to_exceed=draw(st.sampled_from([None, D("300"), D("1000")])))
                  for i in range(3)]
-    rates = [Rate(None, "Remote", D("100"), None, None, 2), Rate(None, "Onsite", D("120"), None, date(2026, 3, 31), 3),
-             Rate(None, "Onsite", D("130"), date(2026, 4, 1), None, 4),
-             Rate("A1", "Remote", D("90"), date(2026, 2, 15), None, 5)]
+    rates = [record(Rate, work_type="Remote", rate=D("100"), row=2), record(Rate, work_type="Onsite", rate=D("120"), effective_to=date(2026, 3, 31), row=3),
+             record(Rate, work_type="Onsite", rate=D("130"), effective_from=date(2026, 4, 1), row=4),
+             record(Rate, contract_id="A1", work_type="Remote", rate=D("90"), effective_from=date(2026, 2, 15), row=5)]
     rows = draw(entries())
     return book(contracts, (), rows, rates, (), [customer(), customer("C2")])
 
@@ -167,8 +160,8 @@ def test_long_days_match_the_rule_entry_by_entry(rows, limit):
 
 
 def test_the_table_holds_the_records_it_was_made_of():
-    rows = [TimeEntry("E1", START, "Ann", "C1", "A1", None, "Remote", D("1.5"), True, True, None, None, None, 2),
-            TimeEntry("E2", START, "Bob", "C1", None, "T9", "Onsite", D("1.50"), True, False, "n", "INV-7", None, 3)]
+    rows = [record(TimeEntry, entry_id="E1", date=START, technician="Ann", customer_id="C1", contract_id="A1", work_type="Remote", hours=D("1.5"), billable=True, approved=True, row=2),
+            record(TimeEntry, entry_id="E2", date=START, technician="Bob", customer_id="C1", ticket_id="T9", work_type="Onsite", hours=D("1.50"), billable=True, approved=False, notes="n", invoice_number="INV-7", row=3)]
     table = TimeTable.of(rows)
     assert list(table) == rows and table == tuple(rows) and table.entry(1) == rows[1]
     assert list(table.take(np.array([1]))) == [rows[1]]

@@ -30,12 +30,12 @@ def test_the_amount_at_stake_rounds_half_up_like_the_bill():
     from datetime import date
     from xlbilling.audit.resolve import audited_close
     from xlbilling.core.items import Billed
-    from xlbilling.core.models import Rate
+    from xlbilling.core.models import Rate, record
     from .test_billing import book, contract, entry
     # 0.25 h x 110.10 = 27.525: billed as 27.53, so at stake 27.53 too (banker's rounding would say 27.52)
     b = book([contract(start=date(2026, 1, 1))], entries=[entry("E1", date(2026, 10, 5), Decimal("0.25"),
                                                                 approved=False)],
-             rates=[Rate(None, "Remote", Decimal("110.10"), None, None, 2)])
+             rates=[record(Rate, work_type="Remote", rate=Decimal("110.10"), row=2)])
     _, findings = audited_close(b, date(2026, 11, 1), None, Billed())
     [f] = [f for f in findings if f.code == "TIME_UNAPPROVED"]
     assert f.amount == Decimal("27.53")

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from xlbilling.core.aging import aging_tab, bucket_index, collections_tab, open_ar
 from xlbilling.core.journal import journal
-from xlbilling.core.models import Adjustment, Dispute, InvoiceLineRow, Payment, RegisterRow, Settings
+from xlbilling.core.models import Adjustment, Dispute, InvoiceLineRow, Payment, RegisterRow, Settings, record
 from xlbilling.core.receivables import apply_receivables
 from xlbilling.core.revenue import deferred_rollforward, recognitions
 from xlbilling.core.terms import Terms
@@ -22,16 +22,11 @@ AS_OF = date(2026, 12, 31)
 
 
 def invoice(number, total, due, day=date(2026, 9, 1), customer_id="C1", tax=D(0)):
-    return RegisterRow(invoice_number=number, draft_id="D", status="posted", customer_id=customer_id,
-                       contract_id=None, invoice_date=day, usage_through=day - timedelta(days=1), due_date=due,
-                       terms=Terms(30), po_number=None, subtotal=total - tax, tax=tax, total=total, paid=None,
-                       credited=None, written_off=None, discount=None, balance=None, discount_date=None, discount_amount=None,
-                       lines=1, hold_reasons=None, posted_on=day, fingerprint="x", row=2)
+    return record(RegisterRow, invoice_number=number, draft_id="D", status="posted", customer_id=customer_id, invoice_date=day, usage_through=day - timedelta(days=1), due_date=due, terms=Terms(30), subtotal=total - tax, tax=tax, total=total, lines=1, posted_on=day, fingerprint="x", row=2)
 
 
 def line_of(number, amount, start, end, kind="recurring", no=1, account=None):
-    return InvoiceLineRow(number, "D", no, "A1", kind, "L1", "x", start, end, D(1), amount, amount, "services", D(0),
-                          None, None, account, 2)
+    return record(InvoiceLineRow, invoice_number=number, draft_id="D", line_no=no, contract_id="A1", source_type=kind, source_id="L1", description="x", service_start=start, service_end=end, quantity=D(1), unit_price=amount, amount=amount, tax_category="services", tax_rate=D(0), revenue_account=account, row=2)
 
 
 def ledger(invoices, lines=(), payments=(), adjustments=(), disputes=(), customers=None, settings_=None):
@@ -42,7 +37,7 @@ def ledger(invoices, lines=(), payments=(), adjustments=(), disputes=(), custome
 
 
 def pay(pid, amount, day=date(2026, 10, 5), invoice_number=None, customer_id="C1"):
-    return Payment(pid, day, customer_id, D(amount), "ACH", None, invoice_number, 2)
+    return record(Payment, payment_id=pid, date=day, customer_id=customer_id, amount=D(amount), method="ACH", invoice_number=invoice_number, row=2)
 
 
 def test_worked_example_5_oldest_due_first():
@@ -63,9 +58,9 @@ def test_named_invoice_first_then_oldest_then_lowest_number_then_unapplied():
 
 def test_credit_memos_are_numbered_and_write_offs_close_the_balance():
     b = ledger([invoice("A", D(500), date(2026, 9, 30)), invoice("B", D(700), date(2026, 10, 31))],
-               adjustments=[Adjustment("ADJ2", date(2026, 10, 9), "B", "credit", D(100), "outage", 2),
-                            Adjustment("ADJ1", date(2026, 10, 1), "A", "credit", D(50), "fee", 3),
-                            Adjustment("ADJ3", date(2026, 10, 20), "A", "write_off", D(450), "small balance", 4)],
+               adjustments=[record(Adjustment, adjustment_id="ADJ2", date=date(2026, 10, 9), invoice_number="B", type="credit", amount=D(100), reason="outage", row=2),
+                            record(Adjustment, adjustment_id="ADJ1", date=date(2026, 10, 1), invoice_number="A", type="credit", amount=D(50), reason="fee", row=3),
+                            record(Adjustment, adjustment_id="ADJ3", date=date(2026, 10, 20), invoice_number="A", type="write_off", amount=D(450), reason="small balance", row=4)],
                settings_=Settings(next_credit_memo_number=7))
     ar = apply_receivables(b, AS_OF)
     assert [(m.number, m.adjustment.adjustment_id) for m in ar.credit_memos] == [("CM-7", "ADJ1"), ("CM-8", "ADJ2")]
@@ -88,11 +83,11 @@ def test_buckets_come_from_settings():
 
 def test_open_disputes_are_marked_in_aging_and_left_out_of_collections():
     invoices = [invoice("A", D(100), AS_OF - timedelta(days=20)), invoice("B", D(200), AS_OF - timedelta(days=70))]
-    b = ledger(invoices, disputes=[Dispute("B", date(2026, 12, 1), "hours", "open", None, 2)])
+    b = ledger(invoices, disputes=[record(Dispute, invoice_number="B", opened_date=date(2026, 12, 1), reason="hours", status="open", row=2)])
     ar = apply_receivables(b, AS_OF)
     assert aging_tab(b, ar).rows[0][-1] == D(200)
     assert [(r[0], r[-1]) for r in collections_tab(b, ar).rows] == [("A", "Reminder 2")]
-    resolved = ledger(invoices, disputes=[Dispute("B", date(2026, 12, 1), "hours", "resolved", date(2026, 12, 10), 2)])
+    resolved = ledger(invoices, disputes=[record(Dispute, invoice_number="B", opened_date=date(2026, 12, 1), reason="hours", status="resolved", resolved_date=date(2026, 12, 10), row=2)])
     assert [(r[0], r[-1]) for r in collections_tab(resolved, apply_receivables(resolved, AS_OF)).rows] == [
         ("B", "Escalate"), ("A", "Reminder 2")]
 
@@ -153,9 +148,7 @@ def ledgers(draw):
         day = date(2026, 1, 1) + timedelta(days=draw(st.integers(0, 360)))
         named = draw(st.one_of(st.none(), st.sampled_from([i.invoice_number for i in invoices])))
         events.append(pay(f"P{k}", draw(MONEY), day, named, draw(st.sampled_from(["C1", "C2"]))))
-    adjustments = [Adjustment(f"ADJ{k}", date(2026, 1, 1) + timedelta(days=draw(st.integers(0, 360))),
-                              draw(st.sampled_from([i.invoice_number for i in invoices])),
-                              draw(st.sampled_from(["credit", "write_off"])), draw(MONEY), "r", 2)
+    adjustments = [record(Adjustment, adjustment_id=f"ADJ{k}", date=date(2026, 1, 1) + timedelta(days=draw(st.integers(0, 360))), invoice_number=draw(st.sampled_from([i.invoice_number for i in invoices])), type=draw(st.sampled_from(["credit", "write_off"])), amount=draw(MONEY), reason="r", row=2)
                    for k in range(draw(st.integers(0, 3)))]
     return ledger(invoices, lines, events, adjustments)
 
@@ -201,7 +194,7 @@ def test_kpis_per_month():
                 invoice("C", D(300), date(2026, 11, 30), day=date(2026, 11, 1))],
                [line_of("A", D(600), date(2026, 9, 1), date(2026, 9, 30), kind="charge")],
                payments=[pay("P1", 500, date(2026, 10, 20))],
-               adjustments=[Adjustment("ADJ1", date(2026, 10, 25), "B", "credit", D(40), "fee", 2)])
+               adjustments=[record(Adjustment, adjustment_id="ADJ1", date=date(2026, 10, 25), invoice_number="B", type="credit", amount=D(40), reason="fee", row=2)])
     ar = apply_receivables(b, date(2026, 11, 30))
     tab = kpi_tab(b, ar, {"A": list(b.invoice_lines)})
     october, november = (dict(zip([c.title for c in tab.columns], r)) for r in tab.rows)

@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal as D
 
-from xlbilling.core.models import InvoiceLineRow, RegisterRow
+from xlbilling.core.models import InvoiceLineRow, RegisterRow, record
 from xlbilling.core.schedule import billing_schedule, contract_status_tab
 from xlbilling.core.terms import Terms
 
@@ -27,11 +27,8 @@ def test_schedule_of_an_arrears_line_bills_the_day_after_each_period():
 
 
 def _posted(number, contract_id, kind, amount):
-    header = RegisterRow(number, "D", "posted", "C1", None, date(2026, 10, 1), date(2026, 9, 30), date(2026, 10, 31),
-                         Terms(30), None, amount, D(0), amount, None, None, None, None, None, None, None, 1, None, None, "x",
-                         row=2)
-    line_row = InvoiceLineRow(number, "D", 1, contract_id, kind, "x", None, date(2026, 9, 1), date(2026, 9, 30),
-                              D(1), amount, amount, "services", D(0), None, None, None, 2)
+    header = record(RegisterRow, invoice_number=number, draft_id="D", status="posted", customer_id="C1", invoice_date=date(2026, 10, 1), usage_through=date(2026, 9, 30), due_date=date(2026, 10, 31), terms=Terms(30), subtotal=amount, tax=D(0), total=amount, lines=1, fingerprint="x", row=2)
+    line_row = record(InvoiceLineRow, invoice_number=number, draft_id="D", line_no=1, contract_id=contract_id, source_type=kind, source_id="x", service_start=date(2026, 9, 1), service_end=date(2026, 9, 30), quantity=D(1), unit_price=amount, amount=amount, tax_category="services", tax_rate=D(0), row=2)
     return header, line_row
 
 

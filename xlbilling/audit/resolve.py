@@ -85,28 +85,31 @@ def discrepancies_tab(findings: list[Finding], book: Book, today: date, scope: f
     """Open findings first (errors, then by amount), then those that no longer occur, kept as resolved.
     `scope`: the codes the findings were worked out for (None: all); rows of other codes stay as they were."""
     previous = _resolutions(book)
-    rows: dict[str, tuple] = {}
+    rows: dict[str, DiscrepancyRow] = {}
     for f in findings:
         i = f.discrepancy_id
         if i in rows:
             continue
         p = previous.get(i)
-        rows[i] = (i, "open", f.severity, f.code, f.where, f.customer_id, f.contract_id, f.message, f.found or None,
-                   f.expected or None, f.amount, f.action or None, p.resolution if p else None, p.note if p else None,
-                   p.first_seen if p and p.first_seen else today, today)
+        rows[i] = DiscrepancyRow(
+            discrepancy_id=i, status="open", severity=f.severity, code=f.code, cell=f.where,
+            customer_id=f.customer_id, contract_id=f.contract_id, message=f.message, found=f.found or None,
+            expected=f.expected or None, amount=f.amount, suggested_action=f.action or None,
+            resolution=p.resolution if p else None, note=p.note if p else None,
+            first_seen=p.first_seen if p and p.first_seen else today, last_seen=today, row=0)
     for i, p in previous.items():
         if i not in rows:
-            rows[i] = (*p[:1], "resolved", *p[2:-1]) if scope is None or p.code in scope else p[:-1]
+            rows[i] = p._replace(status="resolved") if scope is None or p.code in scope else p
 
-    def order(row: tuple) -> tuple:
-        amount = row[10] if isinstance(row[10], Decimal) else Decimal(0)
-        return (row[1] != "open", _RANK.get(row[2], 3), -amount, row[3], row[0])
+    def order(r: DiscrepancyRow) -> tuple:
+        return (r.status != "open", _RANK.get(r.severity, 3), -(r.amount or Decimal(0)), r.code, r.discrepancy_id)
 
     ordered = sorted(rows.values(), key=order)
     cell = [c.name for c in DISCREPANCIES.columns].index("cell")
-    links = {(n, cell): target for n, row in enumerate(ordered) if row[4] and (target := _link(row[4]))}
-    fills = [row[2] if row[1] == "open" else None for row in ordered]
-    return Tab(DISCREPANCIES.name, spec_columns(DISCREPANCIES), ordered, row_fills=fills, links=links,
+    links = {(n, cell): target for n, r in enumerate(ordered) if r.cell and (target := _link(r.cell))}
+    fills = [r.severity if r.status == "open" else None for r in ordered]
+    ordered_cells = [r[:-1] for r in ordered]  # the columns, without the record's row
+    return Tab(DISCREPANCIES.name, spec_columns(DISCREPANCIES), ordered_cells, row_fills=fills, links=links,
                tab_color="FFC00000")
 
 

@@ -2,8 +2,9 @@
 
 Records are NamedTuples: immutable, typed and cheap enough to build a million of them in
 well under a second (validation happens column by column in the reader, before records
-exist). Field names are the spec's column names; `row` is the Excel row the record came
-from, and `Book.cell(record, field)` names its cell as `Sheet!Cell`.
+exist). Each field is a column of the spec, declared once here with its kind, default and
+width (`col`); the schema, the reader, the template and the test builders follow from it.
+`row` is the Excel row the record came from, and `Book.cell(record, field)` names its cell.
 """
 
 from __future__ import annotations
@@ -12,260 +13,270 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TypeVar
 from collections.abc import Callable, Mapping
 
 from pydantic import BaseModel, ConfigDict
 
 from .cells import cell_name
+from .columns import Kind, col, columns_of
 from .terms import Terms
 
 if TYPE_CHECKING:
     from .timetable import TimeTable
 
+ONE = Decimal(1)
+FREQUENCIES = ("monthly", "quarterly", "semiannual", "annual")
+CONTRACT_TYPES = ("managed_services", "time_and_materials", "block_hours", "project", "subscription", "other")
+CHARGE_KINDS = ("hardware", "software", "expense", "labor", "other")
+SOURCE_TYPES = ("recurring", "time", "overage", "included", "milestone", "charge")
+
 
 class Customer(NamedTuple):
-    customer_id: str
-    name: str
-    billing_email: str | None
-    billing_address: str | None
-    payment_terms: Terms | None
-    tax_jurisdiction: str | None
-    tax_exempt: bool
-    exemption_expiry: date | None
-    po_required: bool
-    invoice_grouping: str
-    status: str
-    accounting_name: str | None  # the customer's name in the accounting system (default: name)
-    source_ref: str | None  # the record it was imported from, e.g. connectwise:company:19
+    customer_id: Annotated[str, col(Kind.ID, True)]
+    name: Annotated[str, col(Kind.TEXT, True, width=30)]
+    billing_email: Annotated[str | None, col(Kind.EMAIL, width=28)]
+    billing_address: Annotated[str | None, col(Kind.TEXT, width=36)]
+    payment_terms: Annotated[Terms | None, col(Kind.TERMS, width=16)]
+    tax_jurisdiction: Annotated[str | None, col(Kind.TEXT, width=16)]
+    tax_exempt: Annotated[bool, col(Kind.BOOL, default=False, width=11)]
+    exemption_expiry: Annotated[date | None, col(Kind.DATE)]
+    po_required: Annotated[bool, col(Kind.BOOL, default=False, width=12)]
+    invoice_grouping: Annotated[str, col(Kind.ENUM, default="customer", choices=("customer", "contract"), width=16)]
+    status: Annotated[str, col(Kind.ENUM, default="active", choices=("active", "inactive"), width=10)]
+    # the customer's name in the accounting system (default: name)
+    accounting_name: Annotated[str | None, col(Kind.TEXT, width=30)]
+    # the record it was imported from, e.g. connectwise:company:19
+    source_ref: Annotated[str | None, col(Kind.TEXT, width=26)]
     row: int
 
 
 class Contract(NamedTuple):
-    contract_id: str
-    customer_id: str
-    name: str | None
-    type: str | None
-    start_date: date
-    end_date: date | None
-    billing_frequency: str
-    billing_timing: str
-    proration: str
-    escalation_pct: Decimal | None
-    included_hours: Decimal | None
-    overage_rate: Decimal | None
-    not_to_exceed: Decimal | None
-    po_number: str | None
-    po_amount: Decimal | None
-    status: str
-    notes: str | None
-    billed_through: date | None  # service up to this day was invoiced outside xlbilling (cut-over)
-    source_ref: str | None
+    contract_id: Annotated[str, col(Kind.ID, True)]
+    customer_id: Annotated[str, col(Kind.ID, True)]
+    name: Annotated[str | None, col(Kind.TEXT, width=30)]
+    type: Annotated[str | None, col(Kind.ENUM, choices=CONTRACT_TYPES, width=18)]
+    start_date: Annotated[date, col(Kind.DATE, True)]
+    end_date: Annotated[date | None, col(Kind.DATE)]
+    billing_frequency: Annotated[str, col(Kind.ENUM, default="monthly", choices=FREQUENCIES, width=16)]
+    billing_timing: Annotated[str, col(Kind.ENUM, default="advance", choices=("advance", "arrears"))]
+    proration: Annotated[str, col(Kind.ENUM, default="daily", choices=("daily", "none"), width=11)]
+    escalation_pct: Annotated[Decimal | None, col(Kind.PCT, width=13, signed=True)]  # a decrease: negative
+    included_hours: Annotated[Decimal | None, col(Kind.NUMBER)]
+    overage_rate: Annotated[Decimal | None, col(Kind.MONEY, width=13)]
+    not_to_exceed: Annotated[Decimal | None, col(Kind.MONEY)]
+    po_number: Annotated[str | None, col(Kind.ID)]
+    po_amount: Annotated[Decimal | None, col(Kind.MONEY)]
+    status: Annotated[str, col(Kind.ENUM, default="active", choices=("active", "on_hold"), width=10)]
+    notes: Annotated[str | None, col(Kind.TEXT, width=30)]
+    # service up to this day was invoiced outside xlbilling (cut-over)
+    billed_through: Annotated[date | None, col(Kind.DATE)]
+    source_ref: Annotated[str | None, col(Kind.TEXT, width=26)]
     row: int
 
 
 class ContractLine(NamedTuple):
-    line_id: str
-    contract_id: str
-    description: str
-    kind: str
-    quantity: Decimal
-    unit_price: Decimal
-    start_date: date | None
-    end_date: date | None
-    tax_category: str
-    revenue_account: str | None
-    unit_cost: Decimal | None  # cost per billing period, for margin
-    vendor_sku: str | None  # the vendor's product code, for seat reconciliation
-    source_ref: str | None
+    line_id: Annotated[str, col(Kind.ID, True)]
+    contract_id: Annotated[str, col(Kind.ID, True)]
+    description: Annotated[str, col(Kind.TEXT, True, width=34)]
+    kind: Annotated[str, col(Kind.ENUM, default="fixed", choices=("fixed", "per_unit"), width=10)]
+    quantity: Annotated[Decimal, col(Kind.NUMBER, default=ONE, width=10)]
+    unit_price: Annotated[Decimal, col(Kind.MONEY, True, width=12)]
+    start_date: Annotated[date | None, col(Kind.DATE)]
+    end_date: Annotated[date | None, col(Kind.DATE)]
+    tax_category: Annotated[str, col(Kind.TEXT, default="services")]
+    revenue_account: Annotated[str | None, col(Kind.TEXT, width=16)]
+    unit_cost: Annotated[Decimal | None, col(Kind.MONEY, width=12)]  # cost per billing period, for margin
+    vendor_sku: Annotated[str | None, col(Kind.TEXT, width=18)]  # the vendor's product code, for seat reconciliation
+    source_ref: Annotated[str | None, col(Kind.TEXT, width=26)]
     row: int
 
 
 class Rate(NamedTuple):
-    contract_id: str | None
-    work_type: str
-    rate: Decimal
-    effective_from: date | None
-    effective_to: date | None
+    contract_id: Annotated[str | None, col(Kind.ID)]
+    work_type: Annotated[str, col(Kind.TEXT, True, width=20)]
+    rate: Annotated[Decimal, col(Kind.MONEY, True, width=10)]
+    effective_from: Annotated[date | None, col(Kind.DATE)]
+    effective_to: Annotated[date | None, col(Kind.DATE)]
     row: int
 
 
 class TimeEntry(NamedTuple):
-    entry_id: str
-    date: date
-    technician: str
-    customer_id: str
-    contract_id: str | None
-    ticket_id: str | None
-    work_type: str
-    hours: Decimal
-    billable: bool
-    approved: bool
-    notes: str | None
-    invoice_number: str | None
-    source_ref: str | None
+    entry_id: Annotated[str, col(Kind.ID, True)]
+    date: Annotated[date, col(Kind.DATE, True, width=11)]
+    technician: Annotated[str, col(Kind.TEXT, True, width=18)]
+    customer_id: Annotated[str, col(Kind.ID, True)]
+    contract_id: Annotated[str | None, col(Kind.ID)]
+    ticket_id: Annotated[str | None, col(Kind.ID, width=11)]
+    work_type: Annotated[str, col(Kind.TEXT, True, width=18)]
+    hours: Annotated[Decimal, col(Kind.NUMBER, True, width=8, signed=True)]  # 0 or less: TIME_NONPOSITIVE
+    billable: Annotated[bool, col(Kind.BOOL, default=True, width=9)]
+    approved: Annotated[bool, col(Kind.BOOL, default=False, width=9)]
+    notes: Annotated[str | None, col(Kind.TEXT, width=40)]
+    invoice_number: Annotated[str | None, col(Kind.ID, width=15)]
+    source_ref: Annotated[str | None, col(Kind.TEXT, width=26)]
     row: int
 
 
 class Charge(NamedTuple):
-    charge_id: str
-    date: date
-    customer_id: str
-    contract_id: str | None
-    kind: str
-    description: str
-    quantity: Decimal
-    unit_cost: Decimal | None
-    unit_price: Decimal
-    po_number: str | None
-    tax_category: str | None
-    invoice_number: str | None
-    source_ref: str | None
+    charge_id: Annotated[str, col(Kind.ID, True)]
+    date: Annotated[date, col(Kind.DATE, True, width=11)]
+    customer_id: Annotated[str, col(Kind.ID, True)]
+    contract_id: Annotated[str | None, col(Kind.ID)]
+    kind: Annotated[str, col(Kind.ENUM, default="other", choices=CHARGE_KINDS, width=10)]
+    description: Annotated[str, col(Kind.TEXT, True, width=34)]
+    quantity: Annotated[Decimal, col(Kind.NUMBER, default=ONE, width=9)]
+    unit_cost: Annotated[Decimal | None, col(Kind.MONEY, width=11)]
+    unit_price: Annotated[Decimal, col(Kind.MONEY, True, width=11)]
+    po_number: Annotated[str | None, col(Kind.ID)]
+    tax_category: Annotated[str | None, col(Kind.TEXT)]
+    invoice_number: Annotated[str | None, col(Kind.ID, width=15)]
+    source_ref: Annotated[str | None, col(Kind.TEXT, width=26)]
     row: int
 
 
 class Milestone(NamedTuple):
-    milestone_id: str
-    contract_id: str
-    description: str
-    amount: Decimal
-    completed_date: date | None
+    milestone_id: Annotated[str, col(Kind.ID, True)]
+    contract_id: Annotated[str, col(Kind.ID, True)]
+    description: Annotated[str, col(Kind.TEXT, True, width=34)]
+    amount: Annotated[Decimal, col(Kind.MONEY, True, width=12)]
+    completed_date: Annotated[date | None, col(Kind.DATE, width=15)]
     row: int
 
 
 class TaxRate(NamedTuple):
-    jurisdiction: str
-    tax_category: str
-    rate: Decimal
-    effective_from: date | None
+    jurisdiction: Annotated[str, col(Kind.TEXT, True, width=16)]
+    tax_category: Annotated[str, col(Kind.TEXT, True, width=16)]
+    rate: Annotated[Decimal, col(Kind.PCT, True, width=10)]
+    effective_from: Annotated[date | None, col(Kind.DATE)]
     row: int
 
 
 class Payment(NamedTuple):
-    payment_id: str
-    date: date
-    customer_id: str
-    amount: Decimal
-    method: str | None
-    reference: str | None
-    invoice_number: str | None
+    payment_id: Annotated[str, col(Kind.ID, True)]
+    date: Annotated[date, col(Kind.DATE, True, width=11)]
+    customer_id: Annotated[str, col(Kind.ID, True)]
+    amount: Annotated[Decimal, col(Kind.MONEY, True, width=12)]
+    method: Annotated[str | None, col(Kind.TEXT, width=12)]
+    reference: Annotated[str | None, col(Kind.TEXT, width=16)]
+    invoice_number: Annotated[str | None, col(Kind.ID, width=15)]
     row: int
 
 
 class Adjustment(NamedTuple):
-    adjustment_id: str
-    date: date
-    invoice_number: str
-    type: str
-    amount: Decimal
-    reason: str
+    adjustment_id: Annotated[str, col(Kind.ID, True)]
+    date: Annotated[date, col(Kind.DATE, True, width=11)]
+    invoice_number: Annotated[str, col(Kind.ID, True, width=15)]
+    type: Annotated[str, col(Kind.ENUM, default="credit", choices=("credit", "write_off"), width=10)]
+    amount: Annotated[Decimal, col(Kind.MONEY, True, width=12)]
+    reason: Annotated[str, col(Kind.TEXT, True, width=34)]
     row: int
 
 
 class Dispute(NamedTuple):
-    invoice_number: str
-    opened_date: date
-    reason: str | None
-    status: str
-    resolved_date: date | None
+    invoice_number: Annotated[str, col(Kind.ID, True, width=15)]
+    opened_date: Annotated[date, col(Kind.DATE, True)]
+    reason: Annotated[str | None, col(Kind.TEXT, width=34)]
+    status: Annotated[str, col(Kind.ENUM, default="open", choices=("open", "resolved"), width=10)]
+    resolved_date: Annotated[date | None, col(Kind.DATE)]
     row: int
 
 
 class Amendment(NamedTuple):
-    amendment_id: str
-    contract_id: str
-    effective_date: date
-    description: str
-    approved_by: str | None
+    amendment_id: Annotated[str, col(Kind.ID, True)]
+    contract_id: Annotated[str, col(Kind.ID, True)]
+    effective_date: Annotated[date, col(Kind.DATE, True)]
+    description: Annotated[str, col(Kind.TEXT, True, width=40)]
+    approved_by: Annotated[str | None, col(Kind.TEXT, width=16)]
     row: int
 
 
 class GLAccount(NamedTuple):
-    account: str
-    name: str | None
-    type: str | None
-    bc_number: str | None
-    gp_account: str | None
-    qbo_item: str | None
+    account: Annotated[str, col(Kind.ID, True)]
+    name: Annotated[str | None, col(Kind.TEXT, width=30)]
+    type: Annotated[str | None, col(Kind.TEXT, width=16)]
+    bc_number: Annotated[str | None, col(Kind.ID)]
+    gp_account: Annotated[str | None, col(Kind.ID, width=16)]
+    qbo_item: Annotated[str | None, col(Kind.TEXT, width=24)]
     row: int
 
 
 class RegisterRow(NamedTuple):
     """A row of the InvoiceRegister tab as read back: a posted invoice or a draft."""
 
-    invoice_number: str | None
-    draft_id: str | None
-    status: str
-    customer_id: str
-    contract_id: str | None
-    invoice_date: date
-    usage_through: date
-    due_date: date
-    terms: Terms
-    po_number: str | None
-    subtotal: Decimal
-    tax: Decimal
-    total: Decimal
-    paid: Decimal | None
-    credited: Decimal | None
-    written_off: Decimal | None
-    discount: Decimal | None  # early-payment discount taken
-    balance: Decimal | None
-    discount_date: date | None
-    discount_amount: Decimal | None
-    lines: int | None
-    hold_reasons: str | None
-    posted_on: date | None
-    fingerprint: str | None
-    sent_at: str | None = None
-    sent_to: str | None = None
-    message_id: str | None = None
-    last_reminder: str | None = None
-    reminder_sent_at: str | None = None
-    chain: str | None = None  # the posted ledger's hash chain (core/ledger.py)
+    invoice_number: Annotated[str | None, col(Kind.ID, width=15)]
+    draft_id: Annotated[str | None, col(Kind.ID, width=22)]
+    status: Annotated[str, col(Kind.TEXT, True)]
+    customer_id: Annotated[str, col(Kind.ID, True, width=12)]
+    contract_id: Annotated[str | None, col(Kind.ID, width=12)]
+    invoice_date: Annotated[date, col(Kind.DATE, True, width=12)]
+    usage_through: Annotated[date, col(Kind.DATE, True, width=13)]
+    due_date: Annotated[date, col(Kind.DATE, True, width=12)]
+    terms: Annotated[Terms, col(Kind.TERMS, True)]
+    po_number: Annotated[str | None, col(Kind.ID, width=12)]
+    subtotal: Annotated[Decimal, col(Kind.MONEY, True, width=13)]
+    tax: Annotated[Decimal, col(Kind.MONEY, True, width=11)]
+    total: Annotated[Decimal, col(Kind.MONEY, True, width=13)]
+    paid: Annotated[Decimal | None, col(Kind.MONEY, width=11)]
+    credited: Annotated[Decimal | None, col(Kind.MONEY, width=11)]
+    written_off: Annotated[Decimal | None, col(Kind.MONEY, width=11)]
+    discount: Annotated[Decimal | None, col(Kind.MONEY, width=11)]  # early-payment discount taken
+    balance: Annotated[Decimal | None, col(Kind.MONEY, width=13, signed=True)]
+    discount_date: Annotated[date | None, col(Kind.DATE, width=13)]
+    discount_amount: Annotated[Decimal | None, col(Kind.MONEY, width=15)]
+    lines: Annotated[int | None, col(Kind.INT, width=7)]
+    hold_reasons: Annotated[str | None, col(Kind.TEXT, width=40)]
+    posted_on: Annotated[date | None, col(Kind.DATE, width=12)]
+    fingerprint: Annotated[str | None, col(Kind.TEXT, width=18)]
+    sent_at: Annotated[str | None, col(Kind.TEXT, width=19)] = None
+    sent_to: Annotated[str | None, col(Kind.TEXT, width=26)] = None
+    message_id: Annotated[str | None, col(Kind.TEXT, width=30)] = None
+    last_reminder: Annotated[str | None, col(Kind.TEXT, width=13)] = None
+    reminder_sent_at: Annotated[str | None, col(Kind.TEXT, width=19)] = None
+    chain: Annotated[str | None, col(Kind.TEXT, width=18)] = None  # the posted ledger's hash chain (core/ledger.py)
     row: int = 0
 
 
 class InvoiceLineRow(NamedTuple):
-    invoice_number: str | None
-    draft_id: str | None
-    line_no: int
-    contract_id: str | None
-    source_type: str
-    source_id: str
-    description: str | None
-    service_start: date
-    service_end: date
-    quantity: Decimal
-    unit_price: Decimal
-    amount: Decimal
-    tax_category: str | None
-    tax_rate: Decimal | None
-    source_cell: str | None
-    entry_ids: str | None
-    revenue_account: str | None
+    invoice_number: Annotated[str | None, col(Kind.ID, width=15)]
+    draft_id: Annotated[str | None, col(Kind.ID, width=22)]
+    line_no: Annotated[int, col(Kind.INT, True, width=8)]
+    contract_id: Annotated[str | None, col(Kind.ID, width=12)]
+    source_type: Annotated[str, col(Kind.ENUM, True, choices=SOURCE_TYPES, width=11)]
+    source_id: Annotated[str, col(Kind.ID, True, width=24)]
+    description: Annotated[str | None, col(Kind.TEXT, width=36)]
+    service_start: Annotated[date, col(Kind.DATE, True, width=12)]
+    service_end: Annotated[date, col(Kind.DATE, True, width=12)]
+    quantity: Annotated[Decimal, col(Kind.NUMBER, True, width=10)]
+    unit_price: Annotated[Decimal, col(Kind.MONEY, True, width=11)]
+    amount: Annotated[Decimal, col(Kind.MONEY, True, width=12)]
+    tax_category: Annotated[str | None, col(Kind.TEXT, width=12)]
+    tax_rate: Annotated[Decimal | None, col(Kind.PCT, width=9)]
+    source_cell: Annotated[str | None, col(Kind.TEXT, width=18)]
+    entry_ids: Annotated[str | None, col(Kind.TEXT, width=40)]
+    revenue_account: Annotated[str | None, col(Kind.TEXT)]
     row: int
 
 
 class DiscrepancyRow(NamedTuple):
     """A row of the Discrepancies tab as read back: staff set resolution and note."""
 
-    discrepancy_id: str
-    status: str
-    severity: str
-    code: str
-    cell: str | None
-    customer_id: str | None
-    contract_id: str | None
-    message: str | None
-    found: str | None
-    expected: str | None
-    amount: Decimal | None
-    suggested_action: str | None
-    resolution: str | None
-    note: str | None
-    first_seen: date | None
-    last_seen: date | None
+    discrepancy_id: Annotated[str, col(Kind.ID, True, width=26)]
+    status: Annotated[str, col(Kind.ENUM, default="open", choices=("open", "resolved"), width=9)]
+    severity: Annotated[str, col(Kind.ENUM, True, choices=("error", "warning", "info"), width=9)]
+    code: Annotated[str, col(Kind.TEXT, True, width=22)]
+    cell: Annotated[str | None, col(Kind.TEXT, width=18)]
+    customer_id: Annotated[str | None, col(Kind.ID, width=12)]
+    contract_id: Annotated[str | None, col(Kind.ID, width=12)]
+    message: Annotated[str | None, col(Kind.TEXT, width=60)]
+    found: Annotated[str | None, col(Kind.TEXT, width=18)]
+    expected: Annotated[str | None, col(Kind.TEXT, width=24)]
+    amount: Annotated[Decimal | None, col(Kind.MONEY, width=12, signed=True)]  # a change can be down
+    suggested_action: Annotated[str | None, col(Kind.TEXT, width=40)]
+    resolution: Annotated[str | None, col(Kind.ENUM, choices=("approve", "exclude"), width=11)]
+    note: Annotated[str | None, col(Kind.TEXT, width=30)]
+    first_seen: Annotated[date | None, col(Kind.DATE, width=11)]
+    last_seen: Annotated[date | None, col(Kind.DATE, width=11)]
     row: int
 
 
@@ -291,6 +302,17 @@ RECORD_TYPES: dict[str, type] = {
 LEDGER_INVOICES, LEDGER_LINES = "xlbPostedInvoices", "xlbPostedLines"
 SHEET_OF: dict[type, str] = {t: s for s, t in RECORD_TYPES.items()}  # where a record's cell is named
 RECORD_TYPES.update({LEDGER_INVOICES: RegisterRow, LEDGER_LINES: InvoiceLineRow})
+R = TypeVar("R", bound=tuple)
+
+
+def record(record_type: type[R], **values: Any) -> R:
+    """A record by keyword, as tests and imports build them: a column not given takes its declared
+    default (or blank), and `row` is 0 unless given."""
+    defaults = {c.name: c.default for c in columns_of(record_type)}
+    unknown = values.keys() - defaults.keys() - {"row"}
+    if unknown:
+        raise TypeError(f"{record_type.__name__} has no column {', '.join(sorted(unknown))}")
+    return record_type(**{**defaults, "row": 0, **values})
 
 
 class Settings(BaseModel):

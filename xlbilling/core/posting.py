@@ -25,16 +25,20 @@ def draft_rows(draft: Draft, through: date) -> tuple[RegisterRow, list[InvoiceLi
     """A draft as register and line rows (row 0: not yet in the workbook)."""
     discount = draft.discount
     header = RegisterRow(
-        None, draft.draft_id, draft.status, draft.customer_id, draft.contract_id, draft.invoice_date, through,
-        draft.due_date, draft.terms, draft.po_number, draft.subtotal, draft.tax, draft.total, ZERO, ZERO, ZERO,
-        ZERO, draft.total,
-        discount[0] if discount else None, discount[1] if discount else None, len(draft.lines),
-        "; ".join(draft.holds) or None, None, None)
-    did = draft.draft_id
-    lines = [InvoiceLineRow(None, did, ln.line_no, it.contract_id, it.source_type, it.source_id, it.description,
-                            it.service_start, it.service_end, it.quantity, it.unit_price, it.amount, it.tax_category,
-                            ln.tax_rate, it.where, " ".join(it.entry_ids) or None, it.revenue_account, 0)
-             for ln in draft.lines for it in (ln.item,)]
+        invoice_number=None, draft_id=draft.draft_id, status=draft.status, customer_id=draft.customer_id,
+        contract_id=draft.contract_id, invoice_date=draft.invoice_date, usage_through=through,
+        due_date=draft.due_date, terms=draft.terms, po_number=draft.po_number, subtotal=draft.subtotal,
+        tax=draft.tax, total=draft.total, paid=ZERO, credited=ZERO, written_off=ZERO, discount=ZERO,
+        balance=draft.total, discount_date=discount[0] if discount else None,
+        discount_amount=discount[1] if discount else None, lines=len(draft.lines),
+        hold_reasons="; ".join(draft.holds) or None, posted_on=None, fingerprint=None)
+    lines = [InvoiceLineRow(
+        invoice_number=None, draft_id=draft.draft_id, line_no=ln.line_no, contract_id=it.contract_id,
+        source_type=it.source_type, source_id=it.source_id, description=it.description,
+        service_start=it.service_start, service_end=it.service_end, quantity=it.quantity, unit_price=it.unit_price,
+        amount=it.amount, tax_category=it.tax_category, tax_rate=ln.tax_rate, source_cell=it.where,
+        entry_ids=" ".join(it.entry_ids) or None, revenue_account=it.revenue_account, row=0)
+        for ln in draft.lines for it in (ln.item,)]
     return header, lines
 
 
