@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .core.terms import Terms
 from .core.columns import Col, Kind, columns_of, normalize, title_case
 from .core.models import (CHARGE_KINDS, CONTRACT_TYPES, FREQUENCIES, Adjustment, Amendment, Charge, Contract,
                           ContractLine, Customer, DiscrepancyRow, Dispute, GLAccount, InvoiceLineRow, Milestone,
-                          Payment, Rate, RegisterRow, TaxRate, TimeEntry)
+                          Payment, Rate, RegisterRow, Settings, TaxRate, TimeEntry)
 
 
 @dataclass(frozen=True)
@@ -28,49 +29,19 @@ __all__ = ["CHARGE_KINDS", "CONTRACT_TYPES", "FREQUENCIES", "Col", "Kind", "Shee
 BOOL_TEXT = {"y": True, "yes": True, "true": True, "1": True, "n": False, "no": False, "false": False, "0": False}
 
 
-SETTINGS_DEFAULTS: dict[str, str] = {
-    "company_name": "",
-    "company_address": "",
-    "remit_to": "",
-    "company_email": "",
-    "currency": "USD",
-    "default_payment_terms": "NET30",
-    "aging_buckets": "30,60,90",
-    "invoice_prefix": "INV-",
-    "next_invoice_number": "1001",
-    "credit_memo_prefix": "CM-",
-    "next_credit_memo_number": "1",
-    "amount_change_threshold": "0.10",
-    "expiry_warning_days": "60",
-    "max_daily_hours": "16",
-    "reminder_1_days": "1",
-    "reminder_2_days": "15",
-    "final_notice_days": "30",
-    "escalate_days": "60",
-    "gl_accounts_receivable": "1200",
-    "gl_cash": "1000",
-    "gl_sales_tax_payable": "2200",
-    "gl_deferred_revenue": "2400",
-    "gl_revenue": "4000",
-    "gl_bad_debt": "6500",
-    "gl_sales_discounts": "4900",
-    "smtp_host": "",
-    "smtp_port": "587",
-    "smtp_security": "starttls",
-    "smtp_user": "",
-    "email_from": "",
-    "backups_kept": "5",
-    "time_zone": "UTC",
-    "bc_journal_template": "",
-    "bc_journal_batch": "",
-    "bc_sales_template": "",
-    "bc_sales_batch": "",
-    "bc_receipts_template": "",
-    "bc_receipts_batch": "",
-    "bc_date_format": "YYYY-MM-DD",
-    "gp_batch": "",
-    "gp_first_journal_entry": "",
-}
+
+
+def _setting_text(value: object) -> str:
+    """A setting's default as typed into a new workbook's Settings sheet."""
+    if value is None:
+        return ""
+    if isinstance(value, tuple) and not isinstance(value, Terms):
+        return ",".join(map(str, value))
+    return str(value)
+
+
+# The Settings rows of a new workbook, from the Settings model (core/models.py), where each is declared.
+SETTINGS_DEFAULTS: dict[str, str] = {name: _setting_text(default) for name, (_, default) in Settings.declared().items()}
 
 SETTINGS = SheetSpec(
     "Settings",

@@ -315,29 +315,41 @@ def record(record_type: type[R], **values: Any) -> R:
     return record_type(**{**defaults, "row": 0, **values})
 
 
+@dataclass(frozen=True)
+class As:
+    """How a setting's cell is read: terms, buckets, count, pct, number, email, line (no line breaks),
+    zone (IANA), bc_date (a Business Central date pattern) or text."""
+
+    kind: str
+
+
+COUNT, LINE, EMAIL = As("count"), As("line"), As("email")
+
+
 class Settings(BaseModel):
-    """The Settings sheet, parsed once into typed values (defaults per spec section 2)."""
+    """The Settings sheet, parsed once into typed values: each setting declared once, here, with its
+    default (spec section 2), how its cell is read, and its row in a new workbook (field order)."""
 
     model_config = ConfigDict(frozen=True)
 
-    company_name: str = ""
+    company_name: Annotated[str, LINE] = ""  # it goes into the From header of every message
     company_address: str = ""
     remit_to: str = ""
-    company_email: str = ""
+    company_email: Annotated[str, EMAIL] = ""
     currency: str = "USD"
-    default_payment_terms: Terms = Terms(30)
-    aging_buckets: tuple[int, ...] = (30, 60, 90)
+    default_payment_terms: Annotated[Terms, As("terms")] = Terms(30)
+    aging_buckets: Annotated[tuple[int, ...], As("buckets")] = (30, 60, 90)
     invoice_prefix: str = "INV-"
-    next_invoice_number: int = 1001
+    next_invoice_number: Annotated[int, COUNT] = 1001
     credit_memo_prefix: str = "CM-"
-    next_credit_memo_number: int = 1
-    amount_change_threshold: Decimal = Decimal("0.10")
-    expiry_warning_days: int = 60
-    max_daily_hours: Decimal = Decimal(16)
-    reminder_1_days: int = 1  # collections: days past due for each next step
-    reminder_2_days: int = 15
-    final_notice_days: int = 30
-    escalate_days: int = 60
+    next_credit_memo_number: Annotated[int, COUNT] = 1
+    amount_change_threshold: Annotated[Decimal, As("pct")] = Decimal("0.10")
+    expiry_warning_days: Annotated[int, COUNT] = 60
+    max_daily_hours: Annotated[Decimal, As("hours")] = Decimal(16)
+    reminder_1_days: Annotated[int, COUNT] = 1  # collections: days past due for each next step
+    reminder_2_days: Annotated[int, COUNT] = 15
+    final_notice_days: Annotated[int, COUNT] = 30
+    escalate_days: Annotated[int, COUNT] = 60
     gl_accounts_receivable: str = "1200"
     gl_cash: str = "1000"
     gl_sales_tax_payable: str = "2200"
@@ -345,24 +357,34 @@ class Settings(BaseModel):
     gl_revenue: str = "4000"  # a contract line's revenue_account overrides it
     gl_bad_debt: str = "6500"
     gl_sales_discounts: str = "4900"  # early-payment discounts taken are debited here
-    smtp_host: str = ""  # each smtp_* setting can be overridden by XLBILLING_SMTP_HOST and so on
-    smtp_port: int = 587
+    smtp_host: Annotated[str, LINE] = ""  # each smtp_* setting can be overridden by XLBILLING_SMTP_HOST and so on
+    smtp_port: Annotated[int, COUNT] = 587
     smtp_security: str = "starttls"  # starttls, ssl or none
-    smtp_user: str = ""
-    email_from: str = ""  # blank: company_email
-    time_zone: str = "UTC"  # IANA zone in which imported timestamps become entry dates
+    smtp_user: Annotated[str, LINE] = ""
+    email_from: Annotated[str, EMAIL] = ""  # blank: company_email
+    backups_kept: Annotated[int, COUNT] = 5  # backups of the workbook kept in .xlbilling-backups (oldest go first)
+    time_zone: Annotated[str, As("zone")] = "UTC"  # IANA zone in which imported timestamps become entry dates
     bc_journal_template: str = ""  # Business Central: the company's general journal template and batch
     bc_journal_batch: str = ""
     bc_sales_template: str = ""  # the sales journal's (invoices and credit memos) and the cash receipt journal's
     bc_sales_batch: str = ""
     bc_receipts_template: str = ""
     bc_receipts_batch: str = ""
-    bc_date_format: str = "YYYY-MM-DD"  # or MM/DD/YYYY, DD/MM/YYYY, DD.MM.YYYY
+    bc_date_format: Annotated[str, As("bc_date")] = "YYYY-MM-DD"  # or MM/DD/YYYY, DD/MM/YYYY, DD.MM.YYYY
     gp_batch: str = ""  # Dynamics GP batch ID (blank: XLB and the export's last date)
-    gp_first_journal_entry: int | None = None  # GP journal entry numbers from here (blank: GP assigns them)
-    backups_kept: int = 5  # backups of the workbook kept in .xlbilling-backups (the oldest go first)
-    extra: dict[str, str] = {}
+    gp_first_journal_entry: Annotated[int | None, COUNT] = None  # GP journal entry numbers from here (blank: GP's)
+    extra: dict[str, str] = {}  # settings the workbook has beyond these, by name
     rows: dict[str, int] = {}  # the Settings row of each setting given, for messages
+
+    @classmethod
+    def declared(cls) -> dict[str, tuple[As, object]]:
+        """Each setting by name: how it is read and its default (`extra` and `rows` are not settings)."""
+        out = {}
+        for name, info in cls.model_fields.items():
+            if name not in ("extra", "rows"):
+                how = next((m for m in info.metadata if isinstance(m, As)), As("text"))
+                out[name] = (how, info.default)
+        return out
 
 
 @dataclass(frozen=True)

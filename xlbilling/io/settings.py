@@ -8,34 +8,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..core.cells import cell_name
 from ..core.findings import Finding, input_error, show
 from ..core.models import Settings
-from ..schema import SETTINGS_DEFAULTS, Col, Kind, normalize
+from ..schema import Col, Kind, normalize
 from .gl_export import BC_DATE_FORMATS
 from .convert import Bad, convert, no_line_breaks, to_email, to_text
-
-_KINDS: dict[str, str] = {
-    "default_payment_terms": "terms",
-    "aging_buckets": "buckets",
-    "next_invoice_number": "count",
-    "next_credit_memo_number": "count",
-    "amount_change_threshold": "pct",
-    "expiry_warning_days": "count",
-    "max_daily_hours": "number",
-    "reminder_1_days": "count",
-    "reminder_2_days": "count",
-    "final_notice_days": "count",
-    "escalate_days": "count",
-    "smtp_port": "count",
-    "backups_kept": "count",
-    "company_email": "email",
-    "email_from": "email",
-    "company_name": "line",  # it goes into the From header of every message
-    "smtp_host": "line",
-    "smtp_user": "line",
-    "time_zone": "zone",
-    "gp_first_journal_entry": "count",
-    "bc_date_format": "bc_date",
-}
-
 
 def _buckets(text: str) -> tuple[int, ...]:
     try:
@@ -69,6 +44,13 @@ def _count(value: object) -> int:
     return number
 
 
+def _hours(value: object) -> Decimal:
+    hours = convert(Col("h", Kind.NUMBER), value)
+    if hours <= 0:
+        raise Bad("a number of hours above 0")
+    return hours
+
+
 def _value(kind: str, value: object):
     if kind == "terms":
         return convert(Col("t", Kind.TERMS), value)
@@ -78,8 +60,8 @@ def _value(kind: str, value: object):
         return _count(value)
     if kind == "pct":
         return convert(Col("p", Kind.PCT), value)
-    if kind == "number":
-        return convert(Col("n", Kind.NUMBER), value)
+    if kind == "hours":
+        return _hours(value)
     if kind == "email":
         return to_email(value)
     if kind == "line":
@@ -96,7 +78,8 @@ def parse_settings(sheet: str, rows: list[tuple[str, object, int]], value_col: i
     extra: dict[str, str] = {}
     where: dict[str, int] = {}
     errors: list[Finding] = []
-    known = {normalize(k): k for k in SETTINGS_DEFAULTS}
+    declared = Settings.declared()
+    known = {normalize(k): k for k in declared}
     for name, value, row in rows:
         key = known.get(normalize(name))
         if key is None:
@@ -106,12 +89,8 @@ def parse_settings(sheet: str, rows: list[tuple[str, object, int]], value_col: i
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
         try:
-            values[key] = _value(_KINDS.get(key, "text"), value)
+            values[key] = _value(declared[key][0].kind, value)
         except Bad as exc:
             errors.append(input_error(cell_name(sheet, row, value_col), f"setting {key} is not valid", show(value),
                                       exc.expected))
-    if isinstance(values.get("max_daily_hours"), Decimal) and values["max_daily_hours"] <= 0:
-        errors.append(input_error(cell_name(sheet, where["max_daily_hours"], value_col),
-                                  "setting max_daily_hours is not valid",
-                                  show(values["max_daily_hours"]), "a number of hours above 0"))
     return Settings(**values, extra=extra, rows=where), errors
