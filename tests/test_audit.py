@@ -304,3 +304,15 @@ def test_contract_expiring_from_the_invoice_date_both_ends_inclusive_and_not_onc
         return found(mk([contract(start=date(2026, 1, 1), end_date=end)]), "CONTRACT_EXPIRING")
     assert expiring(DAY) and expiring(DAY + timedelta(days=60))
     assert not expiring(DAY - timedelta(days=1)) and not expiring(DAY + timedelta(days=61))
+
+
+def test_a_rule_is_declared_once_with_a_known_severity():
+    import pytest
+
+    from xlbilling.core.rules import REGISTRY, rule
+
+    with pytest.raises(ValueError, match="declared twice"):
+        rule("TIME_DUPLICATE", "error", what="again", action="none")(lambda ctx, say: ())
+    with pytest.raises(ValueError, match="severity"):
+        rule("NEW_CODE", "fatal", what="x", action="y")
+    assert REGISTRY["TIME_NO_RATE"].approvable is False and REGISTRY["TIME_DUPLICATE"].approvable

@@ -69,8 +69,9 @@ def check_invariants(path: Path, seen: dict[str, tuple], months_in_order: bool =
     assert read.errors == [], read.errors[:3]
     book = read.book
     from xlbilling.core.ledger import changed_invoices
+    from xlbilling.core.rules import On
     from xlbilling.core.posting import posted
-    assert changed_invoices(book) == []
+    assert changed_invoices(On(book)) == []
     headers, lines = posted(book)
     numbers = [int(h.invoice_number.removeprefix("INV-")) for h in headers]
     assert numbers == list(range(1001, 1001 + len(numbers)))  # gapless

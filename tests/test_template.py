@@ -7,7 +7,11 @@ import pytest
 
 from xlbilling.cli import main
 from xlbilling.io.reader import read_book
+from pathlib import Path
+
 from xlbilling.schema import SETTINGS_DEFAULTS, SHEETS
+
+ROOT = Path(__file__).parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -96,3 +100,21 @@ def test_the_bundled_sample_is_the_generated_one(tmp_path):
     path = tmp_path / "SampleBilling.xlsx"
     main(["new", str(path), "--sample"])
     assert path.read_bytes() == bundled.read_bytes(), "run python workbooks/build.py to rebuild the bundled books"
+
+
+def test_the_readme_and_the_guide_list_every_registered_check():
+    import sys
+
+    from xlbilling.audit import RULES, rules_markdown
+    from xlbilling.core.rules import REGISTRY
+
+    sys.path.insert(0, str(ROOT / "workbooks"))
+    from build import with_rule_table
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert with_rule_table(readme) == readme and rules_markdown() in readme  # rebuilt by workbooks/build.py
+    assert {r.code for r in RULES} == set(REGISTRY)
+    guide = [c.value for row in openpyxl.load_workbook(ROOT / "workbooks" / "BillingTemplate.xlsx")["Start here"]
+             .iter_rows() for c in row if c.value]
+    for r in RULES:
+        assert any(line.startswith(f"{r.code} ({r.severity}): ") and r.action in line for line in guide), r.code

@@ -29,6 +29,7 @@ from .core.items import Billed, Item
 from .core.findings import ERROR, Finding
 from .core.models import Book, InvoiceLineRow, RegisterRow
 from .core.ledger import changed_invoices, has_ledger, ledger_tabs, sealed, with_posted
+from .core.rules import On
 from .core.posting import billed_by, draft_rows, post, posted
 from .core.register import lines_tab, register_tab
 from .core.runlog import run_log_tab
@@ -448,7 +449,7 @@ def validate(path: Path, progress: Progress | None = None) -> JobResult:
         summary = [f"{path.name} is valid: {c.get('Customers', 0):,} customers, {c.get('Contracts', 0):,} contracts, "
                    f"{c.get('Timesheets', 0):,} time entries, {c.get('Charges', 0):,} charges, "
                    f"{c.get('Payments', 0):,} payments."]
-        warnings = changed_invoices(read.book)
+        warnings = changed_invoices(On(read.book))
         return JobResult(True, summary=summary, warnings=warnings, data={"rows": read.row_counts})
 
     return _with_book(path, progress, work, writes=False)

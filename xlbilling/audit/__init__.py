@@ -14,6 +14,18 @@ from .time_rules import TIME_RULES
 RULES = (*TIME_RULES, *BILLING_RULES, *MONEY_RULES)
 
 
+def rule_table() -> list[tuple[str, str, str, str]]:
+    """Code, severity, what it finds and what to do, for every rule: the table of the guides."""
+    return [(r.code, r.severity, r.what + (" (beyond the spec)" if r.beyond_spec else ""), r.action) for r in RULES]
+
+
+def rules_markdown() -> str:
+    """The rule table as the README shows it."""
+    rows = ["| code | severity | finds | what to do |", "|---|---|---|---|"]
+    rows += [f"| {code} | {severity} | {what} | {action} |" for code, severity, what, action in rule_table()]
+    return "\n".join(rows) + "\n"
+
+
 def money_findings(book) -> list[Finding]:
     """The findings on money already invoiced (PAYMENT_UNMATCHED, PAYMENT_SHORT, POSTED_INVOICE_CHANGED)."""
     return run_rules(LedgerContext(book), MONEY_RULES)
@@ -33,4 +45,5 @@ def run_rules(ctx: LedgerContext, rules=RULES) -> list[Finding]:
     return findings
 
 
-__all__ = ["AuditContext", "LedgerContext", "MONEY_CODES", "RULES", "money_findings", "run_rules"]
+__all__ = ["AuditContext", "LedgerContext", "MONEY_CODES", "RULES", "money_findings", "rule_table", "rules_markdown",
+           "run_rules"]

@@ -13,12 +13,13 @@ import numpy as np
 
 from ..core.due import due_items, line_window, recurring_items
 from ..core.items import Billed, Item
-from ..core.findings import Finding, show
+from ..core.findings import ERROR, INFO, WARNING, Finding, show
 from ..core.invoicing import tax_of
 from ..core.money import ZERO
 from ..core.models import Contract, ContractLine
 from ..core.periods import ONE_DAY, Period, period_of, whole_years
-from .base import AuditContext, Subject, finding
+from ..core.rules import Say, Subject, rule
+from .base import AuditContext
 
 
 def item_targets(items: Iterable[Item]) -> tuple[str, ...]:
@@ -33,29 +34,38 @@ def _draft_items(ctx: AuditContext) -> list[Item]:
     return [ln.item for d in ctx.result.drafts for ln in d.lines]
 
 
-def cap_exceeded(ctx: AuditContext) -> Iterator[Finding]:
+@rule("CAP_EXCEEDED", WARNING,
+      what="not-to-exceed reached; unbilled amount stated",
+      action="raise the not-to-exceed amount with the customer, or write the rest off")
+def cap_exceeded(ctx: AuditContext, say: Say) -> Iterator[Finding]:
     for cid, amount in sorted(ctx.result.capped.items()):
         c = ctx.contracts[cid]
-        yield finding(ctx, "CAP_EXCEEDED", c, "not_to_exceed",
-                      f"contract {cid} reached its not-to-exceed of {c.not_to_exceed:,.2f}; {amount:,.2f} of time "
-                      "is not billed", Subject(f"cap:{cid}", c.customer_id, cid),
-                      f"{amount:,.2f} over", f"at most {c.not_to_exceed:,.2f}", amount)
+        yield say(c, "not_to_exceed",
+                  f"contract {cid} reached its not-to-exceed of {c.not_to_exceed:,.2f}; {amount:,.2f} of time "
+                  "is not billed", Subject(f"cap:{cid}", c.customer_id, cid),
+                  f"{amount:,.2f} over", f"at most {c.not_to_exceed:,.2f}", amount)
 
 
-def po_missing(ctx: AuditContext) -> Iterator[Finding]:
+@rule("PO_MISSING", ERROR,
+      what="customer requires a PO and the item has none",
+      action="get a PO number from the customer and add it")
+def po_missing(ctx: AuditContext, say: Say) -> Iterator[Finding]:
     missing: dict[tuple[str, str | None], list[Item]] = defaultdict(list)
     for item in _draft_items(ctx):
         if ctx.customers[item.customer_id].po_required and not item.po_number:
             missing[(item.customer_id, item.contract_id)].append(item)
     for (cust, cid), items in sorted(missing.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
         record, fld = (ctx.contracts[cid], "po_number") if cid else (ctx.customers[cust], "po_required")
-        yield finding(ctx, "PO_MISSING", record, fld,
-                      f"customer {cust} requires a PO and {len(items)} item(s)" + (f" of contract {cid}" if cid else "")
-                      + " have none", Subject(f"po-missing:{cust}:{cid or ''}", cust, cid), "no PO number",
-                      "a PO number", sum((i.amount for i in items), ZERO), item_targets(items))
+        yield say(record, fld,
+                  f"customer {cust} requires a PO and {len(items)} item(s)" + (f" of contract {cid}" if cid else "")
+                  + " have none", Subject(f"po-missing:{cust}:{cid or ''}", cust, cid), "no PO number",
+                  "a PO number", sum((i.amount for i in items), ZERO), item_targets(items))
 
 
-def po_exceeded(ctx: AuditContext) -> Iterator[Finding]:
+@rule("PO_EXCEEDED", ERROR,
+      what="invoicing would exceed the PO's amount",
+      action="ask the customer for a new or larger PO")
+def po_exceeded(ctx: AuditContext, say: Say) -> Iterator[Finding]:
     posted: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for ln in ctx.posted_lines:
         if ln.contract_id:
@@ -70,13 +80,16 @@ def po_exceeded(ctx: AuditContext) -> Iterator[Finding]:
             continue
         total = posted[cid] + sum((i.amount for i in items), ZERO)
         if total > c.po_amount:
-            yield finding(ctx, "PO_EXCEEDED", c, "po_amount",
-                          f"invoicing contract {cid} would bring PO {c.po_number} to {total:,.2f}, over its "
-                          f"{c.po_amount:,.2f}", Subject(f"po:{cid}:{c.po_number}", c.customer_id, cid),
-                          f"{total:,.2f}", f"at most {c.po_amount:,.2f}", total - c.po_amount, item_targets(items))
+            yield say(c, "po_amount",
+                      f"invoicing contract {cid} would bring PO {c.po_number} to {total:,.2f}, over its "
+                      f"{c.po_amount:,.2f}", Subject(f"po:{cid}:{c.po_number}", c.customer_id, cid),
+                      f"{total:,.2f}", f"at most {c.po_amount:,.2f}", total - c.po_amount, item_targets(items))
 
 
-def contract_on_hold(ctx: AuditContext) -> Iterator[Finding]:
+@rule("CONTRACT_ON_HOLD", WARNING,
+      what="due items on a contract that is on hold (not billed)",
+      action="take the contract off hold to bill it")
+def contract_on_hold(ctx: AuditContext, say: Say) -> Iterator[Finding]:
     held = {c.contract_id: c._replace(status="active") for c in ctx.book.contracts if c.status == "on_hold"}
     if not held:
         return
@@ -93,34 +106,43 @@ def contract_on_hold(ctx: AuditContext) -> Iterator[Finding]:
         by[i.contract_id].append(i)
     for cid, its in sorted(by.items()):
         amount = sum((i.amount for i in its), ZERO)
-        yield finding(ctx, "CONTRACT_ON_HOLD", ctx.contracts[cid], "status",
-                      f"contract {cid} is on hold: {len(its)} due item(s), {amount:,.2f}, are not billed",
-                      Subject(f"hold:{cid}", held[cid].customer_id, cid), "on_hold", "active to bill it", amount)
+        yield say(ctx.contracts[cid], "status",
+                  f"contract {cid} is on hold: {len(its)} due item(s), {amount:,.2f}, are not billed",
+                  Subject(f"hold:{cid}", held[cid].customer_id, cid), "on_hold", "active to bill it", amount)
 
 
-def contract_expiring(ctx: AuditContext) -> Iterator[Finding]:
+@rule("CONTRACT_EXPIRING", INFO,
+      what="contract ends within expiry_warning_days of D",
+      action="start the renewal conversation")
+def contract_expiring(ctx: AuditContext, say: Say) -> Iterator[Finding]:
     horizon = ctx.invoice_date + timedelta(days=ctx.book.settings.expiry_warning_days)
     for c in ctx.book.contracts:
         if c.status == "active" and c.end_date and ctx.invoice_date <= c.end_date <= horizon:
             days = (c.end_date - ctx.invoice_date).days
-            yield finding(ctx, "CONTRACT_EXPIRING", c, "end_date", f"contract {c.contract_id} ends in {days} days",
-                          Subject(f"expiring:{c.contract_id}:{c.end_date}", c.customer_id, c.contract_id),
-                          str(c.end_date), f"renewal before {c.end_date}")
+            yield say(c, "end_date", f"contract {c.contract_id} ends in {days} days",
+                      Subject(f"expiring:{c.contract_id}:{c.end_date}", c.customer_id, c.contract_id),
+                      str(c.end_date), f"renewal before {c.end_date}")
 
 
-def charge_below_cost(ctx: AuditContext) -> Iterator[Finding]:
+@rule("CHARGE_BELOW_COST", WARNING,
+      what="unit price below unit cost",
+      action="check the price; approve if the discount is intended")
+def charge_below_cost(ctx: AuditContext, say: Say) -> Iterator[Finding]:
     for ch in ctx.book.charges:
         if ch.unit_cost is not None and ch.unit_price < ch.unit_cost and not ch.invoice_number:
             if f"charge:{ch.charge_id}" in ctx.billed.keys:
                 continue
-            yield finding(ctx, "CHARGE_BELOW_COST", ch, "unit_price",
-                          f"charge {ch.charge_id} sells below its cost of {ch.unit_cost:,.2f}",
-                          Subject(f"below-cost:{ch.charge_id}", ch.customer_id, ch.contract_id),
-                          f"{ch.unit_price:,.2f}", f"at least {ch.unit_cost:,.2f}",
-                          (ch.unit_cost - ch.unit_price) * ch.quantity, (f"charge:{ch.charge_id}",))
+            yield say(ch, "unit_price",
+                      f"charge {ch.charge_id} sells below its cost of {ch.unit_cost:,.2f}",
+                      Subject(f"below-cost:{ch.charge_id}", ch.customer_id, ch.contract_id),
+                      f"{ch.unit_price:,.2f}", f"at least {ch.unit_cost:,.2f}",
+                      (ch.unit_cost - ch.unit_price) * ch.quantity, (f"charge:{ch.charge_id}",))
 
 
-def tax_no_rate(ctx: AuditContext) -> Iterator[Finding]:
+@rule("TAX_NO_RATE", ERROR,
+      what="no tax rate for the customer's jurisdiction and a line's category",
+      action="add a TaxRates row for the jurisdiction and category")
+def tax_no_rate(ctx: AuditContext, say: Say) -> Iterator[Finding]:
     missing: dict[tuple[str, str], list[Item]] = defaultdict(list)
     for d in ctx.result.drafts:
         for ln in d.lines:
@@ -128,13 +150,16 @@ def tax_no_rate(ctx: AuditContext) -> Iterator[Finding]:
                 missing[(d.customer_id, ln.item.tax_category)].append(ln.item)
     for (cust, category), items in sorted(missing.items()):
         c = ctx.customers[cust]
-        yield finding(ctx, "TAX_NO_RATE", c, "tax_jurisdiction",
-                      f"no tax rate for jurisdiction {c.tax_jurisdiction or '(blank)'} and category {category}",
-                      Subject(f"tax:{cust}:{c.tax_jurisdiction}:{category}", cust), show(c.tax_jurisdiction),
-                      f"a TaxRates row for {category}", sum((i.amount for i in items), ZERO), item_targets(items))
+        yield say(c, "tax_jurisdiction",
+                  f"no tax rate for jurisdiction {c.tax_jurisdiction or '(blank)'} and category {category}",
+                  Subject(f"tax:{cust}:{c.tax_jurisdiction}:{category}", cust), show(c.tax_jurisdiction),
+                  f"a TaxRates row for {category}", sum((i.amount for i in items), ZERO), item_targets(items))
 
 
-def exemption_expired(ctx: AuditContext) -> Iterator[Finding]:
+@rule("TAX_EXEMPTION_EXPIRED", ERROR,
+      what="exempt customer whose exemption expired before D",
+      action="get a renewed exemption certificate, or clear Tax Exempt")
+def exemption_expired(ctx: AuditContext, say: Say) -> Iterator[Finding]:
     drafts_by: dict[str, list] = defaultdict(list)
     for d in ctx.result.drafts:
         drafts_by[d.customer_id].append(d)
@@ -142,11 +167,11 @@ def exemption_expired(ctx: AuditContext) -> Iterator[Finding]:
         c = ctx.customers[cust]
         if c.tax_exempt and c.exemption_expiry and c.exemption_expiry < ctx.invoice_date:
             lines = [ln for d in drafts for ln in d.lines]
-            yield finding(ctx, "TAX_EXEMPTION_EXPIRED", c, "exemption_expiry",
-                          f"customer {cust} is marked tax exempt but the exemption expired on {c.exemption_expiry}; "
-                          "its drafts are taxed", Subject(f"exemption:{cust}:{c.exemption_expiry}", cust),
-                          str(c.exemption_expiry), f"an exemption valid on {ctx.invoice_date}", tax_of(lines),
-                          item_targets(ln.item for ln in lines))
+            yield say(c, "exemption_expiry",
+                      f"customer {cust} is marked tax exempt but the exemption expired on {c.exemption_expiry}; "
+                      "its drafts are taxed", Subject(f"exemption:{cust}:{c.exemption_expiry}", cust),
+                      str(c.exemption_expiry), f"an exemption valid on {ctx.invoice_date}", tax_of(lines),
+                      item_targets(ln.item for ln in lines))
 
 
 def _steady(c: Contract, lines: list[ContractLine], previous: Period, current: Period) -> bool:
@@ -160,7 +185,11 @@ def _steady(c: Contract, lines: list[ContractLine], previous: Period, current: P
     return True
 
 
-def amount_change(ctx: AuditContext) -> Iterator[Finding]:
+@rule("AMOUNT_CHANGE", WARNING,
+      what="a contract's recurring amount differs from its previous period by more than amount_change_threshold, "
+             "with no Amendments row effective in between",
+      action="record the change on the Amendments sheet, or correct the contract lines")
+def amount_change(ctx: AuditContext, say: Say) -> Iterator[Finding]:
     threshold = ctx.book.settings.amount_change_threshold
     amended: dict[str, list] = defaultdict(list)
     for a in ctx.book.amendments:
@@ -202,23 +231,29 @@ def amount_change(ctx: AuditContext) -> Iterator[Finding]:
             continue
         changed = [x for x in lines_by[cid] if x.start_date and previous.start < x.start_date <= current.end]
         record = changed[0] if changed else lines_by[cid][0]
-        yield finding(ctx, "AMOUNT_CHANGE", record, "unit_price",
-                      f"contract {cid} bills {now:,.2f} for the period from {current.start}, {before:,.2f} the period "
-                      f"before, and no amendment explains it", Subject(
-                          f"change:{cid}:{current.start}", c.customer_id, cid),
-                      f"{now:,.2f}", f"about {before:,.2f}, or an Amendments row", now - before,
-                      item_targets(drafted[cid]))
+        yield say(record, "unit_price",
+                  f"contract {cid} bills {now:,.2f} for the period from {current.start}, {before:,.2f} the period "
+                  f"before, and no amendment explains it", Subject(
+                      f"change:{cid}:{current.start}", c.customer_id, cid),
+                  f"{now:,.2f}", f"about {before:,.2f}, or an Amendments row", now - before,
+                  item_targets(drafted[cid]))
 
 
-def no_email(ctx: AuditContext) -> Iterator[Finding]:
+@rule("CUSTOMER_NO_EMAIL", WARNING,
+      what="a draft's customer has no billing email",
+      action="add the customer's billing email")
+def no_email(ctx: AuditContext, say: Say) -> Iterator[Finding]:
     for cust in sorted({d.customer_id for d in ctx.result.drafts}):
         c = ctx.customers[cust]
         if not c.billing_email:
-            yield finding(ctx, "CUSTOMER_NO_EMAIL", c, "billing_email", f"customer {cust} has no billing email",
-                          Subject(f"email:{cust}", cust), "blank", "an e-mail address for invoices")
+            yield say(c, "billing_email", f"customer {cust} has no billing email",
+                      Subject(f"email:{cust}", cust), "blank", "an e-mail address for invoices")
 
 
-def missed_billing(ctx: AuditContext) -> Iterator[Finding]:
+@rule("MISSED_BILLING", WARNING, beyond_spec=True,
+      what="a recurring period that should have been billed at an earlier close and was not",
+      action="check why this period was not billed on time")
+def missed_billing(ctx: AuditContext, say: Say) -> Iterator[Finding]:
     """Recurring periods that an earlier close was due to bill and did not (beyond the spec)."""
     closes = sorted({(h.invoice_date,
                       h.usage_through) for h in ctx.posted_headers if h.invoice_date < ctx.invoice_date})
@@ -231,11 +266,11 @@ def missed_billing(ctx: AuditContext) -> Iterator[Finding]:
         advance = ctx.contracts[item.contract_id].billing_timing == "advance"
         missed = [d for d, t in closes if (item.service_start <= d if advance else item.service_end <= t)]
         if missed:
-            yield finding(ctx, "MISSED_BILLING", lines[item.source_id], "unit_price",
-                          f"line {item.source_id} for {item.service_start} to {item.service_end} was due at the "
-                          f"close of {missed[0]} and is billed only now",
-                          Subject(f"missed:{item.key}", item.customer_id, item.contract_id),
-                          f"billed on {ctx.invoice_date}", f"billed on {missed[0]}", item.amount, (item.key,))
+            yield say(lines[item.source_id], "unit_price",
+                      f"line {item.source_id} for {item.service_start} to {item.service_end} was due at the "
+                      f"close of {missed[0]} and is billed only now",
+                      Subject(f"missed:{item.key}", item.customer_id, item.contract_id),
+                      f"billed on {ctx.invoice_date}", f"billed on {missed[0]}", item.amount, (item.key,))
 
 
 BILLING_RULES = (cap_exceeded, po_missing, po_exceeded, contract_on_hold, contract_expiring, charge_below_cost,

@@ -9,33 +9,40 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..core.findings import Finding, show
-from ..core.money import ZERO
+from ..core.findings import ERROR, WARNING, Finding, show
 from ..core.ledger import changed_invoices
-from .base import LedgerContext, Subject, finding
+from ..core.money import ZERO
+from ..core.rules import Say, Subject, rule
+from .base import LedgerContext
 
 
-def payment_unmatched(ctx: LedgerContext) -> Iterator[Finding]:
+@rule("PAYMENT_UNMATCHED", ERROR,
+      what="payment for an unknown customer or invoice",
+      action="correct the payment's customer or invoice number")
+def payment_unmatched(ctx: LedgerContext, say: Say) -> Iterator[Finding]:
     invoices = {h.invoice_number: h.customer_id for h in ctx.posted_headers}
     for p in ctx.book.payments:
         if p.customer_id not in ctx.customers:
-            yield finding(ctx, "PAYMENT_UNMATCHED", p, "customer_id",
-                          f"payment {p.payment_id} is from an unknown customer", Subject(f"payment:{p.payment_id}"),
-                          show(p.customer_id), "a customer ID from the Customers sheet", p.amount)
+            yield say(p, "customer_id",
+                      f"payment {p.payment_id} is from an unknown customer", Subject(f"payment:{p.payment_id}"),
+                      show(p.customer_id), "a customer ID from the Customers sheet", p.amount)
         elif p.invoice_number and p.invoice_number not in invoices:
-            yield finding(ctx, "PAYMENT_UNMATCHED", p, "invoice_number",
-                          f"payment {p.payment_id} names invoice {p.invoice_number}, which is not a posted invoice",
-                          Subject(f"payment:{p.payment_id}", p.customer_id), show(p.invoice_number),
-                          "the number of a posted invoice", p.amount)
+            yield say(p, "invoice_number",
+                      f"payment {p.payment_id} names invoice {p.invoice_number}, which is not a posted invoice",
+                      Subject(f"payment:{p.payment_id}", p.customer_id), show(p.invoice_number),
+                      "the number of a posted invoice", p.amount)
         elif p.invoice_number and invoices[p.invoice_number] != p.customer_id:
-            yield finding(ctx, "PAYMENT_UNMATCHED", p, "invoice_number",
-                          f"payment {p.payment_id} from customer {p.customer_id} names invoice {p.invoice_number} of "
-                          f"customer {invoices[p.invoice_number]}; it is applied to {p.customer_id}'s own invoices",
-                          Subject(f"payment:{p.payment_id}", p.customer_id), show(p.invoice_number),
-                          f"an invoice of customer {p.customer_id}", p.amount)
+            yield say(p, "invoice_number",
+                      f"payment {p.payment_id} from customer {p.customer_id} names invoice {p.invoice_number} of "
+                      f"customer {invoices[p.invoice_number]}; it is applied to {p.customer_id}'s own invoices",
+                      Subject(f"payment:{p.payment_id}", p.customer_id), show(p.invoice_number),
+                      f"an invoice of customer {p.customer_id}", p.amount)
 
 
-def payment_short(ctx: LedgerContext) -> Iterator[Finding]:
+@rule("PAYMENT_SHORT", WARNING,
+      what="payment naming an invoice leaves it partly unpaid",
+      action="follow up on the short payment")
+def payment_short(ctx: LedgerContext, say: Say) -> Iterator[Finding]:
     """A payment naming an invoice that leaves it partly unpaid (credits and earlier payments counted;
     a rest that the early-payment discount takes is not short)."""
     headers = {h.invoice_number: h for h in ctx.posted_headers}
@@ -53,17 +60,16 @@ def payment_short(ctx: LedgerContext) -> Iterator[Finding]:
         if h.discount_date and h.discount_amount and p.date <= h.discount_date and left <= h.discount_amount:
             continue  # the discount settles the rest
         if left > 0:
-            yield finding(ctx, "PAYMENT_SHORT", p, "amount",
-                          f"payment {p.payment_id} leaves {left:,.2f} of invoice {p.invoice_number} unpaid",
-                          Subject(f"short:{p.payment_id}", p.customer_id), f"{p.amount:,.2f}",
-                          f"{left + p.amount:,.2f} to settle it", left)
+            yield say(p, "amount",
+                      f"payment {p.payment_id} leaves {left:,.2f} of invoice {p.invoice_number} unpaid",
+                      Subject(f"short:{p.payment_id}", p.customer_id), f"{p.amount:,.2f}",
+                      f"{left + p.amount:,.2f} to settle it", left)
 
 
-def posted_changed(ctx: LedgerContext) -> Iterator[Finding]:
-    yield from changed_invoices(ctx.book)
-
-
-def invoice_number_unknown(ctx: LedgerContext) -> Iterator[Finding]:
+@rule("INVOICE_NUMBER_UNKNOWN", WARNING, beyond_spec=True,
+      what="time entries or charges carrying an invoice number xlbilling never posted",
+      action="clear the Invoice Number cells to bill the items here, or leave them if another system billed them")
+def invoice_number_unknown(ctx: LedgerContext, say: Say) -> Iterator[Finding]:
     """Time entries and charges carrying an invoice number xlbilling never posted (typed, or billed by
     another system): they are never billed here, which staff must know. One finding per number, at the
     first row that carries it (a history imported as billed elsewhere is a few findings, not one a row)."""
@@ -87,12 +93,12 @@ def invoice_number_unknown(ctx: LedgerContext) -> Iterator[Finding]:
             first.setdefault(ch.invoice_number, ch)
     for number in sorted(first):
         record, n = first[number], entries[number]
-        yield finding(ctx, "INVOICE_NUMBER_UNKNOWN", record, "invoice_number",
-                      f"{n} time entr{'y' if n == 1 else 'ies'} and {charges[number]} charge(s) carry invoice number "
-                      f"{number}, which xlbilling never posted: they count as billed elsewhere and are never billed "
-                      "here", Subject(f"unknown-invoice:{number}", record.customer_id), show(number),
-                      "an invoice number written by post, or blank")
+        yield say(record, "invoice_number",
+                  f"{n} time entr{'y' if n == 1 else 'ies'} and {charges[number]} charge(s) carry invoice number "
+                  f"{number}, which xlbilling never posted: they count as billed elsewhere and are never billed "
+                  "here", Subject(f"unknown-invoice:{number}", record.customer_id), show(number),
+                  "an invoice number written by post, or blank")
 
 
-MONEY_RULES = (payment_unmatched, payment_short, posted_changed, invoice_number_unknown)
-MONEY_CODES = frozenset({"PAYMENT_UNMATCHED", "PAYMENT_SHORT", "POSTED_INVOICE_CHANGED", "INVOICE_NUMBER_UNKNOWN"})
+MONEY_RULES = (payment_unmatched, payment_short, changed_invoices, invoice_number_unknown)
+MONEY_CODES = frozenset(r.code for r in MONEY_RULES)

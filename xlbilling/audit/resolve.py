@@ -14,10 +14,10 @@ from ..core.findings import ERROR, Finding
 from ..core.invoicing import Draft
 from ..core.models import Book, DiscrepancyRow
 from ..core.register import spec_columns
+from ..core.rules import REGISTRY
 from ..core.tabs import Tab
 from ..schema import DISCREPANCIES
 from . import AuditContext, run_rules
-from .base import UNPRICEABLE
 
 _RANK = {"error": 0, "warning": 1, "info": 2}
 
@@ -52,7 +52,7 @@ def audited_close(book: Book, invoice_date: date, through: date | None, billed: 
     findings += [f for i, f in seen.items() if i not in current and resolution(f) == "exclude"]
     holding: dict[str, list[Finding]] = {}  # target -> the open errors that hold whatever bills it
     for f in findings:
-        releases = ("exclude",) if f.code in UNPRICEABLE else ("approve", "exclude")
+        releases = ("approve", "exclude") if f.code not in REGISTRY or REGISTRY[f.code].approvable else ("exclude",)
         if f.severity == ERROR and resolution(f) not in releases:
             for t in f.targets:
                 holding.setdefault(t, []).append(f)

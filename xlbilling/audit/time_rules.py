@@ -9,11 +9,12 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..core.findings import Finding, show
+from ..core.findings import ERROR, WARNING, Finding, show
 from ..core.models import TimeEntry
 from ..core.time_billing import entry_rates
 from ..core.timetable import sort_by
-from .base import AuditContext, Subject, finding
+from ..core.rules import Say, Subject, rule
+from .base import AuditContext
 
 
 
@@ -21,30 +22,39 @@ def _subject(e, key: str = "") -> Subject:
     return Subject(f"entry:{e.entry_id}{key}", e.customer_id, e.contract_id)
 
 
-def no_contract(ctx: AuditContext) -> Iterator[Finding]:
+@rule("TIME_NO_CONTRACT", ERROR,
+      what="billable entry with blank or unknown contract",
+      action="put the right contract on the entry, or mark it not billable")
+def no_contract(ctx: AuditContext, say: Say) -> Iterator[Finding]:
     for e in ctx.entries(ctx.open & ~ctx.on_contracts.known):
-        yield finding(ctx, "TIME_NO_CONTRACT", e, "contract_id",
-                      f"billable entry {e.entry_id} is on no known contract", _subject(e),
-                      show(e.contract_id), "a contract ID from the Contracts sheet", ctx.at_stake(e))
+        yield say(e, "contract_id",
+                  f"billable entry {e.entry_id} is on no known contract", _subject(e),
+                  show(e.contract_id), "a contract ID from the Contracts sheet", ctx.at_stake(e))
 
 
-def customer_mismatch(ctx: AuditContext) -> Iterator[Finding]:
+@rule("TIME_CUSTOMER_MISMATCH", ERROR,
+      what="entry's customer differs from its contract's",
+      action="correct the entry's customer or contract")
+def customer_mismatch(ctx: AuditContext, say: Say) -> Iterator[Finding]:
     on = ctx.on_contracts
     for e in ctx.entries(ctx.open & on.known & ~on.same_customer):
         c = ctx.contracts[e.contract_id]
-        yield finding(ctx, "TIME_CUSTOMER_MISMATCH", e, "customer_id",
-                      f"entry {e.entry_id} is for customer {e.customer_id} but contract {c.contract_id} belongs "
-                      f"to {c.customer_id}", _subject(e), show(e.customer_id), show(c.customer_id), ctx.at_stake(e))
+        yield say(e, "customer_id",
+                  f"entry {e.entry_id} is for customer {e.customer_id} but contract {c.contract_id} belongs "
+                  f"to {c.customer_id}", _subject(e), show(e.customer_id), show(c.customer_id), ctx.at_stake(e))
 
 
-def outside_contract(ctx: AuditContext) -> Iterator[Finding]:
+@rule("TIME_OUTSIDE_CONTRACT", ERROR,
+      what="entry dated outside its contract's dates",
+      action="correct the date or contract, or extend the contract's dates")
+def outside_contract(ctx: AuditContext, say: Say) -> Iterator[Finding]:
     on = ctx.on_contracts
     for e in ctx.entries(ctx.open & on.known & ~on.in_dates):
         c = ctx.contracts[e.contract_id]
         span = f"{c.start_date} to {c.end_date or 'open end'}"
-        yield finding(ctx, "TIME_OUTSIDE_CONTRACT", e, "date",
-                      f"entry {e.entry_id} is dated outside contract {c.contract_id} ({span})", _subject(e),
-                      str(e.date), f"a date from {span}", ctx.at_stake(e))
+        yield say(e, "date",
+                  f"entry {e.entry_id} is dated outside contract {c.contract_id} ({span})", _subject(e),
+                  str(e.date), f"a date from {span}", ctx.at_stake(e))
 
 
 def _unpriceable(ctx: AuditContext, mask: np.ndarray) -> Iterator[tuple[TimeEntry, tuple[str, ...]]]:
@@ -57,11 +67,15 @@ def _unpriceable(ctx: AuditContext, mask: np.ndarray) -> Iterator[tuple[TimeEntr
         yield e, (f"entry:{e.entry_id}", f"contract:{e.contract_id}") if ctx.due[i] else ()
 
 
-def no_rate(ctx: AuditContext) -> Iterator[Finding]:
+@rule("TIME_NO_RATE", ERROR, approvable=False,
+      what="no rate for the entry's work type on its date",
+      action="add a RateCard row for this work type or correct the work type; or type exclude to bill the rest without"
+             " this entry (approve cannot bill an entry that has no price)")
+def no_rate(ctx: AuditContext, say: Say) -> Iterator[Finding]:
     for e, holds in _unpriceable(ctx, ctx.open & ctx.on_contracts.known & (entry_rates(ctx.book)[0] < 0)):
-        yield finding(ctx, "TIME_NO_RATE", e, "work_type",
-                      f"no rate for work type '{e.work_type}' on {e.date} (entry {e.entry_id})", _subject(e),
-                      show(e.work_type), "a work type with a RateCard rate on that date", targets=holds)
+        yield say(e, "work_type",
+                  f"no rate for work type '{e.work_type}' on {e.date} (entry {e.entry_id})", _subject(e),
+                  show(e.work_type), "a work type with a RateCard rate on that date", targets=holds)
 
 
 def _fold(text: str) -> str:
@@ -80,7 +94,10 @@ def _repeats(keys: list[np.ndarray], rows: np.ndarray) -> tuple[np.ndarray, np.n
     return repeat, earliest
 
 
-def duplicates(ctx: AuditContext) -> Iterator[Finding]:
+@rule("TIME_DUPLICATE", ERROR,
+      what="same technician, date, ticket, work type and hours as an earlier entry",
+      action="delete the duplicate entry, or approve if the work was really done twice")
+def duplicates(ctx: AuditContext, say: Say) -> Iterator[Finding]:
     """Same technician, date, ticket, work type and hours as an earlier entry (earlier: higher up the sheet)."""
     table = ctx.book.time_entries
     if not len(table):
@@ -101,14 +118,17 @@ def duplicates(ctx: AuditContext) -> Iterator[Finding]:
     flagged = np.flatnonzero(repeat & ctx.open[alike])
     for k in flagged[np.argsort(table.rows[alike][flagged], kind="stable")].tolist():
         e, original = table.entry(int(alike[k])), table.entry(int(alike[earliest[k]]))
-        yield finding(ctx, "TIME_DUPLICATE", e, "entry_id",
-                      f"entry {e.entry_id} repeats entry {original.entry_id} (same technician, date, ticket, "
-                      "work type and hours)", _subject(e), show(e.entry_id),
-                      f"work entered once ({ctx.book.cell(original, 'entry_id')} has it)", ctx.at_stake(e),
-                      (f"entry:{e.entry_id}",))
+        yield say(e, "entry_id",
+                  f"entry {e.entry_id} repeats entry {original.entry_id} (same technician, date, ticket, "
+                  "work type and hours)", _subject(e), show(e.entry_id),
+                  f"work entered once ({ctx.book.cell(original, 'entry_id')} has it)", ctx.at_stake(e),
+                  (f"entry:{e.entry_id}",))
 
 
-def excessive_day(ctx: AuditContext) -> Iterator[Finding]:
+@rule("TIME_EXCESSIVE_DAY", ERROR,
+      what="a technician's hours on one day exceed max_daily_hours",
+      action="check the technician's hours for that day")
+def excessive_day(ctx: AuditContext, say: Say) -> Iterator[Finding]:
     table = ctx.book.time_entries
     limit = ctx.book.settings.max_daily_hours
     at = np.flatnonzero(table.positive)
@@ -136,32 +156,42 @@ def excessive_day(ctx: AuditContext) -> Iterator[Finding]:
             first = table.entry(int(min(mine, key=lambda i: table.rows[i])))
             found.append((first.date, _fold(first.technician), first, totals[k], open_ids))
     for day, _, first, total, open_ids in sorted(found, key=lambda f: (f[0], f[1])):
-        yield finding(ctx, "TIME_EXCESSIVE_DAY", first, "hours",
-                      f"{first.technician} logged {total.normalize():f} h on {day}, more than "
-                      f"max_daily_hours ({limit.normalize():f})", Subject(f"day:{first.technician}:{day}"),
-                      f"{total.normalize():f} h", f"at most {limit.normalize():f} h",
-                      targets=tuple(f"entry:{table.ids[i]}" for i in open_ids))
+        yield say(first, "hours",
+                  f"{first.technician} logged {total.normalize():f} h on {day}, more than "
+                  f"max_daily_hours ({limit.normalize():f})", Subject(f"day:{first.technician}:{day}"),
+                  f"{total.normalize():f} h", f"at most {limit.normalize():f} h",
+                  targets=tuple(f"entry:{table.ids[i]}" for i in open_ids))
 
 
-def nonpositive(ctx: AuditContext) -> Iterator[Finding]:
+@rule("TIME_NONPOSITIVE", ERROR, approvable=False,
+      what="hours ≤ 0",
+      action="correct the hours; or type exclude to bill the rest without this entry (approve cannot bill hours of 0 "
+             "or less)")
+def nonpositive(ctx: AuditContext, say: Say) -> Iterator[Finding]:
     for e, holds in _unpriceable(ctx, ctx.open & ~ctx.book.time_entries.positive):
-        yield finding(ctx, "TIME_NONPOSITIVE", e, "hours", f"entry {e.entry_id} has {e.hours} hours",
-                      _subject(e), show(e.hours), "hours above 0", targets=holds)
+        yield say(e, "hours", f"entry {e.entry_id} has {e.hours} hours",
+                  _subject(e), show(e.hours), "hours above 0", targets=holds)
 
 
-def unapproved(ctx: AuditContext) -> Iterator[Finding]:
+@rule("TIME_UNAPPROVED", WARNING,
+      what="billable entry dated on or before T, not approved (not billed)",
+      action="have the entry approved to bill it next close")
+def unapproved(ctx: AuditContext, say: Say) -> Iterator[Finding]:
     table = ctx.book.time_entries
     approved = table.approved.per_entry(bool, bool)
     for e in ctx.entries(ctx.open & ~approved & (table.day <= ctx.through.toordinal()) & table.positive):
-        yield finding(ctx, "TIME_UNAPPROVED", e, "approved",
-                      f"entry {e.entry_id} ({e.date}) is not approved, so it is not billed", _subject(e),
-                      "not approved", "Y once approved", ctx.at_stake(e))
+        yield say(e, "approved",
+                  f"entry {e.entry_id} ({e.date}) is not approved, so it is not billed", _subject(e),
+                  "not approved", "Y once approved", ctx.at_stake(e))
 
 
-def future(ctx: AuditContext) -> Iterator[Finding]:
+@rule("TIME_FUTURE", WARNING,
+      what="entry dated after D",
+      action="check the date; it is billed once it is due")
+def future(ctx: AuditContext, say: Say) -> Iterator[Finding]:
     for e in ctx.entries(ctx.open & (ctx.book.time_entries.day > ctx.invoice_date.toordinal())):
-        yield finding(ctx, "TIME_FUTURE", e, "date", f"entry {e.entry_id} is dated after the invoice date",
-                      _subject(e), str(e.date), f"a date on or before {ctx.invoice_date}", ctx.at_stake(e))
+        yield say(e, "date", f"entry {e.entry_id} is dated after the invoice date",
+                  _subject(e), str(e.date), f"a date on or before {ctx.invoice_date}", ctx.at_stake(e))
 
 
 TIME_RULES = (no_contract, customer_mismatch, outside_contract, no_rate, duplicates, excessive_day, nonpositive,

@@ -20,10 +20,8 @@ from collections.abc import Iterable
 from .findings import ERROR, Finding
 from .models import LEDGER_INVOICES, LEDGER_LINES, Book, InvoiceLineRow, RegisterRow
 from .register import lines_tab, register_tab
+from .rules import Context, Say, Subject, rule
 from .tabs import Tab
-
-ACTION = "restore the invoice from the backup; correct it with a credit memo"
-
 
 def _canon(value: object) -> str:
     if isinstance(value, Decimal):
@@ -87,8 +85,12 @@ def ledger_tabs(headers: list[RegisterRow], lines: list[InvoiceLineRow]) -> list
             replace(detail, name=LEDGER_LINES, hidden=True, tab_color=None)]
 
 
-def changed_invoices(book: Book) -> list[Finding]:
-    """POSTED_INVOICE_CHANGED: the ledger edited, or a posted row of the view deleted, added or edited."""
+@rule("POSTED_INVOICE_CHANGED", ERROR,
+      what="a posted invoice's stored figures were edited by hand",
+      action="restore the invoice from the backup; correct it with a credit memo")
+def changed_invoices(ctx: Context, say: Say) -> list[Finding]:
+    """The ledger edited, or a posted row of the view deleted, added or edited."""
+    book = ctx.book
     headers, lines = ledger_rows(book)
     by_number: dict[str, list[InvoiceLineRow]] = defaultdict(list)
     for ln in lines:
@@ -96,8 +98,8 @@ def changed_invoices(book: Book) -> list[Finding]:
     findings: list[Finding] = []
 
     def changed(where: str, h: RegisterRow, message: str, found: str) -> None:
-        findings.append(Finding("POSTED_INVOICE_CHANGED", ERROR, where, message, found, "the invoice as posted",
-                                h.total, f"posted:{h.invoice_number}", h.customer_id, h.contract_id, ACTION))
+        findings.append(say(where, None, message, Subject(f"posted:{h.invoice_number}", h.customer_id, h.contract_id),
+                            found, "the invoice as posted", h.total))
 
     previous = ""
     for h in sorted(headers, key=lambda h: number_key(h.invoice_number)):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from ..audit import rule_table
 from ..schema import SETTINGS_DEFAULTS, SHEETS, Kind, SheetSpec
 from .package import rewrite_parts
 
@@ -149,6 +150,11 @@ def _write_guide(wb, fmt: _Formats) -> None:
         row += 1
         required = ", ".join(c.title for c in spec.columns if c.required)
         ws.write_string(row, 0, f"{spec.name}: required columns {required}.", fmt.wrap)
+    row += 2
+    ws.write_string(row, 0, "The checks (an error holds its invoice until fixed, approved or excluded)", fmt.heading)
+    for code, severity, what, action in rule_table():
+        row += 1
+        ws.write_string(row, 0, f"{code} ({severity}): {what}. What to do: {action}.", fmt.wrap)
     ws.activate()
 
 
