@@ -101,3 +101,16 @@ def test_payment_terms(value, expected):
 def test_excel_error_values_are_refused(value):
     with pytest.raises(Bad):
         convert(Col("t", Kind.TEXT), value)
+
+
+def test_one_text_of_a_cell_on_both_paths_and_one_value_for_every_writer():
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    from xlbilling.io.convert import cell_text, cell_value, to_text
+
+    # fastexcel reads a TRUE cell of a text column as "true"; what xlwings gives becomes the same text
+    assert (cell_text(True), to_text(True), cell_text(2.0), cell_text(datetime(2026, 3, 1))) == \
+        ("true", "true", "2", "2026-03-01")
+    assert cell_value(Decimal("1.10")) == 1.1 and cell_value(date(2026, 3, 1)) == datetime(2026, 3, 1)
+    assert (cell_value(True), cell_value("=1+1")) == ("Y", "=1+1")  # text stays text: writers never make formulas

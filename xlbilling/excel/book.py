@@ -4,12 +4,12 @@ written through xlwings into the open book (never the file on disk while Excel h
 from __future__ import annotations
 
 from contextlib import nullcontext
-from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from ..core.cells import column_letter
 from ..core.tabs import DATE, DATETIME, INT, MONEY, NUMBER, PCT, Tab
+from ..io.convert import cell_value
 from ..io.package import CellEdit
 from ..io.reader import ReadResult, read_values
 
@@ -21,13 +21,9 @@ HEADER_FILL, HEADER_FONT = (31, 78, 120), (255, 255, 255)
 
 def excel_value(value: object) -> object:
     """A tab value as xlwings writes it; text Excel would take for a formula gets an apostrophe (stays text)."""
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return datetime(value.year, value.month, value.day)
     if isinstance(value, str) and value.startswith(RISKY):
         return "'" + value
-    return value
+    return cell_value(value)
 
 
 class ExcelWorkbook:

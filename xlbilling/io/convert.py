@@ -1,9 +1,12 @@
-"""The one converter from cell values to domain values.
+"""The one conversion in each direction between cells and domain values.
 
-Values arrive as text (the columnar file reader reads every cell as its text) or as Python
-values (xlwings gives floats, datetimes, booleans, None and error strings). Each converter
-returns the typed value, or raises `Bad` with what was expected; the reader turns that into
-an input error naming the cell.
+Cells to values: values arrive as text (the columnar file reader reads every cell as its text)
+or as Python values (xlwings gives floats, datetimes, booleans, None and error strings);
+`cell_text` makes the second the first. Each converter returns the typed value, or raises
+`Bad` with what was expected; the reader turns that into an input error naming the cell.
+
+Values to cells: `cell_value` is what every writer puts in a cell (tabs, the report, the
+template and the Excel adapter): numbers for money, Excel dates for dates, Y/N for yes/no.
 """
 
 from __future__ import annotations
@@ -29,24 +32,35 @@ class Bad(ValueError):
         self.expected = expected
 
 
-def _number_text(value: float | int) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return repr(value) if isinstance(value, float) else str(value)
-
-
-def to_text(value: object) -> str:
-    if isinstance(value, str):
-        return value.strip()
+def cell_text(value: object) -> str | None:
+    """A cell value as the file reader reads it (fastexcel's text of the cell): the Excel path
+    turns what xlwings gives into this, so both paths convert the same text."""
+    if value is None:
+        return None
     if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, (int, float)):
-        return _number_text(value)
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, datetime):
         return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(sep=" ")
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+def to_text(value: object) -> str:
+    return (cell_text(value) or "").strip()
+
+
+def cell_value(value: object) -> object:
+    """A domain value as a writer puts it in a cell."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day)
+    return value
 
 
 def to_date(value: object) -> date:

@@ -19,7 +19,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -36,7 +35,7 @@ from ..core.integrity import check_integrity
 from ..core.models import RECORD_TYPES, Book, Settings
 from ..core.timetable import FIELDS, Coded, TimeTable
 from ..schema import LEDGER_SHEETS, SETTINGS, SHEETS, Col, Kind, SheetSpec, normalize
-from .convert import EXCEL_ERRORS, Bad, convert
+from .convert import EXCEL_ERRORS, Bad, cell_text, convert
 from .package import Package, PackageError
 from .settings import parse_settings
 from .safe_write import sweep_leftovers
@@ -288,21 +287,6 @@ def _load_in_parts(pkg: Package, name: str, part: str, wanted: set[str], parts: 
         rows += span
     columns = [(head, col, pa.concat_arrays(chunks[j])) for j, (head, col, _) in enumerate(loaded[0][1][0])]
     return LoadedSheet(header_row, rows, columns, errors, scan.uncalculated)
-
-
-def cell_text(value: object) -> str | None:
-    """A cell value as the file reader sees it (fastexcel's text of the cell), for values from Excel."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
 
 
 def load_values(values: list[list], first_row: int, first_col: int, spec: SheetSpec) -> LoadedSheet:

@@ -6,14 +6,14 @@ optional chart under it drawn from that table's own cells, so a chart always sho
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from io import BytesIO
 from typing import NamedTuple
 
 import xlsxwriter
 
 from ..core.tabs import DATE, DATETIME, INT, MONEY, NUMBER, PCT, Tab
+from .convert import cell_value
 
 FORMATS = {MONEY: "#,##0.00", DATE: "yyyy-mm-dd", DATETIME: "yyyy-mm-dd hh:mm", INT: "0", NUMBER: "#,##0.0",
            PCT: "0.0%"}
@@ -40,14 +40,6 @@ class Sheet(NamedTuple):
     blocks: tuple[Block, ...]
 
 
-def _cell(value):
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return datetime(value.year, value.month, value.day)
-    return value
-
-
 def write_report(sheets: list[Sheet], subtitle: str, created: datetime) -> bytes:
     out = BytesIO()
     wb = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
@@ -68,7 +60,7 @@ def write_report(sheets: list[Sheet], subtitle: str, created: datetime) -> bytes
             top = row + 1
             first_header = top if first_header is None else first_header
             tab = block.tab
-            data = [[_cell(v) for v in r] for r in tab.rows] or [[None] * len(tab.columns)]
+            data = [[cell_value(v) for v in r] for r in tab.rows] or [[None] * len(tab.columns)]
             columns = [{"header": c.title, **({"format": formats[c.kind]} if c.kind in formats else {})}
                        for c in tab.columns]
             ws.add_table(top, 0, top + len(data), len(tab.columns) - 1,

@@ -5,8 +5,7 @@ Built with xlsxwriter from the schema, optionally filled with rows (the sample b
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import xlsxwriter
 
 from ..audit import rule_table
 from ..schema import SETTINGS_DEFAULTS, SHEETS, Kind, SheetSpec
+from .convert import cell_value
 from .package import rewrite_parts
 
 MACRO_MAIN_CT = b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"
@@ -57,16 +57,6 @@ GUIDE = [
 ]
 
 
-def _excel_value(value: object) -> object:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, bool):
-        return "Y" if value else "N"
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return datetime(value.year, value.month, value.day)
-    return value
-
-
 class _Formats:
     def __init__(self, wb: xlsxwriter.Workbook):
         self.by_kind = {
@@ -87,7 +77,7 @@ class _Formats:
 def _write_input_sheet(wb, fmt: _Formats, spec: SheetSpec, rows: list[dict]) -> None:
     ws = wb.add_worksheet(spec.name)
     ncols = len(spec.columns)
-    data = [[_excel_value(r.get(c.name)) for c in spec.columns] for r in rows]
+    data = [[cell_value(r.get(c.name)) for c in spec.columns] for r in rows]
     last = max(len(data), 1)
     columns = []
     for c in spec.columns:
