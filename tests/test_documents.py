@@ -10,7 +10,8 @@ from xlbilling.core.documents import invoice_documents, statement_documents
 from xlbilling.core.receivables import apply_receivables
 from xlbilling.io.pdf import invoice_pdf, safe_filename, statement_pdf
 from xlbilling.io.reader import read_book
-from xlbilling.jobs import close_workbook, post_workbook, write_documents
+from xlbilling.document_jobs import write_documents
+from xlbilling.jobs import close_workbook, post_workbook
 
 from .test_post import book
 

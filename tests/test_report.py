@@ -11,7 +11,8 @@ import openpyxl
 import pytest
 import python_calamine
 
-from xlbilling.jobs import close_workbook, post_workbook, refresh_workbook, write_manager_report
+from xlbilling.document_jobs import write_manager_report
+from xlbilling.jobs import close_workbook, post_workbook, refresh_workbook
 
 from .test_post import book
 

@@ -12,7 +12,8 @@ import python_calamine
 from aiosmtpd.controller import Controller
 
 from xlbilling.cli import main
-from xlbilling.jobs import close_workbook, post_workbook, send_invoices
+from xlbilling.document_jobs import send_invoices
+from xlbilling.jobs import close_workbook, post_workbook
 
 from .books import write_book
 from .test_post import CHARGES, LINES, SETTINGS, TAXES, TIME

@@ -14,14 +14,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import __version__
-from . import export_jobs, jobs
+from . import document_jobs, export_jobs, jobs
 from .core.findings import Finding
 from .io.convert import Bad, to_date
 from .io.gl_export import LAYOUTS
 from .io.progress import Progress
 from .io.safe_write import BACKUP_DIR, WorkbookBusy, WriteRefused, replace_file
 from .io.template import build_workbook
-from .jobs import JobResult
+from .runner import JobResult
 from .sample import DEMO_AS_OF, DEMO_MONTHS, build_sample
 
 MAX_PRINTED = 200
@@ -178,14 +178,15 @@ def _range_arguments(s, what: str, formats: list[str], default: str | None) -> N
 def cmd_invoices(args) -> int:
     path = _existing(args.workbook)
     out = _output(path, args.out, path.with_name("Invoices"))
-    return _report(jobs.write_documents(path, out, args.invoice, args.statements, _date_arg(args.as_of, "--as-of"),
-                                        _progress(args)), args)
+    as_of = _date_arg(args.as_of, "--as-of")
+    job = document_jobs.write_documents(path, out, args.invoice, args.statements, as_of, _progress(args))
+    return _report(job, args)
 
 
 def cmd_send(args) -> int:
     path = _existing(args.workbook)
     outbox = _output(path, args.outbox, path.with_name("Outbox")) if args.outbox else None
-    return _report(jobs.send_invoices(path, args.dry_run, outbox, args.invoice,
+    return _report(document_jobs.send_invoices(path, args.dry_run, outbox, args.invoice,
                                       args.resend, args.reminders, _date_arg(args.as_of, "--as-of"), _progress(args)),
                    args)
 
@@ -194,7 +195,7 @@ def cmd_report(args) -> int:
     path = _existing(args.workbook)
     as_of = _date_arg(args.as_of, "--as-of") or date.today()
     out = _output(path, args.out, path.with_name(f"ManagerReport-{as_of}.xlsx"))
-    return _report(jobs.write_manager_report(path, out, as_of, _progress(args)), args)
+    return _report(document_jobs.write_manager_report(path, out, as_of, _progress(args)), args)
 
 
 def cmd_post(args) -> int:
@@ -238,10 +239,10 @@ def cmd_demo(args) -> int:
         steps.append((None, lambda p, d=invoice_date: jobs.post_workbook(book, d, p)))
     steps += [
         (f"Receivables at the end of {DEMO_AS_OF:%B %Y}:", lambda p: jobs.refresh_workbook(book, DEMO_AS_OF, p)),
-        ("Documents:", lambda p: jobs.write_documents(book, folder / "Invoices", statements=True, as_of=DEMO_AS_OF,
-                                                      progress=p)),
-        (None, lambda p: jobs.write_manager_report(book, folder / "ManagerReport.xlsx", DEMO_AS_OF, p)),
-        (None, lambda p: jobs.send_invoices(book, dry_run=True, outbox=folder / "Outbox", reminders=True,
+        ("Documents:", lambda p: document_jobs.write_documents(book, folder / "Invoices", statements=True,
+                                                               as_of=DEMO_AS_OF, progress=p)),
+        (None, lambda p: document_jobs.write_manager_report(book, folder / "ManagerReport.xlsx", DEMO_AS_OF, p)),
+        (None, lambda p: document_jobs.send_invoices(book, dry_run=True, outbox=folder / "Outbox", reminders=True,
                                             as_of=DEMO_AS_OF, progress=p)),
     ]
     for title, step in steps:  # one after the other, each with its own progress line

@@ -21,7 +21,8 @@ from .io.export_book import table_workbook
 from .io.export_log import Exported, earlier, log_path, read_log, remember
 from .io.gl_export import LAYOUTS, ExportContext, bc_pattern, export_rows, gp_numbers, to_csv
 from .io.safe_write import replace_file
-from .jobs import JobResult, Progress, Read, _accounts, _ledger, _stage, _with_book, lines_by_invoice
+from .core.accounts import accounts, ledger, lines_by_invoice
+from .runner import JobResult, Progress, Read, stage, with_book
 
 DOCUMENT_FORMATS = ("bc", "qbo")  # the systems that take invoices and payments as documents
 _SHEETS = {("bc", "journal"): "General Journal", ("bc", "invoice"): "Sales Journal",
@@ -89,7 +90,7 @@ def _export(path: Path, system: str, kind: str, out: Path, again: bool, progress
         return JobResult(False, log_errors, [f"Nothing was exported: the export log {log_path(path).name} is damaged."])
 
     def work(read: Read) -> JobResult:
-        _stage(progress, f"Working out the {kind}s")
+        stage(progress, f"Working out the {kind}s")
         table, errors, summary, numbers = build(read.book, log)
         if errors:
             return JobResult(False, errors, [f"Nothing was exported: {len(errors)} value(s) would not import into "
@@ -109,7 +110,7 @@ def _export(path: Path, system: str, kind: str, out: Path, again: bool, progress
         return JobResult(True, summary=[summary, *again_note],
                          data={"file": str(out), "rows": len(table.rows), "ids": table.ids})
 
-    return _with_book(path, progress, work, writes=False)
+    return with_book(path, progress, work, writes=False)
 
 
 def _debits(entries: list[Entry]) -> Decimal:
@@ -133,8 +134,8 @@ def export_gl(path: Path, start: date, end: date, layout: str, out: Path, progre
               again: bool = False, without_documents: bool = False) -> JobResult:
     """Journal entries dated from start to end, in an accounting system's import layout."""
     def build(book: Book, log: list[Exported]):
-        headers, lines = _ledger(book)
-        acc = _accounts(book, end, headers, lines)
+        headers, lines = ledger(book)
+        acc = accounts(book, end, headers, lines)
         entries = acc.entries
         if without_documents:
             entries = _leave_out_documents(entries, layout, book, acc)
@@ -157,7 +158,7 @@ def export_invoices(path: Path, start: date, end: date, layout: str, out: Path, 
                     again: bool = False) -> JobResult:
     """Posted invoices dated from start to end (Business Central: and credit memos) as the system imports them."""
     def build(book: Book, log: list[Exported]):
-        headers, lines = _ledger(book)
+        headers, lines = ledger(book)
         ctx = export_context(book, end, headers, log)
         if layout == "qbo":
             chosen = [h for h in headers if start <= h.invoice_date <= end]
@@ -168,7 +169,7 @@ def export_invoices(path: Path, start: date, end: date, layout: str, out: Path, 
             summary = (f"Exported {len(chosen)} invoice(s) dated {start} to {end}, {len(table.rows)} item line(s), "
                        f"totalling {total:,.2f} with tax, for {SYSTEMS[layout]}, to {out}.")
             return table, errors, summary, {}
-        acc = _accounts(book, end, headers, lines)
+        acc = accounts(book, end, headers, lines)
         memos = book.settings.credit_memo_prefix
         entries = [e for e in acc.entries if start <= e.date <= end and (
             e.journal_id in acc.ar.invoices or (memos and e.journal_id.startswith(memos)))]
@@ -185,8 +186,8 @@ def export_payments(path: Path, start: date, end: date, layout: str, out: Path, 
                     again: bool = False) -> JobResult:
     """Payments dated from start to end, each applied to the invoices it pays, as the system imports them."""
     def build(book: Book, log: list[Exported]):
-        headers, lines = _ledger(book)
-        acc = _accounts(book, end, headers, lines)
+        headers, lines = ledger(book)
+        acc = accounts(book, end, headers, lines)
         ctx = export_context(book, end, headers, log)
         payments = [p for p in acc.ar.payments if start <= p.date <= end]
         table, errors = (qbo_payments if layout == "qbo" else bc_receipts)(acc.ar, payments, ctx)

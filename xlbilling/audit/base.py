@@ -10,9 +10,9 @@ from functools import cached_property
 import numpy as np
 
 from ..core.close import CloseResult
-from ..core.items import Billed, RateBook
+from ..core.items import Billed, Item, RateBook
 from ..core.money import round_cents
-from ..core.models import Book, Contract, Customer, InvoiceLineRow, RegisterRow, TimeEntry
+from ..core.models import Book, Contract, Customer, InvoiceLineRow, RegisterRow, TimeEntry, number
 from ..core.posting import posted
 from ..core.time_billing import EntryContracts, entry_contracts
 
@@ -26,7 +26,7 @@ class LedgerContext:
     @cached_property
     def _posted(self) -> tuple[list[RegisterRow], list[InvoiceLineRow]]:
         headers, lines = posted(self.book)
-        return headers, [ln for h in headers for ln in lines.get(h.invoice_number, ())]
+        return headers, [ln for h in headers for ln in lines.get(number(h), ())]
 
     @property
     def posted_headers(self) -> list[RegisterRow]:
@@ -53,6 +53,10 @@ class AuditContext(LedgerContext):
     @cached_property
     def contracts(self) -> dict[str, Contract]:
         return {c.contract_id: c for c in self.book.contracts}
+
+    def contract_of(self, record: TimeEntry | Item) -> Contract:
+        """The contract of an entry or item known to be on one."""
+        return self.contracts[record.contract_id or ""]
 
     @cached_property
     def rates(self) -> RateBook:

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..core.findings import ERROR, WARNING, Finding, show
 from ..core.ledger import changed_invoices
+from ..core.models import Charge, TimeEntry, number
 from ..core.money import ZERO
 from ..core.rules import Say, Subject, rule
 from .base import LedgerContext
@@ -45,7 +46,7 @@ def payment_unmatched(ctx: LedgerContext, say: Say) -> Iterator[Finding]:
 def payment_short(ctx: LedgerContext, say: Say) -> Iterator[Finding]:
     """A payment naming an invoice that leaves it partly unpaid (credits and earlier payments counted;
     a rest that the early-payment discount takes is not short)."""
-    headers = {h.invoice_number: h for h in ctx.posted_headers}
+    headers = {number(h): h for h in ctx.posted_headers}
     balance: dict[str, Decimal] = {n: h.total for n, h in headers.items()}
     for a in ctx.book.adjustments:
         if a.invoice_number in balance:
@@ -75,7 +76,7 @@ def invoice_number_unknown(ctx: LedgerContext, say: Say) -> Iterator[Finding]:
     first row that carries it (a history imported as billed elsewhere is a few findings, not one a row)."""
     posted = {h.invoice_number for h in ctx.posted_headers}
     table = ctx.book.time_entries
-    first: dict[str, object] = {}  # invoice number -> the first record carrying it
+    first: dict[str, TimeEntry | Charge] = {}  # invoice number -> the first record carrying it
     entries: dict[str, int] = defaultdict(int)
     if len(table):
         column = table.columns["invoice_number"]

@@ -13,7 +13,7 @@ from ..core.findings import ERROR, Finding
 from ..io.package import write_tabs
 from ..io.reader import read_book
 from ..io.workbook import as_workbook
-from ..jobs import JobResult, Progress, _stage, _with_book, _write
+from ..runner import JobResult, Progress, stage, with_book, write_run
 from . import mapping
 from .api import ApiError, Client, keys, pull
 from .merge import merge
@@ -42,7 +42,7 @@ def import_connectwise(path, files: dict[str, Path], api: tuple[str, str] | None
         book = read.book
         mapped, unknown = mapping.Mapped(), []
         for kind, file in files.items():
-            _stage(progress, f"Reading {file.name}")
+            stage(progress, f"Reading {file.name}")
             try:
                 records, headers = read_records(kind, file)
             except (OSError, ValueError) as exc:
@@ -50,7 +50,7 @@ def import_connectwise(path, files: dict[str, Path], api: tuple[str, str] | None
             unknown += [f"{file.name}: column '{h}' was not recognised (left out)" for h in headers]
             _map(kind, records, file.name, mapped, book.settings.time_zone)
         if api:
-            _stage(progress, f"Pulling from ConnectWise at {api[0]}")
+            stage(progress, f"Pulling from ConnectWise at {api[0]}")
             try:
                 pulled = pull(Client(api[0], api[1], *keys()), start, end)
             except ApiError as exc:
@@ -65,13 +65,13 @@ def import_connectwise(path, files: dict[str, Path], api: tuple[str, str] | None
         if errors:
             return JobResult(False, errors, ["The import would leave the workbook with input errors; nothing was "
                                              "written:", *summary])
-        _write(path, book, "import connectwise", ", ".join(f"--{k} {f.name}" for k, f in files.items())
+        write_run(path, book, "import connectwise", ", ".join(f"--{k} {f.name}" for k, f in files.items())
                + (f" --api {api[0]}" if api else ""), merged.new_sheets, summary,
                ", ".join(f"{s} +{c['added']}/~{c['updated']}" for s, c in merged.counts.items()), merged.edits,
                progress)
         return JobResult(True, summary=summary, data=_data(merged))
 
-    return _with_book(path, progress, work, writes=not dry_run)
+    return with_book(path, progress, work, writes=not dry_run)
 
 
 def _would_be_valid(path, merged) -> list[Finding]:

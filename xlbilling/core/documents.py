@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from .aging import bucket_index, bucket_labels
-from .models import Book, Customer, InvoiceLineRow, RegisterRow
+from .models import Book, Customer, InvoiceLineRow, RegisterRow, number
 from .money import ZERO, round_cents
 from .posting import posted
 from .receivables import Receivables
@@ -121,7 +121,8 @@ def invoice_document(book: Book, header: RegisterRow, lines: list[InvoiceLineRow
                 if header.discount_date and header.discount_amount and window_open and balance > 0 and not taken
                 else None)
     return InvoiceDocument(
-        header.invoice_number or header.draft_id, not header.invoice_number, header.customer_id, header.invoice_date,
+        header.invoice_number or header.draft_id or "", not header.invoice_number, header.customer_id,
+        header.invoice_date,
         header.due_date, str(header.terms), discount, header.po_number, _company(book), book.settings.remit_to,
         _bill_to(customers.get(header.customer_id), header.customer_id), doc_lines, taxes, header.subtotal,
         header.tax, header.total, paid, credited, taken, balance, book.settings.currency, details, past_due)
@@ -134,9 +135,9 @@ def invoice_documents(book: Book, ar: Receivables | None, only: str | None = Non
     draft_lines: dict[str, list[InvoiceLineRow]] = defaultdict(list)
     for ln in book.invoice_lines:
         if not ln.invoice_number:
-            draft_lines[ln.draft_id].append(ln)
-    wanted = [(h, posted_lines.get(h.invoice_number, [])) for h in headers]
-    wanted += [(h, draft_lines.get(h.draft_id, [])) for h in book.register if not h.invoice_number]
+            draft_lines[ln.draft_id or ""].append(ln)
+    wanted = [(h, posted_lines.get(number(h), [])) for h in headers]
+    wanted += [(h, draft_lines.get(h.draft_id or "", [])) for h in book.register if not h.invoice_number]
     return [invoice_document(book, h, lines, ar) for h, lines in wanted
             if not only or only in (h.invoice_number, h.draft_id)]
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from operator import attrgetter
 
+from typing import NamedTuple
+
 import numpy as np
 
 from .findings import Finding, input_error, show
@@ -39,7 +41,7 @@ def _duplicates(book: Book, sheet: str, key: str) -> list[Finding]:
     distinct = set(values)
     if len(distinct) == len(values) or (None in distinct and len(distinct) - 1 == len(values) - values.count(None)):
         return []
-    first: dict[str, object] = {}
+    first: dict[str, NamedTuple] = {}
     errors = []
     for rec in book.rows(sheet):
         value = getattr(rec, key)

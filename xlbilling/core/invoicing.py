@@ -44,9 +44,10 @@ class Draft(NamedTuple):
     @property
     def discount(self) -> tuple[date, Decimal] | None:
         """Early-pay discount date and amount, for terms such as 2/10 NET 30."""
-        if self.terms.discount_pct is None:
+        day = self.terms.discount_date(self.invoice_date)
+        if self.terms.discount_pct is None or day is None:
             return None
-        return self.terms.discount_date(self.invoice_date), round_cents(self.total * self.terms.discount_pct)
+        return day, round_cents(self.total * self.terms.discount_pct)
 
 
 class TaxTable:

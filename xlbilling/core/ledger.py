@@ -18,7 +18,7 @@ from decimal import Decimal
 from collections.abc import Iterable
 
 from .findings import ERROR, Finding
-from .models import LEDGER_INVOICES, LEDGER_LINES, Book, InvoiceLineRow, RegisterRow
+from .models import LEDGER_INVOICES, LEDGER_LINES, Book, InvoiceLineRow, RegisterRow, number
 from .register import lines_tab, register_tab
 from .rules import Context, Say, Subject, rule
 from .tabs import Tab
@@ -31,15 +31,16 @@ def _canon(value: object) -> str:
 
 def fingerprint(header: RegisterRow, lines: Iterable[InvoiceLineRow]) -> str:
     """A digest of the figures a customer sees: header amounts and dates, every line."""
-    parts = [header.invoice_number, header.customer_id, header.invoice_date, header.due_date, header.subtotal,
-             header.tax, header.total]
+    parts: list[object] = [header.invoice_number, header.customer_id, header.invoice_date, header.due_date,
+                           header.subtotal, header.tax, header.total]
     for ln in sorted(lines, key=lambda ln: ln.line_no):
         parts += [ln.line_no, ln.source_type, ln.source_id, ln.service_start, ln.service_end, ln.quantity,
                   ln.unit_price, ln.amount, ln.tax_rate]
     return hashlib.sha256("|".join(map(_canon, parts)).encode()).hexdigest()[:16]
 
 
-def number_key(number: str) -> tuple[str, int, str]:
+def number_key(number: str | None) -> tuple[str, int, str]:
+    number = number or ""
     m = re.match(r"^(.*?)(\d+)$", number)
     return (m.group(1), int(m.group(2)), "") if m else (number, -1, number)
 
@@ -94,7 +95,7 @@ def changed_invoices(ctx: Context, say: Say) -> list[Finding]:
     headers, lines = ledger_rows(book)
     by_number: dict[str, list[InvoiceLineRow]] = defaultdict(list)
     for ln in lines:
-        by_number[ln.invoice_number].append(ln)
+        by_number[number(ln)].append(ln)
     findings: list[Finding] = []
 
     def changed(where: str, h: RegisterRow, message: str, found: str) -> None:
@@ -104,7 +105,7 @@ def changed_invoices(ctx: Context, say: Say) -> list[Finding]:
     previous = ""
     for h in sorted(headers, key=lambda h: number_key(h.invoice_number)):
         previous = chain_link(previous, h)
-        broken = h.fingerprint != fingerprint(h, by_number.get(h.invoice_number, ()))
+        broken = h.fingerprint != fingerprint(h, by_number.get(number(h), ()))
         if has_ledger(book) and (broken or h.chain != previous):
             changed(LEDGER_INVOICES, h, f"the protected ledger entry of posted invoice {h.invoice_number} was edited",
                     "a ledger entry that no longer matches its chain")
@@ -114,7 +115,7 @@ def changed_invoices(ctx: Context, say: Say) -> list[Finding]:
                     "figures that differ from posting")
     if not has_ledger(book):
         return findings
-    posted = {h.invoice_number: h for h in headers}
+    posted = {number(h): h for h in headers}
     shown: dict[str, list[InvoiceLineRow]] = defaultdict(list)
     for ln in book.invoice_lines:
         if ln.invoice_number:
@@ -123,18 +124,18 @@ def changed_invoices(ctx: Context, say: Say) -> list[Finding]:
     for r in book.register:
         if not r.invoice_number:
             continue
-        h = posted.get(r.invoice_number)
-        if h is None or r.invoice_number in seen:
+        known = posted.get(r.invoice_number)
+        if known is None or r.invoice_number in seen:
             changed(book.cell(r, "invoice_number"), r, f"InvoiceRegister row {r.row} shows invoice {r.invoice_number}, "
                     "which was never posted (a row added or copied by hand); it is removed on the next run",
                     r.invoice_number)
-        elif fingerprint(r, shown.get(r.invoice_number, ())) != h.fingerprint:
-            changed(book.cell(r, "total"), h,
-                    f"posted invoice {h.invoice_number} was edited by hand in InvoiceRegister "
+        elif fingerprint(r, shown.get(r.invoice_number, ())) != known.fingerprint:
+            changed(book.cell(r, "total"), known,
+                    f"posted invoice {known.invoice_number} was edited by hand in InvoiceRegister "
                     "or InvoiceLines; the ledger keeps it as posted and the next run writes it back",
                     "figures that differ from posting")
         seen.add(r.invoice_number)
-    for number in sorted(posted.keys() - seen, key=number_key):
-        changed("InvoiceRegister", posted[number], f"posted invoice {number} was deleted from InvoiceRegister; the "
+    for deleted in sorted(posted.keys() - seen, key=number_key):
+        changed("InvoiceRegister", posted[deleted], f"posted invoice {deleted} was deleted from InvoiceRegister; the "
                 "ledger keeps it and the next run writes it back", "no row for it")
     return findings

@@ -237,6 +237,11 @@ class RegisterRow(NamedTuple):
     row: int = 0
 
 
+def number(row: RegisterRow | InvoiceLineRow) -> str:
+    """The invoice number of a row of a posted invoice (blank for a draft's rows, which have none)."""
+    return row.invoice_number or ""
+
+
 class InvoiceLineRow(NamedTuple):
     invoice_number: Annotated[str | None, col(Kind.ID, width=15)]
     draft_id: Annotated[str | None, col(Kind.ID, width=22)]

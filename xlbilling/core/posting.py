@@ -17,7 +17,7 @@ from .due import recurring_key
 from .items import Billed
 from .ledger import fingerprint, ledger_rows, number_key
 from .invoicing import Draft
-from .models import Book, InvoiceLineRow, RegisterRow
+from .models import Book, InvoiceLineRow, RegisterRow, number
 from .money import ZERO
 
 
@@ -47,7 +47,7 @@ def posted(book: Book) -> tuple[list[RegisterRow], dict[str, list[InvoiceLineRow
     headers, all_lines = ledger_rows(book)
     lines: dict[str, list[InvoiceLineRow]] = defaultdict(list)
     for ln in all_lines:
-        lines[ln.invoice_number].append(ln)
+        lines[number(ln)].append(ln)
     return sorted(headers, key=lambda r: number_key(r.invoice_number)), lines
 
 
@@ -71,8 +71,8 @@ def billed_by(lines: Iterable[InvoiceLineRow]) -> Billed:
 
 def next_number(book: Book, headers: list[RegisterRow]) -> int:
     prefix = book.settings.invoice_prefix
-    used = [int(h.invoice_number[len(prefix):]) for h in headers
-            if h.invoice_number.startswith(prefix) and h.invoice_number[len(prefix):].isdigit()]
+    numbers = [number(h) for h in headers]
+    used = [int(n[len(prefix):]) for n in numbers if n.startswith(prefix) and n[len(prefix):].isdigit()]
     return max([book.settings.next_invoice_number, *(n + 1 for n in used)])
 
 

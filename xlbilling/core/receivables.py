@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from .models import Adjustment, Book, Payment, RegisterRow
+from .models import Adjustment, Book, Payment, RegisterRow, number
 from .money import ZERO
 from .ledger import number_key
 from .posting import posted
@@ -74,7 +74,7 @@ class Receivables:
 
 def apply_receivables(book: Book, as_of: date) -> Receivables:
     headers, _ = posted(book)
-    ar = Receivables(as_of, {h.invoice_number: OpenItem(h) for h in headers if h.invoice_date <= as_of})
+    ar = Receivables(as_of, {number(h): OpenItem(h) for h in headers if h.invoice_date <= as_of})
     by_customer: dict[str, list[OpenItem]] = defaultdict(list)
     for item in ar.invoices.values():
         by_customer[item.header.customer_id].append(item)
@@ -83,21 +83,22 @@ def apply_receivables(book: Book, as_of: date) -> Receivables:
     settings = book.settings
     known = {c.customer_id for c in book.customers}
     memo_number = settings.next_credit_memo_number
-    events = [(a.date, 0, a.adjustment_id, a) for a in book.adjustments if a.date <= as_of]
+    events: list[tuple[date, int, str, Adjustment | Payment]] = [
+        (a.date, 0, a.adjustment_id, a) for a in book.adjustments if a.date <= as_of]
     events += [(p.date, 1, p.payment_id, p) for p in book.payments if p.date <= as_of]
-    for _, kind, _, event in sorted(events, key=lambda e: e[:3]):
-        if kind == 0:
-            item = ar.invoices.get(event.invoice_number)
-            if item is None:
+    for _, _, _, event in sorted(events, key=lambda e: e[:3]):
+        if isinstance(event, Adjustment):
+            target = ar.invoices.get(event.invoice_number)
+            if target is None:
                 continue
-            amount = min(event.amount, max(item.balance, ZERO))
+            amount = min(event.amount, max(target.balance, ZERO))
             if event.type == "credit":
                 ar.credit_memos.append(CreditMemo(f"{settings.credit_memo_prefix}{memo_number}", event))
                 memo_number += 1
-                item.credited += amount
-                ar.unapplied[item.header.customer_id] += event.amount - amount  # a credit above the balance
+                target.credited += amount
+                ar.unapplied[target.header.customer_id] += event.amount - amount  # a credit above the balance
             else:
-                item.written_off += amount
+                target.written_off += amount
                 ar.write_offs.append((event, amount))
             continue
         if event.customer_id not in known:
@@ -120,7 +121,7 @@ def _apply_payment(ar: Receivables, payment: Payment, customer_items: list[OpenI
             continue
         item.paid += take
         item.last_payment = payment.date
-        ar.applications.append(Application(payment, item.header.invoice_number, take))
+        ar.applications.append(Application(payment, number(item.header), take))
         left -= take
         _take_discount(ar, item, payment.date)
     if left > 0:

@@ -1,18 +1,45 @@
-"""The figures of the manager report, as tabs (rendering and charts are the writer's)."""
+"""The manager report's content: which sheets, tables and charts, and their figures as tabs (io/report lays
+them out and draws the charts)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
+from dataclasses import replace
 from decimal import Decimal
+from typing import NamedTuple
 
+from .accounts import Accounts
+from .aging import aging_tab
+from .kpis import deferred_tab, kpi_tab
 from .models import Book, InvoiceLineRow
 from .money import ZERO
 from .periods import add_months
 from .receivables import Receivables
-from .revenue import Recognition, month_of
+from .revenue import Recognition, deferred_rollforward, month_of
 from .tabs import DATE, INT, MONEY, TEXT, Column, Tab
 
+
+
+class Chart(NamedTuple):
+    kind: str  # column, bar, line, pie
+    title: str
+    values: tuple[int, ...]  # the table columns that are series
+    category: int = 0
+    subtype: str | None = None  # "stacked"
+    y_title: str | None = None
+
+
+class Block(NamedTuple):
+    heading: str
+    tab: Tab
+    chart: Chart | None = None
+
+
+class Sheet(NamedTuple):
+    name: str
+    title: str
+    blocks: tuple[Block, ...]
 
 def billed_vs_recognised(ar: Receivables, schedule: list[Recognition], months: int = 12) -> Tab:
     last = month_of(ar.as_of)
@@ -72,3 +99,40 @@ def renewals(book: Book, as_of: date, days: int = 90) -> Tab:
                    for c in book.contracts if c.end_date and as_of <= c.end_date <= as_of + timedelta(days=days))
     return Tab("Renewals", (Column("Ends On", DATE, 12), Column("Contract ID", TEXT, 12), Column("Customer", TEXT, 30),
                             Column("Contract", TEXT, 30), Column("Days Left", INT, 10)), rows)
+
+
+def manager_report(acc: Accounts, lines: list[InvoiceLineRow], as_of: date, wip: Tab) -> list[Sheet]:
+    """The report's sheets: KPIs, AR aging, revenue, billings, deferred revenue, discrepancies, unbilled
+    work (`wip`, worked out by the audit) and renewals."""
+    book = acc.book
+    since = add_months(month_of(as_of), -11)
+    kpis = kpi_tab(acc.book, acc.ar, acc.by_invoice)
+    trend = replace(kpis, rows=[r for r in kpis.rows if r[0] >= f"{since:%Y-%m}"])
+    this_month = replace(kpis, rows=[r for r in kpis.rows if r[0] == f"{as_of:%Y-%m}"])
+    titles = [c.title for c in kpis.columns]
+    aging = aging_tab(acc.book, acc.ar)
+    buckets = tuple(range(2, 2 + len(book.settings.aging_buckets) + 1))
+    invoices = [i.header for i in acc.ar.invoices.values()]
+    sheets = [
+        Sheet("Summary", "Billing summary", (
+            Block(f"{as_of:%B %Y}", this_month),
+            Block("Last 12 months", trend, Chart("line", "Billed and collected", (
+                titles.index("Amount Billed"), titles.index("Cash Collected")), y_title=book.settings.currency)))),
+        Sheet("AR Aging", "Receivables aging by customer", (
+            Block("Open balance by days past due", aging, Chart("bar", "AR aging", buckets, category=1,
+                                                               subtype="stacked")),)),
+        Sheet("Revenue", "Revenue billed and recognised", (
+            Block("By month", billed_vs_recognised(acc.ar, acc.schedule),
+                  Chart("column", "Billed vs recognised", (1, 2), y_title=book.settings.currency)),)),
+        Sheet("Billings", "Billings in the last 12 months", (
+            Block("By contract type", billings_by_type(book, lines, since), Chart("pie", "By contract type", (1,))),
+            Block("Top 10 customers", top_customers(book, acc.ar, since),
+                  Chart("bar", "Top 10 customers", (1,))))),
+        Sheet("Deferred Revenue", "Deferred revenue rollforward", (
+            Block("By month", deferred_tab(deferred_rollforward(invoices, acc.schedule, as_of))),)),
+        Sheet("Discrepancies", "Open discrepancies", (Block("By code", discrepancy_summary(book)),)),
+        Sheet("Unbilled WIP", "Unbilled work in progress", (
+            Block("Approved time not yet invoiced, by age", wip),)),
+        Sheet("Renewals", "Renewals due", (Block("Contracts ending in the next 90 days", renewals(book, as_of)),)),
+    ]
+    return sheets

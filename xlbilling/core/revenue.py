@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .models import Book, InvoiceLineRow, RegisterRow
+from .models import Book, InvoiceLineRow, RegisterRow, number
 from .money import ZERO, round_cents
 from .periods import add_months, month_end
 
@@ -33,11 +33,13 @@ def month_of(d: date) -> date:
 
 
 def _spread(total: Decimal, weights: list[tuple[date, Decimal]]) -> list[tuple[date, Decimal]]:
-    """Split an amount by weights, rounding each month but the last, which takes the remainder."""
+    """Split an amount by weights (one month at least), rounding each month but the last, which takes the
+    remainder."""
     whole = sum((w for _, w in weights), ZERO)
-    if not weights or not whole:
-        return [(weights[0][0] if weights else None, total)]
-    out, given = [], ZERO
+    if not whole:
+        return [(weights[0][0], total)]
+    out: list[tuple[date, Decimal]] = []
+    given = ZERO
     for month, weight in weights[:-1]:
         part = round_cents(total * weight / whole)
         out.append((month, part))
@@ -58,7 +60,8 @@ def _by_day(start: date, end: date) -> list[tuple[date, Decimal]]:
 def line_schedule(line: InvoiceLineRow, hours_by_month: list[tuple[date, Decimal]]) -> list[tuple[date, Decimal]]:
     """A line's revenue by month. `hours_by_month`: for time and overage, its entries' hours per month."""
     if line.source_type == "recurring":
-        return _spread(line.amount, _by_day(line.service_start, line.service_end))
+        return _spread(line.amount, _by_day(line.service_start, line.service_end)
+                       or [(month_of(line.service_start), Decimal(1))])
     if line.source_type in ("time", "overage") and hours_by_month:
         return _spread(line.amount, hours_by_month)
     return [(month_of(line.service_start), line.amount)]
@@ -101,7 +104,7 @@ def recognitions(book: Book, lines: Iterable[InvoiceLineRow]) -> list[Recognitio
     for k, ln in enumerate(lines):
         for month, amount in line_schedule(ln, by_month.get(k, [])):
             if amount:
-                out.append(Recognition(ln.invoice_number, ln.line_no, month, amount, ln.revenue_account))
+                out.append(Recognition(number(ln), ln.line_no, month, amount, ln.revenue_account))
     return out
 
 

@@ -121,7 +121,7 @@ def contract_status_tab(book: Book, invoice_date: date, headers: Iterable[Regist
         billed[ln.contract_id] += ln.amount
         if ln.source_type in ("time", "overage"):
             time_billed[ln.contract_id] += ln.amount
-    next_bill: dict[str, tuple[date, Decimal]] = {}  # the earliest bill date and all it bills (any order)
+    next_bill: dict[str | None, tuple[date, Decimal]] = {}  # the earliest bill date and all it bills (any order)
     for s in schedule:
         cid = s.item.contract_id
         now = next_bill.get(cid)

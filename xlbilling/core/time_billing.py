@@ -274,7 +274,8 @@ def time_items(book: Book, active: dict[str, Contract], through: date, billed: B
                           deal.contract_id, f"{work.values[work.codes[e]]} (capped at the not-to-exceed amount)",
                           day, day, round_to(amount / price, Decimal("0.0001")), price, amount, "services",
                           deal.po_number, book.cell_at("Timesheets", int(table.rows[e]), "hours"), (entry_id,)))
-    capped = {deals[c].contract_id: round_cents(left) for c, left in unbilled.items() if round_cents(left)}
+    capped = {deal.contract_id: round_cents(left) for c, left in unbilled.items()
+              if (deal := deals[c]) is not None and round_cents(left)}
     return items, capped
 
 

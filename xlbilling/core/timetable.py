@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from collections.abc import Callable, Iterable
 
 import numpy as np
@@ -57,7 +57,7 @@ class TimeTable(Sequence):
     def __init__(self, columns: dict[str, Coded], rows: np.ndarray):
         self.columns = columns
         self.rows = rows
-        self.cache: dict[str, object] = {}  # derived arrays that depend on other sheets (rates), kept once worked out
+        self.cache: dict[str, Any] = {}  # derived arrays that depend on other sheets (rates), kept once worked out
 
     @classmethod
     def of(cls, entries: Iterable[TimeEntry] | TimeTable) -> TimeTable:
@@ -84,14 +84,14 @@ class TimeTable(Sequence):
             return self.records == other.records
         return isinstance(other, tuple) and self.records == other
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # equal by value, and mutable caches: not hashable
 
     def take(self, indices: np.ndarray) -> TimeTable:
         """The entries at `indices`, as a table of their own."""
         return TimeTable({f: Coded(c.codes[indices], c.values) for f, c in self.columns.items()}, self.rows[indices])
 
     def entry(self, i: int) -> TimeEntry:
-        return TimeEntry(*(c.values[c.codes[i]] for c in self.columns.values()), int(self.rows[i]))
+        return TimeEntry._make((*(c.values[c.codes[i]] for c in self.columns.values()), int(self.rows[i])))
 
     def values_at(self, field: str, indices: np.ndarray) -> list:
         """One field of the entries at `indices`, without building their records."""

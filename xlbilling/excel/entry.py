@@ -7,13 +7,14 @@ from datetime import date
 
 import xlwings as xw
 
-from .. import jobs
+from .. import document_jobs, jobs
+from ..runner import JobResult
 from .book import ExcelWorkbook
 
 MAX_LINES = 25
 
 
-def _run(title: str, job) -> jobs.JobResult:
+def _run(title: str, job) -> JobResult:
     book = xw.Book.caller()
     app = book.app
     workbook = ExcelWorkbook(book)
@@ -56,16 +57,16 @@ def refresh():
 
 
 def invoices():
-    return _run("Invoice PDFs", lambda wb, p: jobs.write_documents(wb, wb.with_name("Invoices"), progress=p))
+    return _run("Invoice PDFs", lambda wb, p: document_jobs.write_documents(wb, wb.with_name("Invoices"), progress=p))
 
 
 def send():
-    return _run("Send invoices", lambda wb, p: jobs.send_invoices(wb, progress=p))
+    return _run("Send invoices", lambda wb, p: document_jobs.send_invoices(wb, progress=p))
 
 
 def report():
     today = date.today()
-    return _run("Manager report", lambda wb, p: jobs.write_manager_report(
+    return _run("Manager report", lambda wb, p: document_jobs.write_manager_report(
         wb, wb.with_name(f"ManagerReport-{today}.xlsx"), today, p))
 
 

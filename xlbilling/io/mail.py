@@ -18,7 +18,6 @@ from pathlib import Path
 from ..core.documents import InvoiceDocument
 from ..core.models import Settings
 
-LEVELS = ("Reminder 1", "Reminder 2", "Final notice", "Escalate")
 _REMINDER_WORDS = {
     "Reminder 1": ("Friendly reminder: invoice {number} is past due",
                    "This is a friendly reminder that invoice {number} was due on {due} and {balance} of it is "

@@ -8,36 +8,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from io import BytesIO
-from typing import NamedTuple
 
 import xlsxwriter
 
 from ..core.tabs import DATE, DATETIME, INT, MONEY, NUMBER, PCT, Tab
+from ..core.report_data import Chart, Sheet
 from .convert import cell_value
 
 FORMATS = {MONEY: "#,##0.00", DATE: "yyyy-mm-dd", DATETIME: "yyyy-mm-dd hh:mm", INT: "0", NUMBER: "#,##0.0",
            PCT: "0.0%"}
-
-
-class Chart(NamedTuple):
-    kind: str  # column, bar, line, pie
-    title: str
-    values: tuple[int, ...]  # the table columns that are series
-    category: int = 0
-    subtype: str | None = None  # "stacked"
-    y_title: str | None = None
-
-
-class Block(NamedTuple):
-    heading: str
-    tab: Tab
-    chart: Chart | None = None
-
-
-class Sheet(NamedTuple):
-    name: str
-    title: str
-    blocks: tuple[Block, ...]
 
 
 def write_report(sheets: list[Sheet], subtitle: str, created: datetime) -> bytes:

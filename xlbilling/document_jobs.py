@@ -1,0 +1,172 @@
+"""The jobs that hand invoices out: PDFs and statements, e-mail with reminders, the manager report.
+
+Each reads the book, asks the core what to produce, and lays it out through io/ (PDF, mail, report).
+"""
+
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+from datetime import date, datetime
+from pathlib import Path
+
+from .core.accounts import ledger, accounts, receivables, settled
+from .audit.wip import unbilled_wip_tab
+from .core.dispatch import Outgoing, marked_sent, outgoing, sender
+from .core.documents import invoice_documents, statement_documents
+from .core.findings import ERROR, Finding
+from .core.ledger import ledger_tabs
+from .core.models import Book, RegisterRow, number
+from .core.posting import billed_by, posted
+from .core.receivables import Receivables
+from .core.report_data import manager_report
+from .core.register import register_tab
+from .io.mail import Mailer, MailSetupError, SmtpConfig, invoice_message, reminder_message, smtp_config, write_eml
+from .io.pdf import invoice_pdf, safe_filename, statement_pdf
+from .io.report import write_report
+from .io.safe_write import replace_file
+from .runner import JobResult, Progress, Read, stage, with_book, write_run
+
+
+def write_documents(path: Path, out: Path, only: str | None = None, statements: bool = False,
+                    as_of: date | None = None, progress: Progress | None = None) -> JobResult:
+    """Invoice PDFs (posted invoices, and DRAFT previews of drafts), and customer statements when asked."""
+    as_of = as_of or date.today()
+
+    def work(read: Read) -> JobResult:
+        book = read.book
+        _, ar = receivables(book, as_of)
+        stage(progress, "Assembling invoices")
+        docs = invoice_documents(book, ar, only)
+        if only and not docs:
+            return JobResult(False, [Finding("NOT_FOUND", ERROR, "InvoiceRegister", f"no invoice or draft {only}",
+                                             only, "an invoice number or draft ID from InvoiceRegister")],
+                             ["No documents written:"])
+        out.mkdir(parents=True, exist_ok=True)
+        names = {c.customer_id: c.name for c in book.customers}
+        stage(progress, f"Rendering {len(docs):,} invoice PDF(s)")
+        for doc in docs:
+            stem = safe_filename(("DRAFT " if doc.is_draft else "") + doc.number, names.get(doc.customer_id, ""))
+            (out / f"{stem}.pdf").write_bytes(invoice_pdf(doc))
+        written = [f"Wrote {sum(not d.is_draft for d in docs)} invoice PDF(s) and {sum(d.is_draft for d in docs)} "
+                   f"draft preview(s) to {out}."]
+        if statements:
+            folder = out / "statements"
+            folder.mkdir(exist_ok=True)
+            stage(progress, "Rendering customer statements")
+            stmts = statement_documents(book, ar)
+            for st in stmts:
+                (folder / f"{safe_filename('Statement', st.bill_to.name, as_of.isoformat())}.pdf").write_bytes(
+                    statement_pdf(st))
+            written.append(f"  and {len(stmts)} customer statement(s) as of {as_of} to {folder}.")
+        return JobResult(True, summary=written, data={"folder": str(out), "documents": len(docs)})
+
+    return with_book(path, progress, work, pause_gc=False, writes=False)
+
+def send_invoices(path: Path, dry_run: bool = False, outbox: Path | None = None, only: str | None = None,
+                  resend: bool = False, reminders: bool = False, as_of: date | None = None,
+                  progress: Progress | None = None) -> JobResult:
+    """E-mail each posted, unsent invoice (and, when asked, the next collection reminder) with its PDF."""
+    as_of = as_of or date.today()
+
+    def work(read: Read) -> JobResult:
+        book = read.book
+        stage(progress, "Working out what to send")
+        current, ar = receivables(book, as_of)
+        headers, current_lines = posted(current)  # the posted invoices, in number order
+        due = outgoing(book, headers, ar, as_of, only, resend, reminders)
+        try:
+            config = None if dry_run else smtp_config(book.settings)
+        except MailSetupError as exc:
+            return JobResult(False, [Finding("NOT_SENT", ERROR, "Settings", str(exc))], ["Nothing was sent:"])
+        stage(progress, f"Rendering {len(due):,} message(s) with their PDFs")
+        messages = _messages(current, ar, due, sender(book.settings))
+        skipped = [f"{m.header.invoice_number}: customer {m.header.customer_id} has no billing email"
+                   for m in due if not m.recipient]
+        if config is None:
+            folder = outbox or path.with_name("Outbox")
+            for m, msg in messages:
+                write_eml(folder, safe_filename(number(m.header), m.level or "invoice"), msg)
+            summary = [f"Dry run: wrote {len(messages)} message(s) to {folder}; nothing was sent."]
+            summary += [f"  Not sent: {x}" for x in skipped]
+            return JobResult(True, summary=summary, data={"outbox": str(folder), "messages": len(messages),
+                                                          "not_sent": skipped})
+        stage(progress, f"Sending {len(messages):,} message(s) through {config.host}")
+        sent, failed, stamp = _send(config, messages)
+        reminders_sent = sum(1 for h in sent.values() if h.reminder_sent_at == stamp)
+        summary = [f"Sent {len(sent)} of {len(messages)} message(s) by e-mail"
+                   + (f", {reminders_sent} of them collection reminders" if reminders else "") + "."]
+        summary += [f"  Not sent, will retry next run: {x}" for x in failed]
+        summary += [f"  Not sent: {x}" for x in skipped]
+        updated = [sent.get(number(h), h) for h in headers]
+        drafts = [r for r in book.register if not r.invoice_number]
+        posted_lines = [ln for h in headers for ln in sorted(current_lines.get(number(h), ()),
+                                                                 key=lambda ln: ln.line_no)]
+        tabs = [register_tab([*(settled(h, ar) for h in updated), *drafts]), *ledger_tabs(updated, posted_lines)]
+        write_run(path, book, "send", "", tabs, summary, f"sent {len(sent)}, failed {len(failed)}", progress=progress)
+        return JobResult(not failed, summary=summary,
+                         errors=[Finding("NOT_SENT", ERROR, "InvoiceRegister", x) for x in failed],
+                         data={"sent": sorted(sent), "failed": failed, "not_sent": skipped})
+
+    return with_book(path, progress, work, pause_gc=False, writes=not dry_run)
+
+
+def _messages(book: Book, ar: Receivables, due: list[Outgoing],
+              from_address: str) -> list[tuple[Outgoing, EmailMessage]]:
+    """Each message due with a recipient, its invoice PDF attached."""
+    docs = {d.number: d for d in invoice_documents(book, ar) if not d.is_draft}
+    out = []
+    for m in due:
+        if not m.recipient:
+            continue
+        doc = docs[number(m.header)]
+        filename = f"{safe_filename(doc.number, m.customer.name if m.customer else '')}.pdf"
+        pdf = invoice_pdf(doc)
+        msg = (reminder_message(doc, m.level, m.days_past_due, pdf, from_address, m.recipient, filename) if m.level
+               else invoice_message(doc, pdf, from_address, m.recipient, filename))
+        out.append((m, msg))
+    return out
+
+
+def _send(config: SmtpConfig, messages: list[tuple[Outgoing, EmailMessage]]
+          ) -> tuple[dict[str, RegisterRow], list[str], str]:
+    """Send through one SMTP session: the register rows as sent, by invoice; what failed; the time stamp."""
+    sent: dict[str, RegisterRow] = {}
+    failed: list[str] = []
+    stamp = datetime.now().replace(microsecond=0).isoformat(sep=" ")
+    try:
+        with Mailer(config) as mailer:
+            for m, msg in messages:
+                key = number(m.header)
+                try:
+                    mailer.send(msg)
+                except (smtplib.SMTPException, OSError) as exc:
+                    failed.append(f"{key}: {exc}")
+                    continue
+                sent[key] = marked_sent(sent.get(key, m.header), m, msg["Message-ID"], stamp)
+    except (smtplib.SMTPException, OSError) as exc:
+        failed += [f"{number(m.header)}: could not reach {config.host}:{config.port} ({exc})"
+                   for m, _ in messages if number(m.header) not in sent]
+    return sent, failed, stamp
+
+
+def write_manager_report(path: Path, out: Path, as_of: date | None = None,
+                         progress: Progress | None = None) -> JobResult:
+    """The manager report workbook: KPIs, AR aging, revenue, billings, deferred revenue, discrepancies,
+    unbilled work and renewals, with charts."""
+    as_of = as_of or date.today()
+
+    def work(read: Read) -> JobResult:
+        book = read.book
+        stage(progress, "Working out receivables, revenue and KPIs")
+        headers, lines = ledger(book)
+        acc = accounts(book, as_of, headers, lines)
+        sheets = manager_report(acc, lines, as_of, unbilled_wip_tab(book, as_of, billed_by(lines)))
+        company = book.settings.company_name or path.stem
+        stage(progress, f"Writing the report workbook {out.name}")
+        data = write_report(sheets, f"{company}, as of {as_of}", datetime.combine(as_of, datetime.min.time()))
+        replace_file(out, data)
+        summary = [f"Manager report as of {as_of} written to {out} ({len(sheets)} sheets with charts)."]
+        return JobResult(True, summary=summary, data={"report": str(out)})
+
+    return with_book(path, progress, work, pause_gc=False, writes=False)

@@ -1,0 +1,82 @@
+"""How every job runs: hold the workbook, read it whole and valid, do the work, write once.
+
+`with_book` refuses with every input error (nothing written); `write_run` writes the output tabs
+and the run log in one atomic replace; `stage` reports progress.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from .core.findings import Finding
+from .core.models import Book
+from .core.runlog import run_log_tab
+from .core.tabs import Tab
+from .io.package import CellEdit
+from .io.reader import Loaded, ReadResult, complete, gc_paused
+from .io.workbook import as_workbook
+
+
+Progress = Callable[[str], None]
+
+@dataclass
+class JobResult:
+    ok: bool
+    errors: list[Finding] = field(default_factory=list)  # input errors or a refusal: nothing was written
+    summary: list[str] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+    data: dict = field(default_factory=dict)  # for --json
+
+class Read(NamedTuple):
+    """What a job's work gets: the book read whole and valid, the rows read per sheet, and what the
+    job's `ahead` worked out while the Timesheets loaded (None when it did not run)."""
+
+    book: Book
+    row_counts: Mapping[str, int]
+    early: Any = None
+
+def _read(path, progress: Progress | None) -> ReadResult:
+    if progress:
+        progress(f"Reading {path.name}")
+    return path.read((lambda sheet: progress(f"Reading {sheet}")) if progress else None)
+
+def with_book(path, progress: Progress | None, work: Callable[[Read], JobResult],
+               ahead: Callable[[Book], object] | None = None, pause_gc: bool = True, writes: bool = True) -> JobResult:
+    """Hold the workbook, read it, and run the work, or refuse with the input errors (nothing written).
+
+    `path`: a workbook file, or an adapter of the open Excel book (the same jobs run in both).
+    `ahead`, if given, runs on the book while its Timesheets still load (it must not need them);
+    its result is passed to the work. `pause_gc`: the cyclic collector rests for the run, as suits
+    jobs that build millions of plain values; jobs that build documents keep it (their objects
+    hold cycles). `writes`: False for the read-only commands, which take no lock and work while Excel
+    has the book open (every write replaces the file whole, so a read always sees one version)."""
+    path = as_workbook(path)
+    with path.lock() if writes else nullcontext(), gc_paused() if pause_gc else nullcontext():
+        loaded = complete(_read(path, progress), ahead)
+        if loaded.book is None or loaded.errors:
+            return _refused(loaded, path)
+        read = Read(loaded.book, loaded.row_counts, loaded.early)
+        del loaded
+        result = work(read)
+        del read  # freed while the collector rests: it would walk every object of the run once more
+        return result
+
+def _refused(read: Loaded, path: Path) -> JobResult:
+    return JobResult(False, read.errors, [f"{path.name}: {len(read.errors)} input error(s); fix these cells and run "
+                                          "again (nothing was written):"])
+
+def write_run(path, book: Book, command: str, arguments: str, tabs: list[Tab], summary: list[str], counts: str,
+           edits: list[CellEdit] = (), progress: Progress | None = None) -> None:
+    path = as_workbook(path)
+    log = run_log_tab(path.previous_run_log(), datetime.now(), command, arguments, counts,
+                      summary[0] if summary else "")
+    path.write([*tabs, log], edits, book.settings.backups_kept, progress)
+
+def stage(progress: Progress | None, what: str) -> None:
+    if progress:
+        progress(what)
