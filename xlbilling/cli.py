@@ -138,7 +138,7 @@ def cmd_refresh(args) -> int:
 def _export_args(args, what: str):
     path = _existing(args.workbook)
     start, end = _date_arg(args.from_, "--from"), _date_arg(args.to, "--to")
-    if start > end:
+    if start and end and start > end:
         raise UsageError("--from must not be after --to")
     if args.out and Path(args.out).suffix.lower() not in (".csv", ".xlsx"):
         raise UsageError(f"--out {args.out}: name a .csv file, or an .xlsx workbook")

@@ -22,6 +22,7 @@ from .io.export_log import Exported, earlier, log_path, read_log, remember
 from .io.gl_export import LAYOUTS, ExportContext, bc_pattern, export_rows, gp_numbers, to_csv
 from .io.safe_write import replace_file
 from .core.accounts import accounts, ledger, lines_by_invoice
+from .core.models import number
 from .runner import JobResult, Progress, Read, stage, with_book
 
 DOCUMENT_FORMATS = ("bc", "qbo")  # the systems that take invoices and payments as documents
@@ -55,7 +56,7 @@ def export_context(book: Book, end: date, headers: list[RegisterRow],
         cells[("journal", f"WO-{a.adjustment_id}")] = book.cell(a, "adjustment_id")
     prefix_cell = cells.get(("setting:invoice_prefix", s.invoice_prefix), "Settings (invoice_prefix)")
     for h in headers:  # the posted invoices: their numbers are the prefix and a number
-        for journal in (h.invoice_number, f"DISC-{h.invoice_number}", f"DEF-{h.invoice_number}"):
+        for journal in (number(h), f"DISC-{h.invoice_number}", f"DEF-{h.invoice_number}"):
             cells[("journal", journal)] = prefix_cell
     taken = {r.id: r.number for r in log if r.system == "gp" and r.number is not None}
     return ExportContext(s.gl_accounts_receivable, (s.invoice_prefix, s.credit_memo_prefix),
@@ -173,7 +174,7 @@ def export_invoices(path: Path, start: date, end: date, layout: str, out: Path, 
         memos = book.settings.credit_memo_prefix
         entries = [e for e in acc.entries if start <= e.date <= end and (
             e.journal_id in acc.ar.invoices or (memos and e.journal_id.startswith(memos)))]
-        table, errors = bc_sales(entries, {h.invoice_number: h for h in headers}, ctx)
+        table, errors = bc_sales(entries, {number(h): h for h in headers}, ctx)
         summary = (f"Exported {len(table.ids)} invoice(s) and credit memo(s) dated {start} to {end}, "
                    f"{len(table.rows)} sales journal line(s), for {SYSTEMS[layout]}, to {out}. Every document "
                    f"balances; debits total {_debits(entries):,.2f}.")

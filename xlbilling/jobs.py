@@ -22,7 +22,7 @@ from .core.close import CloseResult
 from .core.findings import ERROR, Finding
 from .core.items import Billed, Item
 from .core.ledger import changed_invoices, ledger_tabs, sealed
-from .core.models import Book, InvoiceLineRow, RegisterRow
+from .core.models import Book, InvoiceLineRow, RegisterRow, number
 from .core.posting import billed_by, draft_rows, post
 from .core.rules import On
 from .core.schedule import contract_status_tab, recurring_outlook, schedule_tab
@@ -184,7 +184,7 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
         headers, lines, billed = a.headers, a.lines, a.billed
         stage(progress, "Checking the drafts against a fresh close")
         fresh, findings = audited_close(book, invoice_date, through, billed, a.recurring)
-        reviewed = {r.draft_id: (r.total, r.lines) for r in on_sheet}
+        reviewed = {r.draft_id or "": (r.total, r.lines) for r in on_sheet}
         now = {d.draft_id: (d.total, len(d.lines)) for d in fresh.drafts}
         if reviewed != now:
             changed = sorted(k for k in reviewed.keys() | now.keys() if reviewed.get(k) != now.get(k))
@@ -225,11 +225,12 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
 
 def _billed_cells(book: Book, lines: list[InvoiceLineRow]) -> list[CellEdit]:
     """The invoice number into each billed time entry and charge (the only input cells the tool writes)."""
-    entries = {e: ln.invoice_number for ln in lines if ln.entry_ids for e in ln.entry_ids.split()}
-    charges = {ln.source_id: ln.invoice_number for ln in lines if ln.source_type == "charge"}
+    entries = {e: number(ln) for ln in lines if ln.entry_ids for e in ln.entry_ids.split()}
+    charges = {ln.source_id: number(ln) for ln in lines if ln.source_type == "charge"}
     table = book.time_entries
     at = table.positions
-    rows = {"Timesheets": {int(table.rows[at[e]]): number for e, number in entries.items() if e in at},
-            "Charges": {r.row: charges[r.charge_id] for r in book.charges if r.charge_id in charges}}
+    rows: dict[str, dict[int, str | Decimal]] = {
+        "Timesheets": {int(table.rows[at[e]]): invoice for e, invoice in entries.items() if e in at},
+        "Charges": {r.row: charges[r.charge_id] for r in book.charges if r.charge_id in charges}}
     return [CellEdit(sheet, book.columns.get(sheet, {}).get("invoice_number"), "Invoice Number", values)
             for sheet, values in rows.items() if values]

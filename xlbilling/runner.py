@@ -6,6 +6,8 @@ and the run log in one atomic replace; `stage` reports progress.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -71,7 +73,7 @@ def _refused(read: Loaded, path: Path) -> JobResult:
                                           "again (nothing was written):"])
 
 def write_run(path, book: Book, command: str, arguments: str, tabs: list[Tab], summary: list[str], counts: str,
-           edits: list[CellEdit] = (), progress: Progress | None = None) -> None:
+           edits: Sequence[CellEdit] = (), progress: Progress | None = None) -> None:
     path = as_workbook(path)
     log = run_log_tab(path.previous_run_log(), datetime.now(), command, arguments, counts,
                       summary[0] if summary else "")

@@ -9,6 +9,8 @@ tax exemption. The month to close is November 2026 (invoice date 2026-11-01).
 
 from __future__ import annotations
 
+from typing import Any
+
 import random
 from datetime import date, timedelta
 from decimal import Decimal
@@ -75,8 +77,9 @@ def _customers(rng: random.Random) -> list[dict]:
 
 
 def _contract(cid: str, customer: str, name: str, ctype: str, start: date, **kw) -> dict:
-    row = {"contract_id": cid, "customer_id": customer, "name": name, "type": ctype, "start_date": start,
-           "billing_frequency": "monthly", "billing_timing": "advance", "proration": "daily", "status": "active"}
+    row: dict[str, Any] = {
+        "contract_id": cid, "customer_id": customer, "name": name, "type": ctype, "start_date": start,
+        "billing_frequency": "monthly", "billing_timing": "advance", "proration": "daily", "status": "active"}
     row.update(kw)
     # Cut-over: the previous system invoiced recurring service up to its last run on 1 August 2026
     # (in advance: the period holding that day; in arrears: through July); from August on, time,
@@ -93,7 +96,10 @@ def build_sample(seed: int = 2026) -> tuple[dict[str, list[dict]], dict[str, str
     """Rows per sheet and settings of the sample book."""
     rng = random.Random(seed)
     customers = _customers(rng)
-    contracts, lines, milestones, amendments = [], [], [], []
+    contracts: list[dict] = []
+    lines: list[dict] = []
+    milestones: list[dict] = []
+    amendments: list[dict] = []
     n = 0
 
     def new_id() -> str:
@@ -196,7 +202,7 @@ def build_sample(seed: int = 2026) -> tuple[dict[str, list[dict]], dict[str, str
 
     timesheets = _timesheets(rng, contracts)
     charges = _charges(rng, customers, contracts)
-    taxes = [{"jurisdiction": j, "tax_category": cat, "rate": r, "effective_from": None}
+    taxes: list[dict[str, Any]] = [{"jurisdiction": j, "tax_category": cat, "rate": r, "effective_from": None}
              for j, rs in JURISDICTIONS.items() for cat, r in zip(("services", "hardware", "software"), rs)]
     taxes.append({"jurisdiction": "TX-AUSTIN", "tax_category": "hardware", "rate": D("0.0825"),
                   "effective_from": date(2026, 10, 1)})
@@ -226,7 +232,7 @@ def build_sample(seed: int = 2026) -> tuple[dict[str, list[dict]], dict[str, str
 def _timesheets(rng: random.Random, contracts: list[dict]) -> list[dict]:
     hourly = [c for c in contracts if c["type"] in ("time_and_materials", "block_hours", "managed_services", "project")
               and c["status"] == "active"]
-    rows = []
+    rows: list[dict] = []
     day = FIRST_MONTH
     ticket = 48000
     while day < CLOSE_DATE:

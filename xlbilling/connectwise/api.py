@@ -16,7 +16,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import date
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 PAGE_SIZE = 1000
 TRIES = 5
@@ -27,8 +27,8 @@ class ApiError(Exception):
 
 
 def keys(env: dict | None = None) -> tuple[str, str, str]:
-    env = os.environ if env is None else env
-    public, private, client = (env.get(f"XLBILLING_CW_{n}") for n in ("PUBLIC_KEY", "PRIVATE_KEY", "CLIENT_ID"))
+    values: Mapping[str, str] = os.environ if env is None else env
+    public, private, client = (values.get(f"XLBILLING_CW_{n}") for n in ("PUBLIC_KEY", "PRIVATE_KEY", "CLIENT_ID"))
     if not (public and private):
         try:
             import keyring

@@ -68,8 +68,11 @@ def merge(book: Book, mapped: Mapped) -> Merged:
         seen: set[str] = set()
         columns = dict(book.columns.get(sheet, {}))
         if sheet not in book.columns:  # no such sheet yet: it is added whole
-            fresh = [row for row in rows if not row.get("_patch")
-                     and not (row["source_ref"] in seen or seen.add(row["source_ref"]))]
+            fresh = []
+            for row in rows:
+                if not row.get("_patch") and row["source_ref"] not in seen:
+                    seen.add(row["source_ref"])
+                    fresh.append(row)
             out.new_sheets.append(Tab(sheet, tuple(Column(c.title) for c in spec.columns),
                                       [tuple(cell_value(r.get(c.name)) or None for c in spec.columns) for r in fresh]))
             counts["added"] += len(fresh)

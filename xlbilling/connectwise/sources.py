@@ -69,13 +69,14 @@ def _header_map(kind: str, headers: list[str]) -> tuple[dict[int, str], list[str
     for path, aliases in FIELDS[kind].items():
         for name in (path, path.replace(".", " "), *aliases):
             names.setdefault(normalize(name), path)
-    matched, unknown = {}, []
+    matched: dict[int, str] = {}
+    unknown: list[str] = []
     for k, h in enumerate(headers):
-        path = names.get(normalize(h))
-        if path is None:
+        found = names.get(normalize(h))
+        if found is None:
             unknown.append(h)
-        elif path not in matched.values():
-            matched[k] = path
+        elif found not in matched.values():
+            matched[k] = found
     return matched, unknown
 
 

@@ -10,7 +10,7 @@ from .aging import aging_tab, collections_tab, detail_tab
 from .journal import journal, journal_tab
 from .kpis import deferred_tab, kpi_tab, revenue_schedule_tab
 from .ledger import has_ledger, ledger_tabs, with_posted
-from .models import Book, InvoiceLineRow, RegisterRow
+from .models import Book, InvoiceLineRow, RegisterRow, number
 from .posting import posted
 from .receivables import Receivables, apply_receivables
 from .register import lines_tab, register_tab
@@ -21,10 +21,10 @@ from .tabs import Tab
 def ledger(book: Book) -> tuple[list[RegisterRow], list[InvoiceLineRow]]:
     """Posted invoices (number order) and their lines (invoice, then line order)."""
     headers, lines = posted(book)
-    return headers, [ln for h in headers for ln in sorted(lines.get(h.invoice_number, ()), key=lambda ln: ln.line_no)]
+    return headers, [ln for h in headers for ln in sorted(lines.get(number(h), ()), key=lambda ln: ln.line_no)]
 
 def settled(header: RegisterRow, ar: Receivables) -> RegisterRow:
-    item = ar.invoices.get(header.invoice_number)
+    item = ar.invoices.get(number(header))
     if item is None:
         return header
     return header._replace(paid=item.paid, credited=item.credited, written_off=item.written_off,
@@ -81,5 +81,5 @@ def drafts_on_sheet(book: Book) -> list[tuple[RegisterRow, list[InvoiceLineRow]]
     lines: dict[str, list[InvoiceLineRow]] = {}
     for ln in book.invoice_lines:
         if not ln.invoice_number:
-            lines.setdefault(ln.draft_id, []).append(ln)
-    return [(r, lines.get(r.draft_id, [])) for r in book.register if not r.invoice_number]
+            lines.setdefault(ln.draft_id or "", []).append(ln)
+    return [(r, lines.get(r.draft_id or "", [])) for r in book.register if not r.invoice_number]

@@ -24,7 +24,8 @@ class Subject(NamedTuple):
 
 
 class Context(Protocol):
-    book: Book
+    @property
+    def book(self) -> Book: ...
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@ written through xlwings into the open book (never the file on disk while Excel h
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from contextlib import nullcontext
 from decimal import Decimal
 from pathlib import Path
@@ -59,7 +61,7 @@ class ExcelWorkbook:
         values, _, _ = self._sheet_values(self.book.sheets["RunLog"])
         return [tuple(r[:5]) for r in values[1:] if any(v is not None for v in r)]
 
-    def write(self, tabs: list[Tab], edits: list[CellEdit] = (), backups_kept: int = 0, progress=None) -> None:
+    def write(self, tabs: list[Tab], edits: Sequence[CellEdit] = (), backups_kept: int = 0, progress=None) -> None:
         """Into the open book; Excel saves it (and keeps its own versions), so `backups_kept` is not used."""
         for tab in tabs:
             if progress:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -49,19 +50,19 @@ class SmtpConfig:
 
 
 def smtp_config(settings: Settings, env: dict | None = None) -> SmtpConfig:
-    env = os.environ if env is None else env
-    host = env.get("XLBILLING_SMTP_HOST", settings.smtp_host)
+    values: Mapping[str, str] = os.environ if env is None else env
+    host = values.get("XLBILLING_SMTP_HOST", settings.smtp_host)
     sender = settings.email_from or settings.company_email
     if not host:
         raise MailSetupError("no SMTP server: set smtp_host on the Settings sheet (or XLBILLING_SMTP_HOST), "
                              "or use --dry-run to write the messages to an outbox")
     if not sender:
         raise MailSetupError("no sender address: set company_email (or email_from) on the Settings sheet")
-    security = env.get("XLBILLING_SMTP_SECURITY", settings.smtp_security).strip().lower()
+    security = values.get("XLBILLING_SMTP_SECURITY", settings.smtp_security).strip().lower()
     if security not in ("starttls", "ssl", "none"):
         raise MailSetupError(f"smtp_security must be starttls, ssl or none, not {security!r}")
-    user = env.get("XLBILLING_SMTP_USER", settings.smtp_user)
-    password = env.get("XLBILLING_SMTP_PASSWORD")
+    user = values.get("XLBILLING_SMTP_USER", settings.smtp_user)
+    password = values.get("XLBILLING_SMTP_PASSWORD")
     if password is None and user:
         try:
             import keyring
@@ -69,7 +70,8 @@ def smtp_config(settings: Settings, env: dict | None = None) -> SmtpConfig:
             password = keyring.get_password("xlbilling", user)
         except Exception:  # no keyring back end on this machine: the environment is the way
             password = None
-    return SmtpConfig(host, int(env.get("XLBILLING_SMTP_PORT", settings.smtp_port)), security, user, password, sender)
+    port = int(values.get("XLBILLING_SMTP_PORT", settings.smtp_port))
+    return SmtpConfig(host, port, security, user, password, sender)
 
 
 def _domain(address: str) -> str:
@@ -117,26 +119,32 @@ class Mailer:
     """One SMTP session for a run."""
 
     def __init__(self, config: SmtpConfig, timeout: float = 30):
-        self.config, self.timeout, self.smtp = config, timeout, None
+        self.config, self.timeout = config, timeout
+        self.smtp: smtplib.SMTP | None = None
 
     def __enter__(self) -> Mailer:
         c = self.config
+        smtp: smtplib.SMTP
         if c.security == "ssl":
-            self.smtp = smtplib.SMTP_SSL(c.host, c.port, timeout=self.timeout, context=ssl.create_default_context())
+            smtp = smtplib.SMTP_SSL(c.host, c.port, timeout=self.timeout, context=ssl.create_default_context())
         else:
-            self.smtp = smtplib.SMTP(c.host, c.port, timeout=self.timeout)
+            smtp = smtplib.SMTP(c.host, c.port, timeout=self.timeout)
             if c.security == "starttls":
-                self.smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=ssl.create_default_context())
         if c.user:
-            self.smtp.login(c.user, c.password or "")
+            smtp.login(c.user, c.password or "")
+        self.smtp = smtp
         return self
 
     def send(self, msg: EmailMessage) -> None:
+        if self.smtp is None:
+            raise RuntimeError("send outside the session")
         self.smtp.send_message(msg)
 
     def __exit__(self, *exc) -> None:
         try:
-            self.smtp.quit()
+            if self.smtp is not None:
+                self.smtp.quit()
         except (smtplib.SMTPException, OSError):
             pass
 

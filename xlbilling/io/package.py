@@ -17,7 +17,7 @@ import zipfile
 from decimal import Decimal
 from dataclasses import dataclass
 from io import BytesIO
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from collections.abc import Callable, Iterable
 
 from ..core.cells import column_index, column_letter
@@ -117,6 +117,13 @@ class Package:
             self._cache[name] = self._zip.read(name)
         return self._cache[name]
 
+    def required(self, name: str) -> bytes:
+        """A part the package must have."""
+        data = self.part(name)
+        if data is None:
+            raise PackageError(f"the workbook has no part {name}")
+        return data
+
     def info(self, name: str) -> zipfile.ZipInfo:
         return self._zip.getinfo(name)
 
@@ -133,17 +140,18 @@ class Package:
     def _office_document(self) -> str:
         for rel in self._rels(""):
             if rel.get("Type", "").endswith("/officeDocument"):
-                return rel.get("Target").lstrip("/")
+                return rel.get("Target", "").lstrip("/")
         raise PackageError("not an Excel workbook: the package has no workbook part")
 
     def _sheets(self) -> list[SheetRef]:
-        targets = {r.get("Id"): _resolve(self.workbook_part, r.get("Target")) for r in self._rels(self.workbook_part)}
-        root = ET.fromstring(self.part(self.workbook_part))
+        targets = {r.get("Id"): _resolve(self.workbook_part, r.get("Target", ""))
+                   for r in self._rels(self.workbook_part)}
+        root = ET.fromstring(self.required(self.workbook_part))
         sheets = []
         for el in root.iter():
             if el.tag.endswith("}sheet"):
                 rid = el.get(f"{{{R_NS}}}id")
-                sheets.append(SheetRef(el.get("name"), int(el.get("sheetId")), targets.get(rid, "")))
+                sheets.append(SheetRef(el.get("name", ""), int(el.get("sheetId", "0")), targets.get(rid, "")))
         return sheets
 
     def sheet(self, name: str) -> SheetRef | None:
@@ -159,7 +167,7 @@ class _Parts:
         self.deleted: set[str] = set()
 
     def __getitem__(self, name: str) -> bytes:
-        return self.new[name] if name in self.new else self.pkg.part(name)
+        return self.new[name] if name in self.new else self.pkg.required(name)
 
     def __setitem__(self, name: str, data: bytes) -> None:
         self.new[name] = data
@@ -203,8 +211,9 @@ def _drop_calc_chain(pkg: Package, parts: _Parts, sheet_ids: set[int]) -> None:
     if chain_part is None or not sheet_ids:
         return
     xml = parts[chain_part].decode("utf-8")
-    current = None
-    kept, changed = [], False
+    current: int | None = None
+    kept: list[tuple[str, int | None]] = []  # each entry, with the sheet it belongs to
+    changed = False
     for m in re.finditer(r"<c\b[^>]*/>", xml):
         i = re.search(r'\bi="(\d+)"', m.group())
         if i:
@@ -275,7 +284,10 @@ def _cell_at(xml: str, lo: int, hi: int, cell_re: re.Pattern, p: str, ref: str, 
 
 def _edit_cells(xml: str, edit: CellEdit) -> str:
     """Set cells in a worksheet's XML, keeping every other cell, row and attribute as it was."""
-    p = (re.search(r"<(\w+:)?worksheet\b", xml).group(1)) or ""
+    root = re.search(r"<(\w+:)?worksheet\b", xml)
+    if root is None:
+        raise PackageError("a worksheet part without a worksheet element")
+    p = root.group(1) or ""
     xml = re.sub(rf"<{p}sheetData\s*/>", f"<{p}sheetData></{p}sheetData>", xml, count=1)
     values = dict(edit.values)
     column = edit.column
@@ -337,7 +349,7 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
         if ref is None or not edit.values:
             continue
         parts[ref.part] = _edit_cells(parts[ref.part].decode("utf-8"), edit).encode("utf-8")
-    for part in {pkg.sheet(e.sheet).part for e in edits if pkg.sheet(e.sheet) is not None and e.values}:
+    for part in {ref.part for e in edits if (ref := pkg.sheet(e.sheet)) is not None and e.values}:
         if len(parts[part]) > _BIG:  # a large edited sheet (Timesheets) deflates in chunks, side by side
             deflated[part] = Deflater(pool)
             for at in range(0, len(parts[part]), _BIG // 4):
@@ -375,10 +387,10 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
         sheet_id = max(sheet_ids, default=0) + 1
         sheet_ids.append(sheet_id)
         target = posixpath.relpath(part, posixpath.dirname(pkg.workbook_part))
-        ref = f'{rel_prefix.group(1)}:id="{rid}"' if rel_prefix else f'r:id="{rid}" xmlns:r="{R_NS}"'
+        rel_attr = f'{rel_prefix.group(1)}:id="{rid}"' if rel_prefix else f'r:id="{rid}" xmlns:r="{R_NS}"'
         state = ' state="veryHidden"' if tab.hidden else ""
         wb_xml = _insert_before_close(wb_xml, "sheets",
-                                      f'<§sheet name="{attr(tab.name)}" sheetId="{sheet_id}"{state} {ref}/>')
+                                      f'<§sheet name="{attr(tab.name)}" sheetId="{sheet_id}"{state} {rel_attr}/>')
         wb_rels = _insert_before_close(
             wb_rels, "Relationships", f'<§Relationship Id="{rid}" Type="{WORKSHEET_REL}" Target="{target}"/>'
         )
@@ -402,7 +414,7 @@ def _zip(pkg: Package, parts: _Parts, deflated: dict[str, Deflater] | None = Non
     parts already deflated while they were produced."""
     infos = {i.filename: i for i in pkg.infos}
     deflated = deflated or {}
-    jobs = []
+    jobs: list[tuple[Any, ...]] = []  # (what makes the entry, its arguments)
     for name in parts.names():
         info = infos.get(name)
         if info is not None and (name not in parts.new or parts.new[name] == pkg.part(name)):
@@ -426,7 +438,7 @@ def rewrite_parts(data: bytes, changes: dict[str, Callable[[bytes], bytes]],
     pkg = Package(data)
     parts = _Parts(pkg)
     for name, change in changes.items():
-        parts[name] = change(pkg.part(name))
+        parts[name] = change(pkg.required(name))
     for name, body in (additions or {}).items():
         parts[name] = body
     return _zip(pkg, parts)

@@ -346,17 +346,17 @@ class _SheetReader:
         nrows = loaded.rows
         bad_cells: dict[int, set[int]] = {}  # data row index -> sheet columns already reported
         by_sheet_col = {sc: name for name, (_, sc) in found.items()}
-        for row, col, value in loaded.error_cells:
-            if col in by_sheet_col:
-                self.errors.append(input_error(self.cell(row, col), "cell holds an Excel error", value,
+        for row, at, value in loaded.error_cells:
+            if at in by_sheet_col:
+                self.errors.append(input_error(self.cell(row, at), "cell holds an Excel error", value,
                                                "a value, not an Excel error"))
-                bad_cells.setdefault(row - header_row - 1, set()).add(col)
-        for row, col in loaded.uncalculated:
-            if col in by_sheet_col:
+                bad_cells.setdefault(row - header_row - 1, set()).add(at)
+        for row, at in loaded.uncalculated:
+            if at in by_sheet_col:
                 self.errors.append(input_error(
-                    self.cell(row, col), "formula has no calculated value",
+                    self.cell(row, at), "formula has no calculated value",
                     "a formula never calculated", "a value: open the workbook in Excel, recalculate and save"))
-                bad_cells.setdefault(row - header_row - 1, set()).add(col)
+                bad_cells.setdefault(row - header_row - 1, set()).add(at)
 
         # Blank cells per column, then blank rows (every loaded column blank), all vectorized. A long
         # sheet's columns are encoded two at a time (Arrow's kernels let go of the interpreter).
@@ -626,14 +626,15 @@ def _assemble(names: list[str], load: Callable[..., LoadedSheet], progress: Call
     matched, errors = _match_sheets(names)
     result.errors.extend(errors)
 
-    records: dict[str, tuple] = {}
+    records: dict[str, tuple | TimeTable] = {}
     columns: dict[str, dict[str, int]] = {}
     pool = ThreadPoolExecutor(1) if background else None
     for spec in (*SHEETS, *LEDGER_SHEETS):
-        if spec.name in background and spec.name in matched:
+        if pool is not None and spec.name in background and spec.name in matched:
             if progress:
                 progress(spec.name)
-            future = pool.submit(lambda a=matched[spec.name], s=spec: _read_sheet(a, s, lambda: load(a, s, True)))
+            actual = matched[spec.name]
+            future = pool.submit(_read_sheet, actual, spec, partial(load, actual, spec, True))
             result.pending[spec.name] = _Pending(future)
             records[spec.name] = TimeTable.of(())  # until it has loaded (ReadResult.finish)
     settings = Settings()
@@ -664,13 +665,13 @@ def _assemble(names: list[str], load: Callable[..., LoadedSheet], progress: Call
         actual = matched[spec.name]
         if progress:
             progress(spec.name)
-        got = _read_sheet(actual, spec, lambda: load(actual, spec))  # noqa: B023 - called at once
-        result.errors.extend(got.errors)
-        if got.records is None:
+        sheet = _read_sheet(actual, spec, lambda: load(actual, spec))  # noqa: B023 - called at once
+        result.errors.extend(sheet.errors)
+        if sheet.records is None:
             result.failed.add(spec.name)
             continue
-        records[spec.name], columns[spec.name] = got.records, got.letters
-        result.row_counts[spec.name] = len(got.records)
+        records[spec.name], columns[spec.name] = sheet.records, sheet.letters
+        result.row_counts[spec.name] = len(sheet.records)
     if pool:
         pool.shutdown(wait=False)
     result.book = Book(settings, records, columns)

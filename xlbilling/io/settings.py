@@ -10,7 +10,7 @@ from ..core.findings import Finding, input_error, show
 from ..core.models import Settings
 from ..schema import Col, Kind, normalize
 from .gl_export import BC_DATE_FORMATS
-from .convert import Bad, convert, no_line_breaks, to_email, to_text
+from .convert import Bad, convert, no_line_breaks, to_email, to_number, to_text, to_whole
 
 def _buckets(text: str) -> tuple[int, ...]:
     try:
@@ -38,14 +38,14 @@ def _bc_date(text: str) -> str:
 
 
 def _count(value: object) -> int:
-    number = convert(Col("n", Kind.INT), value)
+    number = to_whole(value)
     if number < 0:
         raise Bad("a whole number, 0 or more")
     return number
 
 
 def _hours(value: object) -> Decimal:
-    hours = convert(Col("h", Kind.NUMBER), value)
+    hours = to_number(value)
     if hours <= 0:
         raise Bad("a number of hours above 0")
     return hours
@@ -93,4 +93,4 @@ def parse_settings(sheet: str, rows: list[tuple[str, object, int]], value_col: i
         except Bad as exc:
             errors.append(input_error(cell_name(sheet, row, value_col), f"setting {key} is not valid", show(value),
                                       exc.expected))
-    return Settings(**values, extra=extra, rows=where), errors
+    return Settings.model_validate({**values, "extra": extra, "rows": where}), errors

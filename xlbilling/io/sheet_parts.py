@@ -64,6 +64,7 @@ def inflated(pkg: Package, part: str) -> Iterator[bytes]:
 
 def _inflate(raw: memoryview) -> Iterator[bytes]:
     inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    data: bytes | memoryview
     step, at = CHUNK // 8, 0
     try:
         while not inflater.eof:
@@ -92,7 +93,7 @@ def cut_sheet(pkg: Package, part: str, parts: int, folder: Path,
         opened = _SHEET_DATA.search(buf)
         header = FIRST_VALUE_ROW.search(buf, opened.end()) if opened else None
         header_end = buf.find(b"</row>", header.end()) if header else -1
-        if header_end != -1:
+        if opened and header and header_end != -1:
             break
         chunk = next(chunks, b"")
         if not chunk or len(buf) > 2 * CHUNK:

@@ -118,7 +118,7 @@ def render(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str 
         """One cell of any kind (the general case; whole columns of one kind take the quick paths below)."""
         style = by_fill[fill][i]
         kind = type(value)
-        if kind is Decimal:
+        if isinstance(value, Decimal):
             return f'{opening[i]}{n}{style}><v>{numbers.get(value) or numbers.setdefault(value, f"{value:f}")}</v></c>'
         if isinstance(value, str):
             value = str(value)  # a kind of str (an e-mail header, say): its text
@@ -130,7 +130,7 @@ def render(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str 
             return f'{opening[i]}{n}{style}/>' if fill else ""
         if kind is int:
             return f'{opening[i]}{n}{style}><v>{value}</v></c>'
-        if kind is bool:
+        if isinstance(value, bool):
             return f'{opening[i]}{n}{style} t="b"><v>{int(value)}</v></c>'
         if isinstance(value, date):
             serial = serials.get(value) or serials.setdefault(value, _serial(value, epoch))
@@ -179,8 +179,8 @@ def render(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str 
     if tab.links:
         out.append("<hyperlinks>")
         for (r, c), target in sorted(tab.links.items()):
-            sheet, _, cell = target.rpartition("!")
-            location = f"{quote_sheet(sheet)}!{cell}"
+            sheet, _, ref = target.rpartition("!")
+            location = f"{quote_sheet(sheet)}!{ref}"
             out.append(f'<hyperlink ref="{letters[c]}{r + 2}" location="{attr(location)}" display="{attr(target)}"/>')
         out.append("</hyperlinks>")
     out.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')

@@ -58,7 +58,7 @@ class StyleBook:
         self._numfmt_ids = {}
         numfmts = next((c for c in root if _local(c.tag) == "numFmts"), None)
         for nf in numfmts if numfmts is not None else []:
-            self._numfmt_ids[nf.get("formatCode")] = int(nf.get("numFmtId"))
+            self._numfmt_ids[nf.get("formatCode")] = int(nf.get("numFmtId", "0"))
         self._cache: dict[Style, int] = {}
 
     def _find_or_add(self, section: str, xml_text: str) -> int:
@@ -142,6 +142,8 @@ class StyleBook:
             open_tag = re.search(rf"<{re.escape(p)}{name}\b[^>]*?(/?)>", xml)
             if open_tag is None:  # only numFmts may be absent: it is the first child
                 root = re.search(rf"<{re.escape(p)}styleSheet\b[^>]*>", xml)
+                if root is None:
+                    raise ValueError("the styles part has no styleSheet element")
                 xml = xml[: root.end()] + f'<{p}{name} count="{count}">{body}</{p}{name}>' + xml[root.end():]
                 continue
             tag = open_tag.group(0)

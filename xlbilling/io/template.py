@@ -86,7 +86,7 @@ def _write_input_sheet(wb, fmt: _Formats, spec: SheetSpec, rows: list[dict]) -> 
         if f is not None:
             header["format"] = f
         columns.append(header)
-    table = {"name": f"tbl{spec.name}", "columns": columns, "style": "Table Style Medium 2"}
+    table: dict[str, object] = {"name": f"tbl{spec.name}", "columns": columns, "style": "Table Style Medium 2"}
     if data:
         table["data"] = data
     ws.add_table(0, 0, last, ncols - 1, table)

@@ -109,7 +109,7 @@ def _end(count: int, directory: bytes, offset: int) -> bytes:
 
 
 def write_zip(entries: list[Entry]) -> bytes:
-    out: list[bytes] = []
+    out: list[bytes | memoryview] = []
     central: list[bytes] = []
     offset = 0
     for e in entries:
@@ -141,7 +141,7 @@ class StoredZipFile:
         entry = Entry(self._name, self._date_time, zipfile.ZIP_STORED, self._crc, self._size, b"")
         return _headers(entry, self._offset, self._size)
 
-    def write(self, chunk: bytes) -> None:
+    def write(self, chunk: bytes | memoryview) -> None:
         self._crc = zlib.crc32(chunk, self._crc)
         self._size += len(chunk)
         self._file.write(chunk)

@@ -72,7 +72,7 @@ def write_cfb(root_children: list[Node]) -> bytes:
     dir_sectors = sectors(len(entries) * 128)
     minifat_sectors = sectors(len(minifat_bytes))
     ministream_sectors = sectors(len(mini))
-    big_sectors = [sectors(len(n.data)) for n in big]
+    big_sectors = [sectors(len(n.data or b"")) for n in big]
     payload = dir_sectors + minifat_sectors + ministream_sectors + sum(big_sectors)
     fat_sectors = 1
     while fat_sectors * (SECTOR // 4) < payload + fat_sectors:
@@ -94,7 +94,7 @@ def write_cfb(root_children: list[Node]) -> bytes:
     _chain(at, ministream_sectors, fat)
     at += ministream_sectors
     for n, count in zip(big, big_sectors):
-        place[id(n)] = (at, len(n.data))
+        place[id(n)] = (at, len(n.data or b""))
         _chain(at, count, fat)
         at += count
 
@@ -153,5 +153,5 @@ def write_cfb(root_children: list[Node]) -> bytes:
         return data + b"\0" * (-len(data) % SECTOR)
 
     body = b"".join(struct.pack("<I", x) for x in fat) + bytes(directory) + padded(minifat_bytes) + padded(bytes(mini))
-    body += b"".join(padded(n.data) for n in big)
+    body += b"".join(padded(n.data or b"") for n in big)
     return header + body
