@@ -72,7 +72,7 @@ class AuditContext(LedgerContext):
         """A mask of the entries this close would bill but for their own faults: approved, billable, open,
         up to the cutoff, on an active contract of their customer that covers their date."""
         table, on = self.book.time_entries, self.on_contracts
-        active = np.array([c is not None and c.status == "active" for c in on.deals], dtype=bool)
+        active = np.array([c is not None and c.status == "active" for c in on.contract_of], dtype=bool)
         return (self.open & table.approved.per_entry(bool, bool) & (table.day <= self.through.toordinal())
                 & on.known & on.same_customer & on.in_dates & active[on.code])
 

@@ -52,15 +52,16 @@ def entry_rates(book: Book) -> tuple[np.ndarray, list[Decimal]]:
     if cached is not None and cached[0] is book.rates:
         return cached[1]
     rates, codes = RateBook(book.rates), RateCodes()
-    contract, contract_ids = table.contract_id.canonical()
+    contract_code, contract_ids = table.contract_id.canonical()
     own = {r.contract_id for r in book.rates if r.contract_id}
     # contracts without rates of their own all take the defaults: they share lookups (code 0)
-    contract = np.array([k + 1 if cid in own else 0 for k, cid in enumerate(contract_ids)], dtype=np.int64)[contract]
+    own_code = np.array([k + 1 if cid in own else 0 for k, cid in enumerate(contract_ids)], dtype=np.int64)
+    contract_code = own_code[contract_code]
     breaks = sorted({r.effective_from.toordinal() for r in book.rates if r.effective_from}
                     | {r.effective_to.toordinal() + 1 for r in book.rates if r.effective_to})
     work, work_types = table.work_type.canonical()
     stretch = np.searchsorted(np.array(breaks, dtype=np.int64), table.day, side="right")
-    key = (contract * len(work_types) + work) * (len(breaks) + 1) + stretch
+    key = (contract_code * len(work_types) + work) * (len(breaks) + 1) + stretch
     space = (len(contract_ids) + 1) * len(work_types) * (len(breaks) + 1)
     if space <= 4 * len(key) + 4096:  # a table of every possible key: no sort
         day_of = np.zeros(space, dtype=np.int64)
@@ -90,7 +91,7 @@ class EntryContracts(NamedTuple):
     customer, and falls within its dates."""
 
     code: np.ndarray
-    deals: list[Contract | None]
+    contract_of: list[Contract | None]
     known: np.ndarray
     same_customer: np.ndarray
     in_dates: np.ndarray
@@ -98,14 +99,14 @@ class EntryContracts(NamedTuple):
 
 def entry_contracts(table: TimeTable, contracts: dict[str, Contract]) -> EntryContracts:
     code, contract_ids = table.contract_id.canonical()
-    deals = [contracts.get(cid) if cid is not None else None for cid in contract_ids]
+    contract_of = [contracts.get(cid) if cid is not None else None for cid in contract_ids]
     customer, customer_ids = table.customer_id.canonical()
     known = {c: k for k, c in enumerate(customer_ids)}
-    owner = np.array([known.get(c.customer_id, -1) if c else -2 for c in deals], dtype=np.int64)[code]
-    start = np.array([c.start_date.toordinal() if c else 0 for c in deals], dtype=np.int64)[code]
-    end = np.array([c.end_date.toordinal() if c and c.end_date else _NO_END for c in deals], dtype=np.int64)[code]
+    owner = np.array([known.get(c.customer_id, -1) if c else -2 for c in contract_of], dtype=np.int64)[code]
+    start = np.array([c.start_date.toordinal() if c else 0 for c in contract_of], dtype=np.int64)[code]
+    end = np.array([c.end_date.toordinal() if c and c.end_date else _NO_END for c in contract_of], dtype=np.int64)[code]
     day = table.day
-    return EntryContracts(code, deals, owner != -2, owner == customer, (day >= start) & (day <= end))
+    return EntryContracts(code, contract_of, owner != -2, owner == customer, (day >= start) & (day <= end))
 
 
 def _eligible(table: TimeTable, on: EntryContracts, through: date, excluded: frozenset[str]) -> np.ndarray:
@@ -120,17 +121,17 @@ def _eligible(table: TimeTable, on: EntryContracts, through: date, excluded: fro
     return np.flatnonzero(mask)
 
 
-def _in_order(table: TimeTable, idx: np.ndarray, contract: np.ndarray, ordered: np.ndarray) -> np.ndarray:
+def _in_order(table: TimeTable, idx: np.ndarray, contract_code: np.ndarray, ordered: np.ndarray) -> np.ndarray:
     """A sequence number per entry: (date, entry_id) order for contracts where order matters (included
     hours, caps), sheet order for the others. Only compared within one contract."""
     seq = np.zeros(len(table), dtype=np.int64)
     seq[idx] = idx
-    sub = idx[ordered[contract[idx]]]
+    sub = idx[ordered[contract_code[idx]]]
     if len(sub):
         by_id = np.empty(len(sub), dtype=np.int64)
         ids = table.ids[sub].tolist()
         by_id[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(sub))  # Python's sort is quickest here
-        seq[sub[np.lexsort((by_id, table.day[sub], contract[sub]))]] = np.arange(len(sub))
+        seq[sub[np.lexsort((by_id, table.day[sub], contract_code[sub]))]] = np.arange(len(sub))
     return seq
 
 
@@ -151,18 +152,20 @@ class _Splits:
         return len(self.hour_values) - 1
 
 
-def _included(table: TimeTable, s: _Splits, contract: np.ndarray, seq: np.ndarray, deals: list[Contract | None],
+def _included(table: TimeTable, s: _Splits, contract_code: np.ndarray, seq: np.ndarray,
+              contract_of: list[Contract | None],
               codes: RateCodes) -> None:
     """Entries consume each period's included hours in order; only hours beyond them are billed, at the
     overage rate (or the entry's own rate when there is none)."""
-    included = np.array([bool(c and c.included_hours) for c in deals], dtype=bool)
-    at = np.flatnonzero(included[contract[s.idx]])
+    included = np.array([bool(c and c.included_hours) for c in contract_of], dtype=bool)
+    at = np.flatnonzero(included[contract_code[s.idx]])
     if not len(at):
         return
     entries = s.idx[at]
-    c = contract[entries]
-    first_month = np.array([c_.start_date.year * 12 + c_.start_date.month - 1 if c_ else 0 for c_ in deals], np.int64)
-    step = np.array([MONTHS[c_.billing_frequency] if c_ else 1 for c_ in deals], dtype=np.int64)
+    c = contract_code[entries]
+    first_month = np.array([c_.start_date.year * 12 + c_.start_date.month - 1 if c_ else 0 for c_ in contract_of],
+                           np.int64)
+    step = np.array([MONTHS[c_.billing_frequency] if c_ else 1 for c_ in contract_of], dtype=np.int64)
     month = table.month[entries]
     period = (month - first_month[c]) // step[c]
     order = np.lexsort((seq[entries], period, c))
@@ -173,14 +176,14 @@ def _included(table: TimeTable, s: _Splits, contract: np.ndarray, seq: np.ndarra
     totals = group_sums(group, s.hours[at], s.hour_values, len(starts))
     ends = np.r_[starts[1:], len(at)]
     for g, (lo, hi) in enumerate(zip(starts.tolist(), ends.tolist())):
-        deal = deals[c[lo]]
-        overage = codes.code(deal.overage_rate) if deal.overage_rate else -1
+        contract = contract_of[c[lo]]
+        overage = codes.code(contract.overage_rate) if contract.overage_rate else -1
         members = at[lo:hi]
-        if totals[g] <= deal.included_hours:
+        if totals[g] <= contract.included_hours:
             s.keep[members] = False
             s.included[members] = s.hours[members]
             continue
-        free = deal.included_hours
+        free = contract.included_hours
         for k, m in enumerate(members.tolist()):
             hours = s.hour_values[s.hours[m]]
             covered = min(free, hours)
@@ -198,18 +201,19 @@ def _included(table: TimeTable, s: _Splits, contract: np.ndarray, seq: np.ndarra
                 break
 
 
-def _capped(book: Book, table: TimeTable, s: _Splits, contract: np.ndarray, seq: np.ndarray,
-            deals: list[Contract | None], billed: Billed, codes: RateCodes) -> tuple[list[tuple], dict[int, Decimal]]:
+def _capped(book: Book, table: TimeTable, s: _Splits, contract_code: np.ndarray, seq: np.ndarray,
+            contract_of: list[Contract | None], billed: Billed,
+            codes: RateCodes) -> tuple[list[tuple], dict[int, Decimal]]:
     """The not-to-exceed cap across the contract's whole history: splits beyond it are left unbilled, the
     one that crosses it is billed in part. Returns the partial splits and the amount left per contract."""
-    capped = np.array([c is not None and c.not_to_exceed is not None for c in deals], dtype=bool)
-    at = np.flatnonzero(s.keep & capped[contract[s.idx]])
+    capped = np.array([c is not None and c.not_to_exceed is not None for c in contract_of], dtype=bool)
+    at = np.flatnonzero(s.keep & capped[contract_code[s.idx]])
     partial: list[tuple] = []
     unbilled: dict[int, Decimal] = {}
     if not len(at):
         return partial, unbilled
-    at = at[np.lexsort((seq[s.idx[at]], contract[s.idx[at]]))]
-    c = contract[s.idx[at]]
+    at = at[np.lexsort((seq[s.idx[at]], contract_code[s.idx[at]]))]
+    c = contract_code[s.idx[at]]
     change = c[1:] != c[:-1]
     starts = np.flatnonzero(np.r_[True, change])
     ends = np.r_[starts[1:], len(at)]
@@ -221,9 +225,9 @@ def _capped(book: Book, table: TimeTable, s: _Splits, contract: np.ndarray, seq:
         g, r = divmod(key, nrates)
         total[g] += hours * codes.values[r]
     for g, (lo, hi) in enumerate(zip(starts.tolist(), ends.tolist())):
-        deal = deals[c[lo]]
+        contract = contract_of[c[lo]]
         members = at[lo:hi]
-        remaining = max(deal.not_to_exceed - billed.time_billed.get(deal.contract_id, ZERO), ZERO)
+        remaining = max(contract.not_to_exceed - billed.time_billed.get(contract.contract_id, ZERO), ZERO)
         if total[g] <= remaining:
             continue  # the whole lot fits under the cap
         left = ZERO
@@ -248,74 +252,75 @@ def time_items(book: Book, active: dict[str, Contract], through: date, billed: B
     if not len(table):
         return [], {}
     on = entry_contracts(table, active)
-    contract, deals = on.code, on.deals
+    contract_code, contract_of = on.code, on.contract_of
     rate, values = entry_rates(book)
     codes = RateCodes(values)  # overage rates join these
     idx = _eligible(table, on, through, excluded)
     idx = idx[rate[idx] >= 0]
     rate = rate[idx]
-    ordered = np.array([bool(c and (c.included_hours or c.not_to_exceed is not None)) for c in deals], dtype=bool)
-    seq = _in_order(table, idx, contract, ordered)
+    ordered = np.array([bool(c and (c.included_hours or c.not_to_exceed is not None)) for c in contract_of], dtype=bool)
+    seq = _in_order(table, idx, contract_code, ordered)
     s = _Splits(table, idx, rate)
-    _included(table, s, contract, seq, deals, codes)
+    _included(table, s, contract_code, seq, contract_of, codes)
     fresh = ~table.invoiced[idx]
     if billed.entries:
         fresh &= ~table.isin_ids(billed.entries)[idx]
     s.keep &= fresh
-    partial, unbilled = _capped(book, table, s, contract, seq, deals, billed, codes)
-    items = _lines(book, table, s, contract, seq, deals, codes)
-    items += _included_lines(book, table, s, np.flatnonzero(fresh & (s.included >= 0)), contract, seq, deals)
+    partial, unbilled = _capped(book, table, s, contract_code, seq, contract_of, billed, codes)
+    items = _lines(book, table, s, contract_code, seq, contract_of, codes)
+    items += _included_lines(book, table, s, np.flatnonzero(fresh & (s.included >= 0)), contract_code, seq, contract_of)
     work = table.work_type
     for m, amount in partial:
-        e, deal = int(s.idx[m]), deals[contract[s.idx[m]]]
+        e, contract = int(s.idx[m]), contract_of[contract_code[s.idx[m]]]
         kind, price, entry_id = _KINDS[s.kind[m]], codes.values[s.rate[m]], table.ids[e]
         day = date.fromordinal(int(table.day[e]))
-        items.append(Item(f"{kind}:{deal.contract_id}:{entry_id}:cap", kind, entry_id, deal.customer_id,
-                          deal.contract_id, f"{work.values[work.codes[e]]} (capped at the not-to-exceed amount)",
+        items.append(Item(f"{kind}:{contract.contract_id}:{entry_id}:cap", kind, entry_id, contract.customer_id,
+                          contract.contract_id, f"{work.values[work.codes[e]]} (capped at the not-to-exceed amount)",
                           day, day, round_to(amount / price, Decimal("0.0001")), price, amount, "services",
-                          deal.po_number, book.cell_at("Timesheets", int(table.rows[e]), "hours"), (entry_id,)))
-    capped = {deal.contract_id: round_cents(left) for c, left in unbilled.items()
-              if (deal := deals[c]) is not None and round_cents(left)}
+                          contract.po_number, book.cell_at("Timesheets", int(table.rows[e]), "hours"), (entry_id,)))
+    capped = {contract.contract_id: round_cents(left) for c, left in unbilled.items()
+              if (contract := contract_of[c]) is not None and round_cents(left)}
     return items, capped
 
 
-def _included_lines(book: Book, table: TimeTable, s: _Splits, at: np.ndarray, contract: np.ndarray, seq: np.ndarray,
-                    deals: list[Contract | None]) -> list[Item]:
+def _included_lines(book: Book, table: TimeTable, s: _Splits, at: np.ndarray, contract_code: np.ndarray,
+                    seq: np.ndarray,
+                    contract_of: list[Contract | None]) -> list[Item]:
     """Per contract, one line at no charge for the entries its included hours cover whole, listing them:
     they are billed work, covered by the invoice that consumed them. (An entry split between included
     and overage hours is on its overage line.)"""
     if not len(at):
         return []
     e = s.idx[at]
-    order = np.lexsort((seq[e], contract[e]))
+    order = np.lexsort((seq[e], contract_code[e]))
     at, e = at[order], e[order]
-    c = contract[e]
+    c = contract_code[e]
     starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
     hours = group_sums(np.cumsum(np.r_[False, c[1:] != c[:-1]]), s.included[at], s.hour_values, len(starts))
     ids, rows, days = table.ids[e].tolist(), table.rows[e].tolist(), table.day[e]
     hours_cell = book.cells_of("Timesheets", "hours")
     items = []
     for g, (lo, hi) in enumerate(zip(starts.tolist(), np.r_[starts[1:], len(at)].tolist())):
-        deal = deals[c[lo]]
+        contract = contract_of[c[lo]]
         group_ids = tuple(ids[lo:hi])
         items.append(Item(
-            f"included:{deal.contract_id}:{group_ids[0]}", "included", f"{deal.contract_id}/included",
-            deal.customer_id, deal.contract_id,
-            f"Covered by the {deal.included_hours.normalize():f} h block per period (entries in full)",
+            f"included:{contract.contract_id}:{group_ids[0]}", "included", f"{contract.contract_id}/included",
+            contract.customer_id, contract.contract_id,
+            f"Covered by the {contract.included_hours.normalize():f} h block per period (entries in full)",
             date.fromordinal(int(days[lo:hi].min())), date.fromordinal(int(days[lo:hi].max())), hours[g], ZERO, ZERO,
-            "services", deal.po_number, hours_cell(rows[lo]), group_ids))
+            "services", contract.po_number, hours_cell(rows[lo]), group_ids))
     return items
 
 
-def _lines(book: Book, table: TimeTable, s: _Splits, contract: np.ndarray, seq: np.ndarray,
-           deals: list[Contract | None], codes: RateCodes) -> list[Item]:
+def _lines(book: Book, table: TimeTable, s: _Splits, contract_code: np.ndarray, seq: np.ndarray,
+           contract_of: list[Contract | None], codes: RateCodes) -> list[Item]:
     """One line per contract, time or overage, work type and rate, with its entry IDs in order."""
     at = np.flatnonzero(s.keep)
     if not len(at):
         return []
     e = s.idx[at]
     work, work_types = table.work_type.canonical()
-    c, kind, w, r = contract[e], s.kind[at], work[e], s.rate[at]
+    c, kind, w, r = contract_code[e], s.kind[at], work[e], s.rate[at]
     order, same = sort_by([c, kind, w, r], seq[e])
     at, e, c, kind, w, r = at[order], e[order], c[order], kind[order], w[order], r[order]
     starts = np.flatnonzero(~same)
@@ -332,12 +337,12 @@ def _lines(book: Book, table: TimeTable, s: _Splits, contract: np.ndarray, seq: 
     rate_text = [str(v) for v in codes.values]  # a few rates, formatted once
     items = []
     for g, (lo, hi) in enumerate(bounds):
-        deal, k, rate, work_type = deals[c[lo]], _KINDS[kind[lo]], codes.values[r[lo]], work_types[w[lo]]
+        contract, k, rate, work_type = contract_of[c[lo]], _KINDS[kind[lo]], codes.values[r[lo]], work_types[w[lo]]
         group_ids = tuple(ids[lo:hi])
-        total, cid, shown = hours[g], deal.contract_id, rate_text[r[lo]]
+        total, cid, shown = hours[g], contract.contract_id, rate_text[r[lo]]
         items.append(Item(
-            f"{k}:{cid}:{work_type}:{shown}:{group_ids[0]}", k, f"{cid}/{work_type}/{shown}", deal.customer_id, cid,
+            f"{k}:{cid}:{work_type}:{shown}:{group_ids[0]}", k, f"{cid}/{work_type}/{shown}", contract.customer_id, cid,
             f"Overage: {total.normalize():f} h at {rate:,.2f}" if k == "overage" else work_type,
             day_of(first_days[g]), day_of(last_days[g]), total, rate,
-            round_cents(total * rate), "services", deal.po_number, hours_cell(rows[lo]), group_ids))
+            round_cents(total * rate), "services", contract.po_number, hours_cell(rows[lo]), group_ids))
     return items
