@@ -203,3 +203,18 @@ def test_errors_in_a_long_sheet_of_ids_are_named(tmp_path):
                                                                           ["P1", "2026-10-01", "1001", "lots"]]}))
     assert not result.ok and result.book is None
     assert errors_at(result) == {"Timesheets!A11", "Timesheets!A21", "Timesheets!B31", "Payments!D2"}
+
+
+def test_vendor_counts_are_read_typed_and_a_bad_count_names_its_cell(tmp_path):
+    head = ["Customer ID", "Vendor SKU", "Quantity", "As Of", "Vendor", "Source"]
+    path = write_book(tmp_path / "b.xlsx", {"VendorCounts": [
+        head, [1001, "M365-BP", 25, date(2026, 10, 31), "Microsoft", "partner-center.csv"],
+        ["1002", "BACKUP-SRV", "3", "2026-11-01", None, None]]})
+    book = read_book(path).book
+    first, second = book.vendor_counts
+    assert (first.customer_id, first.vendor_sku, first.quantity, first.as_of, first.vendor) == \
+        ("1001", "M365-BP", Decimal(25), date(2026, 10, 31), "Microsoft")
+    assert (second.quantity, second.as_of, book.cell(second, "quantity")) == (Decimal(3), date(2026, 11, 1),
+                                                                             "VendorCounts!C3")
+    bad = write_book(tmp_path / "bad.xlsx", {"VendorCounts": [head, ["1001", "M365-BP", "many", "2026-10-31"]]})
+    assert errors_at(read_book(bad)) == {"VendorCounts!C2"}

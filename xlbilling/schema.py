@@ -13,7 +13,7 @@ from .core.terms import Terms
 from .core.columns import Col, Kind, columns_of, normalize, title_case
 from .core.models import (CHARGE_KINDS, CONTRACT_TYPES, FREQUENCIES, Adjustment, Amendment, Charge, Contract,
                           ContractLine, Customer, DiscrepancyRow, Dispute, GLAccount, InvoiceLineRow, Milestone,
-                          Payment, Rate, RegisterRow, Settings, TaxRate, TimeEntry)
+                          Payment, Rate, RegisterRow, Settings, TaxRate, TimeEntry, VendorCount)
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,10 @@ SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec(
         "Disputes",
         columns_of(Dispute),
+    ),
+    SheetSpec(
+        "VendorCounts",
+        columns_of(VendorCount),
     ),
     SheetSpec(
         "Amendments",

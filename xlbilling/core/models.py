@@ -182,6 +182,19 @@ class Dispute(NamedTuple):
     row: int
 
 
+class VendorCount(NamedTuple):
+    """What a vendor says a customer has (licences, seats, devices) on a day: the latest on or before the
+    invoice date counts, per customer and SKU (seat reconciliation, spec section 4)."""
+
+    customer_id: Annotated[str, col(Kind.ID, True)]
+    vendor_sku: Annotated[str, col(Kind.TEXT, True, width=22)]
+    quantity: Annotated[Decimal, col(Kind.NUMBER, True, width=10)]
+    as_of: Annotated[date, col(Kind.DATE, True, width=11)]
+    vendor: Annotated[str | None, col(Kind.TEXT, width=16)]
+    source: Annotated[str | None, col(Kind.TEXT, width=30)]  # the file or report it came from
+    row: int
+
+
 class Amendment(NamedTuple):
     amendment_id: Annotated[str, col(Kind.ID, True)]
     contract_id: Annotated[str, col(Kind.ID, True)]
@@ -297,6 +310,7 @@ RECORD_TYPES: dict[str, type] = {
     "Payments": Payment,
     "Adjustments": Adjustment,
     "Disputes": Dispute,
+    "VendorCounts": VendorCount,
     "Amendments": Amendment,
     "GLAccounts": GLAccount,
     "InvoiceRegister": RegisterRow,
@@ -486,6 +500,10 @@ class Book:
     @property
     def discrepancies(self) -> tuple[DiscrepancyRow, ...]:
         return self.rows("Discrepancies")
+
+    @property
+    def vendor_counts(self) -> tuple[VendorCount, ...]:
+        return self.rows("VendorCounts")
 
     @property
     def amendments(self) -> tuple[Amendment, ...]:
