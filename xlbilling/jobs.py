@@ -25,6 +25,7 @@ from .core.ledger import changed_invoices, ledger_tabs, sealed
 from .core.models import Book, InvoiceLineRow, RegisterRow, number
 from .core.posting import billed_by, draft_rows, post
 from .core.rules import On
+from .core.seats import reconcile, reconciliation_tab, totals
 from .core.schedule import contract_status_tab, recurring_outlook, schedule_tab
 from .core.tabs import Tab
 from .io.package import CellEdit
@@ -51,7 +52,14 @@ class _Ahead:
         return cls(headers, lines, billed, outlook.due, outlook.schedule, schedule_tab(outlook.schedule, invoice_date))
 
 def _audit_tabs(book: Book, result: CloseResult, billed: Billed, findings: list[Finding]) -> list[Tab]:
-    return [discrepancies_tab(findings, book, date.today()), unbilled_wip_tab(book, result.invoice_date, billed)]
+    return [discrepancies_tab(findings, book, date.today()), unbilled_wip_tab(book, result.invoice_date, billed),
+            reconciliation_tab(book, result.invoice_date)]
+
+
+def seat_summary(book: Book, day: date) -> list[str]:
+    """The seat reconciliation in a line, when the book has seats to reconcile."""
+    seats = reconcile(book, day)
+    return [f"  {totals(seats).summary()} See the Reconciliation tab."] if seats else []
 
 def audit_summary(findings: list[Finding]) -> list[str]:
     if not findings:
@@ -145,6 +153,7 @@ def close_workbook(path: Path, invoice_date: date, through: date | None = None,
         result, findings = audited_close(book, invoice_date, through, billed, a.recurring)
         drafts = [draft_rows(d, result.through) for d in result.drafts]
         summary = close_summary(result, {c.customer_id: c.name for c in book.customers}) + audit_summary(findings)
+        summary += seat_summary(book, invoice_date)
         stage(progress, "Building the invoice, receivables, accounting and status tabs")
         tabs = [*ledger_view_tabs(book, invoice_date, headers, lines, drafts), a.schedule_tab,
                 contract_status_tab(book, invoice_date, headers, lines, a.schedule),

@@ -9,9 +9,10 @@ from ..core.findings import ERROR, Finding
 from .base import AuditContext, LedgerContext
 from .billing_rules import BILLING_RULES
 from .money_rules import MONEY_CODES, MONEY_RULES
+from .seat_rules import SEAT_RULES
 from .time_rules import TIME_RULES
 
-RULES = (*TIME_RULES, *BILLING_RULES, *MONEY_RULES)
+RULES = (*TIME_RULES, *BILLING_RULES, *SEAT_RULES, *MONEY_RULES)
 
 
 def rule_table() -> list[tuple[str, str, str, str]]:

@@ -14,6 +14,7 @@ from ..core.items import Billed, Item, RateBook
 from ..core.money import round_cents
 from ..core.models import Book, Contract, Customer, InvoiceLineRow, RegisterRow, TimeEntry, number
 from ..core.posting import posted
+from ..core.seats import Seat, reconcile
 from ..core.time_billing import EntryContracts, entry_contracts
 
 
@@ -57,6 +58,11 @@ class AuditContext(LedgerContext):
     def contract_of(self, record: TimeEntry | Item) -> Contract:
         """The contract of an entry or item known to be on one."""
         return self.contracts[record.contract_id or ""]
+
+    @cached_property
+    def seats(self) -> list[Seat]:
+        """Seat reconciliation on the invoice date."""
+        return reconcile(self.book, self.invoice_date)
 
     @cached_property
     def rates(self) -> RateBook:
