@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 
 from ..core.models import Book
 from ..core.posting import posted
 from ..core.tabs import Column, Tab
+from ..io.convert import edit_value
 from ..io.package import CellEdit
 from ..schema import SHEET_BY_NAME
 from .mapping import Mapped
@@ -24,17 +24,6 @@ class Merged:
     new_sheets: list[Tab] = field(default_factory=list)
     counts: dict[str, Counter] = field(default_factory=dict)  # sheet -> added / updated / unchanged / skipped
     skipped: list[tuple[str, str, str]] = field(default_factory=list)
-
-
-def cell_value(value: object) -> str | Decimal:
-    """A value as the workbook keeps it: numbers as numbers, dates as YYYY-MM-DD, yes/no as Y/N."""
-    if isinstance(value, bool):
-        return "Y" if value else "N"
-    if isinstance(value, (int, Decimal)):
-        return Decimal(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return "" if value is None else str(value)
 
 
 # What an import puts into a row typed by staff, where the row has none (and nothing else).
@@ -74,7 +63,7 @@ def merge(book: Book, mapped: Mapped) -> Merged:
                     seen.add(row["source_ref"])
                     fresh.append(row)
             out.new_sheets.append(Tab(sheet, tuple(Column(c.title) for c in spec.columns),
-                                      [tuple(cell_value(r.get(c.name)) or None for c in spec.columns) for r in fresh]))
+                                      [tuple(edit_value(r.get(c.name)) or None for c in spec.columns) for r in fresh]))
             counts["added"] += len(fresh)
             continue
         cells: dict[int, dict[int, str | Decimal]] = {}  # column -> Excel row -> value
@@ -99,19 +88,19 @@ def merge(book: Book, mapped: Mapped) -> Merged:
                 typed = keys[row[spec.key]]
                 blanks = {n: row[n] for n in _FILL_BLANKS.get(sheet, ()) if row.get(n) and not getattr(typed, n)}
                 for name, value in blanks.items():
-                    cells.setdefault(columns[name], {})[typed.row] = cell_value(value)
+                    cells.setdefault(columns[name], {})[typed.row] = edit_value(value)
                 counts["updated" if blanks else "unchanged"] += 1
                 continue
             if existing is None:
                 for name, value in row.items():
                     if name in columns and value not in (None, ""):
-                        cells.setdefault(columns[name], {})[next_row] = cell_value(value)
+                        cells.setdefault(columns[name], {})[next_row] = edit_value(value)
                 next_row += 1
                 counts["added"] += 1
                 continue
             changed = {name: value for name, value in row.items() if name in columns and name != "source_ref"
                        and not (name == "invoice_number" and value is None)  # written by post: kept
-                       and cell_value(value) != cell_value(getattr(existing, name, None))}
+                       and edit_value(value) != edit_value(getattr(existing, name, None))}
             if not changed:
                 counts["unchanged"] += 1
                 continue
@@ -121,7 +110,7 @@ def merge(book: Book, mapped: Mapped) -> Merged:
                                     f"{existing.invoice_number}: not changed here (correct it with a credit memo)"))
                 continue
             for name, value in changed.items():
-                cells.setdefault(columns[name], {})[existing.row] = cell_value(value)
+                cells.setdefault(columns[name], {})[existing.row] = edit_value(value)
             counts["updated"] += 1
         for col, header in headers.items():
             cells.setdefault(col, {})[1] = header

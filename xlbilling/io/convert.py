@@ -6,7 +6,8 @@ or as Python values (xlwings gives floats, datetimes, booleans, None and error s
 `Bad` with what was expected; the reader turns that into an input error naming the cell.
 
 Values to cells: `cell_value` is what every writer puts in a cell (tabs, the report, the
-template and the Excel adapter): numbers for money, Excel dates for dates, Y/N for yes/no.
+template and the Excel adapter): numbers for money, Excel dates for dates, Y/N for yes/no;
+`edit_value` is the same value as an in-place edit of an input cell carries it.
 """
 
 from __future__ import annotations
@@ -50,6 +51,18 @@ def cell_text(value: object) -> str | None:
 
 def to_text(value: object) -> str:
     return (cell_text(value) or "").strip()
+
+
+def edit_value(value: object) -> str | Decimal:
+    """A domain value as an edit of an input cell carries it (the package writer sets text or a number in
+    place): numbers as numbers, dates as YYYY-MM-DD, yes/no as Y/N, blank as empty text."""
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    if isinstance(value, (int, Decimal)):
+        return Decimal(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else str(value)
 
 
 def cell_value(value: object) -> object:
