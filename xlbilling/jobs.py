@@ -25,7 +25,7 @@ from .core.ledger import changed_invoices, ledger_tabs, sealed
 from .core.models import Book, InvoiceLineRow, RegisterRow, number
 from .core.posting import billed_by, draft_rows, post
 from .core.rules import On
-from .core.seats import reconcile, reconciliation_tab, totals
+from .core.seats import Seat, reconcile, reconciliation_tab, totals
 from .core.schedule import contract_status_tab, recurring_outlook, schedule_tab
 from .core.tabs import Tab
 from .io.package import CellEdit
@@ -51,14 +51,14 @@ class _Ahead:
         outlook = recurring_outlook(book, invoice_date, billed, through)
         return cls(headers, lines, billed, outlook.due, outlook.schedule, schedule_tab(outlook.schedule, invoice_date))
 
-def _audit_tabs(book: Book, result: CloseResult, billed: Billed, findings: list[Finding]) -> list[Tab]:
+def _audit_tabs(book: Book, result: CloseResult, billed: Billed, findings: list[Finding],
+                seats: list[Seat]) -> list[Tab]:
     return [discrepancies_tab(findings, book, date.today()), unbilled_wip_tab(book, result.invoice_date, billed),
-            reconciliation_tab(book, result.invoice_date)]
+            reconciliation_tab(book, seats, result.invoice_date)]
 
 
-def seat_summary(book: Book, day: date) -> list[str]:
+def seat_summary(seats: list[Seat]) -> list[str]:
     """The seat reconciliation in a line, when the book has seats to reconcile."""
-    seats = reconcile(book, day)
     return [f"  {totals(seats).summary()} See the Reconciliation tab."] if seats else []
 
 def audit_summary(findings: list[Finding]) -> list[str]:
@@ -71,9 +71,11 @@ def audit_summary(findings: list[Finding]) -> list[str]:
     lines += [f"    {code:<24} {severity:<8} {n:>5}" for severity, code, n in counts]
     return lines
 
+
 def refresh_workbook(path: Path, as_of: date | None = None, progress: Progress | None = None) -> JobResult:
     """Payments, credits, AR, collections, journals, revenue and KPIs as of a date, without billing."""
     as_of = as_of or date.today()
+
     def work(read: Read) -> JobResult:
         book = read.book
         stage(progress, "Applying payments and credits; journal and revenue")
@@ -153,11 +155,12 @@ def close_workbook(path: Path, invoice_date: date, through: date | None = None,
         result, findings = audited_close(book, invoice_date, through, billed, a.recurring)
         drafts = [draft_rows(d, result.through) for d in result.drafts]
         summary = close_summary(result, {c.customer_id: c.name for c in book.customers}) + audit_summary(findings)
-        summary += seat_summary(book, invoice_date)
+        seats = reconcile(book, invoice_date)
+        summary += seat_summary(seats)
         stage(progress, "Building the invoice, receivables, accounting and status tabs")
         tabs = [*ledger_view_tabs(book, invoice_date, headers, lines, drafts), a.schedule_tab,
                 contract_status_tab(book, invoice_date, headers, lines, a.schedule),
-                *_audit_tabs(book, result, billed, findings), *new_ledger(book, headers, lines)]
+                *_audit_tabs(book, result, billed, findings, seats), *new_ledger(book, headers, lines)]
         write_run(path, book, "close", f"--date {invoice_date} --through {result.through}", tabs, summary,
                f"drafts {len(result.drafts)}, total {result.total}", progress=progress)
         return JobResult(True, summary=summary, data={"drafts": len(result.drafts), "total": str(result.total),
@@ -212,7 +215,8 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
         tabs = [*ledger_view_tabs(book, invoice_date, all_headers, all_lines, held, acc),
                 a.schedule_tab,
                 contract_status_tab(book, invoice_date, all_headers, all_lines, a.schedule),
-                *_audit_tabs(book, fresh, billed_by(all_lines), findings), *ledger_tabs(all_headers, all_lines)]
+                *_audit_tabs(book, fresh, billed_by(all_lines), findings, reconcile(book, invoice_date)),
+                *ledger_tabs(all_headers, all_lines)]
         edits = _billed_cells(book, new_lines)
         total = sum((h.total for h in new_headers), Decimal("0.00"))
         if new_headers:

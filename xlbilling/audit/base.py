@@ -55,7 +55,7 @@ class AuditContext(LedgerContext):
     def contracts(self) -> dict[str, Contract]:
         return {c.contract_id: c for c in self.book.contracts}
 
-    def contract_of(self, record: TimeEntry | Item) -> Contract:
+    def contract_for(self, record: TimeEntry | Item) -> Contract:
         """The contract of an entry or item known to be on one."""
         return self.contracts[record.contract_id or ""]
 

@@ -103,7 +103,7 @@ def contract_on_hold(ctx: AuditContext, say: Say) -> Iterator[Finding]:
     items, _ = due_items(mini, ctx.invoice_date, ctx.through, ctx.billed)
     by: dict[str, list[Item]] = defaultdict(list)
     for i in items:
-        by[ctx.contract_of(i).contract_id].append(i)
+        by[ctx.contract_for(i).contract_id].append(i)
     for cid, its in sorted(by.items()):
         amount = sum((i.amount for i in its), ZERO)
         yield say(ctx.contracts[cid], "status",
@@ -200,7 +200,7 @@ def amount_change(ctx: AuditContext, say: Say) -> Iterator[Finding]:
     drafted: dict[str, list[Item]] = defaultdict(list)  # contract -> its recurring items on the drafts
     for item in _draft_items(ctx):
         if item.source_type == "recurring":
-            drafted[ctx.contract_of(item).contract_id].append(item)
+            drafted[ctx.contract_for(item).contract_id].append(item)
     latest = {cid: max(items, key=lambda i: i.service_start) for cid, items in drafted.items()}
     posted: dict[str, list[tuple]] = defaultdict(list)  # contract -> its posted recurring lines' (start, amount)
     for ln in ctx.posted_lines:
@@ -263,7 +263,7 @@ def missed_billing(ctx: AuditContext, say: Say) -> Iterator[Finding]:
     for item in _draft_items(ctx):
         if item.source_type != "recurring":
             continue
-        advance = ctx.contract_of(item).billing_timing == "advance"
+        advance = ctx.contract_for(item).billing_timing == "advance"
         missed = [d for d, t in closes if (item.service_start <= d if advance else item.service_end <= t)]
         if missed:
             yield say(lines[item.source_id], "unit_price",

@@ -11,6 +11,8 @@ from ..core.rules import Say, Subject, rule
 from ..core.seats import NOT_BILLED, OVER, UNDER
 from .base import AuditContext
 
+PERIOD_WORDS = {"monthly": "month", "quarterly": "quarter", "semiannual": "half-year", "annual": "year"}
+
 
 def _qty(n: Decimal | None) -> str:
     if n is None:
@@ -30,7 +32,7 @@ def seat_mismatch(ctx: AuditContext, say: Say) -> Iterator[Finding]:
             continue
         gap, per_period = abs(s.difference), abs(s.per_period or Decimal(0))
         vendor = s.vendor_row.vendor or "the vendor"
-        period = s.contract.billing_frequency.replace("ly", "") if s.contract else "period"
+        period = PERIOD_WORDS[s.contract.billing_frequency] if s.contract else "period"
         if s.status == UNDER:
             stake = f"{_qty(gap)} seat(s) not billed: {per_period:,.2f} a {period} of revenue lost"
         else:

@@ -38,7 +38,7 @@ def no_contract(ctx: AuditContext, say: Say) -> Iterator[Finding]:
 def customer_mismatch(ctx: AuditContext, say: Say) -> Iterator[Finding]:
     on = ctx.on_contracts
     for e in ctx.entries(ctx.open & on.known & ~on.same_customer):
-        c = ctx.contract_of(e)
+        c = ctx.contract_for(e)
         yield say(e, "customer_id",
                   f"entry {e.entry_id} is for customer {e.customer_id} but contract {c.contract_id} belongs "
                   f"to {c.customer_id}", _subject(e), show(e.customer_id), show(c.customer_id), ctx.at_stake(e))
@@ -50,7 +50,7 @@ def customer_mismatch(ctx: AuditContext, say: Say) -> Iterator[Finding]:
 def outside_contract(ctx: AuditContext, say: Say) -> Iterator[Finding]:
     on = ctx.on_contracts
     for e in ctx.entries(ctx.open & on.known & ~on.in_dates):
-        c = ctx.contract_of(e)
+        c = ctx.contract_for(e)
         span = f"{c.start_date} to {c.end_date or 'open end'}"
         yield say(e, "date",
                   f"entry {e.entry_id} is dated outside contract {c.contract_id} ({span})", _subject(e),

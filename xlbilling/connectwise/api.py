@@ -26,9 +26,9 @@ class ApiError(Exception):
     """The pull could not be made; the message says why in plain words."""
 
 
-def keys(env: dict | None = None) -> tuple[str, str, str]:
-    values: Mapping[str, str] = os.environ if env is None else env
-    public, private, client = (values.get(f"XLBILLING_CW_{n}") for n in ("PUBLIC_KEY", "PRIVATE_KEY", "CLIENT_ID"))
+def keys(env: Mapping[str, str] | None = None) -> tuple[str, str, str]:
+    env = os.environ if env is None else env
+    public, private, client = (env.get(f"XLBILLING_CW_{n}") for n in ("PUBLIC_KEY", "PRIVATE_KEY", "CLIENT_ID"))
     if not (public and private):
         try:
             import keyring

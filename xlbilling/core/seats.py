@@ -132,9 +132,9 @@ COLUMNS = (Column("Customer ID", TEXT, 12), Column("Customer", TEXT, 26), Column
 _FILLS = {UNDER: "warning", OVER: "error", NOT_BILLED: "warning"}
 
 
-def reconciliation_tab(book: Book, day: date) -> Tab:
-    """The Reconciliation tab: the totals on top, then every customer and SKU (mismatches first)."""
-    seats = reconcile(book, day)
+def reconciliation_tab(book: Book, seats: list[Seat], day: date) -> Tab:
+    """The Reconciliation tab of `reconcile(book, day)`: the totals on top, then every customer and SKU
+    (mismatches first)."""
     t = totals(seats)
     names = {c.customer_id: c.name for c in book.customers}
     order = {UNDER: 0, OVER: 1, NOT_BILLED: 2, NO_COUNT: 3, MATCHED: 4}

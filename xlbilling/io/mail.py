@@ -49,20 +49,20 @@ class SmtpConfig:
     sender: str
 
 
-def smtp_config(settings: Settings, env: dict | None = None) -> SmtpConfig:
-    values: Mapping[str, str] = os.environ if env is None else env
-    host = values.get("XLBILLING_SMTP_HOST", settings.smtp_host)
+def smtp_config(settings: Settings, env: Mapping[str, str] | None = None) -> SmtpConfig:
+    env = os.environ if env is None else env
+    host = env.get("XLBILLING_SMTP_HOST", settings.smtp_host)
     sender = settings.email_from or settings.company_email
     if not host:
         raise MailSetupError("no SMTP server: set smtp_host on the Settings sheet (or XLBILLING_SMTP_HOST), "
                              "or use --dry-run to write the messages to an outbox")
     if not sender:
         raise MailSetupError("no sender address: set company_email (or email_from) on the Settings sheet")
-    security = values.get("XLBILLING_SMTP_SECURITY", settings.smtp_security).strip().lower()
+    security = env.get("XLBILLING_SMTP_SECURITY", settings.smtp_security).strip().lower()
     if security not in ("starttls", "ssl", "none"):
         raise MailSetupError(f"smtp_security must be starttls, ssl or none, not {security!r}")
-    user = values.get("XLBILLING_SMTP_USER", settings.smtp_user)
-    password = values.get("XLBILLING_SMTP_PASSWORD")
+    user = env.get("XLBILLING_SMTP_USER", settings.smtp_user)
+    password = env.get("XLBILLING_SMTP_PASSWORD")
     if password is None and user:
         try:
             import keyring
@@ -70,7 +70,7 @@ def smtp_config(settings: Settings, env: dict | None = None) -> SmtpConfig:
             password = keyring.get_password("xlbilling", user)
         except Exception:  # no keyring back end on this machine: the environment is the way
             password = None
-    port = int(values.get("XLBILLING_SMTP_PORT", settings.smtp_port))
+    port = int(env.get("XLBILLING_SMTP_PORT", settings.smtp_port))
     return SmtpConfig(host, port, security, user, password, sender)
 
 
