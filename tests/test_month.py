@@ -251,6 +251,7 @@ ONE_ROW = {  # one valid row per input sheet, by column name: the base every mis
     "Adjustments": {"adjustment_id": "A1", "date": "2026-10-01", "invoice_number": "INV-1", "amount": 10, "reason": "x"},
     "Disputes": {"invoice_number": "INV-1", "opened_date": "2026-10-01"},
     "VendorCounts": {"customer_id": "C1", "vendor_sku": "M365-BP", "quantity": 25, "as_of": "2026-10-01"},
+    "VendorMappings": {"vendor": "Pax8", "kind": "alias", "name": "Acme Inc", "value": "C1"},
     "Amendments": {"amendment_id": "AM1", "contract_id": "AGR-1", "effective_date": "2026-10-01", "description": "x"},
     "GLAccounts": {"account": "4000", "name": "Services"},
 }

@@ -16,6 +16,7 @@ from pathlib import Path
 from . import __version__
 from . import document_jobs, export_jobs, jobs
 from .core.findings import Finding
+from .core.vendor_files import shapes_help
 from .io.convert import Bad, to_date
 from .io.gl_export import LAYOUTS
 from .io.progress import Progress
@@ -220,6 +221,21 @@ def cmd_import_connectwise(args) -> int:
                                       args.dry_run, _progress(args)), args)
 
 
+def cmd_import_counts(args) -> int:
+    from .import_counts import import_counts, parse_aliases, parse_columns
+
+    path = _existing(args.workbook)
+    file = Path(args.file)
+    if not file.is_file():
+        raise UsageError(f"{file}: no such file")
+    try:
+        columns, aliases = parse_columns(args.columns), parse_aliases(args.alias)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return _report(import_counts(path, file, args.vendor, columns, aliases, _date_arg(args.as_of, "--as-of"),
+                                 args.complete, args.dry_run, _progress(args)), args)
+
+
 def cmd_demo(args) -> int:
     folder = Path(args.folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -346,7 +362,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", help="the report file (default: ManagerReport-<date>.xlsx beside the workbook)")
     s.add_argument("--as-of", help="the report date, YYYY-MM-DD (default: today)")
 
-    imports = sub.add_parser("import", help="bring records in from another system (import connectwise)",
+    imports = sub.add_parser("import", help="bring records in from another system (import connectwise, import "
+                             "counts)",
                              description="Bring records in from another system.")
     kinds = imports.add_subparsers(dest="source", metavar="SOURCE")
     s = _command(kinds, "connectwise", cmd_import_connectwise,
@@ -361,6 +378,21 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--company", help="the ConnectWise company ID to sign in as (with --api)")
     s.add_argument("--from", dest="from_", help="time entries from this date, YYYY-MM-DD (with --api)")
     s.add_argument("--to", help="time entries before this date, YYYY-MM-DD (with --api)")
+    s.add_argument("--dry-run", action="store_true", help="show what would change and write nothing")
+
+    s = _command(kinds, "counts", cmd_import_counts, "a vendor's licence or seat counts (CSV/XLSX) into VendorCounts",
+                 "Read a vendor's licence/seat export into VendorCounts, for close to reconcile with what the "
+                 f"contract lines bill. Shapes we know: {shapes_help()}. The columns used and the aliases given are "
+                 "remembered per vendor in the VendorMappings sheet. docs/seats.md has the details.")
+    s.add_argument("file", help="the vendor's export, .csv or .xlsx")
+    s.add_argument("--vendor", help="the vendor's name (microsoft365, pax8, or any name: its columns are remembered)")
+    s.add_argument("--columns", help="which column holds what, e.g. customer=Client,sku=Product,quantity=Seats,"
+                   "date=Report Date,status=State")
+    s.add_argument("--alias", action="append", metavar="NAME=CUSTOMER_ID",
+                   help="a customer name in the file and its customer ID (repeat it; remembered)")
+    s.add_argument("--as-of", help="the date the counts hold on, when the file has no date column (default: today)")
+    s.add_argument("--complete", action="store_true",
+                   help="the file lists everything the vendor has: earlier counts it leaves out become none")
     s.add_argument("--dry-run", action="store_true", help="show what would change and write nothing")
 
     s = _command(sub, "demo", cmd_demo, "create the sample book in a folder and run three months on it",

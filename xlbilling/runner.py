@@ -6,9 +6,9 @@ and the run log in one atomic replace; `stage` reports progress.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from collections.abc import Callable, Mapping
+import os
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,7 +20,8 @@ from .core.models import Book
 from .core.runlog import run_log_tab
 from .core.tabs import Tab
 from .io.package import CellEdit
-from .io.reader import Loaded, ReadResult, complete, gc_paused
+from .io.package import write_tabs
+from .io.reader import Loaded, ReadResult, complete, gc_paused, read_book
 from .io.workbook import as_workbook
 
 
@@ -78,6 +79,22 @@ def write_run(path, book: Book, command: str, arguments: str, tabs: list[Tab], s
     log = run_log_tab(path.previous_run_log(), datetime.now(), command, arguments, counts,
                       summary[0] if summary else "")
     path.write([*tabs, log], edits, book.settings.backups_kept, progress)
+
+def would_be_valid(path, tabs: list[Tab], edits: Sequence[CellEdit]) -> list[Finding]:
+    """The input errors the workbook would have after writing these tabs and edits (read from a scratch
+    copy), for an import to refuse before it writes."""
+    target = as_workbook(path)
+    if not hasattr(target, "path"):
+        return []  # the open Excel book: it validates on the next run
+    data = write_tabs(target.path.read_bytes(), tabs, edits)
+    fd, scratch = tempfile.mkstemp(suffix=target.path.suffix, prefix=f"xlbilling-{os.getpid()}-import-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        return read_book(scratch).errors
+    finally:
+        os.unlink(scratch)
+
 
 def stage(progress: Progress | None, what: str) -> None:
     if progress:

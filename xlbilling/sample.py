@@ -9,11 +9,12 @@ tax exemption. The month to close is November 2026 (invoice date 2026-11-01).
 
 from __future__ import annotations
 
-from typing import Any
-
+import csv
 import random
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 from .core.periods import period_of
 
@@ -23,6 +24,9 @@ DEMO_AS_OF = date(2026, 11, 30)  # and ages receivables at the end of November
 FIRST_MONTH = date(2026, 8, 1)
 D = Decimal
 ONE = D(1)
+M365_SKU = "CFQ7TTC0LH18"  # Microsoft 365 Business Premium, as Partner Center and ConnectWise name it
+BACKUP_SKU = "P8-BKP-DR-1TB"
+COUNTS_AS_OF = date(2026, 10, 31)  # the vendor exports the demo imports before closing November
 
 JURISDICTIONS = {  # jurisdiction -> (services, hardware, software)
     "TX-AUSTIN": (D("0.0825"), D("0.0825"), D("0.0825")),
@@ -107,10 +111,10 @@ def build_sample(seed: int = 2026) -> tuple[dict[str, list[dict]], dict[str, str
         n += 1
         return f"AGR-{n:03d}"
 
-    def line(cid, desc, price, qty=ONE, kind="fixed", start=None, end=None, cat="services", account=None):
+    def line(cid, desc, price, qty=ONE, kind="fixed", start=None, end=None, cat="services", account=None, sku=None):
         lines.append({"line_id": f"L{len(lines) + 1:04d}", "contract_id": cid, "description": desc, "kind": kind,
                       "quantity": qty, "unit_price": price, "start_date": start, "end_date": end,
-                      "tax_category": cat, "revenue_account": account})
+                      "tax_category": cat, "revenue_account": account, "vendor_sku": sku})
 
     for i, cust in enumerate(customers):
         cust_id = cust["customer_id"]
@@ -131,7 +135,7 @@ def build_sample(seed: int = 2026) -> tuple[dict[str, list[dict]], dict[str, str
         else:
             line(cid, "Managed users", D("95.00"), users, "per_unit")
         line(cid, "Managed servers", D("175.00"), D(rng.randint(1, 6)), "per_unit")
-        line(cid, "Backup & DR storage (1 TB)", D("120.00"), cat="software", account="4200")
+        line(cid, "Backup & DR storage (1 TB)", D("120.00"), cat="software", account="4200", sku=BACKUP_SKU)
         if variant == 0:
             cid = new_id()
             contracts.append(_contract(cid, cust_id, "Security monitoring", "subscription", date(2026, 2, 1),
@@ -150,7 +154,8 @@ def build_sample(seed: int = 2026) -> tuple[dict[str, list[dict]], dict[str, str
             cid = new_id()
             contracts.append(_contract(cid, cust_id, "Microsoft 365 licences", "subscription", date(2026, 1, 1),
                                        billing_frequency="annual", proration="none"))
-            line(cid, "M365 Business Premium (annual)", D("264.00"), D(rng.randint(10, 40)), "per_unit", cat="software")
+            line(cid, "M365 Business Premium (annual)", D("264.00"), D(rng.randint(10, 40)), "per_unit", cat="software",
+                 sku=M365_SKU)
         elif variant == 4:
             cid = new_id()
             contracts.append(_contract(cid, cust_id, "Offsite backup (usage)", "subscription", date(2026, 9, 10),
@@ -283,3 +288,47 @@ def _charges(rng: random.Random, customers: list[dict], contracts: list[dict]) -
     rows[7].update(kind="hardware", description="APC Smart-UPS 1500", unit_cost=D("540.00"),
                    unit_price=D("500.00"))  # sold below its unit cost by mistake
     return rows
+
+
+def write_vendor_files(folder: Path, rows: dict[str, list[dict]]) -> dict[str, tuple[Path, dict[str, str]]]:
+    """A Microsoft 365 (Partner Center) and a Pax8 subscription export for the sample book's customers, as
+    those portals would show them at the end of October, with what a month brings: seats added in the
+    portal and not billed, a customer name spelled as the portal has it, one offer in two subscriptions,
+    a cancelled backup still billed, a deleted subscription, and a customer with seats nobody bills.
+    Per vendor: the file, and the aliases its customer names need (portal name -> customer ID)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    names = {c["customer_id"]: c["name"] for c in rows["Customers"]}
+    customer_of = {c["contract_id"]: c["customer_id"] for c in rows["Contracts"]}
+    billed: dict[str, dict[str, Decimal]] = {M365_SKU: {}, BACKUP_SKU: {}}
+    for ln in rows["ContractLines"]:
+        if ln.get("vendor_sku") in billed and ln.get("end_date") is None:
+            billed[ln["vendor_sku"]][customer_of[ln["contract_id"]]] = ln["quantity"]
+    m365 = [["Customer Name", "Customer Domain Name", "Subscription Id", "Offer Name", "Offer Id", "Quantity",
+             "Status", "Billing Frequency"]]
+    aliases: dict[str, str] = {}
+    for k, (cid, qty) in enumerate(sorted(billed[M365_SKU].items())):
+        name = names[cid] + (", Inc." if k == 1 else "")
+        if k == 1:  # the portal's spelling: mapped by an alias
+            aliases[name] = cid
+        seats = [qty + 12] if k == 0 else [D(10), qty - 10] if k == 3 and qty > 10 else [qty]
+        for n, q in enumerate(seats):
+            m365.append([name, f"{cid.lower()}.onmicrosoft.com", f"5f1c{k:02d}{n}-sub",
+                         "Microsoft 365 Business Premium", M365_SKU, str(q), "Active", "Annual"])
+    m365.append(["Harbor Dental Studio", "harbordental.onmicrosoft.com", "5f1c99-sub", "Microsoft 365 Business Premium",
+                 M365_SKU, "20", "Active", "Monthly"])
+    first = sorted(billed[M365_SKU])[0]
+    m365.append([names[first], f"{first.lower()}.onmicrosoft.com", "5f1c98-sub", "Exchange Online (Plan 1)",
+                 "CFQ7TTC0LH16", "5", "Deleted", "Monthly"])
+    unbilled = next(c for c in sorted(names) if c not in billed[M365_SKU])
+    m365.append([names[unbilled], f"{unbilled.lower()}.onmicrosoft.com", "5f1c97-sub", "Microsoft 365 Business Premium",
+                 M365_SKU, "8", "Active", "Monthly"])
+    pax8 = [["Company Name", "Product Name", "SKU", "Quantity", "Status", "Billing Term"]]
+    for k, (cid, qty) in enumerate(sorted(billed[BACKUP_SKU].items())):
+        pax8.append([names[cid], "Backup & DR storage (1 TB)", BACKUP_SKU, str(qty),
+                     "Cancelled" if k == 4 else "Active", "Monthly"])
+    files = {"microsoft365": (folder / "microsoft365-subscriptions.csv", aliases),
+             "pax8": (folder / "pax8-subscriptions.csv", {})}
+    for key, table in (("microsoft365", m365), ("pax8", pax8)):
+        with files[key][0].open("w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows(table)
+    return files

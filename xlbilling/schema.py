@@ -13,7 +13,8 @@ from .core.terms import Terms
 from .core.columns import Col, Kind, columns_of, normalize, title_case
 from .core.models import (CHARGE_KINDS, CONTRACT_TYPES, FREQUENCIES, Adjustment, Amendment, Charge, Contract,
                           ContractLine, Customer, DiscrepancyRow, Dispute, GLAccount, InvoiceLineRow, Milestone,
-                          Payment, Rate, RegisterRow, Settings, TaxRate, TimeEntry, VendorCount)
+                          Payment, Rate, RegisterRow, Settings, TaxRate, TimeEntry, VendorCount,
+                          VendorMapping)
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,10 @@ SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec(
         "VendorCounts",
         columns_of(VendorCount),
+    ),
+    SheetSpec(
+        "VendorMappings",
+        columns_of(VendorMapping),
     ),
     SheetSpec(
         "Amendments",

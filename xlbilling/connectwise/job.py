@@ -4,16 +4,11 @@ not validate (nothing written, and why)."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import date
 from pathlib import Path
 
 from ..core.findings import ERROR, Finding
-from ..io.package import write_tabs
-from ..io.reader import read_book
-from ..io.workbook import as_workbook
-from ..runner import JobResult, Progress, stage, with_book, write_run
+from ..runner import JobResult, Progress, stage, with_book, would_be_valid, write_run
 from . import mapping
 from .api import ApiError, Client, keys, pull
 from .merge import merge
@@ -61,7 +56,7 @@ def import_connectwise(path, files: dict[str, Path], api: tuple[str, str] | None
         summary = _summary(merged, mapped, unknown, dry_run)
         if dry_run:
             return JobResult(True, summary=summary, data=_data(merged))
-        errors = _would_be_valid(path, merged)
+        errors = would_be_valid(path, merged.new_sheets, merged.edits)
         if errors:
             return JobResult(False, errors, ["The import would leave the workbook with input errors; nothing was "
                                              "written:", *summary])
@@ -72,21 +67,6 @@ def import_connectwise(path, files: dict[str, Path], api: tuple[str, str] | None
         return JobResult(True, summary=summary, data=_data(merged))
 
     return with_book(path, progress, work, writes=not dry_run)
-
-
-def _would_be_valid(path, merged) -> list[Finding]:
-    """The input errors the workbook would have after the import (read from a scratch copy)."""
-    target = as_workbook(path)
-    if not hasattr(target, "path"):
-        return []  # the open Excel book: it validates on the next run
-    data = write_tabs(target.path.read_bytes(), merged.new_sheets, merged.edits)
-    fd, scratch = tempfile.mkstemp(suffix=target.path.suffix, prefix=f"xlbilling-{os.getpid()}-import-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        return read_book(scratch).errors
-    finally:
-        os.unlink(scratch)
 
 
 def _summary(merged, mapped, unknown: list[str], dry_run: bool) -> list[str]:

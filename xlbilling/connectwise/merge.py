@@ -12,7 +12,7 @@ from decimal import Decimal
 from ..core.models import Book
 from ..core.posting import posted
 from ..core.tabs import Column, Tab
-from ..io.convert import edit_value
+from ..io.convert import edit_value, new_cell
 from ..io.package import CellEdit
 from ..schema import SHEET_BY_NAME
 from .mapping import Mapped
@@ -63,7 +63,7 @@ def merge(book: Book, mapped: Mapped) -> Merged:
                     seen.add(row["source_ref"])
                     fresh.append(row)
             out.new_sheets.append(Tab(sheet, tuple(Column(c.title) for c in spec.columns),
-                                      [tuple(edit_value(r.get(c.name)) or None for c in spec.columns) for r in fresh]))
+                                      [tuple(new_cell(r.get(c.name)) for c in spec.columns) for r in fresh]))
             counts["added"] += len(fresh)
             continue
         cells: dict[int, dict[int, str | Decimal]] = {}  # column -> Excel row -> value

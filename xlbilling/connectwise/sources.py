@@ -6,11 +6,10 @@ names; headers that match nothing are reported."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 
+from ..io.tables import TABLE_SUFFIXES, read_table
 from ..schema import normalize
 
 # The API fields the mapping reads, per kind of record, and the list-view names they go by.
@@ -80,15 +79,6 @@ def _header_map(kind: str, headers: list[str]) -> tuple[dict[int, str], list[str
     return matched, unknown
 
 
-def _text(value: object) -> str:
-    """A spreadsheet cell as the text a CSV export would hold (9300, not 9300.0)."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
-
-
 def read_records(kind: str, path: Path) -> tuple[list[dict], list[str]]:
     """The records of a file (JSON as the API returns it, or a CSV/XLSX export) and the export's headers
     that matched nothing."""
@@ -96,15 +86,9 @@ def read_records(kind: str, path: Path) -> tuple[list[dict], list[str]]:
     if suffix == ".json":
         data = json.loads(path.read_text(encoding="utf-8-sig"))
         return (data if isinstance(data, list) else data.get("items", [data])), []
-    if suffix == ".csv":
-        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
-    elif suffix in (".xlsx", ".xlsm"):
-        import python_calamine
-
-        sheet = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
-        rows = [[_text(v) for v in r] for r in sheet.to_python()]
-    else:
+    if suffix not in TABLE_SUFFIXES:
         raise ValueError(f"{path.name}: a .json, .csv or .xlsx file is expected")
+    rows = read_table(path)
     if not rows:
         return [], []
     matched, unknown = _header_map(kind, [str(h) for h in rows[0]])

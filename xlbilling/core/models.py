@@ -195,6 +195,19 @@ class VendorCount(NamedTuple):
     row: int
 
 
+class VendorMapping(NamedTuple):
+    """How `import counts` reads one vendor's files, remembered between runs (beyond spec v2): a `column`
+    row says which column of the file holds a field (name: customer, sku, quantity, date or status; value:
+    the file's header); an `alias` row maps a customer name in the vendor's files to a customer ID (a
+    blank vendor: any vendor's files)."""
+
+    vendor: Annotated[str | None, col(Kind.TEXT, width=16)]
+    kind: Annotated[str, col(Kind.ENUM, True, choices=("column", "alias"), width=10)]
+    name: Annotated[str, col(Kind.TEXT, True, width=30)]
+    value: Annotated[str, col(Kind.TEXT, True, width=30)]
+    row: int
+
+
 class Amendment(NamedTuple):
     amendment_id: Annotated[str, col(Kind.ID, True)]
     contract_id: Annotated[str, col(Kind.ID, True)]
@@ -311,6 +324,7 @@ RECORD_TYPES: dict[str, type] = {
     "Adjustments": Adjustment,
     "Disputes": Dispute,
     "VendorCounts": VendorCount,
+    "VendorMappings": VendorMapping,
     "Amendments": Amendment,
     "GLAccounts": GLAccount,
     "InvoiceRegister": RegisterRow,
@@ -504,6 +518,10 @@ class Book:
     @property
     def vendor_counts(self) -> tuple[VendorCount, ...]:
         return self.rows("VendorCounts")
+
+    @property
+    def vendor_mappings(self) -> tuple[VendorMapping, ...]:
+        return self.rows("VendorMappings")
 
     @property
     def amendments(self) -> tuple[Amendment, ...]:

@@ -45,7 +45,7 @@ class Seat(NamedTuple):
         if self.counted is None:
             return NO_COUNT
         if self.billed is None:
-            return NOT_BILLED
+            return NOT_BILLED if self.counted else MATCHED  # a count of none that nothing bills agrees
         return MATCHED if self.difference == 0 else UNDER if self.counted > self.billed else OVER
 
     @property

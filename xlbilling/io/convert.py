@@ -65,6 +65,11 @@ def edit_value(value: object) -> str | Decimal:
     return "" if value is None else str(value)
 
 
+def new_cell(value: object) -> str | Decimal | None:
+    """A domain value in a cell of an input sheet an import adds whole: as an edit carries it; blank, no cell."""
+    return None if value is None or value == "" else edit_value(value)
+
+
 def cell_value(value: object) -> object:
     """A domain value as a writer puts it in a cell."""
     if isinstance(value, Decimal):
