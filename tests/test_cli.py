@@ -80,6 +80,12 @@ def test_demo_closes_and_posts_three_months_of_the_sample(tmp_path, capsys):
     # the sample's deliberate mistakes keep a few drafts on hold; everything else is posted
     issued = [s for s in statuses if s in ("posted", "partially_paid", "paid")]
     assert set(statuses) == {"posted", "partially_paid", "paid", "on_hold"} and len(issued) > 100
+    # The vendors' sample exports are imported and the November close reconciles them, mismatches and all.
+    assert "Importing vendors' seat counts" in out and "Remembered for Pax8 in VendorMappings" in out
+    seats = python_calamine.load_workbook(tmp_path / "demo" / "SampleBilling.xlsx").get_sheet_by_name(
+        "Reconciliation").to_python()
+    statuses = {r[8] for r in seats[3:]}
+    assert {"under-billed", "over-billed", "not billed", "matched"} <= statuses and seats[1][7] > 0 < seats[2][7]
 
 
 def test_close_writes_drafts_and_a_summary(tmp_path, capsys):

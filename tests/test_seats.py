@@ -193,3 +193,28 @@ def test_the_latest_count_on_or_before_the_invoice_date_wins_and_both_rules_say_
     statuses = {(r[0], r[2]): r[8] for r in sheet(fixed, "Reconciliation")[3:]}
     assert not findings(again, "SEAT_COUNT_MISMATCH")
     assert statuses == {("1001", M365): "matched", ("1002", "P8-BKP"): "not in vendor data"}
+
+
+def test_a_count_the_vendor_no_longer_lists_keeps_holding_unless_the_file_is_complete(tmp_path):
+    path = book(tmp_path, counts=[["1002", "P8-BKP", 5, "2026-09-30", "Pax8"]])
+    file = write_csv(tmp_path / "pax8.csv", [["Company Name", "SKU", "Quantity", "Status"],
+                                             ["Acme Dental", "P8-EMAIL-SEC", "10", "Active"]])
+    first = import_counts(path, file, "pax8", as_of=date(2026, 10, 31), dry_run=True)
+    assert any("1 earlier count(s) of Pax8 are not in this file and still hold: 1002 P8-BKP" in s
+               for s in first.summary)
+    assert import_counts(path, file, "pax8", as_of=date(2026, 10, 31), complete=True).ok
+    assert ("1002", "P8-BKP", Decimal(0), date(2026, 10, 31), "Pax8") in counts_of(path)
+
+
+def test_the_manager_report_has_the_seat_summary_and_its_mismatches(tmp_path):
+    from xlbilling.document_jobs import write_manager_report
+
+    path = book(tmp_path, counts=[["1001", M365, 37, "2026-10-31", "Microsoft"],
+                                  ["1002", "P8-BKP", 2, "2026-10-31", "Pax8"]])
+    assert write_manager_report(path, tmp_path / "report.xlsx", date(2026, 11, 30)).ok
+    rows = [r for r in sheet(tmp_path / "report.xlsx", "Seats") if any(v != "" for v in r)]
+    cells = {r[0]: r for r in rows}
+    assert cells["Under-billed: revenue recovered if fixed"][1:3] == [1.0, 270.0]
+    assert cells["Over-billed: credits at risk"][1:3] == [1.0, 40.0]
+    assert cells["Acme Dental · CFQ7TTC0LH18"][1:8] == ["1001", 25.0, 37.0, cells["Acme Dental · CFQ7TTC0LH18"][4],
+                                                       12.0, 270.0, "under-billed"]

@@ -246,9 +246,17 @@ def cmd_demo(args) -> int:
     from .connectwise.sample import write_sample_files
 
     cw = write_sample_files(folder / "ConnectWise")
+    from .import_counts import import_counts
+    from .sample import COUNTS_AS_OF, write_vendor_files
+
+    vendor_files = write_vendor_files(folder / "Vendors", build_sample()[0])
     steps: list[tuple[str | None, Callable]] = [
         (f"Importing from ConnectWise (sample files in {folder / 'ConnectWise'}):",
          lambda p: import_connectwise(book, cw, progress=p))]
+    for vendor, (file, aliases) in vendor_files.items():
+        steps.append((f"Importing vendors' seat counts (sample exports in {file.parent}):" if not steps[1:] else None,
+                      lambda p, v=vendor, f=file, a=aliases: import_counts(book, f, v, aliases=a, as_of=COUNTS_AS_OF,
+                                                                           progress=p)))
     for invoice_date in DEMO_MONTHS:
         steps.append((f"Closing {invoice_date:%B %Y}:",
                       lambda p, d=invoice_date: jobs.close_workbook(book, d, None, p)))

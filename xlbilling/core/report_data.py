@@ -17,6 +17,7 @@ from .money import ZERO
 from .periods import add_months
 from .receivables import Receivables
 from .revenue import Recognition, deferred_rollforward, month_of
+from .seats import mismatches_tab, reconcile, seats_summary_tab
 from .tabs import DATE, INT, MONEY, TEXT, Column, Tab
 
 
@@ -103,7 +104,8 @@ def renewals(book: Book, as_of: date, days: int = 90) -> Tab:
 
 def manager_report(acc: Accounts, lines: list[InvoiceLineRow], as_of: date, wip: Tab) -> list[Sheet]:
     """The report's sheets: KPIs, AR aging, revenue, billings, deferred revenue, discrepancies, unbilled
-    work (`wip`, worked out by the audit) and renewals."""
+    work (`wip`, worked out by the audit), renewals, and the seat reconciliation when vendors' counts or
+    vendor SKUs are kept."""
     book = acc.book
     since = add_months(month_of(as_of), -11)
     kpis = kpi_tab(acc.book, acc.ar, acc.by_invoice)
@@ -135,4 +137,11 @@ def manager_report(acc: Accounts, lines: list[InvoiceLineRow], as_of: date, wip:
             Block("Approved time not yet invoiced, by age", wip),)),
         Sheet("Renewals", "Renewals due", (Block("Contracts ending in the next 90 days", renewals(book, as_of)),)),
     ]
+    seats = reconcile(book, as_of)
+    if seats:
+        mismatches = mismatches_tab(book, seats)
+        sheets.append(Sheet("Seats", f"Seat reconciliation on {as_of}: what vendors count against what we bill", (
+            Block("Summary", seats_summary_tab(seats)),
+            Block("Mismatches, the most at stake first", mismatches,
+                  Chart("bar", "Monthly amount at stake", (6,)) if mismatches.rows else None))))
     return sheets

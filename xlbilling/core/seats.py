@@ -17,7 +17,7 @@ from typing import NamedTuple
 from .models import Book, Contract, ContractLine, VendorCount
 from .money import ZERO, round_cents
 from .periods import MONTHS, escalated, whole_years
-from .tabs import DATE, MONEY, NUMBER, TEXT, Column, Tab
+from .tabs import DATE, INT, MONEY, NUMBER, TEXT, Column, Tab
 
 MATCHED, UNDER, OVER, NOT_BILLED, NO_COUNT = ("matched", "under-billed", "over-billed", "not billed",
                                               "not in vendor data")
@@ -130,6 +130,32 @@ COLUMNS = (Column("Customer ID", TEXT, 12), Column("Customer", TEXT, 26), Column
            Column("Difference", NUMBER, 10), Column("Monthly At Stake", MONEY, 13), Column("Status", TEXT, 18),
            Column("Contract Line", TEXT, 14), Column("Vendor", TEXT, 14))
 _FILLS = {UNDER: "warning", OVER: "error", NOT_BILLED: "warning"}
+
+
+def seats_summary_tab(seats: list[Seat]) -> Tab:
+    """The reconciliation in three lines, for managers: how many, and what each kind is worth a month."""
+    t = totals(seats)
+    count = {status: sum(s.status == status for s in seats) for status in (UNDER, OVER, NOT_BILLED, MATCHED)}
+    return Tab("Seats", (Column("Status", TEXT, 44), Column("Customers × SKUs", INT, 16),
+                         Column("A Month", MONEY, 14)), [
+        ("Under-billed: revenue recovered if fixed", count[UNDER], t.recovered),
+        ("Over-billed: credits at risk", count[OVER], t.at_risk),
+        ("Not billed: vendor counts nobody bills", count[NOT_BILLED], None),
+        ("Matched", count[MATCHED], None)])
+
+
+def mismatches_tab(book: Book, seats: list[Seat]) -> Tab:
+    """Every customer and SKU that does not match, the most at stake first."""
+    names = {c.customer_id: c.name for c in book.customers}
+    rows = [(f"{names.get(s.customer_id, s.customer_id)} · {s.vendor_sku}", s.customer_id, s.billed, s.counted,
+             s.vendor_row.as_of if s.vendor_row else None, s.difference,
+             None if s.monthly is None else abs(s.monthly), s.status)
+            for s in sorted(seats, key=lambda s: (-abs(s.monthly or ZERO), s.customer_id, s.vendor_sku))
+            if s.status in (UNDER, OVER, NOT_BILLED)]
+    return Tab("Seat mismatches", (Column("Customer · SKU", TEXT, 40), Column("Customer ID", TEXT, 12),
+                                   Column("Billed", NUMBER, 9), Column("Vendor Count", NUMBER, 9),
+                                   Column("As Of", DATE, 11), Column("Difference", NUMBER, 10),
+                                   Column("Monthly At Stake", MONEY, 14), Column("Status", TEXT, 14)), rows)
 
 
 def reconciliation_tab(book: Book, seats: list[Seat], day: date) -> Tab:
