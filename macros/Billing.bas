@@ -27,6 +27,20 @@ Sub BillingImportConnectWise(control As IRibbonControl)
     RunPython "import xlbilling.excel.entry as e; e.import_connectwise(r'" & Replace(folder, "'", "") & "')"
 End Sub
 
+Sub BillingImportCounts(control As IRibbonControl)
+    ' A vendor's licence/seat export (.csv/.xlsx) and, if its headers do not say, the vendor's name
+    Dim file As String, vendor As String
+    With Application.FileDialog(3) ' msoFileDialogFilePicker
+        .Title = "The vendor's licence or seat export"
+        .AllowMultiSelect = False
+        If .Show <> -1 Then Exit Sub
+        file = .SelectedItems(1)
+    End With
+    vendor = InputBox("Vendor (microsoft365, pax8, or any name; blank: told by the file):", "Import seat counts")
+    RunPython "import xlbilling.excel.entry as e; e.import_counts(r'" & Replace(file, "'", "") & "', r'" & _
+        Replace(vendor, "'", "") & "')"
+End Sub
+
 Sub BillingRefresh(control As IRibbonControl)
     RunPython "import xlbilling.excel.entry as e; e.refresh()"
 End Sub

@@ -113,6 +113,17 @@ def test_text_that_looks_like_a_formula_stays_text_in_excel(caller):
     assert caller.sheets["Notes"].cells[(2, 1)] == "=HYPERLINK(\"http://x\")"  # stored as text, not a formula
 
 
+def test_the_import_seat_counts_button_imports_a_vendor_file_into_the_open_book(caller, tmp_path):
+    from xlbilling.sample import build_sample, write_vendor_files
+    file, _ = write_vendor_files(tmp_path, build_sample()[0])["microsoft365"]
+    result = entry.import_counts(str(file), "")
+    assert result.ok, result.errors
+    counts = caller.sheets["VendorCounts"].used_range.value
+    assert counts[0][:3] == ["Customer ID", "Vendor SKU", "Quantity"] and len(counts) > 5
+    assert any(r[0] == "1004" and r[2] == 35 for r in counts[1:])  # the customer with 12 seats not billed
+    assert caller.app.alerts[-1][0] == "xlbilling: Import seat counts" and entry.validate().ok
+
+
 def test_the_import_from_connectwise_button_imports_a_folder_into_the_open_book(caller, tmp_path):
     import json
     from .test_connectwise import AGREEMENTS, ADDITIONS, TIME, WORKTYPES

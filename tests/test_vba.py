@@ -93,7 +93,7 @@ def test_every_ribbon_action_is_a_sub_in_the_project(master, modules):
     assert actions and set(actions) <= subs
     targets = re.findall(r'RunPython "import (\S+) as e; e\.(\w+)\(', modules["Billing"])
     assert {t for _, t in targets} == {"validate", "close_month", "post", "refresh", "invoices", "send", "report",
-                                       "import_connectwise"}
+                                       "import_connectwise", "import_counts"}
 
 
 def test_olevba_extracts_our_modules_and_xlwings_unchanged(modules):

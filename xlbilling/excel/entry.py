@@ -81,3 +81,13 @@ def import_connectwise(folder: str):
              if p.stem.lower().startswith(kind) and p.suffix.lower() in (".json", ".csv", ".xlsx")}
     return _run("Import from ConnectWise", lambda wb, p: run(wb, found, progress=p))
 
+
+
+def import_counts(file: str, vendor: str = ""):
+    """A vendor's licence-count export into VendorCounts, as `xlbilling import counts` does (a blank vendor:
+    told by the file's headers; columns and aliases as VendorMappings remembers them)."""
+    from pathlib import Path
+
+    from ..import_counts import import_counts as run
+
+    return _run("Import seat counts", lambda wb, p: run(wb, Path(file), vendor.strip() or None, progress=p))
