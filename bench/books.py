@@ -1,0 +1,117 @@
+"""Seeded benchmark workbooks of every shape a provider's book takes (issue 17), written with
+xlsxwriter in constant memory, once per shape and size, into bench/out/.
+
+- `running`: the month of a running provider: every contract billed through September 2026, October
+  due on the 2026-11-01 close (the old bench book).
+- `first`: a first close of a provider moving in without Billed Through: contracts started up to three
+  years ago (monthly, quarterly, annual; advance and arrears; escalation; included hours), so the
+  first close bills their whole catch-up.
+- `small`: many small customers (5,000 customers with 2 contracts each), otherwise `running`.
+- `large`: few large customers (50 customers with 200 contracts each), otherwise `running`.
+- `typical`: a typical shop, 500 contracts (the size of the entries is given as for the others).
+
+Time entries fall in October 2026 and, one in six, in November (billed by the second month's close,
+2026-12-01, after the first is posted). Columns are written by name from the schema, so a new
+column in the data contract does not shift them.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import xlsxwriter
+
+from xlbilling.schema import SHEET_BY_NAME
+
+OUT = Path(__file__).parent / "out"
+WORK = ["Remote Support", "Onsite Support", "Project Engineering", "After Hours Emergency"]
+SHAPES = ("running", "first", "small", "large", "typical")
+SIZES = (20_000, 200_000, 1_048_575)
+FIRST_CLOSE = datetime(2026, 11, 1)
+SECOND_CLOSE = datetime(2026, 12, 1)
+
+
+def _customers_and_contracts(shape: str) -> tuple[int, int]:
+    return {"small": (5_000, 10_000), "large": (50, 10_000), "typical": (170, 500)}.get(shape, (3_334, 10_000))
+
+
+class _Sheet:
+    """Rows of one input sheet, each written by column name."""
+
+    def __init__(self, wb, name: str, dates):
+        self.ws, self.dates, self.row = wb.add_worksheet(name), dates, 0
+        self.index = {c.name: k for k, c in enumerate(SHEET_BY_NAME[name].columns)}
+        self.ws.write_row(0, 0, [c.title for c in SHEET_BY_NAME[name].columns])
+
+    def add(self, **values) -> None:
+        self.row += 1
+        for name, value in values.items():
+            if value is None:
+                continue
+            col = self.index[name]
+            if isinstance(value, datetime):
+                self.ws.write_datetime(self.row, col, value, self.dates)
+            elif isinstance(value, str):
+                self.ws.write_string(self.row, col, value)
+            else:
+                self.ws.write_number(self.row, col, value)
+
+
+def path_of(shape: str, entries: int) -> Path:
+    return OUT / f"{shape}-{entries}.xlsx"
+
+
+def generate(shape: str, entries: int) -> Path:
+    """The workbook of a shape and size (written the first time it is asked for)."""
+    path = path_of(shape, entries)
+    if path.exists():
+        return path
+    OUT.mkdir(exist_ok=True)
+    rng = random.Random(f"{shape}-{entries}")
+    customers, contracts = _customers_and_contracts(shape)
+    tmp = path.with_suffix(".tmp.xlsx")
+    wb = xlsxwriter.Workbook(str(tmp), {"constant_memory": True})
+    dates = wb.add_format({"num_format": "yyyy-mm-dd"})
+    ws = _Sheet(wb, "Customers", dates)
+    for i in range(customers):
+        ws.add(customer_id=str(10000 + i), name=f"Customer {i}", billing_email=f"ap{i}@example.com",
+               payment_terms="NET30", tax_jurisdiction="TX")
+    ws = _Sheet(wb, "Contracts", dates)
+    for i in range(contracts):
+        if shape == "first":
+            start = FIRST_CLOSE - timedelta(days=rng.randrange(3 * 365))
+            freq = rng.choice(["monthly"] * 4 + ["quarterly", "annual"])
+            through = None
+        else:
+            start = datetime(2024, 1, 1) + timedelta(days=rng.randrange(900))
+            freq = rng.choice(["monthly"] * 6 + ["quarterly", "annual"])
+            through = datetime(2026, 9, 30)
+        ws.add(contract_id=f"C{i}", customer_id=str(10000 + i % customers), name=f"Agreement {i}",
+               type="managed_services", start_date=start, billing_frequency=freq,
+               billing_timing=rng.choice(["advance", "advance", "arrears"]), proration="daily",
+               escalation_pct=rng.choice([0, 0, 0.03]), included_hours=10 if i % 5 == 0 else None,
+               overage_rate=150 if i % 5 == 0 else None, not_to_exceed=50000 if i % 7 == 0 else None,
+               billed_through=through)
+    ws = _Sheet(wb, "ContractLines", dates)
+    for i in range(contracts * 2):
+        ws.add(line_id=f"L{i}", contract_id=f"C{i // 2}", description="Managed seats", kind="per_unit",
+               quantity=rng.randint(5, 80), unit_price=rng.choice([45, 95, 120.5]))
+    ws = _Sheet(wb, "RateCard", dates)
+    for i, w in enumerate(WORK):
+        ws.add(work_type=w, rate=140 + 20 * i)
+    ws = _Sheet(wb, "TaxRates", dates)
+    ws.add(jurisdiction="TX", tax_category="services", rate=0.0825)
+    ws = _Sheet(wb, "Timesheets", dates)
+    technicians = max(entries // 150, 1)  # about 150 entries a month each
+    october = datetime(2026, 10, 1)
+    for r in range(1, entries + 1):
+        k = rng.randrange(contracts)
+        day = october + timedelta(days=rng.randrange(31) if r % 6 else 31 + rng.randrange(30))
+        ws.add(entry_id=f"TE{r:07d}", date=day, technician=f"Technician {rng.randrange(technicians)}",
+               customer_id=str(10000 + k % customers), contract_id=f"C{k}", ticket_id=str(500000 + r),
+               work_type=rng.choice(WORK), hours=rng.choice([0.25, 0.5, 1, 1.5, 2]), billable="Y", approved="Y")
+    wb.close()
+    tmp.replace(path)
+    return path
