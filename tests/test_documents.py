@@ -8,7 +8,7 @@ import pytest
 
 from xlbilling.core.documents import invoice_documents, statement_documents
 from xlbilling.core.receivables import apply_receivables
-from xlbilling.io.pdf import invoice_pdf, safe_filename, statement_pdf
+from xlbilling.io.pdf import PARALLEL_FROM, invoice_pdf, rendered, safe_filename, statement_pdf
 from xlbilling.io.reader import read_book
 from xlbilling.document_jobs import write_documents
 from xlbilling.jobs import close_workbook, post_workbook
@@ -65,6 +65,13 @@ def test_the_same_invoice_gives_the_same_file(posted):
     b = read_book(posted).book
     [doc] = invoice_documents(b, None, "NS-500")
     assert invoice_pdf(doc) == invoice_pdf(doc)
+
+
+def test_many_documents_render_in_worker_processes_to_the_same_files_in_order(posted):
+    b = read_book(posted).book
+    docs = invoice_documents(b, None)
+    many = [docs[k % len(docs)] for k in range(PARALLEL_FROM + 5)]  # enough to start the workers
+    assert list(rendered(invoice_pdf, many)) == [invoice_pdf(d) for d in many]
 
 
 @pytest.mark.parametrize("name,expected", [("Acme / Dental: \"East\"", "INV-1 - Acme _ Dental_ _East"),

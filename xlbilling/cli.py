@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import __version__
-from . import document_jobs, export_jobs, jobs
+from . import export_jobs, jobs
 from .core.findings import Finding
 from .core.vendor_files import shapes_help
 from .io.convert import Bad, to_date
@@ -177,6 +177,8 @@ def _range_arguments(s, what: str, formats: list[str], default: str | None) -> N
 
 
 def cmd_invoices(args) -> int:
+    from . import document_jobs  # PDFs, mail and the report: loaded by the commands that make them
+
     path = _existing(args.workbook)
     out = _output(path, args.out, path.with_name("Invoices"))
     as_of = _date_arg(args.as_of, "--as-of")
@@ -185,6 +187,8 @@ def cmd_invoices(args) -> int:
 
 
 def cmd_send(args) -> int:
+    from . import document_jobs  # PDFs, mail and the report: loaded by the commands that make them
+
     path = _existing(args.workbook)
     outbox = _output(path, args.outbox, path.with_name("Outbox")) if args.outbox else None
     return _report(document_jobs.send_invoices(path, args.dry_run, outbox, args.invoice,
@@ -193,6 +197,8 @@ def cmd_send(args) -> int:
 
 
 def cmd_report(args) -> int:
+    from . import document_jobs  # PDFs, mail and the report: loaded by the commands that make them
+
     path = _existing(args.workbook)
     as_of = _date_arg(args.as_of, "--as-of") or date.today()
     out = _output(path, args.out, path.with_name(f"ManagerReport-{as_of}.xlsx"))
@@ -237,6 +243,8 @@ def cmd_import_counts(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    from . import document_jobs  # PDFs, mail and the report: loaded by the commands that make them
+
     folder = Path(args.folder)
     folder.mkdir(parents=True, exist_ok=True)
     book = folder / "SampleBilling.xlsx"

@@ -22,7 +22,7 @@ from .core.receivables import Receivables
 from .core.report_data import manager_report
 from .core.register import register_tab
 from .io.mail import Mailer, MailSetupError, SmtpConfig, invoice_message, reminder_message, smtp_config, write_eml
-from .io.pdf import invoice_pdf, safe_filename, statement_pdf
+from .io.pdf import invoice_pdf, rendered, safe_filename, statement_pdf
 from .io.report import write_report
 from .io.safe_write import replace_file
 from .runner import JobResult, Progress, Read, stage, with_book, write_run
@@ -45,9 +45,9 @@ def write_documents(path: Path, out: Path, only: str | None = None, statements: 
         out.mkdir(parents=True, exist_ok=True)
         names = {c.customer_id: c.name for c in book.customers}
         stage(progress, f"Rendering {len(docs):,} invoice PDF(s)")
-        for doc in docs:
+        for doc, pdf in zip(docs, rendered(invoice_pdf, docs)):
             stem = safe_filename(("DRAFT " if doc.is_draft else "") + doc.number, names.get(doc.customer_id, ""))
-            (out / f"{stem}.pdf").write_bytes(invoice_pdf(doc))
+            (out / f"{stem}.pdf").write_bytes(pdf)
         written = [f"Wrote {sum(not d.is_draft for d in docs)} invoice PDF(s) and {sum(d.is_draft for d in docs)} "
                    f"draft preview(s) to {out}."]
         if statements:
@@ -55,9 +55,8 @@ def write_documents(path: Path, out: Path, only: str | None = None, statements: 
             folder.mkdir(exist_ok=True)
             stage(progress, "Rendering customer statements")
             stmts = statement_documents(book, ar)
-            for st in stmts:
-                (folder / f"{safe_filename('Statement', st.bill_to.name, as_of.isoformat())}.pdf").write_bytes(
-                    statement_pdf(st))
+            for st, pdf in zip(stmts, rendered(statement_pdf, stmts)):
+                (folder / f"{safe_filename('Statement', st.bill_to.name, as_of.isoformat())}.pdf").write_bytes(pdf)
             written.append(f"  and {len(stmts)} customer statement(s) as of {as_of} to {folder}.")
         return JobResult(True, summary=written, data={"folder": str(out), "documents": len(docs)})
 
@@ -115,15 +114,14 @@ def _messages(book: Book, ar: Receivables, due: list[Outgoing],
               from_address: str) -> list[tuple[Outgoing, EmailMessage]]:
     """Each message due with a recipient, its invoice PDF attached."""
     docs = {d.number: d for d in invoice_documents(book, ar) if not d.is_draft}
+    to_send = [(m, m.recipient) for m in due if m.recipient]
+    pdfs = rendered(invoice_pdf, [docs[number(m.header)] for m, _ in to_send])
     out = []
-    for m in due:
-        if not m.recipient:
-            continue
+    for (m, recipient), pdf in zip(to_send, pdfs):
         doc = docs[number(m.header)]
         filename = f"{safe_filename(doc.number, m.customer.name if m.customer else '')}.pdf"
-        pdf = invoice_pdf(doc)
-        msg = (reminder_message(doc, m.level, m.days_past_due, pdf, from_address, m.recipient, filename) if m.level
-               else invoice_message(doc, pdf, from_address, m.recipient, filename))
+        msg = (reminder_message(doc, m.level, m.days_past_due, pdf, from_address, recipient, filename) if m.level
+               else invoice_message(doc, pdf, from_address, recipient, filename))
         out.append((m, msg))
     return out
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
 from .aging import bucket_index, bucket_labels
-from .models import Book, Customer, InvoiceLineRow, RegisterRow, number
+from .models import Book, Contract, Customer, InvoiceLineRow, RegisterRow, number
 from .money import ZERO, round_cents
 from .posting import posted
 from .receivables import Receivables
@@ -88,15 +89,14 @@ def _bill_to(customer: Customer | None, customer_id: str) -> Party:
     return Party(customer.name, customer.billing_address or "", customer.billing_email or "")
 
 
-def invoice_document(book: Book, header: RegisterRow, lines: list[InvoiceLineRow],
-                     ar: Receivables | None) -> InvoiceDocument:
-    customers = {c.customer_id: c for c in book.customers}
-    contracts = {c.contract_id: c for c in book.contracts}
+def invoice_document(book: Book, header: RegisterRow, lines: list[InvoiceLineRow], ar: Receivables | None,
+                     customers: Mapping[str, Customer], contracts: Mapping[str, Contract]) -> InvoiceDocument:
+    """One invoice as the customer sees it (`customers`, `contracts`: the book's, by ID, looked up once)."""
     entries_wanted = {e for ln in lines if ln.entry_ids for e in ln.entry_ids.split()}
     table = book.time_entries
     entries = {e: table.entry(table.positions[e]) for e in entries_wanted if e in table.positions}
     ordered = sorted(lines, key=lambda ln: (ln.contract_id or "", ln.line_no))
-    doc_lines = tuple(DocLine(ln.contract_id, contracts[ln.contract_id].name if ln.contract_id in contracts else None,
+    doc_lines = tuple(DocLine(ln.contract_id, c.name if (c := contracts.get(ln.contract_id or "")) else None,
                               ln.description or ln.source_type, period_text(ln.service_start, ln.service_end),
                               ln.quantity, ln.unit_price, ln.amount, tuple((ln.entry_ids or "").split()))
                       for ln in ordered)
@@ -138,7 +138,9 @@ def invoice_documents(book: Book, ar: Receivables | None, only: str | None = Non
             draft_lines[ln.draft_id or ""].append(ln)
     wanted = [(h, posted_lines.get(number(h), [])) for h in headers]
     wanted += [(h, draft_lines.get(h.draft_id or "", [])) for h in book.register if not h.invoice_number]
-    return [invoice_document(book, h, lines, ar) for h, lines in wanted
+    customers = {c.customer_id: c for c in book.customers}
+    contracts = {c.contract_id: c for c in book.contracts}
+    return [invoice_document(book, h, lines, ar, customers, contracts) for h, lines in wanted
             if not only or only in (h.invoice_number, h.draft_id)]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -29,8 +30,7 @@ class Finding(NamedTuple):
 
     @property
     def discrepancy_id(self) -> str:
-        digest = hashlib.sha1(f"{self.code}|{self.subject or self.where}".encode()).hexdigest()[:10].upper()
-        return f"{self.code}-{digest}"
+        return _discrepancy_id(self.code, self.subject or self.where)
 
     def __str__(self) -> str:
         text = f"{self.where}: {self.message}"
@@ -46,6 +46,11 @@ class Finding(NamedTuple):
         if self.subject:
             d["discrepancy_id"] = self.discrepancy_id
         return d
+
+
+@lru_cache(maxsize=1 << 18)  # the audit asks for a finding's ID many times; a SHA-1 each time adds up
+def _discrepancy_id(code: str, subject: str) -> str:
+    return f"{code}-{hashlib.sha1(f'{code}|{subject}'.encode()).hexdigest()[:10].upper()}"
 
 
 def input_error(where: str, message: str, found: str = "", expected: str = "") -> Finding:

@@ -7,9 +7,14 @@ print as "?".
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, time
 from decimal import Decimal
+from typing import TypeVar
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -17,6 +22,7 @@ from fpdf.enums import XPos, YPos
 from ..core.documents import InvoiceDocument, StatementDocument
 from .fonts import covered, unicode_fonts
 
+D = TypeVar("D")
 GREY = (110, 110, 110)
 DARK = (31, 78, 120)
 ALERT = (192, 0, 0)
@@ -274,3 +280,18 @@ def statement_pdf(doc: StatementDocument) -> bytes:
         _body(pdf)
         pdf.multi_cell(0, 4.5, pdf.t(f"Remit to: {doc.remit_to}"))
     return bytes(pdf.output())
+
+
+PARALLEL_FROM = 64  # fewer documents render here: starting worker processes would cost more than it saves
+
+
+def rendered(render: Callable[[D], bytes], docs: Sequence[D]) -> Iterator[bytes]:
+    """Each document's PDF, in order. Many documents render on every core, in worker processes (fpdf2 is
+    pure Python: threads would take turns); a few render in this process."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(docs) < PARALLEL_FROM or workers < 2:
+        yield from map(render, docs)
+        return
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+        yield from pool.map(render, docs, chunksize=max(1, len(docs) // (workers * 8)))
