@@ -158,9 +158,10 @@ def run(shapes: list[str], sizes: list[int], repeats: int, commands: list[str]) 
                 floor = statistics.median(bare) + (writer[0] if command.startswith("close") else 0)
                 job = [r["seconds"] for r in runs]
                 ratio = statistics.median(job) / floor
+                target = f"{TARGET[command]:.1f}x" if TARGET[command] else "-"
                 line = (f"{shape:<8} {size:>9,} {command:<8} {_summary(job):>19} "
                         f"{_summary([r['wall'] for r in runs]):>19} {statistics.median(bare):9.2f} "
-                        f"{writer[0] if command.startswith('close') else 0:7.2f} {ratio:5.1f}x {(f"{TARGET[command]:.1f}x" if TARGET[command] else "-"):>6} "
+                        f"{writer[0] if command.startswith('close') else 0:7.2f} {ratio:5.1f}x {target:>6} "
                         f"{max(r['rss_mb'] for r in runs):7,.0f} MB")
                 print(line, flush=True)
                 lines.append(line)
