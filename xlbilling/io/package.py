@@ -18,7 +18,7 @@ from decimal import Decimal
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Any, NamedTuple
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from ..core.cells import column_index, column_letter
 from ..core.tabs import Tab
@@ -165,6 +165,7 @@ class _Parts:
         self.pkg = pkg
         self.new: dict[str, bytes] = {}
         self.deleted: set[str] = set()
+        self.streamed: set[str] = set()  # parts changed and deflated as they were produced, never held whole
 
     def __getitem__(self, name: str) -> bytes:
         return self.new[name] if name in self.new else self.pkg.required(name)
@@ -254,75 +255,86 @@ def _cell_xml(p: str, ref: str, value: str | Decimal, style: str) -> str:
     return f'<{p}c r="{ref}"{style} t="inlineStr"><{p}is><{p}t>{cell_text(value)}</{p}t></{p}is></{p}c>'
 
 
-def _style(cell: str) -> str:
+def _style(cell: bytes) -> bytes:
     """The style attribute of a cell's opening tag (` s="3"`), or nothing."""
-    found = re.search(r'\ss="\d+"', cell.split(">", 1)[0])
-    return found.group() if found else ""
+    found = re.search(rb'\ss="\d+"', cell.split(b">", 1)[0])
+    return found.group() if found else b""
 
 
-def _cell_at(xml: str, lo: int, hi: int, cell_re: re.Pattern, p: str, ref: str, column: int) -> tuple[int, int, str]:
+def _cell_at(xml: bytes, lo: int, hi: int, cell_re: re.Pattern, p: bytes, ref: bytes,
+             column: int) -> tuple[int, int, bytes]:
     """Where, within a row's cells xml[lo:hi], the cell `ref` goes: (start, end, style) of the cell it
     replaces, or (at, at, style of the next cell) where it is inserted."""
-    at = xml.find(f' r="{ref}"', lo, hi)  # the common cases first: the cell is there,
+    at = xml.find(b' r="' + ref + b'"', lo, hi)  # the common cases first: the cell is there,
     if at != -1:
-        m = cell_re.match(xml, xml.rfind(f"<{p}c", lo, at), hi)
-        if m and m.end() > at and m.group(1) == ref.rstrip("0123456789"):
+        m = cell_re.match(xml, xml.rfind(b"<" + p + b"c", lo, at), hi)
+        if m and m.end() > at and m.group(1) == ref.rstrip(b"0123456789"):
             return m.start(), m.end(), _style(m.group())
     else:  # or every cell of the row is left of it
-        last = max(xml.rfind(f"<{p}c ", lo, hi), xml.rfind(f"<{p}c>", lo, hi))
+        last = max(xml.rfind(b"<" + p + b"c ", lo, hi), xml.rfind(b"<" + p + b"c>", lo, hi))
         m = cell_re.match(xml, last, hi) if last != -1 else None
-        if last == -1 or (m and column_index(m.group(1)) < column):
-            return hi, hi, ""
+        if last == -1 or (m and column_index(m.group(1).decode()) < column):
+            return hi, hi, b""
     for m in cell_re.finditer(xml, lo, hi):
-        col = column_index(m.group(1))
+        col = column_index(m.group(1).decode())
         if col == column:
             return m.start(), m.end(), _style(m.group())
         if col > column:
             return m.start(), m.start(), _style(m.group())
-    return hi, hi, ""
+    return hi, hi, b""
 
 
-def _edit_cells(xml: str, edit: CellEdit) -> str:
-    """Set cells in a worksheet's XML, keeping every other cell, row and attribute as it was."""
-    root = re.search(r"<(\w+:)?worksheet\b", xml)
+def _edit_cells(xml: bytes, edit: CellEdit) -> Iterator[bytes | memoryview]:
+    """A worksheet's XML with cells set, as pieces in order (the unchanged runs are views of `xml`, not
+    copies, so a 500 MB Timesheets part streams to the deflater without a second copy of it); every other
+    cell, row and attribute is kept as it was."""
+    root = re.search(rb"<(\w+:)?worksheet\b", xml)
     if root is None:
         raise PackageError("a worksheet part without a worksheet element")
-    p = root.group(1) or ""
-    xml = re.sub(rf"<{p}sheetData\s*/>", f"<{p}sheetData></{p}sheetData>", xml, count=1)
+    p = root.group(1) or b""
+    if re.search(rb"<" + p + rb"sheetData\s*/>", xml):  # an empty sheet (small): opened up first
+        xml = re.sub(rb"<" + p + rb"sheetData\s*/>", b"<" + p + b"sheetData></" + p + b"sheetData>", xml, count=1)
+    view = memoryview(xml)
     values = dict(edit.values)
     column = edit.column
     if column is None:
-        first = re.search(rf'<{p}row\b[^>]*\br="1"[^>]*>(.*?)</{p}row>', xml, re.S)
-        used = [column_index(c) for c in re.findall(rf'<{p}c\b[^>]*\br="([A-Z]+)1"', first.group(1))] if first else []
+        first = re.search(rb"<" + p + rb'row\b[^>]*\br="1"[^>]*>(.*?)</' + p + rb"row>", xml, re.S)
+        used = [column_index(c.decode()) for c in re.findall(rb"<" + p + rb'c\b[^>]*\br="([A-Z]+)1"', first.group(1))
+                ] if first else []
         column = max(used, default=-1) + 1
         values[1] = edit.header
     letters = column_letter(column)
-    cell_re = re.compile(rf'<{p}c\b[^>]*?\br="([A-Z]+)\d+"[^>]*?(?:/>|>.*?</{p}c>)', re.S)
-    out, pos = [], 0
-    any_row = re.compile(rf'<{p}row\b[^>]*\br="(\d+)"')
+    ps = p.decode()
+    cell_re = re.compile(rb"<" + p + rb'c\b[^>]*?\br="([A-Z]+)\d+"[^>]*?(?:/>|>.*?</' + p + rb"c>)", re.S)
+    any_row = re.compile(rb"<" + p + rb'row\b[^>]*\br="(\d+)"')
+    row_end = b"</" + p + b"row>"
+    pos = 0
     for row in sorted(values):
-        start = xml.find(f'<{p}row r="{row}"', pos)
+        start = xml.find(b"<" + p + b'row r="' + str(row).encode() + b'"', pos)
         if start == -1:
-            m = re.compile(rf'<{p}row\b[^>]*\br="{row}"').search(xml, pos)
+            m = re.compile(rb"<" + p + rb'row\b[^>]*\br="' + str(row).encode() + b'"').search(xml, pos)
             if m is None:  # a row below the data (or in a gap): added where it belongs
                 later = next((r for r in any_row.finditer(xml, pos) if int(r.group(1)) > row), None)
-                at = later.start() if later else xml.index(f"</{p}sheetData>", pos)
-                out += [xml[pos:at], f'<{p}row r="{row}">', _cell_xml(p, f"{letters}{row}", values[row], ""),
-                        f"</{p}row>"]
+                at = later.start() if later else xml.index(b"</" + p + b"sheetData>", pos)
+                yield view[pos:at]
+                yield (f'<{ps}row r="{row}">' + _cell_xml(ps, f"{letters}{row}", values[row], "")
+                       + f"</{ps}row>").encode("utf-8")
                 pos = at
                 continue
             start = m.start()
-        open_end = xml.index(">", start)
+        open_end = xml.index(b">", start)
         ref = f"{letters}{row}"
-        if xml[open_end - 1] == "/":  # <row r="5"/>: no cells yet
-            out += [xml[pos:open_end - 1], ">", _cell_xml(p, ref, values[row], ""), f"</{p}row>"]
+        if xml[open_end - 1:open_end] == b"/":  # <row r="5"/>: no cells yet
+            yield view[pos:open_end - 1]
+            yield (">" + _cell_xml(ps, ref, values[row], "") + f"</{ps}row>").encode("utf-8")
             pos = open_end + 1
             continue
-        cut, keep_from, style = _cell_at(xml, open_end + 1, xml.index(f"</{p}row>", open_end), cell_re, p, ref, column)
-        out += [xml[pos:cut], _cell_xml(p, ref, values[row], style)]
+        cut, keep_from, style = _cell_at(xml, open_end + 1, xml.index(row_end, open_end), cell_re, p, ref.encode(),
+                                         column)
+        yield view[pos:cut]
+        yield _cell_xml(ps, ref, values[row], style.decode()).encode("utf-8")
         pos = keep_from
-    out.append(xml[pos:])
-    return "".join(out)
+    yield view[pos:]
 
 
 _BIG = 16 << 20  # bytes: an edited part this large is deflated in chunks on two threads
@@ -343,17 +355,18 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
                 progress: Callable[[str], None]) -> bytes:
     parts = _Parts(pkg)
     deflated: dict[str, Deflater] = {}
-    for edit in edits:
+    edits = [e for e in edits if e.values and pkg.sheet(e.sheet) is not None]
+    for k, edit in enumerate(edits):
         progress(f"Writing invoice numbers into {edit.sheet}")
-        ref = pkg.sheet(edit.sheet)
-        if ref is None or not edit.values:
-            continue
-        parts[ref.part] = _edit_cells(parts[ref.part].decode("utf-8"), edit).encode("utf-8")
-    for part in {ref.part for e in edits if (ref := pkg.sheet(e.sheet)) is not None and e.values}:
-        if len(parts[part]) > _BIG:  # a large edited sheet (Timesheets) deflates in chunks, side by side
+        part = pkg.sheet(edit.sheet).part  # type: ignore[union-attr]
+        pieces = _edit_cells(parts[part], edit)
+        last = all(pkg.sheet(e.sheet) != pkg.sheet(edit.sheet) for e in edits[k + 1:])
+        if last and len(parts[part]) > _BIG:  # a large sheet (Timesheets) streams to the deflater, side by side
             deflated[part] = Deflater(pool)
-            for at in range(0, len(parts[part]), _BIG // 4):
-                deflated[part].write(parts[part][at:at + _BIG // 4])
+            deflated[part].write_pieces(pieces, _BIG // 4)
+            parts.streamed.add(part)
+        else:
+            parts[part] = b"".join(pieces)
     styles_part = "xl/styles.xml"
     if styles_part not in parts:
         raise PackageError("the workbook has no styles part")
@@ -417,9 +430,10 @@ def _zip(pkg: Package, parts: _Parts, deflated: dict[str, Deflater] | None = Non
     jobs: list[tuple[Any, ...]] = []  # (what makes the entry, its arguments)
     for name in parts.names():
         info = infos.get(name)
-        if info is not None and (name not in parts.new or parts.new[name] == pkg.part(name)):
+        if info is not None and name not in parts.streamed and (name not in parts.new
+                                                                or parts.new[name] == pkg.part(name)):
             jobs.append((copied, pkg.data, info))
-        elif name in deflated and (info is None or info.compress_type != zipfile.ZIP_STORED):
+        elif name in deflated and (info is None or info.compress_type != zipfile.ZIP_STORED or name in parts.streamed):
             jobs.append((deflated[name].entry, name, info.date_time if info else FIXED_TIME,
                          info.external_attr if info else 0))
         elif info is not None:

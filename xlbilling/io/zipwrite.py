@@ -10,6 +10,7 @@ from __future__ import annotations
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -68,6 +69,19 @@ class Deflater:
         self._crc = zlib.crc32(chunk, self._crc)
         self._size += len(chunk)
         self._pieces.append(self._pool.submit(self._deflate, chunk))
+
+    def write_pieces(self, pieces: Iterable[bytes | memoryview], size: int) -> None:
+        """Write many small pieces as chunks of about `size` bytes (each chunk is a deflate run of its own)."""
+        held: list[bytes | memoryview] = []
+        length = 0
+        for piece in pieces:
+            held.append(piece)
+            length += len(piece)
+            if length >= size:
+                self.write(b"".join(held))
+                held, length = [], 0
+        if held:
+            self.write(b"".join(held))
 
     def entry(self, name: str, date_time: tuple, external_attr: int = 0) -> Entry:
         raw = b"".join(f.result() for f in self._pieces) + self._FINAL
