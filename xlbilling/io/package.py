@@ -200,6 +200,23 @@ def _code_name(sheet_xml: bytes) -> str | None:
     return m.group(1).decode("utf-8") if m else None
 
 
+_TAIL = 1 << 20  # drawing references sit in a sheet's last elements, after its rows and hyperlinks
+
+
+def _carried_over(pkg: Package, parts: _Parts, part: str) -> tuple[str | None, str]:
+    """What a replaced sheet keeps (its code name, its drawing references), read from the head and tail of
+    the old part as it inflates, without holding the old part (hundreds of MB for a big output tab)."""
+    if part in parts.new:
+        return _code_name(parts.new[part]), _kept_references(parts.new[part])
+    head, tail = b"", b""
+    with pkg.stream(part) as f:
+        while chunk := f.read(1 << 23):
+            if len(head) < 1 << 16:
+                head += chunk[:1 << 16]
+            tail = (tail + chunk)[-_TAIL:]
+    return _code_name(head), _kept_references(tail)
+
+
 def _kept_references(sheet_xml: bytes) -> str:
     """Drawing references of a replaced sheet (a chart a user put on an output tab keeps its anchor)."""
     found = re.findall(rb"<(?:\w+:)?(?:drawing|legacyDrawing)\b[^>]*/>", sheet_xml)
@@ -387,10 +404,9 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
         progress(f"Writing {tab.name} ({len(tab.rows):,} rows)")
         existing = pkg.sheet(tab.name)
         if existing is not None:
-            old = parts[existing.part]
+            code_name, kept = _carried_over(pkg, parts, existing.part)
             deflated[existing.part] = Deflater(pool)
-            parts[existing.part] = render(tab, styles, _code_name(old), _kept_references(old),
-                                          deflated[existing.part].write, epoch)
+            parts[existing.part] = render(tab, styles, code_name, kept, deflated[existing.part].write, epoch)
             replaced_ids.add(existing.sheet_id)
             continue
         part = f"xl/worksheets/sheet{next_number}.xml"
@@ -430,8 +446,8 @@ def _zip(pkg: Package, parts: _Parts, deflated: dict[str, Deflater] | None = Non
     jobs: list[tuple[Any, ...]] = []  # (what makes the entry, its arguments)
     for name in parts.names():
         info = infos.get(name)
-        if info is not None and name not in parts.streamed and (name not in parts.new
-                                                                or parts.new[name] == pkg.part(name)):
+        if info is not None and name not in parts.streamed and (name not in parts.new or _same(pkg, parts, name,
+                                                                                               deflated.get(name))):
             jobs.append((copied, pkg.data, info))
         elif name in deflated and (info is None or info.compress_type != zipfile.ZIP_STORED or name in parts.streamed):
             jobs.append((deflated[name].entry, name, info.date_time if info else FIXED_TIME,
@@ -444,6 +460,16 @@ def _zip(pkg: Package, parts: _Parts, deflated: dict[str, Deflater] | None = Non
             jobs.append((compressed, name, parts.new[name], FIXED_TIME))
     with ThreadPoolExecutor(2) as pool:  # zlib lets go of the interpreter: parts deflate side by side
         return write_zip(list(pool.map(lambda job: job[0](*job[1:]), jobs)))
+
+
+def _same(pkg: Package, parts: _Parts, name: str, deflater: Deflater | None) -> bool:
+    """Whether a changed part came out as it was (then its compressed bytes are kept as they are). A part
+    deflated as it was rendered is compared only when its checksum and size match the old one's: the old
+    part is not inflated for nothing."""
+    info = pkg.info(name)
+    if deflater is not None and (deflater.crc, deflater.size) != (info.CRC, info.file_size):
+        return False
+    return parts.new[name] == pkg.part(name)
 
 
 def rewrite_parts(data: bytes, changes: dict[str, Callable[[bytes], bytes]],

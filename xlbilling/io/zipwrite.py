@@ -70,6 +70,14 @@ class Deflater:
         self._size += len(chunk)
         self._pieces.append(self._pool.submit(self._deflate, chunk))
 
+    @property
+    def crc(self) -> int:
+        return self._crc
+
+    @property
+    def size(self) -> int:
+        return self._size
+
     def write_pieces(self, pieces: Iterable[bytes | memoryview], size: int) -> None:
         """Write many small pieces as chunks of about `size` bytes (each chunk is a deflate run of its own)."""
         held: list[bytes | memoryview] = []
