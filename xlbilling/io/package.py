@@ -64,6 +64,9 @@ def _resolve(base_part: str, target: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(base_part), target))
 
 
+_KEEP_UP_TO = 4 << 20  # bytes: parts this small are read once and kept
+
+
 class Package:
     """The entries of a zip package, in order, with the sheets of its workbook."""
 
@@ -111,11 +114,16 @@ class Package:
             return cls(f.read())
 
     def part(self, name: str) -> bytes | None:
+        """A part's bytes; small parts are kept for the next ask, a large one (a big sheet) is read afresh
+        each time, so that it is freed as soon as its user is done with it."""
         if name not in self._names:
             return None
-        if name not in self._cache:
-            self._cache[name] = self._zip.read(name)
-        return self._cache[name]
+        if name in self._cache:
+            return self._cache[name]
+        data = self._zip.read(name)
+        if self._zip.getinfo(name).file_size <= _KEEP_UP_TO:
+            self._cache[name] = data
+        return data
 
     def required(self, name: str) -> bytes:
         """A part the package must have."""

@@ -46,6 +46,9 @@ def compressed(name: str, data: bytes, date_time: tuple, method: int = zipfile.Z
     return Entry(name, date_time, method, zlib.crc32(data), len(data), raw, external_attr)
 
 
+_IN_FLIGHT = 6  # chunks a Deflater holds waiting for a thread
+
+
 class Deflater:
     """Deflates a part chunk by chunk on worker threads while the caller produces the next chunk.
 
@@ -68,6 +71,8 @@ class Deflater:
     def write(self, chunk: bytes) -> None:
         self._crc = zlib.crc32(chunk, self._crc)
         self._size += len(chunk)
+        if len(self._pieces) >= _IN_FLIGHT:  # the producer waits rather than queue the whole part in memory
+            self._pieces[-_IN_FLIGHT].result()
         self._pieces.append(self._pool.submit(self._deflate, chunk))
 
     @property
