@@ -61,7 +61,8 @@ def test_every_part_the_tool_does_not_own_is_byte_identical(rich):
     mine = rf'<(sheet|Relationship|Override)\b[^>]*(?:{new_parts}|"InvoiceRegister"|"RunLog")[^>]*/>'.encode()
     for name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
         added = re.sub(mine, b"", after[name])
-        assert added == before[name], name
+        added = re.sub(rb'<definedName name="_xlnm.Print_Titles" localSheetId="\d+">[^<]*</definedName>', b"", added)
+        assert added == before[name], name  # the tool adds its sheets and their print titles, nothing else
     old_styles, new_styles = ET.fromstring(before["xl/styles.xml"]), ET.fromstring(after["xl/styles.xml"])
     for old_section in old_styles:
         new_section = new_styles.find(old_section.tag)
@@ -105,6 +106,10 @@ def test_openpyxl_and_calamine_read_the_written_values(tmp_path, rich):
     assert ws["A2"].value == "INV-1000" and ws["D2"].value == pytest.approx(1064.52) and ws["D2"].number_format == "#,##0.00"
     assert ws["C2"].value == datetime(2026, 11, 1) and ws["G2"].value == EVIL and ws["G2"].data_type == "s"
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:G3"
+    # It prints landscape, one page wide, its header row on every page (written twice: one print title each).
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$1"
+    assert wb["RunLog"].print_title_rows == "$1:$1" and wb["Forecast"].print_title_rows is None
     assert ws["A2"].hyperlink.location == "Forecast!B3"
     assert wb["Forecast"]["C2"].value == "=B2*TaxRate"
     rows = python_calamine.load_workbook(path).get_sheet_by_name("InvoiceRegister").to_python()

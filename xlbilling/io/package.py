@@ -9,6 +9,7 @@ carried over byte for byte, in its original order.
 
 from __future__ import annotations
 
+import html
 import posixpath
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +21,7 @@ from io import BytesIO
 from typing import Any, NamedTuple
 from collections.abc import Callable, Iterable, Iterator
 
-from ..core.cells import column_index, column_letter
+from ..core.cells import column_index, column_letter, quote_sheet
 from ..core.tabs import Tab
 from .sheetxml import EPOCH_1900, EPOCH_1904, render
 from .styles import StyleBook
@@ -199,8 +200,34 @@ def _insert_before_close(xml: str, tag_local: str, text: str) -> str:
         raise PackageError(f"malformed package: no </{tag_local}>")
     end = m[-1]
     prefix = end.group(1) or ""
-    text = text.replace("<§", f"<{prefix}")
+    text = text.replace("</§", f"</{prefix}").replace("<§", f"<{prefix}")
     return xml[: end.start()] + text + xml[end.start():]
+
+
+_SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\b[^>]*>")
+_TITLES_TAG = re.compile(r"<(?:\w+:)?definedName\b[^>]*>")
+
+
+def _print_titles(wb_xml: str, names: list[str]) -> str:
+    """Each named sheet prints its header row on top of every page (Excel's Print_Titles, one per sheet;
+    one a user set is kept as it is)."""
+    order = [html.unescape(m.group(1)) for t in _SHEET_TAG.finditer(wb_xml)
+             if (m := re.search(r'\bname="([^"]*)"', t.group()))]
+    have = {int(m.group(1)) for t in _TITLES_TAG.finditer(wb_xml) if "_xlnm.Print_Titles" in t.group()
+            and (m := re.search(r'\blocalSheetId="(\d+)"', t.group()))}
+    new = "".join(f'<§definedName name="_xlnm.Print_Titles" localSheetId="{k}">'
+                  f"{cell_text(quote_sheet(name))}!$1:$1</§definedName>"
+                  for k, name in enumerate(order) if name in names and k not in have)
+    if not new:
+        return wb_xml
+    if re.search(r"</(\w+:)?definedNames>", wb_xml):
+        return _insert_before_close(wb_xml, "definedNames", new)
+    end = re.search(r"</(\w+:)?sheets>", wb_xml)
+    if end is None:
+        raise PackageError("malformed package: no </sheets>")
+    p = end.group(1) or ""
+    return f"{wb_xml[:end.end()]}<{p}definedNames>{new.replace('<§', '<' + p).replace('</§', '</' + p)}" \
+           f"</{p}definedNames>{wb_xml[end.end():]}"
 
 
 def _code_name(sheet_xml: bytes) -> str | None:
@@ -435,6 +462,7 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
         deflated[part] = Deflater(pool)
         parts[part] = render(tab, styles, sink=deflated[part].write, epoch=epoch)
 
+    wb_xml = _print_titles(wb_xml, [t.name for t in tabs if not t.hidden])
     new_styles = styles.result()
     if new_styles is not None:
         parts[styles_part] = new_styles

@@ -85,7 +85,7 @@ def render(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str 
     out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n', f"<worksheet {NS}>"]
     pr = f' codeName="{attr(code_name)}"' if code_name else ""
     color = f'<tabColor rgb="{tab.tab_color}"/>' if tab.tab_color else ""
-    out.append(f"<sheetPr{pr}>{color}</sheetPr>" if pr or color else "")
+    out.append(f'<sheetPr{pr}>{color}<pageSetUpPr fitToPage="1"/></sheetPr>')  # prints one page wide
     out.append(f'<dimension ref="A1:{last_ref}"/>')
     out.append(
         '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
@@ -184,7 +184,7 @@ def render(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str 
             out.append(f'<hyperlink ref="{letters[c]}{r + 2}" location="{attr(location)}" display="{attr(target)}"/>')
         out.append("</hyperlinks>")
     out.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
-    out.append('<pageSetup orientation="landscape" fitToHeight="0"/>')
+    out.append('<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>')
     out.append(keep)
     out.append("</worksheet>")
     flush()

@@ -111,6 +111,14 @@ def _write_input_sheet(wb, fmt: _Formats, spec: SheetSpec, rows: list[dict]) -> 
                 "error_title": c.title, "error_message": "Enter a date (YYYY-MM-DD).",
             })
     ws.freeze_panes(1, 0)
+    _print_setup(ws)
+
+
+def _print_setup(ws) -> None:
+    """Landscape, one page wide, the header row on every page (as the output tabs print)."""
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
 
 
 def _write_settings(wb, fmt: _Formats, settings: dict[str, str]) -> None:
