@@ -15,6 +15,7 @@ import re
 from collections import defaultdict
 from dataclasses import replace
 from decimal import Decimal
+from functools import lru_cache
 from collections.abc import Iterable
 
 from .findings import ERROR, Finding
@@ -25,8 +26,14 @@ from .tabs import Tab
 
 def _canon(value: object) -> str:
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
+        return _decimal_text(value) if value else format(value.normalize(), "f")  # -0 is not 0 here
     return "" if value is None else str(value)
+
+
+@lru_cache(maxsize=1 << 16)  # prices, quantities and amounts repeat: each is written out once
+def _decimal_text(value: Decimal) -> str:
+    """Equal numbers give one text (1.0 and 1.00 are 1), so an equal one's cached text is the same."""
+    return format(value.normalize(), "f")
 
 
 def fingerprint(header: RegisterRow, lines: Iterable[InvoiceLineRow]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import NamedTuple
 from collections.abc import Iterable
 
@@ -48,19 +49,22 @@ def _spread(total: Decimal, weights: list[tuple[date, Decimal]]) -> list[tuple[d
     return out
 
 
-def _by_day(start: date, end: date) -> list[tuple[date, Decimal]]:
+@lru_cache(maxsize=1 << 14)  # lines share their periods: each span is laid out once
+def _by_day(start: date, end: date) -> tuple[tuple[date, Decimal], ...]:
     weights, month = [], month_of(start)
     while month <= end:
         first, last = max(start, month), min(end, month_end(month))
         weights.append((month, Decimal((last - first).days + 1)))
         month = add_months(month, 1)
-    return weights
+    return tuple(weights)
 
 
 def line_schedule(line: InvoiceLineRow, hours_by_month: list[tuple[date, Decimal]]) -> list[tuple[date, Decimal]]:
     """A line's revenue by month. `hours_by_month`: for time and overage, its entries' hours per month."""
     if line.source_type == "recurring":
-        return _spread(line.amount, _by_day(line.service_start, line.service_end)
+        if line.service_start.replace(day=1) == line.service_end.replace(day=1):  # a month's period: that month
+            return [(month_of(line.service_start), line.amount)]
+        return _spread(line.amount, list(_by_day(line.service_start, line.service_end))
                        or [(month_of(line.service_start), Decimal(1))])
     if line.source_type in ("time", "overage") and hours_by_month:
         return _spread(line.amount, hours_by_month)
