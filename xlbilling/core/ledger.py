@@ -38,12 +38,13 @@ def _decimal_text(value: Decimal) -> str:
 
 def fingerprint(header: RegisterRow, lines: Iterable[InvoiceLineRow]) -> str:
     """A digest of the figures a customer sees: header amounts and dates, every line."""
-    parts: list[object] = [header.invoice_number, header.customer_id, header.invoice_date, header.due_date,
-                           header.subtotal, header.tax, header.total]
+    c = _canon
+    text = [c(header.invoice_number), c(header.customer_id), c(header.invoice_date), c(header.due_date),
+            c(header.subtotal), c(header.tax), c(header.total)]
     for ln in sorted(lines, key=lambda ln: ln.line_no):
-        parts += [ln.line_no, ln.source_type, ln.source_id, ln.service_start, ln.service_end, ln.quantity,
-                  ln.unit_price, ln.amount, ln.tax_rate]
-    return hashlib.sha256("|".join(map(_canon, parts)).encode()).hexdigest()[:16]
+        text += [str(ln.line_no), c(ln.source_type), c(ln.source_id), c(ln.service_start), c(ln.service_end),
+                 c(ln.quantity), c(ln.unit_price), c(ln.amount), c(ln.tax_rate)]
+    return hashlib.sha256("|".join(text).encode()).hexdigest()[:16]
 
 
 def number_key(number: str | None) -> tuple[str, int, str]:
