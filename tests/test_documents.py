@@ -88,3 +88,37 @@ def test_invoices_command_writes_every_pdf(posted, tmp_path):
     assert "NS-500 - Acme Dental.pdf" in names and any(n.startswith("DRAFT ") for n in names)
     assert list((out / "statements").glob("*.pdf"))
     assert not write_documents(posted, out, only="NS-999").ok
+
+
+def test_an_invoice_says_why_each_amount_is_what_it_is_and_how_to_pay_by_bank(tmp_path):
+    from PIL import Image
+
+    from .books import write_book
+    Image.new("RGB", (300, 100), (31, 78, 120)).save(tmp_path / "logo.png")
+    path = write_book(tmp_path / "b.xlsx", {
+        "Settings": [["Setting", "Value"], ["company_name", "Northstar IT"], ["company_phone", "+1 512 555 0100"],
+                     ["company_tax_id", "EIN 74-1234567"], ["bank_details", "ACH to Lone Star Bank, account 44001"],
+                     ["logo", "logo.png"]],
+        "Contracts": [["Contract ID", "Customer ID", "Start Date", "Escalation Pct"],
+                      ["AGR-1", "1001", "2025-10-15", "3%"]],
+        "ContractLines": [["Line ID", "Contract ID", "Description", "Unit Price"], ["L1", "AGR-1", "Managed", 1000]],
+        "TaxRates": [["Jurisdiction", "Tax Category", "Rate"], ["TX", "services", 0]]})
+    assert close_workbook(path, date(2026, 11, 1)).ok and post_workbook(path, date(2026, 11, 1)).ok
+    assert write_documents(path, tmp_path / "out", as_of=date(2026, 11, 5)).ok
+    (pdf,) = (tmp_path / "out").glob("INV-*.pdf")
+    text = text_of(pdf.read_bytes())
+    # The first period, 2025-10-15 to 2025-11-14, is whole; the price rose 3% on 2026-10-15.
+    assert "Phone +1 512 555 0100" in text and "Tax ID EIN 74-1234567" in text
+    assert "By bank transfer: ACH to Lone Star Bank, account 44001" in text
+    assert text.count("price 1,000.00 escalated 3% a year from 2025-10-15") == 1  # told once for the line
+    assert pypdf.PdfReader(pdf).pages[0].images  # the logo
+    contract = [["Contract ID", "Customer ID", "Start Date", "Proration"], ["AGR-1", "1001", "2026-10-10", "daily"]]
+    prorated = write_book(tmp_path / "p.xlsx", {
+        "Contracts": contract, "TaxRates": [["Jurisdiction", "Tax Category", "Rate"], ["TX", "services", 0]],
+        "ContractLines": [["Line ID", "Contract ID", "Description", "Unit Price"], ["L1", "AGR-1", "Managed", 1000]]})
+    b = read_book(prorated).book
+    assert close_workbook(prorated, date(2026, 11, 1)).ok
+    [doc] = [d for d in invoice_documents(read_book(prorated).book, None) if d.is_draft]
+    assert [ln.note for ln in doc.lines] == ["22 of 31 days", ""] and b.settings.logo == ""
+    missing = write_documents(prorated, tmp_path / "p", as_of=date(2026, 11, 5))
+    assert missing.ok and not any("logo" in s for s in missing.summary)

@@ -25,6 +25,7 @@ from .io.mail import Mailer, MailSetupError, SmtpConfig, invoice_message, remind
 from .io.pdf import invoice_pdf, rendered, safe_filename, statement_pdf
 from .io.report import write_report
 from .io.safe_write import replace_file
+from .io.workbook import as_workbook
 from .runner import JobResult, Progress, Read, stage, with_book, write_run
 
 
@@ -37,7 +38,8 @@ def write_documents(path: Path, out: Path, only: str | None = None, statements: 
         book = read.book
         _, ar = receivables(book, as_of)
         stage(progress, "Assembling invoices")
-        docs = invoice_documents(book, ar, only)
+        logo, notes = _logo(path, book)
+        docs = [d._replace(logo=logo) for d in invoice_documents(book, ar, only)]
         if only and not docs:
             return JobResult(False, [Finding("NOT_FOUND", ERROR, "InvoiceRegister", f"no invoice or draft {only}",
                                              only, "an invoice number or draft ID from InvoiceRegister")],
@@ -49,18 +51,33 @@ def write_documents(path: Path, out: Path, only: str | None = None, statements: 
             stem = safe_filename(("DRAFT " if doc.is_draft else "") + doc.number, names.get(doc.customer_id, ""))
             (out / f"{stem}.pdf").write_bytes(pdf)
         written = [f"Wrote {sum(not d.is_draft for d in docs)} invoice PDF(s) and {sum(d.is_draft for d in docs)} "
-                   f"draft preview(s) to {out}."]
+                   f"draft preview(s) to {out}.", *notes]
         if statements:
             folder = out / "statements"
             folder.mkdir(exist_ok=True)
             stage(progress, "Rendering customer statements")
-            stmts = statement_documents(book, ar)
+            stmts = [st._replace(logo=logo) for st in statement_documents(book, ar)]
             for st, pdf in zip(stmts, rendered(statement_pdf, stmts)):
                 (folder / f"{safe_filename('Statement', st.bill_to.name, as_of.isoformat())}.pdf").write_bytes(pdf)
             written.append(f"  and {len(stmts)} customer statement(s) as of {as_of} to {folder}.")
         return JobResult(True, summary=written, data={"folder": str(out), "documents": len(docs)})
 
     return with_book(path, progress, work, pause_gc=False, writes=False)
+
+LOGO_TYPES = (".png", ".jpg", ".jpeg")
+
+
+def _logo(path, book: Book) -> tuple[str, list[str]]:
+    """The logo file the `logo` setting names (from the workbook's folder unless absolute), and a note
+    when it names none that can be printed (the documents are written without it)."""
+    name = book.settings.logo.strip()
+    if not name:
+        return "", []
+    file = Path(name) if Path(name).is_absolute() else as_workbook(path).with_name(name)
+    if file.suffix.lower() not in LOGO_TYPES or not file.is_file():
+        return "", [f"  Note: Settings logo {name!r} is not a PNG or JPEG file at {file}; printed without a logo."]
+    return str(file), []
+
 
 def send_invoices(path: Path, dry_run: bool = False, outbox: Path | None = None, only: str | None = None,
                   resend: bool = False, reminders: bool = False, as_of: date | None = None,
@@ -79,7 +96,7 @@ def send_invoices(path: Path, dry_run: bool = False, outbox: Path | None = None,
         except MailSetupError as exc:
             return JobResult(False, [Finding("NOT_SENT", ERROR, "Settings", str(exc))], ["Nothing was sent:"])
         stage(progress, f"Rendering {len(due):,} message(s) with their PDFs")
-        messages = _messages(current, ar, due, sender(book.settings))
+        messages = _messages(current, ar, due, sender(book.settings), _logo(path, book)[0])
         skipped = [f"{m.header.invoice_number}: customer {m.header.customer_id} has no billing email"
                    for m in due if not m.recipient]
         if config is None:
@@ -110,10 +127,10 @@ def send_invoices(path: Path, dry_run: bool = False, outbox: Path | None = None,
     return with_book(path, progress, work, pause_gc=False, writes=not dry_run)
 
 
-def _messages(book: Book, ar: Receivables, due: list[Outgoing],
-              from_address: str) -> list[tuple[Outgoing, EmailMessage]]:
+def _messages(book: Book, ar: Receivables, due: list[Outgoing], from_address: str,
+              logo: str = "") -> list[tuple[Outgoing, EmailMessage]]:
     """Each message due with a recipient, its invoice PDF attached."""
-    docs = {d.number: d for d in invoice_documents(book, ar) if not d.is_draft}
+    docs = {d.number: d._replace(logo=logo) for d in invoice_documents(book, ar) if not d.is_draft}
     to_send = [(m, m.recipient) for m in due if m.recipient]
     pdfs = rendered(invoice_pdf, [docs[number(m.header)] for m, _ in to_send])
     out = []

@@ -226,7 +226,10 @@ def build_sample(seed: int = 2026) -> tuple[dict[str, list[dict]], dict[str, str
                  "status": "open", "resolved_date": None}]
     settings = {"company_name": "Northstar Managed IT, Inc.", "company_address": "400 Congress Ave, Austin, TX 78701",
                 "remit_to": "Northstar Managed IT, PO Box 1200, Austin, TX 78767",
-                "company_email": "billing@northstar-it.example.com"}
+                "company_email": "billing@northstar-it.example.com", "company_phone": "+1 512 555 0100",
+                "company_tax_id": "EIN 74-1234567",
+                "bank_details": "ACH or wire to Lone Star Bank, routing 111000025, account 4400123987 "
+                                "(Northstar Managed IT, Inc.)"}
     return {
         "Customers": customers, "Contracts": contracts, "ContractLines": lines, "RateCard": rates,
         "Timesheets": timesheets, "Charges": charges, "Milestones": milestones, "TaxRates": taxes,

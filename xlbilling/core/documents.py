@@ -9,8 +9,9 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from .aging import bucket_index, bucket_labels
-from .models import Book, Contract, Customer, InvoiceLineRow, RegisterRow, number
+from .models import Book, Contract, ContractLine, Customer, InvoiceLineRow, RegisterRow, number
 from .money import ZERO, round_cents
+from .periods import period_of
 from .posting import posted
 from .receivables import Receivables
 
@@ -24,6 +25,7 @@ class DocLine(NamedTuple):
     unit_price: Decimal
     amount: Decimal
     time_entries: tuple[str, ...]
+    note: str = ""  # why the amount is what it is: "17 of 31 days", an escalated price
 
 
 class TaxLine(NamedTuple):
@@ -46,6 +48,8 @@ class Party(NamedTuple):
     name: str
     address: str
     email: str
+    phone: str = ""
+    tax_id: str = ""
 
 
 class InvoiceDocument(NamedTuple):
@@ -72,6 +76,8 @@ class InvoiceDocument(NamedTuple):
     currency: str
     time_details: tuple[TimeDetail, ...]
     days_past_due: int  # as of the day it is rendered; 0 when not past due (or paid)
+    bank_details: str = ""
+    logo: str = ""  # the logo file to print (resolved by the job that renders), or none
 
 
 def period_text(start: date, end: date) -> str:
@@ -80,7 +86,22 @@ def period_text(start: date, end: date) -> str:
 
 def _company(book: Book) -> Party:
     s = book.settings
-    return Party(s.company_name or "Your company", s.company_address, s.company_email)
+    return Party(s.company_name or "Your company", s.company_address, s.company_email, s.company_phone,
+                 s.company_tax_id)
+
+
+def line_notes(ln: InvoiceLineRow, contract: Contract | None, base: ContractLine | None) -> tuple[str, str]:
+    """What a recurring line's amount needs said: the days a prorated period covers, and an escalated price."""
+    if ln.source_type != "recurring" or contract is None:
+        return "", ""
+    full = period_of(contract.start_date, contract.billing_frequency, ln.service_start)
+    covered = (ln.service_end - ln.service_start).days + 1
+    days = f"{covered} of {full.days} days" if contract.proration == "daily" and covered < full.days else ""
+    escalation = ""
+    if base is not None and ln.unit_price != base.unit_price and contract.escalation_pct:
+        escalation = (f"price {base.unit_price:,.2f} escalated {(contract.escalation_pct * 100).normalize():f}% a "
+                      f"year from {contract.start_date.isoformat()}")
+    return days, escalation
 
 
 def _bill_to(customer: Customer | None, customer_id: str) -> Party:
@@ -90,16 +111,25 @@ def _bill_to(customer: Customer | None, customer_id: str) -> Party:
 
 
 def invoice_document(book: Book, header: RegisterRow, lines: list[InvoiceLineRow], ar: Receivables | None,
-                     customers: Mapping[str, Customer], contracts: Mapping[str, Contract]) -> InvoiceDocument:
-    """One invoice as the customer sees it (`customers`, `contracts`: the book's, by ID, looked up once)."""
+                     customers: Mapping[str, Customer], contracts: Mapping[str, Contract],
+                     contract_lines: Mapping[str, ContractLine]) -> InvoiceDocument:
+    """One invoice as the customer sees it (`customers`, `contracts`, `contract_lines`: the book's, by ID,
+    looked up once)."""
     entries_wanted = {e for ln in lines if ln.entry_ids for e in ln.entry_ids.split()}
     table = book.time_entries
     entries = {e: table.entry(table.positions[e]) for e in entries_wanted if e in table.positions}
     ordered = sorted(lines, key=lambda ln: (ln.contract_id or "", ln.line_no))
-    doc_lines = tuple(DocLine(ln.contract_id, c.name if (c := contracts.get(ln.contract_id or "")) else None,
-                              ln.description or ln.source_type, period_text(ln.service_start, ln.service_end),
-                              ln.quantity, ln.unit_price, ln.amount, tuple((ln.entry_ids or "").split()))
-                      for ln in ordered)
+    doc_lines, escalation_told = [], set()
+    for ln in ordered:
+        contract = contracts.get(ln.contract_id or "")
+        days, escalation = line_notes(ln, contract, contract_lines.get(ln.source_id))
+        if escalation and ln.source_id not in escalation_told:  # an escalated price is told once a line
+            escalation_told.add(ln.source_id)
+        else:
+            escalation = ""
+        doc_lines.append(DocLine(ln.contract_id, contract.name if contract else None, ln.description or ln.source_type,
+                                 period_text(ln.service_start, ln.service_end), ln.quantity, ln.unit_price, ln.amount,
+                                 tuple((ln.entry_ids or "").split()), "; ".join(n for n in (days, escalation) if n)))
     by_rate: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)
     for ln in lines:
         if ln.tax_rate:
@@ -124,8 +154,9 @@ def invoice_document(book: Book, header: RegisterRow, lines: list[InvoiceLineRow
         header.invoice_number or header.draft_id or "", not header.invoice_number, header.customer_id,
         header.invoice_date,
         header.due_date, str(header.terms), discount, header.po_number, _company(book), book.settings.remit_to,
-        _bill_to(customers.get(header.customer_id), header.customer_id), doc_lines, taxes, header.subtotal,
-        header.tax, header.total, paid, credited, taken, balance, book.settings.currency, details, past_due)
+        _bill_to(customers.get(header.customer_id), header.customer_id), tuple(doc_lines), taxes, header.subtotal,
+        header.tax, header.total, paid, credited, taken, balance, book.settings.currency, details, past_due,
+        book.settings.bank_details)
 
 
 def invoice_documents(book: Book, ar: Receivables | None, only: str | None = None) -> list[InvoiceDocument]:
@@ -140,7 +171,8 @@ def invoice_documents(book: Book, ar: Receivables | None, only: str | None = Non
     wanted += [(h, draft_lines.get(h.draft_id or "", [])) for h in book.register if not h.invoice_number]
     customers = {c.customer_id: c for c in book.customers}
     contracts = {c.contract_id: c for c in book.contracts}
-    return [invoice_document(book, h, lines, ar, customers, contracts) for h, lines in wanted
+    contract_lines = {ln.line_id: ln for ln in book.lines}
+    return [invoice_document(book, h, lines, ar, customers, contracts, contract_lines) for h, lines in wanted
             if not only or only in (h.invoice_number, h.draft_id)]
 
 
@@ -164,6 +196,7 @@ class StatementDocument(NamedTuple):
     unapplied: Decimal
     total_due: Decimal
     currency: str
+    logo: str = ""
 
 
 def statement_documents(book: Book, ar: Receivables) -> list[StatementDocument]:

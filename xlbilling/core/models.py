@@ -369,6 +369,10 @@ class Settings(BaseModel):
     company_address: str = ""
     remit_to: str = ""
     company_email: Annotated[str, EMAIL] = ""
+    company_phone: Annotated[str, LINE] = ""  # beyond spec v2: printed on invoices and statements
+    company_tax_id: Annotated[str, LINE] = ""  # e.g. EIN 12-3456789, VAT GB123456789
+    bank_details: str = ""  # how to pay by bank (ACH/wire: bank, routing, account), under How to pay
+    logo: str = ""  # a PNG or JPEG, its path absolute or from the workbook's folder
     currency: str = "USD"
     default_payment_terms: Annotated[Terms, As("terms")] = Terms(30)
     aging_buckets: Annotated[tuple[int, ...], As("buckets")] = (30, 60, 90)

@@ -107,7 +107,10 @@ def _body(pdf: _Doc) -> None:
     pdf.set_text_color(0, 0, 0)
 
 
-def _header(pdf: _Doc, company, title: str, facts: list[tuple[str, str]]) -> None:
+def _header(pdf: _Doc, company, title: str, facts: list[tuple[str, str]], logo: str = "") -> None:
+    if logo:
+        pdf.image(logo, x=pdf.l_margin, y=pdf.t_margin, h=14)
+        pdf.set_y(pdf.t_margin + 16)
     pdf.set_font(pdf.body, "B", 16)
     pdf.set_text_color(*DARK)
     pdf.cell(110, 8, pdf.t(company.name))
@@ -116,7 +119,9 @@ def _header(pdf: _Doc, company, title: str, facts: list[tuple[str, str]]) -> Non
     pdf.set_text_color(0, 0, 0)
     top = pdf.get_y()
     pdf.set_font(pdf.body, "", 9)
-    pdf.multi_cell(100, 4.5, pdf.t("\n".join(x for x in (company.address, company.email) if x)))
+    contact = (company.address, company.email, company.phone and f"Phone {company.phone}",
+               company.tax_id and f"Tax ID {company.tax_id}")
+    pdf.multi_cell(100, 4.5, pdf.t("\n".join(x for x in contact if x)))
     bottom = pdf.get_y()
     pdf.set_xy(126, top)
     for label, value in facts:
@@ -154,7 +159,7 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
     if doc.po_number:
         facts.append(("PO number", doc.po_number))
     facts.append(("Customer", doc.customer_id))
-    _header(pdf, doc.company, "DRAFT INVOICE" if doc.is_draft else "INVOICE", facts)
+    _header(pdf, doc.company, "DRAFT INVOICE" if doc.is_draft else "INVOICE", facts, doc.logo)
     _party(pdf, "Bill to", doc.bill_to)
 
     widths = (70, 44, 18, 24, 28)
@@ -177,6 +182,11 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
         pdf.line_cell(widths[2], f"{ln.quantity.normalize():f}", align="R")
         pdf.line_cell(widths[3], _m(ln.unit_price), align="R")
         pdf.line_cell(widths[4], _m(ln.amount), align="R", new_line=True)
+        if ln.note:
+            pdf.set_font(pdf.body, "", 7.5)
+            pdf.set_text_color(*GREY)
+            pdf.cell(0, 4, pdf.t(f"    {ln.note}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            _body(pdf)
     pdf.ln(2)
     totals = [("Subtotal", doc.subtotal)]
     totals += [(f"Tax {(t.rate * 100).normalize():f}% on {_m(t.base)}", t.tax) for t in doc.taxes]
@@ -214,6 +224,8 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
                         f"quoting {doc.number}.")
     if doc.remit_to:
         instructions += f"\nRemit to: {doc.remit_to}"
+    if doc.bank_details and doc.balance and not doc.is_draft:
+        instructions += f"\nBy bank transfer: {doc.bank_details}"
     pdf.multi_cell(0, 4.5, pdf.t(instructions))
     if doc.time_details:
         _time_appendix(pdf, doc)
@@ -247,7 +259,7 @@ def statement_pdf(doc: StatementDocument) -> bytes:
     pdf.alias_nb_pages()
     pdf.footer_text = f"{doc.company.name} - Statement for {doc.bill_to.name}"
     pdf.add_page()
-    _header(pdf, doc.company, "STATEMENT", [("As of", doc.as_of.isoformat()), ("Customer", doc.customer_id)])
+    _header(pdf, doc.company, "STATEMENT", [("As of", doc.as_of.isoformat()), ("Customer", doc.customer_id)], doc.logo)
     _party(pdf, "Statement for", doc.bill_to)
     widths = (34, 28, 28, 30, 28, 30)
     pdf.set_fill_color(*DARK)
