@@ -120,14 +120,15 @@ def _stages(shape: str, size: int) -> dict[str, Path]:
     books = {"close": generate(shape, size)}
     closed = OUT / f"{shape}-{size}-closed.xlsx"
     posted = OUT / f"{shape}-{size}-posted.xlsx"
+    stage = OUT / f"stage-{os.getpid()}.xlsx"  # a run's own file: two runs side by side do not collide
     if not closed.exists():
-        shutil.copy(books["close"], OUT / "stage.xlsx")
-        _spawn("job", OUT / "stage.xlsx", "close")
-        (OUT / "stage.xlsx").replace(closed)
+        shutil.copy(books["close"], stage)
+        _spawn("job", stage, "close")
+        stage.replace(closed)
     if not posted.exists():
-        shutil.copy(closed, OUT / "stage.xlsx")
-        _spawn("job", OUT / "stage.xlsx", "post")
-        (OUT / "stage.xlsx").replace(posted)
+        shutil.copy(closed, stage)
+        _spawn("job", stage, "post")
+        stage.replace(posted)
     books.update(post=closed, refresh=posted, report=posted, close2=posted, invoices=posted)
     return books
 
@@ -151,9 +152,9 @@ def run(shapes: list[str], sizes: list[int], repeats: int, commands: list[str]) 
                 source, runs, bare = books[command], [], []
                 for _ in range(repeats):
                     bare.append(_spawn("bare", source)["seconds"])
-                    work = OUT / "run.xlsx"
+                    work = OUT / f"run-{os.getpid()}.xlsx"
                     shutil.copy(source, work)
-                    shutil.rmtree(OUT / "invoices-out", ignore_errors=True)
+                    shutil.rmtree(work.with_name("invoices-out"), ignore_errors=True)
                     runs.append(_spawn("job", work, command))
                 floor = statistics.median(bare) + (writer[0] if command.startswith("close") else 0)
                 job = [r["seconds"] for r in runs]
