@@ -8,7 +8,10 @@ import zipfile
 from datetime import date
 
 import openpyxl
+
+from xlbilling.core.report_data import TREND, plain_words
 import pytest
+import pypdf
 import python_calamine
 
 from xlbilling.document_jobs import write_manager_report
@@ -61,12 +64,26 @@ def test_figures_agree_with_the_workbook_tabs(report):
     tabs = python_calamine.load_workbook(path)
     rep = python_calamine.load_workbook(out)
     aging = tabs.get_sheet_by_name("ARAging").to_python()[1:]
-    rep_aging = [r for r in rep.get_sheet_by_name("AR Aging").to_python()[5:] if r and r[0]]
+    sheet = rep.get_sheet_by_name("AR Aging").to_python()
+    start = next(i for i, r in enumerate(sheet) if r[0] == "Open balance by customer and days past due") + 2
+    rep_aging = sheet[start:start + len(aging)]
     assert [r[:9] for r in rep_aging] == [r[:9] for r in aging]
-    kpis = tabs.get_sheet_by_name("KPIs").to_python()[1:]
+    total = sheet[start + len(aging)]  # the Total row: the sums of the columns above, as values
+    assert total[0] == "Total" and total[8] == pytest.approx(sum(r[8] for r in aging))
+    # The chart's table: the largest balances, largest first, with customer names (and the rest as one row).
+    end = next(i for i, r in enumerate(sheet) if i > 5 and not r[0])
+    largest = sheet[5:end]
+    totals = [r[sheet[4].index("Total")] for r in largest]
+    positive = sorted((r for r in aging if r[8] > 0), key=lambda r: -r[8])
+    assert largest[0][0] == positive[0][1] and totals[0] == pytest.approx(positive[0][8])
+    assert totals[:12] == sorted(totals[:12], reverse=True) and sum(totals) == pytest.approx(sum(r[8] for r in positive))
+    kpis = tabs.get_sheet_by_name("KPIs").to_python()
+    titles = kpis[0]
+    keep = [titles.index(t) for t in TREND]
     rows = rep.get_sheet_by_name("Summary").to_python()
     trend_start = next(i for i, r in enumerate(rows) if r[0] == "Last 12 months") + 2
-    assert [r[:12] for r in rows[trend_start:trend_start + len(kpis)]] == [r[:12] for r in kpis]
+    assert [r[:len(keep)] for r in rows[trend_start:trend_start + len(kpis) - 1]] == \
+        [[r[k] for k in keep] for r in kpis[1:]]
 
 
 def test_print_setup_and_frozen_panes(report):
@@ -86,3 +103,26 @@ def test_libreoffice_opens_and_renders_the_report(report, tmp_path):
                            "--outdir", str(tmp_path), str(out)], capture_output=True, text=True, timeout=180)
     pdf = tmp_path / "Report.pdf"
     assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF"), done.stdout + done.stderr
+    # What can be checked without eyes: every sheet prints one page wide, the pages stay few, and the
+    # totals, names and plain words are on paper (codes are not all a manager sees).
+    for ws in openpyxl.load_workbook(out).worksheets:
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0, ws.title
+    text = "\n".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages)
+    pages = len(pypdf.PdfReader(pdf).pages)
+    assert 9 <= pages <= 30, pages
+    assert "Total" in text and "Acme Dental" in text and "Largest open balances" in text
+    kinds = [r for r in python_calamine.load_workbook(out).get_sheet_by_name("Discrepancies").to_python()[5:]
+             if r and r[0] in ("error", "warning", "info")]
+    assert kinds and all(r[1] and not re.fullmatch(r"[A-Z_]+", r[1]) and r[1] == plain_words(r[4]) for r in kinds)
+
+
+def test_a_bar_chart_has_room_for_every_label_and_the_others_row_stays_out_of_it(report):
+    _, out = report
+    with zipfile.ZipFile(out) as z:
+        charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
+    aging = next(x for x in charts if "AR aging, largest balances" in x)
+    categories = re.findall(r"<c:cat><c:strRef><c:f>([^<]+)</c:f>", aging)[0]
+    sheet, cells = _ref(categories)
+    names = [c.value for row in openpyxl.load_workbook(out)[sheet][cells] for c in row]
+    assert names and not any(str(n).startswith("All ") for n in names)
+    assert '<c:orientation val="maxMin"/>' in aging  # the largest balance on top

@@ -3,9 +3,9 @@ them out and draws the charts)."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import date, timedelta
-from dataclasses import replace
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -16,9 +16,10 @@ from .models import Book, InvoiceLineRow
 from .money import ZERO
 from .periods import add_months
 from .receivables import Receivables
+from .rules import REGISTRY
 from .revenue import Recognition, deferred_rollforward, month_of
 from .seats import mismatches_tab, reconcile, seats_summary_tab
-from .tabs import DATE, INT, MONEY, TEXT, Column, Tab
+from .tabs import DATE, INT, MONEY, PCT, TEXT, Column, Tab
 
 
 
@@ -29,12 +30,14 @@ class Chart(NamedTuple):
     category: int = 0
     subtype: str | None = None  # "stacked"
     y_title: str | None = None
+    rows: int | None = None  # only the table's first rows (a summing "others" row would dwarf the rest)
 
 
 class Block(NamedTuple):
     heading: str
     tab: Tab
     chart: Chart | None = None
+    totals: bool = False  # a Total row under the table (sums of its money and count columns)
 
 
 class Sheet(NamedTuple):
@@ -89,8 +92,35 @@ def discrepancy_summary(book: Book) -> Tab:
     rank = {"error": 0, "warning": 1, "info": 2}
     rows = [(sev, code, n, amount) for (sev, code), (n, amount) in
             sorted(counts.items(), key=lambda kv: (rank.get(kv[0][0], 3), -kv[1][0], kv[0][1]))]
-    return Tab("Discrepancies", (Column("Severity", TEXT, 10), Column("Code", TEXT, 26), Column("Open", INT, 8),
-                                 Column("Amount At Stake", MONEY, 16)), rows)
+    return Tab("Discrepancies", (Column("Severity", TEXT, 10), Column("What", TEXT, 60), Column("Open", INT, 8),
+                                 Column("Amount At Stake", MONEY, 16), Column("Code", TEXT, 24)),
+               [(sev, plain_words(code), n, amount, code) for sev, code, n, amount in rows])
+
+
+def plain_words(code: str) -> str:
+    """What a finding code means, in the words of its rule (the first clause), for managers."""
+    rule = REGISTRY.get(code)
+    if rule is None:
+        return code.replace("_", " ").capitalize()
+    text = re.split(r";| \(", rule.what, maxsplit=1)[0]
+    text = re.sub(r"\bD\b", "the invoice date", re.sub(r"\bT\b", "the usage cutoff", text))
+    return text[:1].upper() + text[1:]
+
+
+def largest_balances(aging: Tab, top: int = 12) -> Tab:
+    """The customers with the largest open balances, the rest as one row (for a chart every label of which
+    can be read): name, the aging buckets and the total."""
+    titles = [c.title for c in aging.columns]
+    total_at = titles.index("Total")
+    buckets = range(2, titles.index("Unapplied"))
+    rows = sorted((r for r in aging.rows if r[total_at] and r[total_at] > 0), key=lambda r: (-r[total_at], r[0]))
+    shown = [(r[1] or r[0], *(r[k] for k in buckets), r[total_at]) for r in rows[:top]]
+    rest = rows[top:]
+    if rest:
+        shown.append((f"All {len(rest)} others", *(sum((r[k] for r in rest), ZERO) for k in buckets),
+                      sum((r[total_at] for r in rest), ZERO)))
+    return Tab("Largest balances", (Column("Customer", TEXT, 30), *(aging.columns[k] for k in buckets),
+                                    Column("Total", MONEY, 13)), shown)
 
 
 def renewals(book: Book, as_of: date, days: int = 90) -> Tab:
@@ -102,6 +132,22 @@ def renewals(book: Book, as_of: date, days: int = 90) -> Tab:
                             Column("Contract", TEXT, 30), Column("Days Left", INT, 10)), rows)
 
 
+TREND = ("Month", "Invoices Posted", "Amount Billed", "Cash Collected", "Open AR At Month End", "DSO",
+         "Billing Accuracy")  # the KPIs a manager follows month by month (the KPIs tab has them all)
+
+
+def measures(kpis: Tab, month: str) -> Tab:
+    """A month's KPIs one per row, as their cells show them."""
+    row = next((r for r in kpis.rows if r[0] == month), None)
+    shown = []
+    for k, column in enumerate(kpis.columns[1:], start=1):
+        v = row[k] if row else None
+        text = ("" if v is None else f"{v * 100:.1f}%" if column.kind == PCT else f"{v:,}" if column.kind == INT
+                else f"{v:,.2f}")
+        shown.append((column.title, text))
+    return Tab("This month", (Column("Measure", TEXT, 30), Column("Value", TEXT, 16)), shown)
+
+
 def manager_report(acc: Accounts, lines: list[InvoiceLineRow], as_of: date, wip: Tab) -> list[Sheet]:
     """The report's sheets: KPIs, AR aging, revenue, billings, deferred revenue, discrepancies, unbilled
     work (`wip`, worked out by the audit), renewals, and the seat reconciliation when vendors' counts or
@@ -109,11 +155,15 @@ def manager_report(acc: Accounts, lines: list[InvoiceLineRow], as_of: date, wip:
     book = acc.book
     since = add_months(month_of(as_of), -11)
     kpis = kpi_tab(acc.book, acc.ar, acc.by_invoice)
-    trend = replace(kpis, rows=[r for r in kpis.rows if r[0] >= f"{since:%Y-%m}"])
-    this_month = replace(kpis, rows=[r for r in kpis.rows if r[0] == f"{as_of:%Y-%m}"])
     titles = [c.title for c in kpis.columns]
+    keep = [titles.index(t) for t in TREND]
+    trend = Tab("Trend", tuple(kpis.columns[k] for k in keep),
+                [tuple(r[k] for k in keep) for r in kpis.rows if r[0] >= f"{since:%Y-%m}"])
+    this_month = measures(kpis, f"{as_of:%Y-%m}")
+    titles = list(TREND)
     aging = aging_tab(acc.book, acc.ar)
     buckets = tuple(range(2, 2 + len(book.settings.aging_buckets) + 1))
+    largest = largest_balances(aging)
     invoices = [i.header for i in acc.ar.invoices.values()]
     sheets = [
         Sheet("Summary", "Billing summary", (
@@ -121,20 +171,23 @@ def manager_report(acc: Accounts, lines: list[InvoiceLineRow], as_of: date, wip:
             Block("Last 12 months", trend, Chart("line", "Billed and collected", (
                 titles.index("Amount Billed"), titles.index("Cash Collected")), y_title=book.settings.currency)))),
         Sheet("AR Aging", "Receivables aging by customer", (
-            Block("Open balance by days past due", aging, Chart("bar", "AR aging", buckets, category=1,
-                                                               subtype="stacked")),)),
+            Block("Largest open balances by days past due", largest, Chart(
+                "bar", "AR aging, largest balances", tuple(range(1, len(buckets) + 1)), subtype="stacked",
+                rows=len(largest.rows) - 1 if largest.rows and largest.rows[-1][0].startswith("All ") else None)),
+            Block("Open balance by customer and days past due", aging, totals=True))),
         Sheet("Revenue", "Revenue billed and recognised", (
             Block("By month", billed_vs_recognised(acc.ar, acc.schedule),
                   Chart("column", "Billed vs recognised", (1, 2), y_title=book.settings.currency)),)),
         Sheet("Billings", "Billings in the last 12 months", (
-            Block("By contract type", billings_by_type(book, lines, since), Chart("pie", "By contract type", (1,))),
+            Block("By contract type", billings_by_type(book, lines, since), Chart("pie", "By contract type", (1,)),
+                  totals=True),
             Block("Top 10 customers", top_customers(book, acc.ar, since),
                   Chart("bar", "Top 10 customers", (1,))))),
         Sheet("Deferred Revenue", "Deferred revenue rollforward", (
             Block("By month", deferred_tab(deferred_rollforward(invoices, acc.schedule, as_of))),)),
-        Sheet("Discrepancies", "Open discrepancies", (Block("By code", discrepancy_summary(book)),)),
+        Sheet("Discrepancies", "Open discrepancies", (Block("By kind", discrepancy_summary(book), totals=True),)),
         Sheet("Unbilled WIP", "Unbilled work in progress", (
-            Block("Approved time not yet invoiced, by age", wip),)),
+            Block("Approved time not yet invoiced, by age", wip, totals=True),)),
         Sheet("Renewals", "Renewals due", (Block("Contracts ending in the next 90 days", renewals(book, as_of)),)),
     ]
     seats = reconcile(book, as_of)
@@ -143,5 +196,5 @@ def manager_report(acc: Accounts, lines: list[InvoiceLineRow], as_of: date, wip:
         sheets.append(Sheet("Seats", f"Seat reconciliation on {as_of}: what vendors count against what we bill", (
             Block("Summary", seats_summary_tab(seats)),
             Block("Mismatches, the most at stake first", mismatches,
-                  Chart("bar", "Monthly amount at stake", (6,)) if mismatches.rows else None))))
+                  Chart("bar", "Monthly amount at stake", (6,)) if mismatches.rows else None, totals=True))))
     return sheets
