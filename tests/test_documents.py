@@ -122,3 +122,22 @@ def test_an_invoice_says_why_each_amount_is_what_it_is_and_how_to_pay_by_bank(tm
     assert [ln.note for ln in doc.lines] == ["22 of 31 days", ""] and b.settings.logo == ""
     missing = write_documents(prorated, tmp_path / "p", as_of=date(2026, 11, 5))
     assert missing.ok and not any("logo" in s for s in missing.summary)
+
+
+def test_each_credit_memo_has_a_document_naming_its_invoice_and_what_is_left(tmp_path):
+    from .books import write_book
+    path = write_book(tmp_path / "b.xlsx", {
+        "ContractLines": [["Line ID", "Contract ID", "Description", "Unit Price"], ["L1", "AGR-1", "Managed", 1000]],
+        "TaxRates": [["Jurisdiction", "Tax Category", "Rate"], ["TX", "services", 0]],
+        "Adjustments": [["Adjustment ID", "Date", "Invoice Number", "Type", "Amount", "Reason"],
+                        ["A1", "2026-04-10", "INV-1001", "credit", 250, "Outage credit"],
+                        ["A2", "2026-04-12", "INV-1001", "write_off", 5, "Rounding"]]})
+    assert close_workbook(path, date(2026, 4, 1)).ok and post_workbook(path, date(2026, 4, 1)).ok
+    result = write_documents(path, tmp_path / "out", as_of=date(2026, 4, 30))
+    assert result.ok and any("1 credit memo(s)" in s for s in result.summary)  # the write-off is no credit memo
+    (memo,) = (tmp_path / "out" / "credit memos").glob("*.pdf")
+    text = text_of(memo.read_bytes())
+    invoice = next(h for h in read_book(path).book.register if h.invoice_number == "INV-1001")
+    assert memo.name.startswith("CM-1") and "CREDIT MEMO" in text and "Outage credit" in text
+    assert "For invoice" in text and "INV-1001" in text and "-250.00" in text
+    assert f"{invoice.total - 250:,.2f}" in text  # the balance on the memo's date, before the later write-off

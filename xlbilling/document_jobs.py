@@ -13,7 +13,7 @@ from pathlib import Path
 from .core.accounts import ledger, accounts, receivables, settled
 from .audit.wip import unbilled_wip_tab
 from .core.dispatch import Outgoing, marked_sent, outgoing, sender
-from .core.documents import invoice_documents, statement_documents
+from .core.documents import credit_memo_documents, invoice_documents, statement_documents
 from .core.findings import ERROR, Finding
 from .core.ledger import ledger_tabs
 from .core.models import Book, RegisterRow, number
@@ -22,7 +22,7 @@ from .core.receivables import Receivables
 from .core.report_data import manager_report
 from .core.register import register_tab
 from .io.mail import Mailer, MailSetupError, SmtpConfig, invoice_message, reminder_message, smtp_config, write_eml
-from .io.pdf import invoice_pdf, rendered, safe_filename, statement_pdf
+from .io.pdf import credit_memo_pdf, invoice_pdf, rendered, safe_filename, statement_pdf
 from .io.report import write_report
 from .io.safe_write import replace_file
 from .io.workbook import as_workbook
@@ -52,6 +52,14 @@ def write_documents(path: Path, out: Path, only: str | None = None, statements: 
             (out / f"{stem}.pdf").write_bytes(pdf)
         written = [f"Wrote {sum(not d.is_draft for d in docs)} invoice PDF(s) and {sum(d.is_draft for d in docs)} "
                    f"draft preview(s) to {out}.", *notes]
+        memos = [] if only else [m._replace(logo=logo) for m in credit_memo_documents(book, ar)]
+        if memos:
+            folder = out / "credit memos"
+            folder.mkdir(exist_ok=True)
+            stage(progress, f"Rendering {len(memos):,} credit memo(s)")
+            for memo, pdf in zip(memos, rendered(credit_memo_pdf, memos)):
+                (folder / f"{safe_filename(memo.number, names.get(memo.customer_id, ''))}.pdf").write_bytes(pdf)
+            written.append(f"  and {len(memos)} credit memo(s) to {folder}.")
         if statements:
             folder = out / "statements"
             folder.mkdir(exist_ok=True)

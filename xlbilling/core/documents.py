@@ -13,7 +13,7 @@ from .models import Book, Contract, ContractLine, Customer, InvoiceLineRow, Regi
 from .money import ZERO, round_cents
 from .periods import period_of
 from .posting import posted
-from .receivables import Receivables
+from .receivables import Receivables, apply_receivables
 
 
 class DocLine(NamedTuple):
@@ -219,4 +219,46 @@ def statement_documents(book: Book, ar: Receivables) -> list[StatementDocument]:
         out.append(StatementDocument(cust, ar.as_of, _company(book), book.settings.remit_to,
                                      _bill_to(customers.get(cust), cust), items, tuple(zip(labels, buckets)),
                                      unapplied, sum(buckets, ZERO) - unapplied, book.settings.currency))
+    return out
+
+
+class CreditMemoDocument(NamedTuple):
+    """A credit memo as the customer sees it: what it credits, on which invoice, and what is left to pay."""
+
+    number: str
+    memo_date: date
+    customer_id: str
+    company: Party
+    remit_to: str
+    bill_to: Party
+    invoice_number: str
+    invoice_date: date
+    invoice_total: Decimal
+    amount: Decimal  # tax included, as entered on Adjustments
+    reason: str
+    balance_after: Decimal  # the invoice's open balance once the memo and everything before it applied
+    currency: str
+    adjustment_id: str
+    logo: str = ""
+
+
+def credit_memo_documents(book: Book, ar: Receivables) -> list[CreditMemoDocument]:
+    """One document per credit memo (credit adjustments, numbered in date order), with the invoice it
+    credits and its balance on the memo's date (what was paid and credited by then)."""
+    customers = {c.customer_id: c for c in book.customers}
+    on_day: dict[date, Receivables] = {ar.as_of: ar}  # receivables as of each memo's date, worked out once
+    out = []
+    for memo in ar.credit_memos:
+        a = memo.adjustment
+        item = ar.invoices.get(a.invoice_number)
+        if item is None:
+            continue
+        h = item.header
+        then = on_day.get(a.date) or on_day.setdefault(a.date, apply_receivables(book, a.date))
+        up_to = then.invoices.get(a.invoice_number)
+        left = up_to.balance if up_to else item.balance
+        out.append(CreditMemoDocument(memo.number, a.date, h.customer_id, _company(book), book.settings.remit_to,
+                                      _bill_to(customers.get(h.customer_id), h.customer_id), a.invoice_number,
+                                      h.invoice_date, h.total, a.amount, a.reason, max(left, ZERO),
+                                      book.settings.currency, a.adjustment_id))
     return out

@@ -19,7 +19,7 @@ from typing import TypeVar
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from ..core.documents import InvoiceDocument, StatementDocument
+from ..core.documents import CreditMemoDocument, InvoiceDocument, StatementDocument
 from .fonts import covered, unicode_fonts
 
 D = TypeVar("D")
@@ -291,6 +291,38 @@ def statement_pdf(doc: StatementDocument) -> bytes:
         pdf.ln(4)
         _body(pdf)
         pdf.multi_cell(0, 4.5, pdf.t(f"Remit to: {doc.remit_to}"))
+    return bytes(pdf.output())
+
+
+def credit_memo_pdf(doc: CreditMemoDocument) -> bytes:
+    pdf = _Doc(datetime.combine(doc.memo_date, time()), doc)
+    pdf.alias_nb_pages()
+    pdf.footer_text = f"{doc.company.name} - Credit memo {doc.number}"
+    pdf.add_page()
+    _header(pdf, doc.company, "CREDIT MEMO", [("Credit memo", doc.number), ("Date", doc.memo_date.isoformat()),
+                                              ("For invoice", doc.invoice_number), ("Customer", doc.customer_id)],
+            doc.logo)
+    _party(pdf, "Credited to", doc.bill_to)
+    pdf.line_cell(0, "Reason", bold=True, color=DARK, new_line=True)
+    _body(pdf)
+    pdf.multi_cell(0, 4.5, pdf.t(doc.reason))
+    pdf.ln(4)
+    rows = [(f"Invoice {doc.invoice_number} of {doc.invoice_date.isoformat()}", doc.invoice_total),
+            (f"Credited by this memo (tax included) {doc.currency}", -doc.amount),
+            (f"Balance of {doc.invoice_number} after this credit", doc.balance_after)]
+    for label, amount in rows:
+        pdf.set_x(60)
+        strong = label.startswith("Credited")
+        pdf.line_cell(102, label, bold=strong, align="R")
+        pdf.line_cell(0, _m(amount), bold=strong, align="R", new_line=True)
+    pdf.ln(4)
+    _body(pdf)
+    if doc.balance_after:
+        remit = f"\nRemit to: {doc.remit_to}" if doc.remit_to else ""
+        pdf.multi_cell(0, 4.5, pdf.t(f"Please pay the balance of {_m(doc.balance_after)} {doc.currency}, quoting "
+                                     f"{doc.invoice_number}.{remit}"))
+    else:
+        pdf.multi_cell(0, 4.5, pdf.t(f"Nothing is left to pay on {doc.invoice_number}."))
     return bytes(pdf.output())
 
 
