@@ -141,3 +141,25 @@ def test_each_credit_memo_has_a_document_naming_its_invoice_and_what_is_left(tmp
     assert memo.name.startswith("CM-1") and "CREDIT MEMO" in text and "Outage credit" in text
     assert "For invoice" in text and "INV-1001" in text and "-250.00" in text
     assert f"{invoice.total - 250:,.2f}" in text  # the balance on the memo's date, before the later write-off
+
+
+def test_a_statement_runs_from_its_opening_balance_to_the_total_due_and_marks_disputes(tmp_path):
+    from xlbilling.io.template import build_workbook
+    from xlbilling.sample import build_sample
+    path = tmp_path / "s.xlsx"
+    rows, settings = build_sample()
+    path.write_bytes(build_workbook(path, rows, settings))
+    assert close_workbook(path, date(2026, 11, 1)).ok and post_workbook(path, date(2026, 11, 1)).ok
+    b = read_book(path).book
+    ar = apply_receivables(b, date(2026, 12, 20))
+    statements = statement_documents(b, ar)
+    assert statements
+    for st in statements:  # every event in order: the last balance is what the customer owes
+        closing = st.activity[-1].balance if st.activity else st.opening
+        assert closing == st.total_due, st.customer_id
+    kinds = {a.what for st in statements for a in st.activity}
+    assert {"Invoice", "Payment", "Credit memo"} <= kinds
+    disputed = [(st, i) for st in statements for i in st.items if i.disputed]
+    assert [i.number for _, i in disputed] == ["INV-1007"]
+    text = text_of(statement_pdf(disputed[0][0]))
+    assert "INV-1007 (in dispute)" in text and "Opening balance" in text and "Account activity from" in text

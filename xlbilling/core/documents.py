@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from .aging import bucket_index, bucket_labels
+from .aging import bucket_index, bucket_labels, open_disputes
 from .models import Book, Contract, ContractLine, Customer, InvoiceLineRow, RegisterRow, number
 from .money import ZERO, round_cents
 from .periods import period_of
@@ -183,6 +183,20 @@ class OpenInvoice(NamedTuple):
     total: Decimal
     balance: Decimal
     days_past_due: int
+    disputed: bool = False
+
+
+class Activity(NamedTuple):
+    """One event of a customer's account on a statement, with the balance after it."""
+
+    day: date
+    what: str  # Invoice, Payment, Credit memo, Written off, Discount taken
+    reference: str
+    amount: Decimal  # what it adds to the balance (payments and credits are negative)
+    balance: Decimal
+
+
+STATEMENT_DAYS = 90  # a statement's account activity covers this many days up to its date
 
 
 class StatementDocument(NamedTuple):
@@ -197,6 +211,33 @@ class StatementDocument(NamedTuple):
     total_due: Decimal
     currency: str
     logo: str = ""
+    since: date | None = None  # the activity's first day; the opening balance is the balance before it
+    opening: Decimal = ZERO
+    activity: tuple[Activity, ...] = ()
+
+
+def _events(ar: Receivables) -> dict[str, list[tuple[date, int, str, str, Decimal]]]:
+    """Per customer, every event that moved their balance up to the as-of day, in the order applied."""
+    events: dict[str, list[tuple[date, int, str, str, Decimal]]] = defaultdict(list)
+    for item in ar.invoices.values():
+        h = item.header
+        events[h.customer_id].append((h.invoice_date, 0, "Invoice", number(h), h.total))
+    for memo in ar.credit_memos:
+        target = ar.invoices[memo.adjustment.invoice_number]
+        events[target.header.customer_id].append((memo.adjustment.date, 1, "Credit memo",
+                                                  f"{memo.number} on {memo.adjustment.invoice_number}",
+                                                  -memo.adjustment.amount))
+    for adjustment, applied in ar.write_offs:
+        target = ar.invoices[adjustment.invoice_number]
+        events[target.header.customer_id].append((adjustment.date, 1, "Written off", adjustment.invoice_number,
+                                                  -applied))
+    for p in ar.payments:
+        events[p.customer_id].append((p.date, 2, "Payment", p.reference or p.payment_id, -p.amount))
+    for item, day in ar.discounts:
+        events[item.header.customer_id].append((day, 3, "Discount taken", number(item.header), -item.discount))
+    for rows in events.values():
+        rows.sort(key=lambda e: e[:2])
+    return events
 
 
 def statement_documents(book: Book, ar: Receivables) -> list[StatementDocument]:
@@ -207,18 +248,28 @@ def statement_documents(book: Book, ar: Receivables) -> list[StatementDocument]:
     open_by: dict[str, list] = defaultdict(list)
     for item in ar.open_items():
         open_by[item.header.customer_id].append(item)
+    disputed = open_disputes(book, ar.as_of)
+    events = _events(ar)
+    since = ar.as_of - timedelta(days=STATEMENT_DAYS - 1)
     out = []
     for cust in sorted(set(open_by) | {c for c, v in ar.unapplied.items() if v}):
         items = tuple(OpenInvoice(i.header.invoice_number, i.header.invoice_date, i.header.due_date, i.header.total,
-                                  i.balance, max((ar.as_of - i.header.due_date).days, 0))
+                                  i.balance, max((ar.as_of - i.header.due_date).days, 0),
+                                  i.header.invoice_number in disputed)
                       for i in open_by.get(cust, []))
+        opening = sum((e[4] for e in events.get(cust, []) if e[0] < since), ZERO)
+        running, activity = opening, []
+        for day, _, what, reference, amount in (e for e in events.get(cust, []) if e[0] >= since):
+            running += amount
+            activity.append(Activity(day, what, reference, amount, running))
         buckets = [ZERO] * len(labels)
         for i in open_by.get(cust, []):
             buckets[bucket_index((ar.as_of - i.header.due_date).days, bounds)] += i.balance
         unapplied = ar.unapplied.get(cust, ZERO)
         out.append(StatementDocument(cust, ar.as_of, _company(book), book.settings.remit_to,
                                      _bill_to(customers.get(cust), cust), items, tuple(zip(labels, buckets)),
-                                     unapplied, sum(buckets, ZERO) - unapplied, book.settings.currency))
+                                     unapplied, sum(buckets, ZERO) - unapplied, book.settings.currency,
+                                     since=since, opening=opening, activity=tuple(activity)))
     return out
 
 

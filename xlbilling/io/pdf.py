@@ -269,7 +269,8 @@ def statement_pdf(doc: StatementDocument) -> bytes:
         pdf.cell(w, 6, title, fill=True, align="L" if title in ("Invoice", "Date", "Due") else "R")
     pdf.ln(6)
     for i in doc.items:
-        pdf.line_cell(widths[0], i.number)
+        pdf.line_cell(widths[0], i.number + (" (in dispute)" if i.disputed else ""), bold=i.disputed,
+                      color=ALERT if i.disputed else (0, 0, 0))
         pdf.line_cell(widths[1], i.invoice_date.isoformat())
         pdf.line_cell(widths[2], i.due_date.isoformat())
         pdf.line_cell(widths[3], str(i.days_past_due), align="R")
@@ -291,7 +292,37 @@ def statement_pdf(doc: StatementDocument) -> bytes:
         pdf.ln(4)
         _body(pdf)
         pdf.multi_cell(0, 4.5, pdf.t(f"Remit to: {doc.remit_to}"))
+    if doc.since is not None:
+        _activity(pdf, doc)
     return bytes(pdf.output())
+
+
+def _activity(pdf: _Doc, doc: StatementDocument) -> None:
+    """The account's activity over the statement's period: opening balance, each invoice, payment, credit,
+    write-off and discount, the balance after each."""
+    assert doc.since is not None
+    pdf.ln(6)
+    pdf.line_cell(0, f"Account activity from {doc.since.isoformat()} to {doc.as_of.isoformat()}", bold=True,
+                  size=11, color=DARK, new_line=True)
+    widths = (26, 34, 66, 26, 26)
+    pdf.set_fill_color(*DARK)
+    pdf.set_text_color(255, 255, 255)
+    pdf.set_font(pdf.body, "B", 9)
+    for w, title in zip(widths, ("Date", "Item", "Reference", "Amount", "Balance")):
+        pdf.cell(w, 6, title, fill=True, align="R" if title in ("Amount", "Balance") else "L")
+    pdf.ln(6)
+    pdf.line_cell(widths[0], doc.since.isoformat())
+    pdf.line_cell(widths[1] + widths[2] + widths[3], "Opening balance", bold=True)
+    pdf.line_cell(widths[4], _m(doc.opening), bold=True, align="R", new_line=True)
+    for a in doc.activity:
+        pdf.line_cell(widths[0], a.day.isoformat())
+        pdf.line_cell(widths[1], a.what)
+        pdf.line_cell(widths[2], a.reference[:40])
+        pdf.line_cell(widths[3], _m(a.amount), align="R")
+        pdf.line_cell(widths[4], _m(a.balance), align="R", new_line=True)
+    closing = doc.activity[-1].balance if doc.activity else doc.opening
+    pdf.line_cell(sum(widths[:4]), f"Balance {doc.currency} on {doc.as_of.isoformat()}", bold=True, align="R")
+    pdf.line_cell(widths[4], _m(closing), bold=True, align="R", new_line=True)
 
 
 def credit_memo_pdf(doc: CreditMemoDocument) -> bytes:
