@@ -224,3 +224,14 @@ def test_chunks_deflated_side_by_side_make_one_stream():
         empty = Deflater(pool).entry("b.xml", (2026, 1, 1, 0, 0, 0))
     with zipfile.ZipFile(BytesIO(write_zip([entry, empty]))) as z:
         assert z.read("a.xml") == b"".join(chunks) and z.read("b.xml") == b"" and z.testzip() is None
+
+
+def test_print_titles_go_into_the_one_defined_names_element_whatever_its_form():
+    from xlbilling.io.package import _print_titles
+    head = '<workbook><sheets><sheet name="A &amp; B" sheetId="1"/><sheet name="Log" sheetId="2"/></sheets>'
+    for names in ("<definedNames/>", "<definedNames></definedNames>", ""):
+        xml = _print_titles(f"{head}{names}<calcPr/></workbook>", ["A & B", "Log"])
+        assert xml.count("<definedNames>") == 1 and xml.count("</definedNames>") == 1, names
+        assert '<definedName name="_xlnm.Print_Titles" localSheetId="0">\'A &amp; B\'!$1:$1</definedName>' in xml
+        assert _print_titles(xml, ["A & B", "Log"]) == xml  # kept, not added twice
+        ET.fromstring(xml)

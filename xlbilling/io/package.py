@@ -222,6 +222,11 @@ def _print_titles(wb_xml: str, names: list[str]) -> str:
         return wb_xml
     if re.search(r"</(\w+:)?definedNames>", wb_xml):
         return _insert_before_close(wb_xml, "definedNames", new)
+    empty = re.search(r"<(\w+:)?definedNames\s*/>", wb_xml)  # <definedNames/>: opened up, once
+    if empty:
+        p = empty.group(1) or ""
+        names = new.replace("</§", f"</{p}").replace("<§", f"<{p}")
+        return f"{wb_xml[:empty.start()]}<{p}definedNames>{names}</{p}definedNames>{wb_xml[empty.end():]}"
     end = re.search(r"</(\w+:)?sheets>", wb_xml)
     if end is None:
         raise PackageError("malformed package: no </sheets>")
