@@ -225,8 +225,8 @@ def _print_titles(wb_xml: str, names: list[str]) -> str:
     empty = re.search(r"<(\w+:)?definedNames\s*/>", wb_xml)  # <definedNames/>: opened up, once
     if empty:
         p = empty.group(1) or ""
-        names = new.replace("</§", f"</{p}").replace("<§", f"<{p}")
-        return f"{wb_xml[:empty.start()]}<{p}definedNames>{names}</{p}definedNames>{wb_xml[empty.end():]}"
+        filled = new.replace("</§", f"</{p}").replace("<§", f"<{p}")
+        return f"{wb_xml[:empty.start()]}<{p}definedNames>{filled}</{p}definedNames>{wb_xml[empty.end():]}"
     end = re.search(r"</(\w+:)?sheets>", wb_xml)
     if end is None:
         raise PackageError("malformed package: no </sheets>")
