@@ -163,3 +163,27 @@ def test_a_statement_runs_from_its_opening_balance_to_the_total_due_and_marks_di
     assert [i.number for _, i in disputed] == ["INV-1007"]
     text = text_of(statement_pdf(disputed[0][0]))
     assert "INV-1007 (in dispute)" in text and "Opening balance" in text and "Account activity from" in text
+
+
+@pytest.mark.parametrize("locale,amount,day,paper", [("", "1,000.00", "2026-11-01", 612), ("en-GB", "1,000.00",
+                                                     "1 Nov 2026", 595), ("de-DE", "1.000,00", "01.11.2026", 595)])
+def test_documents_write_amounts_dates_and_paper_as_the_locale_does(tmp_path, locale, amount, day, paper):
+    from .books import write_book
+    path = write_book(tmp_path / "b.xlsx", {
+        "Settings": [["Setting", "Value"], ["locale", locale]],
+        "ContractLines": [["Line ID", "Contract ID", "Description", "Unit Price"], ["L1", "AGR-1", "Managed", 1000]],
+        "TaxRates": [["Jurisdiction", "Tax Category", "Rate"], ["TX", "services", 0]]})
+    assert close_workbook(path, date(2026, 11, 1)).ok
+    [doc] = [d for d in invoice_documents(read_book(path).book, None) if d.customer_id == "1001"]
+    data = invoice_pdf(doc)
+    text = text_of(data)
+    assert amount in text and day in text
+    assert round(float(pypdf.PdfReader(BytesIO(data)).pages[0].mediabox.width)) == paper  # Letter or A4
+
+
+def test_a_locale_that_is_not_one_is_an_error_naming_its_cell(tmp_path):
+    from .books import write_book
+    path = write_book(tmp_path / "b.xlsx", {"Settings": [["Setting", "Value"], ["locale", "english"]]})
+    errors = read_book(path).errors
+    assert [(e.where, e.found) for e in errors] == [("Settings!B2", '"english"')]
+    assert "en-GB" in errors[0].expected

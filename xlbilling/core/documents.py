@@ -26,6 +26,8 @@ class DocLine(NamedTuple):
     amount: Decimal
     time_entries: tuple[str, ...]
     note: str = ""  # why the amount is what it is: "17 of 31 days", an escalated price
+    start: date | None = None  # the service period, for a renderer writing dates its own way
+    end: date | None = None
 
 
 class TaxLine(NamedTuple):
@@ -78,6 +80,7 @@ class InvoiceDocument(NamedTuple):
     days_past_due: int  # as of the day it is rendered; 0 when not past due (or paid)
     bank_details: str = ""
     logo: str = ""  # the logo file to print (resolved by the job that renders), or none
+    locale: str = ""  # how amounts and dates are written (the locale setting; blank: 1,234.56 and YYYY-MM-DD)
 
 
 def period_text(start: date, end: date) -> str:
@@ -129,7 +132,8 @@ def invoice_document(book: Book, header: RegisterRow, lines: list[InvoiceLineRow
             escalation = ""
         doc_lines.append(DocLine(ln.contract_id, contract.name if contract else None, ln.description or ln.source_type,
                                  period_text(ln.service_start, ln.service_end), ln.quantity, ln.unit_price, ln.amount,
-                                 tuple((ln.entry_ids or "").split()), "; ".join(n for n in (days, escalation) if n)))
+                                 tuple((ln.entry_ids or "").split()), "; ".join(n for n in (days, escalation) if n),
+                                 ln.service_start, ln.service_end))
     by_rate: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)
     for ln in lines:
         if ln.tax_rate:
@@ -156,7 +160,7 @@ def invoice_document(book: Book, header: RegisterRow, lines: list[InvoiceLineRow
         header.due_date, str(header.terms), discount, header.po_number, _company(book), book.settings.remit_to,
         _bill_to(customers.get(header.customer_id), header.customer_id), tuple(doc_lines), taxes, header.subtotal,
         header.tax, header.total, paid, credited, taken, balance, book.settings.currency, details, past_due,
-        book.settings.bank_details)
+        book.settings.bank_details, locale=book.settings.locale)
 
 
 def invoice_documents(book: Book, ar: Receivables | None, only: str | None = None) -> list[InvoiceDocument]:
@@ -214,6 +218,7 @@ class StatementDocument(NamedTuple):
     since: date | None = None  # the activity's first day; the opening balance is the balance before it
     opening: Decimal = ZERO
     activity: tuple[Activity, ...] = ()
+    locale: str = ""
 
 
 def _events(ar: Receivables) -> dict[str, list[tuple[date, int, str, str, Decimal]]]:
@@ -269,7 +274,8 @@ def statement_documents(book: Book, ar: Receivables) -> list[StatementDocument]:
         out.append(StatementDocument(cust, ar.as_of, _company(book), book.settings.remit_to,
                                      _bill_to(customers.get(cust), cust), items, tuple(zip(labels, buckets)),
                                      unapplied, sum(buckets, ZERO) - unapplied, book.settings.currency,
-                                     since=since, opening=opening, activity=tuple(activity)))
+                                     since=since, opening=opening, activity=tuple(activity),
+                                     locale=book.settings.locale))
     return out
 
 
@@ -291,6 +297,7 @@ class CreditMemoDocument(NamedTuple):
     currency: str
     adjustment_id: str
     logo: str = ""
+    locale: str = ""
 
 
 def credit_memo_documents(book: Book, ar: Receivables) -> list[CreditMemoDocument]:
@@ -311,5 +318,5 @@ def credit_memo_documents(book: Book, ar: Receivables) -> list[CreditMemoDocumen
         out.append(CreditMemoDocument(memo.number, a.date, h.customer_id, _company(book), book.settings.remit_to,
                                       _bill_to(customers.get(h.customer_id), h.customer_id), a.invoice_number,
                                       h.invoice_date, h.total, a.amount, a.reason, max(left, ZERO),
-                                      book.settings.currency, a.adjustment_id))
+                                      book.settings.currency, a.adjustment_id, locale=book.settings.locale))
     return out

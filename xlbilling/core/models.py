@@ -351,7 +351,7 @@ def record(record_type: type[R], **values: Any) -> R:
 @dataclass(frozen=True)
 class As:
     """How a setting's cell is read: terms, buckets, count, pct, number, email, line (no line breaks),
-    zone (IANA), bc_date (a Business Central date pattern) or text."""
+    zone (IANA), locale (a language and region, en-GB), bc_date (a Business Central date pattern) or text."""
 
     kind: str
 
@@ -374,6 +374,7 @@ class Settings(BaseModel):
     bank_details: str = ""  # how to pay by bank (ACH/wire: bank, routing, account), under How to pay
     logo: str = ""  # a PNG or JPEG, its path absolute or from the workbook's folder
     currency: str = "USD"
+    locale: Annotated[str, As("locale")] = ""  # beyond spec v2: en-US, en-GB, en-PK…: documents' amounts and dates
     default_payment_terms: Annotated[Terms, As("terms")] = Terms(30)
     aging_buckets: Annotated[tuple[int, ...], As("buckets")] = (30, 60, 90)
     invoice_prefix: str = "INV-"

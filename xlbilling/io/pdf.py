@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from datetime import datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import TypeVar
 
@@ -21,6 +21,7 @@ from fpdf.enums import XPos, YPos
 
 from ..core.documents import CreditMemoDocument, InvoiceDocument, StatementDocument
 from .fonts import covered, unicode_fonts
+from .local_format import Formats
 
 D = TypeVar("D")
 GREY = (110, 110, 110)
@@ -46,10 +47,6 @@ def _characters(value: object) -> set[str]:
 _TYPOGRAPHIC = {"\u2013", "\u2014", "\u2019"}  # dashes and apostrophes Latin-1 spells plainly
 
 
-def _m(amount: Decimal | None) -> str:
-    return "" if amount is None else f"{amount:,.2f}"
-
-
 def safe_filename(*parts: str) -> str:
     """A file name that works everywhere whatever the customer is called."""
     name = " - ".join(p for p in parts if p)
@@ -62,10 +59,12 @@ class _Doc(FPDF):
     one with other characters in a Unicode font, with the fallbacks that hold what it lacks."""
 
     def __init__(self, stamp: datetime, content: object):
-        super().__init__(orientation="P", unit="mm", format="Letter")
+        self.formats = Formats(getattr(content, "locale", ""), getattr(content, "currency", "USD"))
+        super().__init__(orientation="P", unit="mm", format=self.formats.paper)
         self.set_creation_date(stamp)
         self.set_auto_page_break(True, margin=18)
-        self.set_margins(16, 16, 16)
+        side = 16 if self.formats.paper == "Letter" else 13  # A4 is 6 mm narrower: the same tables fit
+        self.set_margins(side, 16, side)
         self.footer_text = ""
         wanted = {c for c in _characters(content) if ord(c) > 0xFF} - _TYPOGRAPHIC
         fonts = unicode_fonts() if wanted else None
@@ -92,6 +91,12 @@ class _Doc(FPDF):
         self.set_font(self.body, "", 8)
         self.set_text_color(*GREY)
         self.cell(0, 5, self.t(f"{self.footer_text}    Page {self.page_no()}/{{nb}}"), align="C")
+
+    def m(self, amount: Decimal | None) -> str:
+        return self.formats.money(amount)
+
+    def d(self, day: date) -> str:
+        return self.formats.day(day)
 
     def line_cell(self, w, text, bold=False, align="L", size=9, new_line=False, color=(0, 0, 0)):
         self.set_font(self.body, "B" if bold else "", size)
@@ -154,8 +159,8 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
     if doc.is_draft:
         _watermark(pdf, "DRAFT")
     facts = [("Invoice", "DRAFT - not an invoice" if doc.is_draft else doc.number),
-             ("Invoice date", doc.invoice_date.isoformat()), ("Terms", doc.terms),
-             ("Due date", doc.due_date.isoformat())]
+             ("Invoice date", pdf.d(doc.invoice_date)), ("Terms", doc.terms),
+             ("Due date", pdf.d(doc.due_date))]
     if doc.po_number:
         facts.append(("PO number", doc.po_number))
     facts.append(("Customer", doc.customer_id))
@@ -178,10 +183,10 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
                 if ln.contract_id else "Other charges"
             pdf.line_cell(0, label, bold=True, color=DARK, new_line=True)
         pdf.line_cell(widths[0], ln.description[:48])
-        pdf.line_cell(widths[1], ln.period)
+        pdf.line_cell(widths[1], pdf.formats.period(ln.start, ln.end) if ln.start and ln.end else ln.period)
         pdf.line_cell(widths[2], f"{ln.quantity.normalize():f}", align="R")
-        pdf.line_cell(widths[3], _m(ln.unit_price), align="R")
-        pdf.line_cell(widths[4], _m(ln.amount), align="R", new_line=True)
+        pdf.line_cell(widths[3], pdf.m(ln.unit_price), align="R")
+        pdf.line_cell(widths[4], pdf.m(ln.amount), align="R", new_line=True)
         if ln.note:
             pdf.set_font(pdf.body, "", 7.5)
             pdf.set_text_color(*GREY)
@@ -189,7 +194,7 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
             _body(pdf)
     pdf.ln(2)
     totals = [("Subtotal", doc.subtotal)]
-    totals += [(f"Tax {(t.rate * 100).normalize():f}% on {_m(t.base)}", t.tax) for t in doc.taxes]
+    totals += [(f"Tax {(t.rate * 100).normalize():f}% on {pdf.m(t.base)}", t.tax) for t in doc.taxes]
     totals.append((f"Total {doc.currency}", doc.total))
     if doc.paid:
         totals.append(("Payments received", -doc.paid))
@@ -202,14 +207,14 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
         pdf.set_x(100)
         strong = label.startswith(("Total", "Balance"))
         pdf.line_cell(62, label, bold=strong, align="R")
-        pdf.line_cell(0, _m(amount), bold=strong, align="R", new_line=True)
+        pdf.line_cell(0, pdf.m(amount), bold=strong, align="R", new_line=True)
     if doc.discount:
         pdf.ln(1)
-        pdf.line_cell(0, f"Pay by {doc.discount[0].isoformat()} and deduct {_m(doc.discount[1])} "
+        pdf.line_cell(0, f"Pay by {pdf.d(doc.discount[0])} and deduct {pdf.m(doc.discount[1])} "
                          f"(early-payment discount).", color=DARK, new_line=True)
     if doc.days_past_due:
         pdf.ln(2)
-        pdf.line_cell(0, f"PAST DUE: {_m(doc.balance)} {doc.currency} was due on {doc.due_date.isoformat()}, "
+        pdf.line_cell(0, f"PAST DUE: {pdf.m(doc.balance)} {doc.currency} was due on {pdf.d(doc.due_date)}, "
                          f"{doc.days_past_due} day{'s' if doc.days_past_due != 1 else ''} ago.", bold=True, size=11,
                          color=ALERT, new_line=True)
     pdf.ln(4)
@@ -218,9 +223,9 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
     if not doc.balance and not doc.is_draft:
         instructions = f"Paid in full: nothing is due on {doc.number}. Thank you."
     elif doc.days_past_due:
-        instructions = f"Please pay {_m(doc.balance)} {doc.currency} now, quoting {doc.number}."
+        instructions = f"Please pay {pdf.m(doc.balance)} {doc.currency} now, quoting {doc.number}."
     else:
-        instructions = (f"Please pay {_m(doc.balance)} {doc.currency} by {doc.due_date.isoformat()}, "
+        instructions = (f"Please pay {pdf.m(doc.balance)} {doc.currency} by {pdf.d(doc.due_date)}, "
                         f"quoting {doc.number}.")
     if doc.remit_to:
         instructions += f"\nRemit to: {doc.remit_to}"
@@ -245,7 +250,7 @@ def _time_appendix(pdf: _Doc, doc: InvoiceDocument) -> None:
     pdf.ln(6)
     shown = {"included": "Included", "overage": "Overage", "time": "Time"}
     for d in doc.time_details:
-        pdf.line_cell(widths[0], d.date.isoformat(), size=8)
+        pdf.line_cell(widths[0], pdf.d(d.date), size=8)
         pdf.line_cell(widths[1], d.technician[:20], size=8)
         pdf.line_cell(widths[2], d.ticket or "", size=8)
         pdf.line_cell(widths[3], d.work_type[:20], size=8)
@@ -259,7 +264,7 @@ def statement_pdf(doc: StatementDocument) -> bytes:
     pdf.alias_nb_pages()
     pdf.footer_text = f"{doc.company.name} - Statement for {doc.bill_to.name}"
     pdf.add_page()
-    _header(pdf, doc.company, "STATEMENT", [("As of", doc.as_of.isoformat()), ("Customer", doc.customer_id)], doc.logo)
+    _header(pdf, doc.company, "STATEMENT", [("As of", pdf.d(doc.as_of)), ("Customer", doc.customer_id)], doc.logo)
     _party(pdf, "Statement for", doc.bill_to)
     widths = (34, 28, 28, 30, 28, 30)
     pdf.set_fill_color(*DARK)
@@ -271,23 +276,23 @@ def statement_pdf(doc: StatementDocument) -> bytes:
     for i in doc.items:
         pdf.line_cell(widths[0], i.number + (" (in dispute)" if i.disputed else ""), bold=i.disputed,
                       color=ALERT if i.disputed else (0, 0, 0))
-        pdf.line_cell(widths[1], i.invoice_date.isoformat())
-        pdf.line_cell(widths[2], i.due_date.isoformat())
+        pdf.line_cell(widths[1], pdf.d(i.invoice_date))
+        pdf.line_cell(widths[2], pdf.d(i.due_date))
         pdf.line_cell(widths[3], str(i.days_past_due), align="R")
-        pdf.line_cell(widths[4], _m(i.total), align="R")
-        pdf.line_cell(widths[5], _m(i.balance), align="R", new_line=True)
+        pdf.line_cell(widths[4], pdf.m(i.total), align="R")
+        pdf.line_cell(widths[5], pdf.m(i.balance), align="R", new_line=True)
     pdf.ln(3)
     for label, amount in doc.buckets:
         pdf.set_x(100)
         pdf.line_cell(62, label if label == "Current" else f"{label} days past due", align="R")
-        pdf.line_cell(0, _m(amount), align="R", new_line=True)
+        pdf.line_cell(0, pdf.m(amount), align="R", new_line=True)
     if doc.unapplied:
         pdf.set_x(100)
         pdf.line_cell(62, "Unapplied credit", align="R")
-        pdf.line_cell(0, _m(-doc.unapplied), align="R", new_line=True)
+        pdf.line_cell(0, pdf.m(-doc.unapplied), align="R", new_line=True)
     pdf.set_x(100)
     pdf.line_cell(62, f"Total due {doc.currency}", bold=True, align="R")
-    pdf.line_cell(0, _m(doc.total_due), bold=True, align="R", new_line=True)
+    pdf.line_cell(0, pdf.m(doc.total_due), bold=True, align="R", new_line=True)
     if doc.remit_to:
         pdf.ln(4)
         _body(pdf)
@@ -302,7 +307,7 @@ def _activity(pdf: _Doc, doc: StatementDocument) -> None:
     write-off and discount, the balance after each."""
     assert doc.since is not None
     pdf.ln(6)
-    pdf.line_cell(0, f"Account activity from {doc.since.isoformat()} to {doc.as_of.isoformat()}", bold=True,
+    pdf.line_cell(0, f"Account activity from {pdf.d(doc.since)} to {pdf.d(doc.as_of)}", bold=True,
                   size=11, color=DARK, new_line=True)
     widths = (26, 34, 66, 26, 26)
     pdf.set_fill_color(*DARK)
@@ -311,18 +316,18 @@ def _activity(pdf: _Doc, doc: StatementDocument) -> None:
     for w, title in zip(widths, ("Date", "Item", "Reference", "Amount", "Balance")):
         pdf.cell(w, 6, title, fill=True, align="R" if title in ("Amount", "Balance") else "L")
     pdf.ln(6)
-    pdf.line_cell(widths[0], doc.since.isoformat())
+    pdf.line_cell(widths[0], pdf.d(doc.since))
     pdf.line_cell(widths[1] + widths[2] + widths[3], "Opening balance", bold=True)
-    pdf.line_cell(widths[4], _m(doc.opening), bold=True, align="R", new_line=True)
+    pdf.line_cell(widths[4], pdf.m(doc.opening), bold=True, align="R", new_line=True)
     for a in doc.activity:
-        pdf.line_cell(widths[0], a.day.isoformat())
+        pdf.line_cell(widths[0], pdf.d(a.day))
         pdf.line_cell(widths[1], a.what)
         pdf.line_cell(widths[2], a.reference[:40])
-        pdf.line_cell(widths[3], _m(a.amount), align="R")
-        pdf.line_cell(widths[4], _m(a.balance), align="R", new_line=True)
+        pdf.line_cell(widths[3], pdf.m(a.amount), align="R")
+        pdf.line_cell(widths[4], pdf.m(a.balance), align="R", new_line=True)
     closing = doc.activity[-1].balance if doc.activity else doc.opening
-    pdf.line_cell(sum(widths[:4]), f"Balance {doc.currency} on {doc.as_of.isoformat()}", bold=True, align="R")
-    pdf.line_cell(widths[4], _m(closing), bold=True, align="R", new_line=True)
+    pdf.line_cell(sum(widths[:4]), f"Balance {doc.currency} on {pdf.d(doc.as_of)}", bold=True, align="R")
+    pdf.line_cell(widths[4], pdf.m(closing), bold=True, align="R", new_line=True)
 
 
 def credit_memo_pdf(doc: CreditMemoDocument) -> bytes:
@@ -330,7 +335,7 @@ def credit_memo_pdf(doc: CreditMemoDocument) -> bytes:
     pdf.alias_nb_pages()
     pdf.footer_text = f"{doc.company.name} - Credit memo {doc.number}"
     pdf.add_page()
-    _header(pdf, doc.company, "CREDIT MEMO", [("Credit memo", doc.number), ("Date", doc.memo_date.isoformat()),
+    _header(pdf, doc.company, "CREDIT MEMO", [("Credit memo", doc.number), ("Date", pdf.d(doc.memo_date)),
                                               ("For invoice", doc.invoice_number), ("Customer", doc.customer_id)],
             doc.logo)
     _party(pdf, "Credited to", doc.bill_to)
@@ -338,19 +343,19 @@ def credit_memo_pdf(doc: CreditMemoDocument) -> bytes:
     _body(pdf)
     pdf.multi_cell(0, 4.5, pdf.t(doc.reason))
     pdf.ln(4)
-    rows = [(f"Invoice {doc.invoice_number} of {doc.invoice_date.isoformat()}", doc.invoice_total),
+    rows = [(f"Invoice {doc.invoice_number} of {pdf.d(doc.invoice_date)}", doc.invoice_total),
             (f"Credited by this memo (tax included) {doc.currency}", -doc.amount),
             (f"Balance of {doc.invoice_number} after this credit", doc.balance_after)]
     for label, amount in rows:
         pdf.set_x(60)
         strong = label.startswith("Credited")
         pdf.line_cell(102, label, bold=strong, align="R")
-        pdf.line_cell(0, _m(amount), bold=strong, align="R", new_line=True)
+        pdf.line_cell(0, pdf.m(amount), bold=strong, align="R", new_line=True)
     pdf.ln(4)
     _body(pdf)
     if doc.balance_after:
         remit = f"\nRemit to: {doc.remit_to}" if doc.remit_to else ""
-        pdf.multi_cell(0, 4.5, pdf.t(f"Please pay the balance of {_m(doc.balance_after)} {doc.currency}, quoting "
+        pdf.multi_cell(0, 4.5, pdf.t(f"Please pay the balance of {pdf.m(doc.balance_after)} {doc.currency}, quoting "
                                      f"{doc.invoice_number}.{remit}"))
     else:
         pdf.multi_cell(0, 4.5, pdf.t(f"Nothing is left to pay on {doc.invoice_number}."))

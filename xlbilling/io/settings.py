@@ -70,7 +70,20 @@ def _value(kind: str, value: object):
         return _zone(to_text(value))
     if kind == "bc_date":
         return _bc_date(to_text(value))
+    if kind == "locale":
+        return _locale(to_text(value))
     return to_text(value)
+
+
+def _locale(text: str) -> str:
+    """A language and region as documents are written in it (en-US, en-GB, en-PK, de-DE)."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(text.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        raise Bad("a language and region such as en-US, en-GB, en-PK or de-DE") from None
+    return text
 
 
 def parse_settings(sheet: str, rows: list[tuple[str, object, int]], value_col: int) -> tuple[Settings, list[Finding]]:
