@@ -127,3 +127,31 @@ def test_without_a_server_nothing_is_sent_and_the_setting_is_named(posted, monke
         monkeypatch.delenv(name, raising=False)
     result = send_invoices(posted)
     assert not result.ok and "smtp_host" in result.errors[0].message
+
+
+def test_a_credit_memo_is_mailed_once_with_its_pdf_and_remembered(smtp, tmp_path):
+    settings = [*SETTINGS, ["company_name", "Northstar IT"], ["company_email", "billing@northstar.example"]]
+    path = write_book(tmp_path / "b.xlsx", {
+        "ContractLines": LINES, "Timesheets": TIME, "Charges": CHARGES, "Settings": settings, "TaxRates": TAXES,
+        "RateCard": [["Work Type", "Rate"], ["Remote", 150]],
+        "Adjustments": [["Adjustment ID", "Date", "Invoice Number", "Type", "Amount", "Reason"],
+                        ["A1", "2026-04-10", "NS-500", "credit", 125, "Outage credit"]]})
+    assert close_workbook(path, date(2026, 4, 1)).ok and post_workbook(path, date(2026, 4, 1)).ok
+    first = send_invoices(path, as_of=date(2026, 4, 30))
+    assert first.ok and first.data["credit_memos_sent"] == ["CM-1"] and "1 of them credit memos" in first.summary[0]
+    rcpts, msg = next(m for m in smtp.messages if "Credit memo" in m[1]["Subject"])
+    assert rcpts == ["ap@acme.example.com"] and msg["Subject"].startswith("Credit memo CM-1 for invoice NS-500")
+    body = msg.get_body(preferencelist=("plain",)).get_content()
+    assert "125.00" in body and "Outage credit" in body
+    (pdf,) = list(msg.iter_attachments())
+    text = "\n".join(page.extract_text() for page in pypdf.PdfReader(BytesIO(pdf.get_content())).pages)
+    assert "CREDIT MEMO" in text and "NS-500" in text
+    memos = python_calamine.load_workbook(path).get_sheet_by_name("CreditMemos").to_python()
+    assert memos[1][0] == "CM-1" and memos[1][7] and memos[1][8] == "ap@acme.example.com"
+    count = len(smtp.messages)
+    again = send_invoices(path, as_of=date(2026, 4, 30))  # nothing new: the memo is not mailed twice
+    assert again.ok and again.data["credit_memos_sent"] == [] and len(smtp.messages) == count
+    from xlbilling.jobs import refresh_workbook
+    assert refresh_workbook(path, date(2026, 5, 15)).ok  # a later run keeps the memo's sent marks
+    memos = python_calamine.load_workbook(path).get_sheet_by_name("CreditMemos").to_python()
+    assert memos[1][8] == "ap@acme.example.com"

@@ -16,12 +16,14 @@ from .core.dispatch import Outgoing, marked_sent, outgoing, sender
 from .core.documents import credit_memo_documents, invoice_documents, statement_documents
 from .core.findings import ERROR, Finding
 from .core.ledger import ledger_tabs
-from .core.models import Book, RegisterRow, number
+from .core.memos import credit_memo_rows, credit_memos_tab
+from .core.models import Book, CreditMemoRow, RegisterRow, number
 from .core.posting import billed_by, posted
 from .core.receivables import Receivables
 from .core.report_data import manager_report
 from .core.register import register_tab
-from .io.mail import Mailer, MailSetupError, SmtpConfig, invoice_message, reminder_message, smtp_config, write_eml
+from .io.mail import (Mailer, MailSetupError, SmtpConfig, credit_memo_message, invoice_message, reminder_message,
+                      smtp_config, write_eml)
 from .io.pdf import credit_memo_pdf, invoice_pdf, rendered, safe_filename, statement_pdf
 from .io.report import write_report
 from .io.safe_write import replace_file
@@ -104,33 +106,53 @@ def send_invoices(path: Path, dry_run: bool = False, outbox: Path | None = None,
         except MailSetupError as exc:
             return JobResult(False, [Finding("NOT_SENT", ERROR, "Settings", str(exc))], ["Nothing was sent:"])
         stage(progress, f"Rendering {len(due):,} message(s) with their PDFs")
-        messages = _messages(current, ar, due, sender(book.settings), _logo(path, book)[0])
+        logo = _logo(path, book)[0]
+        messages = _messages(current, ar, due, sender(book.settings), logo)
         skipped = [f"{m.header.invoice_number}: customer {m.header.customer_id} has no billing email"
                    for m in due if not m.recipient]
+        memo_rows = credit_memo_rows(current, ar)
+        memos, memo_skipped = _memo_messages(current, ar, memo_rows, only, resend, sender(book.settings), logo)
+        skipped += memo_skipped
+        every = [(number(m.header), msg) for m, msg in messages] + [(r.credit_memo, msg) for r, msg in memos]
         if config is None:
             folder = outbox or path.with_name("Outbox")
             for m, msg in messages:
                 write_eml(folder, safe_filename(number(m.header), m.level or "invoice"), msg)
-            summary = [f"Dry run: wrote {len(messages)} message(s) to {folder}; nothing was sent."]
+            for r, msg in memos:
+                write_eml(folder, safe_filename(r.credit_memo, "credit memo"), msg)
+            summary = [f"Dry run: wrote {len(every)} message(s) to {folder}; nothing was sent."]
             summary += [f"  Not sent: {x}" for x in skipped]
-            return JobResult(True, summary=summary, data={"outbox": str(folder), "messages": len(messages),
+            return JobResult(True, summary=summary, data={"outbox": str(folder), "messages": len(every),
                                                           "not_sent": skipped})
-        stage(progress, f"Sending {len(messages):,} message(s) through {config.host}")
-        sent, failed, stamp = _send(config, messages)
+        stage(progress, f"Sending {len(every):,} message(s) through {config.host}")
+        done, failed, stamp = _send(config, every)
+        sent: dict[str, RegisterRow] = {}
+        for k in (k for k in done if k < len(messages)):
+            m, msg = messages[k]
+            sent[number(m.header)] = marked_sent(sent.get(number(m.header), m.header), m, msg["Message-ID"], stamp)
+        mailed = {memos[k - len(messages)][0].adjustment_id: memos[k - len(messages)][1] for k in done
+                  if k >= len(messages)}
+        memo_rows = [r._replace(sent_at=stamp, sent_to=mailed[r.adjustment_id]["To"],
+                                message_id=mailed[r.adjustment_id]["Message-ID"]) if r.adjustment_id in mailed else r
+                     for r in memo_rows]
         reminders_sent = sum(1 for h in sent.values() if h.reminder_sent_at == stamp)
-        summary = [f"Sent {len(sent)} of {len(messages)} message(s) by e-mail"
-                   + (f", {reminders_sent} of them collection reminders" if reminders else "") + "."]
+        summary = [f"Sent {len(done)} of {len(every)} message(s) by e-mail"
+                   + (f", {reminders_sent} of them collection reminders" if reminders else "")
+                   + (f", {len(mailed)} of them credit memos" if mailed else "") + "."]
         summary += [f"  Not sent, will retry next run: {x}" for x in failed]
         summary += [f"  Not sent: {x}" for x in skipped]
         updated = [sent.get(number(h), h) for h in headers]
         drafts = [r for r in book.register if not r.invoice_number]
         posted_lines = [ln for h in headers for ln in sorted(current_lines.get(number(h), ()),
                                                                  key=lambda ln: ln.line_no)]
-        tabs = [register_tab([*(settled(h, ar) for h in updated), *drafts]), *ledger_tabs(updated, posted_lines)]
-        write_run(path, book, "send", "", tabs, summary, f"sent {len(sent)}, failed {len(failed)}", progress=progress)
+        tabs = [register_tab([*(settled(h, ar) for h in updated), *drafts]), *ledger_tabs(updated, posted_lines),
+                credit_memos_tab(memo_rows)]
+        write_run(path, book, "send", "", tabs, summary, f"sent {len(done)}, failed {len(failed)}", progress=progress)
         return JobResult(not failed, summary=summary,
                          errors=[Finding("NOT_SENT", ERROR, "InvoiceRegister", x) for x in failed],
-                         data={"sent": sorted(sent), "failed": failed, "not_sent": skipped})
+                         data={"sent": sorted(sent), "credit_memos_sent": sorted(r.credit_memo for r, _ in memos
+                                                                                 if r.adjustment_id in mailed),
+                               "failed": failed, "not_sent": skipped})
 
     return with_book(path, progress, work, pause_gc=False, writes=not dry_run)
 
@@ -151,26 +173,45 @@ def _messages(book: Book, ar: Receivables, due: list[Outgoing], from_address: st
     return out
 
 
-def _send(config: SmtpConfig, messages: list[tuple[Outgoing, EmailMessage]]
-          ) -> tuple[dict[str, RegisterRow], list[str], str]:
-    """Send through one SMTP session: the register rows as sent, by invoice; what failed; the time stamp."""
-    sent: dict[str, RegisterRow] = {}
+def _memo_messages(book: Book, ar: Receivables, rows: list[CreditMemoRow], only: str | None, resend: bool,
+                   from_address: str, logo: str) -> tuple[list[tuple[CreditMemoRow, EmailMessage]], list[str]]:
+    """Each credit memo not e-mailed yet (or the one asked for) with its PDF, to the customer's billing email;
+    and those that have no address."""
+    wanted = [r for r in rows if (r.credit_memo == only if only else (resend or not r.sent_at))]
+    docs = {d.adjustment_id: d._replace(logo=logo) for d in credit_memo_documents(book, ar)}
+    emails = {c.customer_id: c.billing_email for c in book.customers}
+    ready = [(r, emails.get(r.customer_id)) for r in wanted if r.adjustment_id in docs]
+    skipped = [f"{r.credit_memo}: customer {r.customer_id} has no billing email" for r, to in ready if not to]
+    ready = [(r, to) for r, to in ready if to]
+    pdfs = rendered(credit_memo_pdf, [docs[r.adjustment_id] for r, _ in ready])
+    out = []
+    for (r, to), pdf in zip(ready, pdfs):
+        doc = docs[r.adjustment_id]
+        out.append((r, credit_memo_message(doc, pdf, from_address, to or "",
+                                           f"{safe_filename(doc.number, doc.bill_to.name)}.pdf")))
+    return out, skipped
+
+
+def _send(config: SmtpConfig, messages: list[tuple[str, EmailMessage]]) -> tuple[list[int], list[str], str]:
+    """Send through one SMTP session: which messages went (their places in `messages`), what failed (by the
+    document it carries), and the time stamp."""
+    done: list[int] = []
     failed: list[str] = []
     stamp = datetime.now().replace(microsecond=0).isoformat(sep=" ")
     try:
         with Mailer(config) as mailer:
-            for m, msg in messages:
-                key = number(m.header)
+            for k, (key, msg) in enumerate(messages):
                 try:
                     mailer.send(msg)
                 except (smtplib.SMTPException, OSError) as exc:
                     failed.append(f"{key}: {exc}")
                     continue
-                sent[key] = marked_sent(sent.get(key, m.header), m, msg["Message-ID"], stamp)
+                done.append(k)
     except (smtplib.SMTPException, OSError) as exc:
-        failed += [f"{number(m.header)}: could not reach {config.host}:{config.port} ({exc})"
-                   for m, _ in messages if number(m.header) not in sent]
-    return sent, failed, stamp
+        went = set(done)
+        failed += [f"{key}: could not reach {config.host}:{config.port} ({exc})"
+                   for k, (key, _) in enumerate(messages) if k not in went]
+    return done, failed, stamp
 
 
 def write_manager_report(path: Path, out: Path, as_of: date | None = None,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from .core.terms import Terms
 from .core.columns import Col, Kind, columns_of, normalize, title_case
 from .core.models import (CHARGE_KINDS, CONTRACT_TYPES, FREQUENCIES, Adjustment, Amendment, Charge, Contract,
+                          CreditMemoRow,
                           ContractLine, Customer, DiscrepancyRow, Dispute, GLAccount, InvoiceLineRow, Milestone,
                           Payment, Rate, RegisterRow, Settings, TaxRate, TimeEntry, VendorCount,
                           VendorMapping)
@@ -145,4 +146,5 @@ DISCREPANCIES = SheetSpec(
 # The posted ledger: very hidden copies of the posted invoices and their lines (core/ledger.py).
 POSTED_INVOICES = SheetSpec("xlbPostedInvoices", REGISTER.columns)
 POSTED_LINES = SheetSpec("xlbPostedLines", INVOICE_LINES.columns)
-LEDGER_SHEETS = (REGISTER, INVOICE_LINES, DISCREPANCIES, POSTED_INVOICES, POSTED_LINES)
+CREDIT_MEMOS = SheetSpec("CreditMemos", columns_of(CreditMemoRow), key="adjustment_id")
+LEDGER_SHEETS = (REGISTER, INVOICE_LINES, DISCREPANCIES, POSTED_INVOICES, POSTED_LINES, CREDIT_MEMOS)

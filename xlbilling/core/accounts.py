@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from .memos import credit_memo_rows, credit_memos_tab
 from .aging import aging_tab, collections_tab, detail_tab
 from .journal import journal, journal_tab
 from .kpis import deferred_tab, kpi_tab, revenue_schedule_tab
@@ -75,7 +76,8 @@ def ledger_view_tabs(book: Book, as_of: date, headers: list[RegisterRow], lines:
             lines_tab([*lines, *(ln for _, dl in drafts for ln in dl)]),
             aging_tab(current, ar), detail_tab(current, ar), collections_tab(current, ar),
             journal_tab(acc.entries), revenue_schedule_tab(schedule),
-            deferred_tab(deferred_rollforward(invoices, schedule, as_of)), kpi_tab(current, ar, by_invoice)]
+            deferred_tab(deferred_rollforward(invoices, schedule, as_of)), kpi_tab(current, ar, by_invoice),
+            credit_memos_tab(credit_memo_rows(current, ar))]
 
 def drafts_on_sheet(book: Book) -> list[tuple[RegisterRow, list[InvoiceLineRow]]]:
     lines: dict[str, list[InvoiceLineRow]] = {}

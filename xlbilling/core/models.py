@@ -289,6 +289,23 @@ class InvoiceLineRow(NamedTuple):
     row: int
 
 
+class CreditMemoRow(NamedTuple):
+    """A credit memo as the CreditMemos tab lists it (beyond spec v2): numbered from its credit adjustment,
+    with when and to whom `send` e-mailed it (kept from run to run by the adjustment it comes from)."""
+
+    credit_memo: Annotated[str, col(Kind.ID, True, width=12)]
+    date: Annotated[date, col(Kind.DATE, True, width=11)]
+    invoice_number: Annotated[str, col(Kind.ID, True, width=15)]
+    customer_id: Annotated[str, col(Kind.ID, True)]
+    amount: Annotated[Decimal, col(Kind.MONEY, True, width=12)]
+    reason: Annotated[str | None, col(Kind.TEXT, width=34)]
+    adjustment_id: Annotated[str, col(Kind.ID, True)]
+    sent_at: Annotated[str | None, col(Kind.TEXT, width=19)]
+    sent_to: Annotated[str | None, col(Kind.TEXT, width=26)]
+    message_id: Annotated[str | None, col(Kind.TEXT, width=30)]
+    row: int
+
+
 class DiscrepancyRow(NamedTuple):
     """A row of the Discrepancies tab as read back: staff set resolution and note."""
 
@@ -330,6 +347,7 @@ RECORD_TYPES: dict[str, type] = {
     "InvoiceRegister": RegisterRow,
     "InvoiceLines": InvoiceLineRow,
     "Discrepancies": DiscrepancyRow,
+    "CreditMemos": CreditMemoRow,
 }
 # The posted ledger's very hidden sheets (core/ledger.py): the same records as InvoiceRegister and InvoiceLines.
 LEDGER_INVOICES, LEDGER_LINES = "xlbPostedInvoices", "xlbPostedLines"
@@ -519,6 +537,10 @@ class Book:
     @property
     def discrepancies(self) -> tuple[DiscrepancyRow, ...]:
         return self.rows("Discrepancies")
+
+    @property
+    def credit_memo_rows(self) -> tuple[CreditMemoRow, ...]:
+        return self.rows("CreditMemos")
 
     @property
     def vendor_counts(self) -> tuple[VendorCount, ...]:

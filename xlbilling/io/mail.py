@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from ..core.documents import InvoiceDocument
+from ..core.documents import CreditMemoDocument, InvoiceDocument
 from ..core.models import Settings
 
 _REMINDER_WORDS = {
@@ -94,6 +94,24 @@ def invoice_message(doc: InvoiceDocument, pdf: bytes, sender: str, recipient: st
         lines += ["", f"Remit to: {doc.remit_to}"]
     lines += ["", "Thank you for your business.", "", doc.company.name]
     msg.set_content("\n".join(lines))
+    msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
+    return msg
+
+
+def credit_memo_message(doc: CreditMemoDocument, pdf: bytes, sender: str, recipient: str,
+                        filename: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = f"{doc.company.name} <{sender}>"
+    msg["To"] = recipient.replace(";", ",")
+    msg["Subject"] = f"Credit memo {doc.number} for invoice {doc.invoice_number} from {doc.company.name}"
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain=_domain(sender))
+    left = (f"The balance of {doc.invoice_number} is now {doc.balance_after:,.2f} {doc.currency}." if doc.balance_after
+            else f"Nothing is left to pay on {doc.invoice_number}.")
+    msg.set_content("\n".join([f"Dear {doc.bill_to.name},", "",
+                               f"Please find attached credit memo {doc.number} of {doc.memo_date}: "
+                               f"{doc.amount:,.2f} {doc.currency} credited to invoice {doc.invoice_number} "
+                               f"({doc.reason}).", left, "", doc.company.name]))
     msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
     return msg
 
