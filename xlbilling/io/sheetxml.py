@@ -26,6 +26,7 @@ NUMBER_FORMATS = {
 }
 EPOCH_1900 = date(1899, 12, 30)  # day 0 of Excel's default date system (with its 1900 leap-day quirk)
 EPOCH_1904 = date(1904, 1, 1)  # day 0 of the 1904 date system of old Mac workbooks
+WRAP_FROM = 40  # characters: a text column this wide holds sentences (messages, suggested actions)
 _RISKY = ("=", "+", "-", "@", "\t", "\r")
 NS = (
     'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
@@ -77,8 +78,9 @@ def render(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str 
     def xf(col: int, fill: str | None, quote: bool = False) -> int:
         key = (col, fill, quote)
         if key not in col_xf:
-            kind = tab.columns[col].kind
-            col_xf[key] = styles.xf(Style(NUMBER_FORMATS[kind], fill=fill, quote_prefix=quote))
+            kind, width = tab.columns[col].kind, tab.columns[col].width or 0
+            wrap = kind == TEXT and width >= WRAP_FROM  # a long message wraps in its cell, never cut off
+            col_xf[key] = styles.xf(Style(NUMBER_FORMATS[kind], fill=fill, quote_prefix=quote, wrap=wrap))
         return col_xf[key]
 
     last_ref = f"{column_letter(max(ncols - 1, 0))}{len(tab.rows) + 1}"
