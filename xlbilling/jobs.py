@@ -58,8 +58,11 @@ def _audit_tabs(book: Book, result: CloseResult, billed: Billed, findings: list[
 
 
 def seat_summary(seats: list[Seat]) -> list[str]:
-    """The seat reconciliation in a line, when the book has seats to reconcile."""
-    return [f"  {totals(seats).summary()} See the Reconciliation tab."] if seats else []
+    """The seat reconciliation in a line, when vendors' counts hold on the day (lines with a vendor SKU
+    and no count yet have nothing to say)."""
+    if not any(s.vendor_row is not None for s in seats):
+        return []
+    return [f"  {totals(seats).summary()} See the Reconciliation tab."]
 
 def audit_summary(findings: list[Finding]) -> list[str]:
     if not findings:
