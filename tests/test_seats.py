@@ -218,3 +218,20 @@ def test_the_manager_report_has_the_seat_summary_and_its_mismatches(tmp_path):
     assert cells["Over-billed: credits at risk"][1:3] == [1.0, 40.0]
     assert cells["Acme Dental · CFQ7TTC0LH18"][1:8] == ["1001", 25.0, 37.0, cells["Acme Dental · CFQ7TTC0LH18"][4],
                                                        12.0, 270.0, "under-billed"]
+
+
+def test_the_samples_in_docs_seats_md_import_as_documented(tmp_path):
+    import re
+    from pathlib import Path
+    docs = (Path(__file__).parent.parent / "docs" / "seats.md").read_text(encoding="utf-8")
+    samples = dict(re.findall(r"```csv (\w+)\n(.*?)```", docs, re.S))
+    assert set(samples) == {"microsoft365", "pax8", "generic"}
+    expected = {"microsoft365": [("1001", M365, Decimal(37)), ("1002", "CFQ7TTC0LH16", Decimal(0))],
+                "pax8": [("1001", "P8-EMAIL-SEC", Decimal(10)), ("1002", "P8-BKP", Decimal(2))],
+                "generic": [("1001", "RMM-WKS", Decimal(14)), ("1002", "RMM-WKS", Decimal(6))]}
+    for shape, text in samples.items():
+        path = book(tmp_path, name=f"{shape}.xlsx")
+        file = tmp_path / f"{shape}.csv"
+        file.write_text(text, encoding="utf-8")
+        assert import_counts(path, file, None if shape == "generic" else shape, as_of=date(2026, 11, 30)).ok
+        assert [c[:3] for c in counts_of(path)] == expected[shape], shape
