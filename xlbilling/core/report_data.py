@@ -107,6 +107,13 @@ def plain_words(code: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def with_customer_names(book: Book, tab: Tab) -> Tab:
+    """A tab whose first column is the customer ID, with the customer's name beside it."""
+    names = {c.customer_id: c.name for c in book.customers}
+    return Tab(tab.name, (tab.columns[0], Column("Customer", TEXT, 30), *tab.columns[1:]),
+               [(r[0], names.get(r[0]), *r[1:]) for r in tab.rows])
+
+
 def largest_balances(aging: Tab, top: int = 12) -> Tab:
     """The customers with the largest open balances, the rest as one row (for a chart every label of which
     can be read): name, the aging buckets and the total."""
@@ -187,7 +194,7 @@ def manager_report(acc: Accounts, lines: list[InvoiceLineRow], as_of: date, wip:
             Block("By month", deferred_tab(deferred_rollforward(invoices, acc.schedule, as_of))),)),
         Sheet("Discrepancies", "Open discrepancies", (Block("By kind", discrepancy_summary(book), totals=True),)),
         Sheet("Unbilled WIP", "Unbilled work in progress", (
-            Block("Approved time not yet invoiced, by age", wip, totals=True),)),
+            Block("Approved time not yet invoiced, by age", with_customer_names(book, wip), totals=True),)),
         Sheet("Renewals", "Renewals due", (Block("Contracts ending in the next 90 days", renewals(book, as_of)),)),
     ]
     seats = reconcile(book, as_of)
