@@ -111,6 +111,11 @@ def test_libreoffice_opens_and_renders_the_report(report, tmp_path):
     pages = len(pypdf.PdfReader(pdf).pages)
     assert 9 <= pages <= 30, pages
     assert "Total" in text and "Acme Dental" in text and "Largest open balances" in text
+    for page in pypdf.PdfReader(pdf).pages:  # every page opens with its sheet's title; no row is left alone
+        lines = [ln for ln in page.extract_text().splitlines() if ln.strip()]
+        assert len(lines) >= 2 and "as of" in lines[1], lines[:3]
+        # title, subtitle and one row of figures cut from its table (a chart's page has its title instead)
+        assert not (len(lines) == 3 and re.search(r"\d\.\d\d\b", lines[2])), lines
     kinds = [r for r in python_calamine.load_workbook(out).get_sheet_by_name("Discrepancies").to_python()[5:]
              if r and r[0] in ("error", "warning", "info")]
     assert kinds and all(r[1] and not re.fullmatch(r"[A-Z_]+", r[1]) and r[1] == plain_words(r[4]) for r in kinds)
