@@ -187,3 +187,31 @@ def test_a_locale_that_is_not_one_is_an_error_naming_its_cell(tmp_path):
     errors = read_book(path).errors
     assert [(e.where, e.found) for e in errors] == [("Settings!B2", '"english"')]
     assert "en-GB" in errors[0].expected
+
+
+def test_documents_keep_to_few_pages_and_say_what_matters(tmp_path):
+    """Rendered as a customer gets them: an invoice a page for each 25 lines and one more for its header and
+    totals (then its time appendix), the statement and the credit memo one page each, with their totals and
+    names on paper."""
+    from xlbilling.io.template import build_workbook
+    from xlbilling.sample import build_sample
+    path = tmp_path / "s.xlsx"
+    rows, settings = build_sample()
+    path.write_bytes(build_workbook(path, rows, settings))
+    assert close_workbook(path, date(2026, 11, 1)).ok and post_workbook(path, date(2026, 11, 1)).ok
+    out = tmp_path / "out"
+    assert write_documents(path, out, statements=True, as_of=date(2026, 12, 20)).ok
+    lines: dict[str, int] = {}
+    for ln in read_book(path).book.invoice_lines:
+        lines[ln.invoice_number or ""] = lines.get(ln.invoice_number or "", 0) + 1
+    for pdf in out.glob("INV-*.pdf"):
+        reader = pypdf.PdfReader(pdf)
+        allowed = 1 + -(-lines[pdf.name.split(" ")[0]] // 25)  # a page of 25 lines, and the first
+        text = "\n".join(p.extract_text() for p in reader.pages)
+        texts = [p.extract_text() for p in reader.pages]
+        body = next((k for k, t in enumerate(texts) if "Time detail for" in t), len(texts))  # the appendix follows
+        assert body <= allowed, (pdf.name, lines[pdf.name.split(" ")[0]])
+        assert "Total USD" in text and "Balance due" in text and "Bill to" in text
+        assert "PAST DUE" in text or "Paid in full" in text  # rendered after every due date of the month
+    for pdf in [*(out / "statements").glob("*.pdf"), *(out / "credit memos").glob("*.pdf")]:
+        assert len(pypdf.PdfReader(pdf).pages) == 1, pdf.name
