@@ -42,15 +42,17 @@ def _serial(value: date, epoch: date = EPOCH_1900) -> str:
 
 
 def _width(tab: Tab, col: int) -> float:
+    """A column's width: as declared, widened to fit its content (an ID longer than its column was
+    declared for); a wrapping column keeps its width."""
     column = tab.columns[col]
-    if column.width:
+    if column.width and (column.width >= WRAP_FROM or column.kind != TEXT):
         return column.width
-    longest = len(column.title) + 3
+    longest = max(float(len(column.title) + 3), column.width or 0.0)
     for row in tab.rows[:300]:
         v = row[col]
         n = 11 if isinstance(v, date) else len(str(v)) + 1 if v is not None else 0
         longest = max(longest, n)
-    return float(min(max(longest, 8), 60))
+    return float(min(max(longest, 8), WRAP_FROM if column.width else 60))
 
 
 _CHUNK_ROWS = 2000
