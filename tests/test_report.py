@@ -138,3 +138,4 @@ def test_a_bar_chart_has_room_for_every_label_and_the_others_row_stays_out_of_it
         vals = re.findall(r"<c:val><c:numRef><c:f>[^!]+!\$[A-Z]+\$(\d+):\$[A-Z]+\$(\d+)</c:f>", xml)
         assert cats and all(v == cats[0] for v in vals) and all(c == cats[0] for c in cats)
     assert '<c:orientation val="maxMin"/>' in aging  # the largest balance on top
+    assert aging.count("<c:ser>") == len(tab[0]) - 5  # a series per aging bucket (not ID, name, unapplied, ...)

@@ -169,7 +169,6 @@ def manager_report(acc: Accounts, lines: list[InvoiceLineRow], as_of: date, wip:
     this_month = measures(kpis, f"{as_of:%Y-%m}")
     titles = list(TREND)
     aging = aging_tab(acc.book, acc.ar)
-    buckets = tuple(range(2, 2 + len(book.settings.aging_buckets) + 1))
     largest = largest_balances(aging)
     invoices = [i.header for i in acc.ar.invoices.values()]
     sheets = [
@@ -179,7 +178,7 @@ def manager_report(acc: Accounts, lines: list[InvoiceLineRow], as_of: date, wip:
                 titles.index("Amount Billed"), titles.index("Cash Collected")), y_title=book.settings.currency)))),
         Sheet("AR Aging", "Receivables aging by customer", (
             Block("Largest open balances by days past due", largest, Chart(
-                "bar", "AR aging, largest balances", tuple(range(1, len(buckets) + 1)), subtype="stacked",
+                "bar", "AR aging, largest balances", tuple(range(1, len(largest.columns) - 1)), subtype="stacked",
                 rows=len(largest.rows) - 1 if largest.rows and largest.rows[-1][0].startswith("All ") else None)),
             Block("Open balance by customer and days past due", aging, totals=True))),
         Sheet("Revenue", "Revenue billed and recognised", (
