@@ -139,3 +139,17 @@ def test_a_bar_chart_has_room_for_every_label_and_the_others_row_stays_out_of_it
         assert cats and all(v == cats[0] for v in vals) and all(c == cats[0] for c in cats)
     assert '<c:orientation val="maxMin"/>' in aging  # the largest balance on top
     assert aging.count("<c:ser>") == len(tab[0]) - 5  # a series per aging bucket (not ID, name, unapplied, ...)
+
+
+def test_the_report_shows_dates_as_the_workbooks_locale_writes_them(tmp_path):
+    from .books import write_book
+    path = write_book(tmp_path / "b.xlsx", {
+        "Settings": [["Setting", "Value"], ["locale", "en-GB"]],
+        "Contracts": [["Contract ID", "Customer ID", "Start Date", "End Date"], ["AGR-1", "1001", "2026-01-01",
+                                                                              "2026-12-31"]],
+        "ContractLines": [["Line ID", "Contract ID", "Description", "Unit Price"], ["L1", "AGR-1", "Managed", 100]],
+        "TaxRates": [["Jurisdiction", "Tax Category", "Rate"], ["TX", "services", 0]]})
+    assert write_manager_report(path, tmp_path / "r.xlsx", date(2026, 11, 30)).ok
+    ws = openpyxl.load_workbook(tmp_path / "r.xlsx")["Renewals"]
+    dates = [c for row in ws.iter_rows() for c in row if c.is_date]
+    assert dates and all(c.number_format == "dd/mm/yyyy" for c in dates)

@@ -228,7 +228,8 @@ def write_manager_report(path: Path, out: Path, as_of: date | None = None,
         sheets = manager_report(acc, lines, as_of, unbilled_wip_tab(book, as_of, billed_by(lines)))
         company = book.settings.company_name or path.stem
         stage(progress, f"Writing the report workbook {out.name}")
-        data = write_report(sheets, f"{company}, as of {as_of}", datetime.combine(as_of, datetime.min.time()))
+        data = write_report(sheets, f"{company}, as of {as_of}", datetime.combine(as_of, datetime.min.time()),
+                            book.settings.locale)
         replace_file(out, data)
         summary = [f"Manager report as of {as_of} written to {out} ({len(sheets)} sheets with charts)."]
         return JobResult(True, summary=summary, data={"report": str(out)})

@@ -54,3 +54,17 @@ class Formats:
 
     def period(self, start: date, end: date) -> str:
         return self.day(start, "short") if start == end else f"{self.day(start, 'short')} to {self.day(end, 'short')}"
+
+    def excel_date_format(self) -> str:
+        """The number format a spreadsheet shows this locale's dates in (digits, four-digit years)."""
+        if self._locale is None:
+            return "yyyy-mm-dd"
+        pattern = self._locale.date_formats["short"].pattern
+        out, k = [], 0
+        while k < len(pattern):
+            ch = pattern[k]
+            run = len(pattern[k:]) - len(pattern[k:].lstrip(ch)) if ch.isalpha() else 1
+            out.append({"y": "yyyy", "M": "mm" if run >= 2 else "m", "d": "dd" if run >= 2 else "d"}.get(ch, ch * run)
+                       if ch.isalpha() else ch)
+            k += run
+        return "".join(out)

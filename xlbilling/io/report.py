@@ -15,6 +15,7 @@ import xlsxwriter
 from ..core.tabs import DATE, DATETIME, INT, MONEY, NUMBER, PCT, TEXT, Tab
 from ..core.report_data import Chart, Sheet
 from .convert import cell_value
+from .local_format import Formats
 
 FORMATS = {MONEY: "#,##0.00", DATE: "yyyy-mm-dd", DATETIME: "yyyy-mm-dd hh:mm", INT: "0", NUMBER: "#,##0.00",
            PCT: "0.0%"}
@@ -39,7 +40,8 @@ def _total(tab: Tab, k: int) -> Decimal | int | None:
     return sum(values, Decimal(0)) if values else None
 
 
-def write_report(sheets: list[Sheet], subtitle: str, created: datetime) -> bytes:
+def write_report(sheets: list[Sheet], subtitle: str, created: datetime, locale: str = "") -> bytes:
+    """The report workbook; `locale`: the workbook's, for how its dates show (blank: YYYY-MM-DD)."""
     out = BytesIO()
     wb = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                                    "strings_to_numbers": False})
@@ -47,11 +49,12 @@ def write_report(sheets: list[Sheet], subtitle: str, created: datetime) -> bytes
     title_fmt = wb.add_format({"bold": True, "font_size": 16, "font_color": "#1F4E78"})
     sub_fmt = wb.add_format({"italic": True, "font_color": "#595959"})
     head_fmt = wb.add_format({"bold": True, "font_size": 12, "font_color": "#1F4E78"})
-    formats = {kind: wb.add_format({"num_format": code}) for kind, code in FORMATS.items()}
+    codes = {**FORMATS, DATE: Formats(locale).excel_date_format()}
+    formats = {kind: wb.add_format({"num_format": code}) for kind, code in codes.items()}
     formats[TEXT] = wb.add_format({"indent": 1})  # text keeps clear of a number right-aligned before it
     right = wb.add_format({"bold": True, "align": "right"})
     bold = wb.add_format({"bold": True, "top": 1})
-    totals = {kind: wb.add_format({"bold": True, "top": 1, "num_format": code}) for kind, code in FORMATS.items()}
+    totals = {kind: wb.add_format({"bold": True, "top": 1, "num_format": code}) for kind, code in codes.items()}
     for sheet in sheets:
         ws = wb.add_worksheet(sheet.name)
         ws.write_string(0, 0, sheet.title, title_fmt)
