@@ -416,9 +416,12 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
     for k, edit in enumerate(edits):
         progress(f"Writing invoice numbers into {edit.sheet}")
         part = pkg.sheet(edit.sheet).part  # type: ignore[union-attr]
-        pieces = _edit_cells(parts[part], edit)
+        xml = parts[part]  # read once: a large part is not kept by the package, and each read inflates it
+        pieces = _edit_cells(xml, edit)
         last = all(pkg.sheet(e.sheet) != pkg.sheet(edit.sheet) for e in edits[k + 1:])
-        if last and len(parts[part]) > _BIG:  # a large sheet (Timesheets) streams to the deflater, side by side
+        size = len(xml)
+        del xml  # the pieces hold what they need of it, and let go as they are written
+        if last and size > _BIG:  # a large sheet (Timesheets) streams to the deflater, side by side
             deflated[part] = Deflater(pool)
             deflated[part].write_pieces(pieces, _BIG // 4)
             parts.streamed.add(part)
