@@ -78,13 +78,21 @@ def _domain(address: str) -> str:
     return address.rpartition("@")[2] or "xlbilling.local"
 
 
-def invoice_message(doc: InvoiceDocument, pdf: bytes, sender: str, recipient: str, filename: str) -> EmailMessage:
+def _message(company: str, sender: str, recipient: str, subject: str, body: list[str], pdf: bytes,
+             filename: str) -> EmailMessage:
+    """A message from the company to a customer, its document's PDF attached."""
     msg = EmailMessage()
-    msg["From"] = f"{doc.company.name} <{sender}>"
+    msg["From"] = f"{company} <{sender}>"
     msg["To"] = recipient.replace(";", ",")
-    msg["Subject"] = f"Invoice {doc.number} from {doc.company.name}"
+    msg["Subject"] = subject
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(domain=_domain(sender))
+    msg.set_content("\n".join(body))
+    msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
+    return msg
+
+
+def invoice_message(doc: InvoiceDocument, pdf: bytes, sender: str, recipient: str, filename: str) -> EmailMessage:
     lines = [f"Dear {doc.bill_to.name},", "",
              f"Please find attached invoice {doc.number} dated {doc.invoice_date} for {doc.total:,.2f} {doc.currency}, "
              f"due on {doc.due_date}."]
@@ -93,27 +101,20 @@ def invoice_message(doc: InvoiceDocument, pdf: bytes, sender: str, recipient: st
     if doc.remit_to:
         lines += ["", f"Remit to: {doc.remit_to}"]
     lines += ["", "Thank you for your business.", "", doc.company.name]
-    msg.set_content("\n".join(lines))
-    msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
-    return msg
+    return _message(doc.company.name, sender, recipient, f"Invoice {doc.number} from {doc.company.name}", lines,
+                    pdf, filename)
 
 
 def credit_memo_message(doc: CreditMemoDocument, pdf: bytes, sender: str, recipient: str,
                         filename: str) -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"] = f"{doc.company.name} <{sender}>"
-    msg["To"] = recipient.replace(";", ",")
-    msg["Subject"] = f"Credit memo {doc.number} for invoice {doc.invoice_number} from {doc.company.name}"
-    msg["Date"] = formatdate(localtime=True)
-    msg["Message-ID"] = make_msgid(domain=_domain(sender))
     left = (f"The balance of {doc.invoice_number} is now {doc.balance_after:,.2f} {doc.currency}." if doc.balance_after
             else f"Nothing is left to pay on {doc.invoice_number}.")
-    msg.set_content("\n".join([f"Dear {doc.bill_to.name},", "",
-                               f"Please find attached credit memo {doc.number} of {doc.memo_date}: "
-                               f"{doc.amount:,.2f} {doc.currency} credited to invoice {doc.invoice_number} "
-                               f"({doc.reason}).", left, "", doc.company.name]))
-    msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
-    return msg
+    lines = [f"Dear {doc.bill_to.name},", "",
+             f"Please find attached credit memo {doc.number} of {doc.memo_date}: {doc.amount:,.2f} {doc.currency} "
+             f"credited to invoice {doc.invoice_number} ({doc.reason}).", left, "", doc.company.name]
+    return _message(doc.company.name, sender, recipient,
+                    f"Credit memo {doc.number} for invoice {doc.invoice_number} from {doc.company.name}", lines,
+                    pdf, filename)
 
 
 def reminder_message(doc: InvoiceDocument, level: str, days: int, pdf: bytes, sender: str, recipient: str,
@@ -121,16 +122,9 @@ def reminder_message(doc: InvoiceDocument, level: str, days: int, pdf: bytes, se
     subject, body = _REMINDER_WORDS[level]
     values = {"number": doc.number, "total": f"{doc.total:,.2f} {doc.currency}", "due": doc.due_date,
               "days": days, "balance": f"{doc.balance:,.2f} {doc.currency}", "customer": doc.bill_to.name}
-    msg = EmailMessage()
-    msg["From"] = f"{doc.company.name} <{sender}>"
-    msg["To"] = recipient.replace(";", ",")
-    msg["Subject"] = subject.format(**values)
-    msg["Date"] = formatdate(localtime=True)
-    msg["Message-ID"] = make_msgid(domain=_domain(sender))
     greeting = "Hello," if level == "Escalate" else f"Dear {doc.bill_to.name},"
-    msg.set_content("\n".join([greeting, "", body.format(**values), "", doc.company.name]))
-    msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
-    return msg
+    return _message(doc.company.name, sender, recipient, subject.format(**values),
+                    [greeting, "", body.format(**values), "", doc.company.name], pdf, filename)
 
 
 class Mailer:
