@@ -152,7 +152,7 @@ def measures(kpis: Tab, month: str) -> Tab:
         text = ("" if v is None else f"{v * 100:.1f}%" if column.kind == PCT else f"{v:,}" if column.kind == INT
                 else f"{v:,.2f}")
         shown.append((column.title, text))
-    return Tab("This month", (Column("Measure", TEXT, 30), Column("Value", TEXT, 16)), shown)
+    return Tab("This month", (Column("Measure", TEXT, 30), Column("Value", TEXT, 16, right=True)), shown)
 
 
 def manager_report(acc: Accounts, lines: list[InvoiceLineRow], as_of: date, wip: Tab) -> list[Sheet]:

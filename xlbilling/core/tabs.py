@@ -13,6 +13,7 @@ class Column(NamedTuple):
     title: str
     kind: str = TEXT
     width: float | None = None
+    right: bool = False  # text that shows figures (the manager report's KPI values): aligned as numbers are
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ def write_report(sheets: list[Sheet], subtitle: str, created: datetime, locale: 
     codes = {**FORMATS, DATE: Formats(locale).excel_date_format()}
     formats = {kind: wb.add_format({"num_format": code}) for kind, code in codes.items()}
     formats[TEXT] = wb.add_format({"indent": 1})  # text keeps clear of a number right-aligned before it
+    figures = wb.add_format({"align": "right"})
     right = wb.add_format({"bold": True, "align": "right"})
     bold = wb.add_format({"bold": True, "top": 1})
     totals = {kind: wb.add_format({"bold": True, "top": 1, "num_format": code}) for kind, code in codes.items()}
@@ -69,8 +70,9 @@ def write_report(sheets: list[Sheet], subtitle: str, created: datetime, locale: 
             first_header = top if first_header is None else first_header
             tab = block.tab
             data = [[cell_value(v) for v in r] for r in tab.rows] or [[None] * len(tab.columns)]
-            columns = [{"header": c.title, **({"format": formats[c.kind]} if c.kind in formats else {}),
-                        **({"header_format": right} if c.kind in NUMERIC else {})} for c in tab.columns]
+            columns = [{"header": c.title,
+                        **({"format": figures if c.right else formats[c.kind]} if c.kind in formats else {}),
+                        **({"header_format": right} if c.kind in NUMERIC or c.right else {})} for c in tab.columns]
             ws.add_table(top, 0, top + len(data), len(tab.columns) - 1,
                          {"data": data, "columns": columns, "style": "Table Style Medium 2", "autofilter": False})
             last_row = top + len(data)
