@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from .core.findings import ERROR, Finding
 from .core.models import Book, VendorCount
-from .core.seats import reconcile, sku_key, totals
+from .core.seats import latest_counts, reconcile, sku_key, totals
 from .core.tabs import Column, Tab
-from .core.vendor_files import FIELDS, FileCount, Parsed, columns_of, fold, parse, remembered, shape_for
+from .core.vendor_files import FIELDS, FileCount, Parsed, file_columns, fold, parse, remembered, shape_for
 from .io.convert import edit_value, new_cell
 from .io.package import CellEdit
 from .io.tables import read_table
@@ -93,12 +93,8 @@ def _merge_counts(book: Book, sheet: _Sheet, counts: list[FileCount], vendor: st
 def _gone(book: Book, counts: list[FileCount], vendor: str, as_of: date) -> list[VendorCount]:
     """Counts of this vendor that still hold seats before the file's date and that the file no longer lists."""
     listed = {(c.customer_id, sku_key(c.vendor_sku)) for c in counts}
-    latest: dict[tuple[str, str], VendorCount] = {}
-    for c in book.vendor_counts:
-        key = (c.customer_id, sku_key(c.vendor_sku))
-        if c.as_of < as_of and fold(c.vendor or "") == fold(vendor) and (key not in latest
-                                                                           or c.as_of >= latest[key].as_of):
-            latest[key] = c
+    theirs = tuple(c for c in book.vendor_counts if fold(c.vendor or "") == fold(vendor))
+    latest = latest_counts(theirs, as_of - timedelta(days=1))
     return [c for key, c in sorted(latest.items()) if key not in listed and c.quantity]
 
 
@@ -160,7 +156,7 @@ def import_counts(path, file: Path, vendor: str | None = None, columns: dict[str
         ids = {c.customer_id for c in book.customers}
         wrong = [f'--alias "{n}={cid}": there is no customer {cid} in Customers'
                  for n, cid in given_aliases.items() if cid not in ids]
-        found, problems = columns_of(headers, shape, kept, given_columns)
+        found, problems = file_columns(headers, shape, kept, given_columns)
         if wrong or problems:
             return _refused(file.name, wrong + problems)
         known_aliases.update({fold(n): cid for n, cid in given_aliases.items()})

@@ -13,21 +13,20 @@ from .models import Book, Contract, ContractLine, Customer, InvoiceLineRow, Regi
 from .money import ZERO, round_cents
 from .periods import period_of
 from .posting import posted
-from .receivables import Receivables, apply_receivables
+from .receivables import Receivables
 
 
 class DocLine(NamedTuple):
     contract_id: str | None
     contract_name: str | None
     description: str
-    period: str
+    start: date  # the service period (the renderer writes its dates)
+    end: date
     quantity: Decimal
     unit_price: Decimal
     amount: Decimal
     time_entries: tuple[str, ...]
     note: str = ""  # why the amount is what it is: "17 of 31 days", an escalated price
-    start: date | None = None  # the service period, for a renderer writing dates its own way
-    end: date | None = None
 
 
 class TaxLine(NamedTuple):
@@ -83,10 +82,6 @@ class InvoiceDocument(NamedTuple):
     locale: str = ""  # how amounts and dates are written (the locale setting; blank: 1,234.56 and YYYY-MM-DD)
 
 
-def period_text(start: date, end: date) -> str:
-    return start.isoformat() if start == end else f"{start.isoformat()} to {end.isoformat()}"
-
-
 def _company(book: Book) -> Party:
     s = book.settings
     return Party(s.company_name or "Your company", s.company_address, s.company_email, s.company_phone,
@@ -131,9 +126,8 @@ def invoice_document(book: Book, header: RegisterRow, lines: list[InvoiceLineRow
         else:
             escalation = ""
         doc_lines.append(DocLine(ln.contract_id, contract.name if contract else None, ln.description or ln.source_type,
-                                 period_text(ln.service_start, ln.service_end), ln.quantity, ln.unit_price, ln.amount,
-                                 tuple((ln.entry_ids or "").split()), "; ".join(n for n in (days, escalation) if n),
-                                 ln.service_start, ln.service_end))
+                                 ln.service_start, ln.service_end, ln.quantity, ln.unit_price, ln.amount,
+                                 tuple((ln.entry_ids or "").split()), "; ".join(n for n in (days, escalation) if n)))
     by_rate: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)
     for ln in lines:
         if ln.tax_rate:
@@ -302,9 +296,8 @@ class CreditMemoDocument(NamedTuple):
 
 def credit_memo_documents(book: Book, ar: Receivables) -> list[CreditMemoDocument]:
     """One document per credit memo (credit adjustments, numbered in date order), with the invoice it
-    credits and its balance on the memo's date (what was paid and credited by then)."""
+    credits and its balance once the memo applied (what was paid and credited before it counted)."""
     customers = {c.customer_id: c for c in book.customers}
-    on_day: dict[date, Receivables] = {ar.as_of: ar}  # receivables as of each memo's date, worked out once
     out = []
     for memo in ar.credit_memos:
         a = memo.adjustment
@@ -312,11 +305,8 @@ def credit_memo_documents(book: Book, ar: Receivables) -> list[CreditMemoDocumen
         if item is None:
             continue
         h = item.header
-        then = on_day.get(a.date) or on_day.setdefault(a.date, apply_receivables(book, a.date))
-        up_to = then.invoices.get(a.invoice_number)
-        left = up_to.balance if up_to else item.balance
         out.append(CreditMemoDocument(memo.number, a.date, h.customer_id, _company(book), book.settings.remit_to,
                                       _bill_to(customers.get(h.customer_id), h.customer_id), a.invoice_number,
-                                      h.invoice_date, h.total, a.amount, a.reason, max(left, ZERO),
+                                      h.invoice_date, h.total, a.amount, a.reason, memo.balance_after,
                                       book.settings.currency, a.adjustment_id, locale=book.settings.locale))
     return out

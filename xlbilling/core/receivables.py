@@ -31,6 +31,7 @@ class Application(NamedTuple):
 class CreditMemo(NamedTuple):
     number: str
     adjustment: Adjustment
+    balance_after: Decimal  # its invoice's open balance once the memo applied
 
 
 @dataclass
@@ -93,9 +94,10 @@ def apply_receivables(book: Book, as_of: date) -> Receivables:
                 continue
             amount = min(event.amount, max(target.balance, ZERO))
             if event.type == "credit":
-                ar.credit_memos.append(CreditMemo(f"{settings.credit_memo_prefix}{memo_number}", event))
-                memo_number += 1
                 target.credited += amount
+                ar.credit_memos.append(CreditMemo(f"{settings.credit_memo_prefix}{memo_number}", event,
+                                                  max(target.balance, ZERO)))
+                memo_number += 1
                 ar.unapplied[target.header.customer_id] += event.amount - amount  # a credit above the balance
             else:
                 target.written_off += amount

@@ -92,7 +92,7 @@ def remembered(mappings: tuple[VendorMapping, ...], vendor: str) -> tuple[dict[s
     return columns, aliases
 
 
-def columns_of(headers: list[str], shape: Shape, kept: dict[str, str],
+def file_columns(headers: list[str], shape: Shape, kept: dict[str, str],
                given: dict[str, str]) -> tuple[dict[str, int], list[str]]:
     """Field -> column index: given on the command line, else remembered, else the shape's headers; and what
     is wrong (a named column the file lacks, a required field with no column)."""

@@ -412,13 +412,13 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
                 progress: Callable[[str], None]) -> bytes:
     parts = _Parts(pkg)
     deflated: dict[str, Deflater] = {}
-    edits = [e for e in edits if e.values and pkg.sheet(e.sheet) is not None]
-    for k, edit in enumerate(edits):
+    placed = [(ref.part, e) for e in edits if e.values and (ref := pkg.sheet(e.sheet)) is not None]
+    last_edit = {part: k for k, (part, _) in enumerate(placed)}  # a part's last edit may stream
+    for k, (part, edit) in enumerate(placed):
         progress(f"Writing invoice numbers into {edit.sheet}")
-        part = pkg.sheet(edit.sheet).part  # type: ignore[union-attr]
         xml = parts[part]  # read once: a large part is not kept by the package, and each read inflates it
         pieces = _edit_cells(xml, edit)
-        last = all(pkg.sheet(e.sheet) != pkg.sheet(edit.sheet) for e in edits[k + 1:])
+        last = last_edit[part] == k
         size = len(xml)
         del xml  # the pieces hold what they need of it, and let go as they are written
         if last and size > _BIG:  # a large sheet (Timesheets) streams to the deflater, side by side

@@ -183,7 +183,7 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
                 if ln.contract_id else "Other charges"
             pdf.line_cell(0, label, bold=True, color=DARK, new_line=True)
         pdf.line_cell(widths[0], ln.description[:48])
-        pdf.line_cell(widths[1], pdf.formats.period(ln.start, ln.end) if ln.start and ln.end else ln.period)
+        pdf.line_cell(widths[1], pdf.formats.period(ln.start, ln.end))
         pdf.line_cell(widths[2], f"{ln.quantity.normalize():f}", align="R")
         pdf.line_cell(widths[3], pdf.m(ln.unit_price), align="R")
         pdf.line_cell(widths[4], pdf.m(ln.amount), align="R", new_line=True)
