@@ -26,6 +26,7 @@ from .core.models import Book, InvoiceLineRow, RegisterRow, number
 from .core.posting import billed_by, draft_rows, post
 from .core.rules import On
 from .core.seats import Seat, reconcile, reconciliation_tab, totals
+from .core.recurring import Periods
 from .core.schedule import contract_status_tab, recurring_outlook, schedule_tab
 from .core.tabs import Tab
 from .io.package import CellEdit
@@ -41,7 +42,7 @@ class _Ahead:
     lines: list[InvoiceLineRow]
     billed: Billed
     recurring: list[Item]  # the recurring items due now
-    schedule: list
+    schedule: Periods  # due after the invoice date, through the months ahead
     schedule_tab: Tab
 
     @classmethod

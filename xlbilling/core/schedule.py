@@ -12,11 +12,11 @@ from collections.abc import Iterable
 import numpy as np
 
 from .close import default_through
-from .due import recurring_items
 from .items import Billed, Item
-from .models import Book, ContractLine, InvoiceLineRow, RegisterRow
+from .models import Book, InvoiceLineRow, RegisterRow
 from .money import ZERO
 from .periods import Period, add_months, period_of
+from .recurring import Periods, items, money, recurring_periods
 from .tabs import DATE, INT, MONEY, NUMBER, TEXT, Column, Tab
 
 
@@ -25,44 +25,25 @@ class Scheduled(NamedTuple):
     item: Item
 
 
-def _lines_by_contract(book: Book) -> dict[str, list[ContractLine]]:
-    by: dict[str, list[ContractLine]] = defaultdict(list)
-    for line in book.lines:
-        by[line.contract_id].append(line)
-    return by
-
-
 class Outlook(NamedTuple):
     """The recurring billing of the active contracts as seen on an invoice date."""
 
     due: list[Item]  # due on the invoice date: what its close bills
-    schedule: list[Scheduled]  # due later, through the months ahead (contract by contract: billing_schedule sorts)
+    schedule: Periods  # due later, through the months ahead
 
 
 def recurring_outlook(book: Book, invoice_date: date, billed: Billed | None = None, through: date | None = None,
                       months: int = 12) -> Outlook:
-    """Recurring items due on the invoice date (usage through `through`), and those that come due after
-    it through the `months` calendar months after its month. Items posted invoices hold (`billed`) are
-    in neither. The close takes the first from here rather than working the periods out twice."""
+    """Recurring items due on the invoice date (usage through `through`), and the periods that come due
+    after it through the `months` calendar months after its month. Items posted invoices hold (`billed`)
+    are in neither. The close takes the first from here rather than working the periods out twice."""
     horizon = add_months(invoice_date, months + 1) - timedelta(days=1)  # through the last of the months
-    billed = billed if billed is not None else Billed()
-    lines_by = _lines_by_contract(book)
     through = through or default_through(invoice_date)
-    reach = max(horizon, through)
-    due, out = [], []
-    for c in book.contracts:
-        if c.status != "active":
-            continue
-        advance = c.billing_timing == "advance"
-        for item in recurring_items(book, c, lines_by.get(c.contract_id, ()), reach, reach, billed,
-                                    c.billed_through):
-            if item.service_start <= invoice_date if advance else item.service_end <= through:
-                due.append(item)  # due now: the close on the invoice date bills it
-                continue
-            bill_on = item.service_start if advance else item.service_end + timedelta(days=1)
-            if bill_on <= horizon:
-                out.append(Scheduled(bill_on, item))
-    return Outlook(due, out)
+    periods = recurring_periods(book, max(horizon, through), billed if billed is not None else Billed())
+    arrears = np.array([c.billing_timing != "advance" for c, _ in periods.lines], dtype=bool)[periods.line]
+    # advance: due once its first day is on or before the invoice date; arrears: once it ended by the cutoff
+    due = periods.bill_on <= np.where(arrears, through.toordinal() + 1, invoice_date.toordinal())
+    return Outlook(items(book, periods.take(due)), periods.take(~due & (periods.bill_on <= horizon.toordinal())))
 
 
 def billing_schedule(book: Book, invoice_date: date, billed: Billed | None = None, through: date | None = None,
@@ -72,30 +53,35 @@ def billing_schedule(book: Book, invoice_date: date, billed: Billed | None = Non
 
     What posted invoices hold (`billed`) and what is due on the invoice date itself, usage through
     `through`, are not scheduled: a close bills those now."""
-    schedule = recurring_outlook(book, invoice_date, billed, through, months).schedule
+    ahead = recurring_outlook(book, invoice_date, billed, through, months).schedule
+    schedule = [Scheduled(date.fromordinal(o), item) for o, item in zip(ahead.bill_on.tolist(), items(book, ahead))]
     schedule.sort(key=lambda s: (s.bill_on, s.item.customer_id, s.item.contract_id or "", s.item.source_id))
     return schedule
 
 
-def schedule_tab(schedule: Iterable[Scheduled], invoice_date: date, months: int = 12) -> Tab:
+def _month_of(ordinals: np.ndarray) -> np.ndarray:
+    """Month index (year × 12 + month − 1) of each ordinal."""
+    return ((ordinals - date(1970, 1, 1).toordinal()).astype("datetime64[D]").astype("datetime64[M]")
+            .astype(np.int64) + 1970 * 12)
+
+
+def schedule_tab(schedule: Periods, invoice_date: date, months: int = 12) -> Tab:
     """A grid: one row per contract line, the amount it will bill in each of the next months, and the total."""
     firsts = [add_months(invoice_date, k) for k in range(1, months + 1)]
-    index = {(d.year, d.month): k for k, d in enumerate(firsts)}
-    grid: dict[tuple[str, str, str], list] = {}
-    descriptions: dict[str, str] = {}
-    for s in schedule:
-        k = index.get((s.bill_on.year, s.bill_on.month))
-        if k is None:  # due later in the invoice date's own month: the next close bills it
-            k = 0
-        key = (s.item.customer_id, s.item.contract_id or "", s.item.source_id)
-        row = grid.setdefault(key, [ZERO] * months)
-        row[k] += s.item.amount
-        descriptions[s.item.source_id] = s.item.description
+    # the month each bills in; due later in the invoice date's own month: the next close bills it
+    month = np.clip(_month_of(schedule.bill_on) - (invoice_date.year * 12 + invoice_date.month), 0, months - 1)
+    grid = np.zeros((len(schedule.lines), months), dtype=schedule.cents.dtype)
+    np.add.at(grid, (schedule.line, month), schedule.cents)
     columns = (Column("Customer ID", TEXT, 12), Column("Contract ID", TEXT, 12), Column("Line ID", TEXT, 10),
                Column("Description", TEXT, 30),
                *(Column(f"{d:%b %Y}", MONEY, 11) for d in firsts), Column("Next 12 Months", MONEY, 14))
-    rows = [(*key, descriptions[key[2]], *(a or None for a in amounts), sum(amounts, ZERO))
-            for key, amounts in sorted(grid.items())]
+    rows = []
+    for k in np.unique(schedule.line).tolist():
+        c, ln = schedule.lines[k]
+        amounts = grid[k].tolist()
+        rows.append((c.customer_id, c.contract_id, ln.line_id, ln.description,
+                     *(money(a) if a else None for a in amounts), money(sum(amounts))))
+    rows.sort(key=lambda r: r[:3])
     return Tab("BillingSchedule", columns, rows)
 
 
@@ -110,7 +96,7 @@ STATUS_COLUMNS = (
 
 
 def contract_status_tab(book: Book, invoice_date: date, headers: Iterable[RegisterRow],
-                        lines: Iterable[InvoiceLineRow], schedule: list[Scheduled]) -> Tab:
+                        lines: Iterable[InvoiceLineRow], schedule: Periods) -> Tab:
     """One row per contract: billed to date, next bill, PO and cap remaining, hours used, days to expiry."""
     posted = {h.invoice_number: h for h in headers if h.invoice_number}
     billed: dict[str, Decimal] = defaultdict(lambda: ZERO)  # pre-tax, which is what a PO caps
@@ -121,14 +107,7 @@ def contract_status_tab(book: Book, invoice_date: date, headers: Iterable[Regist
         billed[ln.contract_id] += ln.amount
         if ln.source_type in ("time", "overage"):
             time_billed[ln.contract_id] += ln.amount
-    next_bill: dict[str | None, tuple[date, Decimal]] = {}  # the earliest bill date and all it bills (any order)
-    for s in schedule:
-        cid = s.item.contract_id
-        now = next_bill.get(cid)
-        if now is None or s.bill_on < now[0]:
-            next_bill[cid] = (s.bill_on, s.item.amount)
-        elif s.bill_on == now[0]:
-            next_bill[cid] = (s.bill_on, now[1] + s.item.amount)
+    next_bill = _next_bills(schedule)
     # Hours used against included hours in the period holding the usage cutoff (the one just billed).
     cutoff = default_through(invoice_date)
     block = {c.contract_id: (c, period_of(c.start_date, c.billing_frequency, cutoff))
@@ -146,6 +125,20 @@ def contract_status_tab(book: Book, invoice_date: date, headers: Iterable[Regist
                      block[c.contract_id][1].start if c.included_hours else None,
                      hours.get(c.contract_id, ZERO) if c.included_hours else None))
     return Tab("ContractStatus", STATUS_COLUMNS, rows)
+
+
+def _next_bills(schedule: Periods) -> dict[str, tuple[date, Decimal]]:
+    """Per contract, the earliest bill date ahead and all it bills on that day."""
+    ids = sorted({c.contract_id for c, _ in schedule.lines})
+    index = {cid: k for k, cid in enumerate(ids)}
+    contract = np.array([index[c.contract_id] for c, _ in schedule.lines], dtype=np.int64)[schedule.line]
+    first = np.full(len(ids), np.iinfo(np.int64).max)
+    np.minimum.at(first, contract, schedule.bill_on)
+    on_first = schedule.bill_on == first[contract]
+    cents = np.zeros(len(ids), dtype=schedule.cents.dtype)
+    np.add.at(cents, contract[on_first], schedule.cents[on_first])
+    return {cid: (date.fromordinal(int(first[k])), money(int(cents[k])))
+            for k, cid in enumerate(ids) if first[k] != np.iinfo(np.int64).max}
 
 
 def _hours_in(book: Book, periods: dict[str, Period]) -> dict[str, Decimal]:

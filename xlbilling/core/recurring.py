@@ -1,0 +1,198 @@
+"""Recurring billing as arrays: every active contract line's periods through a horizon, expanded at once.
+
+The same rules as the per-line code in due.recurring_items (which stays the readable reference and the
+test oracle): calendar-month periods on the contract's grid, the line's window within the contract's,
+Billed Through, what posted invoices hold, escalation by whole contract years, daily proration of a
+partly covered period. Amounts are integer cents; a price is worked out once per line and contract
+year, a prorated amount once per partly covered period, both with the spec's rounding (periods.py).
+Only what a close bills becomes an Item; the months ahead stay arrays for the BillingSchedule.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import NamedTuple
+
+import numpy as np
+
+from .due import line_window, recurring_key
+from .items import Billed, Item
+from .models import Book, Contract, ContractLine
+from .money import round_cents
+from .periods import MONTHS, escalated, prorate
+
+_EPOCH = date(1970, 1, 1).toordinal()
+_NO_END = date.max.toordinal()
+
+
+class Periods(NamedTuple):
+    """Periods of contract lines, one per element: which line (index into `lines`), the covered days
+    [start, end] as ordinals, the contract year, the amount in cents, and the first day it can be billed."""
+
+    lines: list[tuple[Contract, ContractLine]]
+    line: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    year: np.ndarray
+    cents: np.ndarray
+    bill_on: np.ndarray
+
+    def take(self, mask: np.ndarray) -> Periods:
+        return Periods(self.lines, *(a[mask] for a in self[1:]))
+
+    def __len__(self) -> int:
+        return len(self.line)
+
+
+def _month_index(d: date) -> int:
+    return d.year * 12 + d.month - 1
+
+
+def _firsts(lo: int, hi: int) -> np.ndarray:
+    """Ordinals of the first day of months lo..hi (month index: year × 12 + month − 1)."""
+    months = np.arange(lo - 1970 * 12, hi - 1970 * 12 + 1).astype("datetime64[M]")
+    return months.astype("datetime64[D]").astype(np.int64) + _EPOCH
+
+
+def _year_month_day(ordinals: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    days = (ordinals - _EPOCH).astype("datetime64[D]")
+    months = days.astype("datetime64[M]")
+    month = months.astype(np.int64)
+    return month // 12 + 1970, month % 12 + 1, (days - months.astype("datetime64[D]")).astype(np.int64) + 1
+
+
+def _whole_years(since: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """periods.whole_years over arrays of ordinals: whole years from `since` to `day`."""
+    since_year, since_month, since_day = _year_month_day(since)
+    year, month, dom = _year_month_day(day)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    feb29 = (since_month == 2) & (since_day == 29) & ~leap  # its anniversary falls on 28 February
+    before = (month < since_month) | ((month == since_month) & (dom < np.where(feb29, 28, since_day)))
+    return np.where(day < since, 0, year - since_year - before)
+
+
+def _billed_starts(billed: Billed, index: dict[str, int]) -> np.ndarray:
+    """What posted invoices hold of these lines, as line index << 22 | covered start (every ordinal < 2^22)."""
+    starts: dict[str, int] = {}
+    held = []
+    for key in billed.keys:
+        if key.startswith("recurring:"):
+            k = index.get(key[10:-11])
+            if k is not None:
+                day = key[-10:]
+                o = starts.get(day)
+                if o is None:
+                    o = starts[day] = date.fromisoformat(day).toordinal()
+                held.append(k << 22 | o)
+    return np.array(held, dtype=np.int64)
+
+
+def recurring_periods(book: Book, reach: date, billed: Billed) -> Periods:
+    """Every period of the active contracts' lines due by `reach` (advance: starting by it; arrears:
+    ending by it) and not held by a posted invoice, in contract, line and period order."""
+    by_contract: dict[str, list[ContractLine]] = {}
+    for ln in book.lines:
+        by_contract.setdefault(ln.contract_id, []).append(ln)
+    lines: list[tuple[Contract, ContractLine]] = []
+    rows = []  # per line: grid start month, step, window, last day, contract start, arrears
+    reach_o = reach.toordinal()
+    for c in book.contracts:
+        if c.status != "active":
+            continue
+        grid = _month_index(c.start_date)
+        for ln in by_contract.get(c.contract_id, ()):
+            start, end = line_window(ln, c)
+            if c.billed_through and c.billed_through >= start:
+                start = date.fromordinal(c.billed_through.toordinal() + 1)
+            last = min(end, reach) if end else reach
+            lines.append((c, ln))
+            rows.append((grid, MONTHS[c.billing_frequency], start.toordinal(), end.toordinal() if end else _NO_END,
+                         last.toordinal(), _month_index(start), _month_index(last), c.start_date.toordinal(),
+                         bool(c.escalation_pct), c.billing_timing != "advance"))
+    empty = np.zeros(0, dtype=np.int64)
+    if not rows:
+        return Periods(lines, empty, empty, empty, empty, empty, empty)
+    grid, step, first, end, last, first_m, last_m, since, escalates, arrears = np.array(rows, dtype=np.int64).T
+    m0 = (first_m - grid) // step * step  # the grid period holding the window's first day
+    count = np.where(first <= last, (last_m - grid - m0) // step + 1, 0)
+    line = np.repeat(np.arange(len(rows)), count)
+    if not len(line):
+        return Periods(lines, empty, empty, empty, empty, empty, empty)
+    nth = np.arange(len(line)) - np.repeat(np.cumsum(count) - count, count)
+    month = grid[line] + m0[line] + nth * step[line]
+    lo = int(month.min())
+    firsts = _firsts(lo, int(month.max()) + 12)
+    p_start, p_end = firsts[month - lo], firsts[month - lo + step[line]] - 1
+    start, stop = np.maximum(p_start, first[line]), np.minimum(p_end, end[line])
+    keep = (start <= stop) & ((arrears[line] == 0) | (stop <= reach_o))
+    held = _billed_starts(billed, {ln.line_id: k for k, (_, ln) in enumerate(lines)})
+    if len(held):
+        keep &= ~np.isin(line << 22 | start, held)
+    line, start, stop, p_start, p_end = line[keep], start[keep], stop[keep], p_start[keep], p_end[keep]
+    if not len(line):
+        return Periods(lines, empty, empty, empty, empty, empty, empty)
+    year = _whole_years(since[line], start) * escalates[line]  # without escalation every year prices alike
+    cents = _cents(lines, line, year, start, stop, p_start, p_end)
+    bill_on = np.where(arrears[line] == 1, stop + 1, start)
+    return Periods(lines, line, start, stop, year, cents, bill_on)
+
+
+def _cents(lines: list[tuple[Contract, ContractLine]], line: np.ndarray, year: np.ndarray, start: np.ndarray,
+           stop: np.ndarray, p_start: np.ndarray, p_end: np.ndarray) -> np.ndarray:
+    """Each period's amount in cents: round(quantity × escalated price) for a whole period, that prorated
+    by covered days over period days for a part of one (proration "daily")."""
+    span = int(year.max()) + 1
+    pairs, where = np.unique(line * span + year, return_inverse=True)
+    amounts = [_cents_of(full_amount(lines[k // span], k % span)) for k in pairs.tolist()]
+    # integer cents; amounts escalation has made astronomical (beyond 2^50 cents) stay Python integers
+    fits = max(map(abs, amounts)) < 2**50
+    cents = np.array(amounts, dtype=np.int64 if fits else object)[where]
+    daily = np.array([c.proration != "none" for c, _ in lines], dtype=bool)
+    part = np.flatnonzero(daily[line] & ((start != p_start) | (stop != p_end)))
+    for k in part:
+        amount = full_amount(lines[line[k]], int(year[k]))
+        cents[k] = _cents_of(prorate(amount, int(stop[k] - start[k] + 1), int(p_end[k] - p_start[k] + 1)))
+    return cents
+
+
+def unit_price(contract: Contract, line: ContractLine, year: int) -> Decimal:
+    return escalated(line.unit_price, contract.escalation_pct, year)
+
+
+def full_amount(of: tuple[Contract, ContractLine], year: int) -> Decimal:
+    """What a whole period of a contract's line bills in a contract year."""
+    contract, line = of
+    return round_cents(line.quantity * unit_price(contract, line, year))
+
+
+def _cents_of(amount: Decimal) -> int:
+    return int(amount.scaleb(2))
+
+
+def money(cents: int) -> Decimal:
+    return Decimal(cents).scaleb(-2)
+
+
+def items(book: Book, periods: Periods) -> list[Item]:
+    """The periods as Items, as a close bills them."""
+    days: dict[int, date] = {}
+    amounts: dict[int, Decimal] = {}
+    prices: dict[tuple[int, int], Decimal] = {}
+    fixed = [(ln.line_id, c.customer_id, c.contract_id, ln.description, ln.quantity, ln.tax_category or "services",
+              c.po_number, book.cell(ln, "unit_price"), ln.revenue_account) for c, ln in periods.lines]
+    out = []
+    for k, s, e, y, cents in zip(periods.line.tolist(), periods.start.tolist(), periods.end.tolist(),
+                                 periods.year.tolist(), periods.cents.tolist()):
+        line_id, customer, contract, description, quantity, category, po, where, account = fixed[k]
+        price = prices.get((k, y))
+        if price is None:
+            price = prices[k, y] = unit_price(*periods.lines[k], y)
+        amount = amounts.get(cents)
+        if amount is None:
+            amount = amounts[cents] = money(cents)
+        start = days.get(s) or days.setdefault(s, date.fromordinal(s))
+        end = days.get(e) or days.setdefault(e, date.fromordinal(e))
+        out.append(Item._make((recurring_key(line_id, start), "recurring", line_id, customer, contract, description,
+                               start, end, quantity, price, amount, category, po, where, (), account)))
+    return out
