@@ -156,14 +156,15 @@ def _cents(lines: list[tuple[Contract, ContractLine]], line: np.ndarray, year: n
     return cents
 
 
-def unit_price(contract: Contract, line: ContractLine, year: int) -> Decimal:
+def unit_price(of: tuple[Contract, ContractLine], year: int) -> Decimal:
+    """A contract line's price in a contract year, escalated."""
+    contract, line = of
     return escalated(line.unit_price, contract.escalation_pct, year)
 
 
 def full_amount(of: tuple[Contract, ContractLine], year: int) -> Decimal:
     """What a whole period of a contract's line bills in a contract year."""
-    contract, line = of
-    return round_cents(line.quantity * unit_price(contract, line, year))
+    return round_cents(of[1].quantity * unit_price(of, year))
 
 
 def _cents_of(amount: Decimal) -> int:
@@ -187,7 +188,7 @@ def items(book: Book, periods: Periods) -> list[Item]:
         line_id, customer, contract, description, quantity, category, po, where, account = fixed[k]
         price = prices.get((k, y))
         if price is None:
-            price = prices[k, y] = unit_price(*periods.lines[k], y)
+            price = prices[k, y] = unit_price(periods.lines[k], y)
         amount = amounts.get(cents)
         if amount is None:
             amount = amounts[cents] = money(cents)
