@@ -27,7 +27,7 @@ from .tabs import Tab
 def _canon(value: object) -> str:
     if isinstance(value, Decimal):
         return _decimal_text(value) if value else format(value.normalize(), "f")  # -0 is not 0 here
-    return "" if value is None else str(value)
+    return str(value)
 
 
 @lru_cache(maxsize=1 << 16)  # prices, quantities and amounts repeat: each is written out once
@@ -36,14 +36,24 @@ def _decimal_text(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
+_day_text = lru_cache(maxsize=1 << 12)(str)  # service days repeat across lines: each written out once
+
+
+def _line_no(line: InvoiceLineRow) -> int:
+    return line.line_no
+
+
 def fingerprint(header: RegisterRow, lines: Iterable[InvoiceLineRow]) -> str:
-    """A digest of the figures a customer sees: header amounts and dates, every line."""
-    c = _canon
+    """A digest of the figures a customer sees: header amounts and dates, every line (each value as
+    `_canon` writes it: a blank is empty, a number normalised, a day ISO)."""
+    c, d, day = _canon, _decimal_text, _day_text
     text = [c(header.invoice_number), c(header.customer_id), c(header.invoice_date), c(header.due_date),
             c(header.subtotal), c(header.tax), c(header.total)]
-    for ln in sorted(lines, key=lambda ln: ln.line_no):
-        text += [str(ln.line_no), c(ln.source_type), c(ln.source_id), c(ln.service_start), c(ln.service_end),
-                 c(ln.quantity), c(ln.unit_price), c(ln.amount), c(ln.tax_rate)]
+    for ln in sorted(lines, key=_line_no):  # _canon inlined: a posted history is hundreds of thousands of lines
+        q, p, a, r, s, e = ln.quantity, ln.unit_price, ln.amount, ln.tax_rate, ln.service_start, ln.service_end
+        text.append(f"{ln.line_no}|{ln.source_type or ''}|{ln.source_id or ''}|{day(s) if s else ''}|"
+                    f"{day(e) if e else ''}|{d(q) if q else c(q)}|{d(p) if p else c(p)}|{d(a) if a else c(a)}|"
+                    f"{d(r) if r else c(r)}")
     return hashlib.sha256("|".join(text).encode()).hexdigest()[:16]
 
 
@@ -137,7 +147,8 @@ def changed_invoices(ctx: Context, say: Say) -> list[Finding]:
             changed(book.cell(r, "invoice_number"), r, f"InvoiceRegister row {r.row} shows invoice {r.invoice_number}, "
                     "which was never posted (a row added or copied by hand); it is removed on the next run",
                     r.invoice_number)
-        elif fingerprint(r, shown.get(r.invoice_number, ())) != known.fingerprint:
+        elif (r != known or shown.get(r.invoice_number, []) != by_number.get(r.invoice_number, [])) and \
+                fingerprint(r, shown.get(r.invoice_number, ())) != known.fingerprint:  # the ledger's own was checked
             changed(book.cell(r, "total"), known,
                     f"posted invoice {known.invoice_number} was edited by hand in InvoiceRegister "
                     "or InvoiceLines; the ledger keeps it as posted and the next run writes it back",

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from ..core.cells import column_index, column_letter, quote_sheet
 from ..core.tabs import Tab
-from .sheetxml import EPOCH_1900, EPOCH_1904, render
+from .sheetxml import EPOCH_1900, EPOCH_1904, Rendered, render
 from .styles import StyleBook
 from .xmltext import attr, cell_text
 from .zipwrite import Deflater, compressed, copied, write_zip
@@ -443,13 +443,14 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
     next_number = max(numbers, default=0) + 1
     rel_prefix = re.search(rf'xmlns:(\w+)="{re.escape(R_NS)}"', wb_xml)
 
+    rendered = Rendered()
     for tab in tabs:
         progress(f"Writing {tab.name} ({len(tab.rows):,} rows)")
         existing = pkg.sheet(tab.name)
         if existing is not None:
             code_name, kept = _carried_over(pkg, parts, existing.part)
             deflated[existing.part] = Deflater(pool)
-            parts[existing.part] = render(tab, styles, code_name, kept, deflated[existing.part].write, epoch)
+            parts[existing.part] = render(tab, styles, code_name, kept, deflated[existing.part].write, epoch, rendered)
             replaced_ids.add(existing.sheet_id)
             continue
         part = f"xl/worksheets/sheet{next_number}.xml"
@@ -468,7 +469,7 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
         )
         types = _insert_before_close(types, "Types", f'<§Override PartName="/{part}" ContentType="{WORKSHEET_CT}"/>')
         deflated[part] = Deflater(pool)
-        parts[part] = render(tab, styles, sink=deflated[part].write, epoch=epoch)
+        parts[part] = render(tab, styles, sink=deflated[part].write, epoch=epoch, rendered=rendered)
 
     wb_xml = _print_titles(wb_xml, [t.name for t in tabs if not t.hidden])
     new_styles = styles.result()

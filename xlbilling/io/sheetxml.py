@@ -58,19 +58,50 @@ def _width(tab: Tab, col: int) -> float:
 _CHUNK_ROWS = 2000
 
 
+class Rendered:
+    """The row blocks of the tabs one write has rendered, by columns: a later tab with the same
+    columns and the same rows in a block (the posted ledger and its InvoiceLines view) takes that
+    block's XML as written, instead of writing it again."""
+
+    def __init__(self) -> None:
+        self._by: dict[tuple, tuple[list, list, dict[int, tuple[int, int]], bytes]] = {}
+
+    def block(self, tab: Tab, lo: int, rows: list, fills: list) -> memoryview | None:
+        earlier = self._by.get(tab.columns)
+        if earlier is None or lo not in earlier[2]:
+            return None
+        old_rows, old_fills, spans, xml = earlier
+        hi = lo + _CHUNK_ROWS  # the earlier tab's whole block, which may have had more rows
+        if old_rows[lo:hi] != rows or old_fills[lo:hi] != fills:
+            return None
+        start, end = spans[lo]
+        return memoryview(xml)[start:end]
+
+    def keep(self, tab: Tab, fills: list, spans: dict[int, tuple[int, int]], xml: bytes) -> None:
+        self._by[tab.columns] = (tab.rows, fills, spans, xml)
+
+
 def render(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str = "",
-           sink: Callable[[bytes], None] | None = None, epoch: date = EPOCH_1900) -> bytes:
+           sink: Callable[[bytes], None] | None = None, epoch: date = EPOCH_1900,
+           rendered: Rendered | None = None) -> bytes:
     """Worksheet XML for a tab. `keep` is carried-over markup (drawing references) placed at the end.
     `sink`, if given, receives the XML in chunks as it is produced (to deflate while rendering).
-    `epoch`: day 0 of the workbook's date system (EPOCH_1904 for a 1904 book), for date serials."""
-    chunks: list[bytes] = []
+    `epoch`: day 0 of the workbook's date system (EPOCH_1904 for a 1904 book), for date serials.
+    `rendered`: the blocks of earlier tabs of the same write (all rendered with these styles and epoch)."""
+    chunks: list[bytes | memoryview] = []
+    written = 0
+    spans: dict[int, tuple[int, int]] = {}  # each block's rows: where they are in the XML
 
     def flush() -> None:
-        chunk = "".join(out).encode("utf-8")
+        emit("".join(out).encode("utf-8"))
         out.clear()
+
+    def emit(chunk: bytes | memoryview) -> None:
+        nonlocal written
+        written += len(chunk)
         chunks.append(chunk)
         if sink:
-            sink(chunk)
+            sink(chunk)  # type: ignore[arg-type]
 
     ncols = len(tab.columns)
     fills = tab.row_fills or [None] * len(tab.rows)
@@ -165,18 +196,26 @@ def render(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str 
                     if v is not None else "" for n, v in zip(refs, values)]
         return [cell(i, n, v, None) for n, v in zip(refs, values)]
 
+    flush()
     for lo in range(0, len(tab.rows), _CHUNK_ROWS):
         block = tab.rows[lo:lo + _CHUNK_ROWS]
+        block_fills = fills[lo:lo + len(block)]
+        start = written
+        same = rendered.block(tab, lo, block, block_fills) if rendered else None
+        if same is not None:
+            emit(same)
+            spans[lo] = (start, written)
+            continue
         if any(len(row) != ncols for row in block):  # a short row: its last cells are blank
             block = [(*row, *(None,) * (ncols - len(row))) for row in block]
         refs = [str(r) for r in range(lo + 2, lo + 2 + len(block))]
-        block_fills = fills[lo:lo + len(block)]
         if ncols:
             cells = [column_xml(i, refs, values, block_fills) for i, values in enumerate(zip(*block))]
             out.extend(f'<row r="{n}">{"".join(row)}</row>' for n, row in zip(refs, zip(*cells)))
         else:
             out.extend(f'<row r="{n}"></row>' for n in refs)
         flush()
+        spans[lo] = (start, written)
     out.append("</sheetData>")
     if ncols:
         out.append(f'<autoFilter ref="A1:{last_ref}"/>')
@@ -192,4 +231,7 @@ def render(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str 
     out.append(keep)
     out.append("</worksheet>")
     flush()
-    return b"".join(chunks)
+    xml = b"".join(chunks)
+    if rendered is not None:
+        rendered.keep(tab, fills, spans, xml)
+    return xml

@@ -1,0 +1,47 @@
+"""A tab whose row blocks an earlier tab of the same write already rendered (the posted ledger and
+its InvoiceLines view) takes them as written: the XML is byte for byte what rendering it afresh gives."""
+
+from datetime import date
+from decimal import Decimal as D
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from xlbilling.core.tabs import DATE, MONEY, TEXT, Column, Tab
+from xlbilling.io import sheetxml
+from xlbilling.io.sheetxml import Rendered, render
+from xlbilling.io.styles import StyleBook
+
+STYLES = (b'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/'
+          b'spreadsheetml/2006/main"><fonts count="1"><font/></fonts><fills count="2"><fill/><fill/></fills>'
+          b'<borders count="1"><border/></borders><cellStyleXfs count="1"><xf/></cellStyleXfs>'
+          b'<cellXfs count="1"><xf/></cellXfs></styleSheet>')
+COLUMNS = (Column("ID", TEXT, 10), Column("Day", DATE, 12), Column("Amount", MONEY, 12))
+ROW = st.tuples(st.sampled_from(["A-1", "=SUM(A1)", "B 2", "", None]),
+                st.one_of(st.none(), st.dates(date(2020, 1, 1), date(2030, 1, 1))),
+                st.one_of(st.none(), st.decimals(min_value=D("-1000"), max_value=D("1000"), places=2)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(ROW, min_size=0, max_size=70), st.lists(ROW, max_size=5), st.integers(0, 69),
+       st.sampled_from([None, "error"]))
+def test_a_block_taken_from_an_earlier_tab_is_what_rendering_it_gives(rows, extra, changed, fill):
+    sheetxml._CHUNK_ROWS, size = 8, sheetxml._CHUNK_ROWS  # many blocks from few rows
+    try:
+        view = Tab("InvoiceLines", COLUMNS, rows + extra)
+        later = list(rows)
+        if later and changed < len(later):
+            later[changed] = ("changed", None, D("1.00"))  # one block differs: written afresh
+        fills = [fill if k == changed else None for k in range(len(later))]
+        ledger = Tab("xlbPostedLines", COLUMNS, later, row_fills=fills)
+        styles = StyleBook(STYLES)
+        shared = Rendered()
+        first = render(view, styles, rendered=shared)
+        sent: list[bytes] = []
+        again = render(ledger, styles, "Ledger", sink=lambda chunk: sent.append(bytes(chunk)), rendered=shared)
+        afresh = StyleBook(STYLES)  # the same styles, registered in the same order, without the reuse
+        assert first == render(view, afresh)
+        alone = render(ledger, afresh, "Ledger")
+        assert again == alone and b"".join(sent) == alone
+    finally:
+        sheetxml._CHUNK_ROWS = size
