@@ -21,8 +21,10 @@ from .models import Book, InvoiceLineRow, RegisterRow, number
 from .money import ZERO
 
 
-def draft_rows(draft: Draft, through: date) -> tuple[RegisterRow, list[InvoiceLineRow]]:
-    """A draft as register and line rows (row 0: not yet in the workbook)."""
+def draft_rows(draft: Draft, through: date, invoice_number: str | None = None
+               ) -> tuple[RegisterRow, list[InvoiceLineRow]]:
+    """A draft as register and line rows (row 0: not yet in the workbook); its lines carry the invoice
+    number it is posted as, if given."""
     discount = draft.discount
     header = RegisterRow(
         invoice_number=None, draft_id=draft.draft_id, status=draft.status, customer_id=draft.customer_id,
@@ -33,7 +35,7 @@ def draft_rows(draft: Draft, through: date) -> tuple[RegisterRow, list[InvoiceLi
         discount_amount=discount[1] if discount else None, lines=len(draft.lines),
         hold_reasons="; ".join(draft.holds) or None, posted_on=None, fingerprint=None)
     lines = [InvoiceLineRow(
-        invoice_number=None, draft_id=draft.draft_id, line_no=ln.line_no, contract_id=it.contract_id,
+        invoice_number=invoice_number, draft_id=draft.draft_id, line_no=ln.line_no, contract_id=it.contract_id,
         source_type=it.source_type, source_id=it.source_id, description=it.description,
         service_start=it.service_start, service_end=it.service_end, quantity=it.quantity, unit_price=it.unit_price,
         amount=it.amount, tax_category=it.tax_category, tax_rate=ln.tax_rate, source_cell=it.where,
@@ -90,10 +92,9 @@ def post(book: Book, drafts: list[Draft], through: date, posted_on: date) -> Pos
     for draft in drafts:
         if draft.holds:
             continue
-        header, lines = draft_rows(draft, through)
         inv = f"{prefix}{number}"
         number += 1
-        lines = [ln._replace(invoice_number=inv) for ln in lines]
+        header, lines = draft_rows(draft, through, inv)
         header = header._replace(invoice_number=inv, status="posted", hold_reasons=None, posted_on=posted_on)
         out.append((header._replace(fingerprint=fingerprint(header, lines)), lines))
     return PostResult(out, [d for d in drafts if d.holds])

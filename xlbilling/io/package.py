@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from ..core.cells import column_index, column_letter, quote_sheet
 from ..core.tabs import Tab
-from .sheetxml import EPOCH_1900, EPOCH_1904, Rendered, render
+from .sheetxml import EPOCH_1900, EPOCH_1904, Rendered, render_chunks
 from .styles import StyleBook
 from .xmltext import attr, cell_text
 from .zipwrite import Deflater, compressed, copied, write_zip
@@ -136,6 +136,9 @@ class Package:
     def info(self, name: str) -> zipfile.ZipInfo:
         return self._zip.getinfo(name)
 
+    def has(self, name: str) -> bool:
+        return name in self._names
+
     def stream(self, name: str):
         """A part opened for streaming (large sheets are not read into memory whole)."""
         return self._zip.open(name)
@@ -181,6 +184,16 @@ class _Parts:
 
     def __setitem__(self, name: str, data: bytes) -> None:
         self.new[name] = data
+
+    def rendered(self, name: str, chunks: list[bytes], deflater: Deflater) -> None:
+        """A part rendered and deflated as it was produced: held whole only while it may be the old part
+        again (the same checksum and size), for _same to compare; otherwise its deflated stream is all."""
+        info = self.pkg.info(name) if self.pkg.has(name) else None
+        if info is not None and (deflater.crc, deflater.size) == (info.CRC, info.file_size):
+            self.new[name] = b"".join(chunks)
+        else:
+            self.new[name] = b""
+            self.streamed.add(name)
 
     def __delitem__(self, name: str) -> None:
         self.new.pop(name, None)
@@ -444,13 +457,18 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
     rel_prefix = re.search(rf'xmlns:(\w+)="{re.escape(R_NS)}"', wb_xml)
 
     rendered = Rendered()
-    for tab in tabs:
+    first_of: dict[tuple, int] = {}  # tabs of the same columns go one after the other (ledger after view)
+    for k, t in enumerate(tabs):
+        first_of.setdefault(t.columns, k)
+    for tab in sorted(tabs, key=lambda t: first_of[t.columns]):
         progress(f"Writing {tab.name} ({len(tab.rows):,} rows)")
         existing = pkg.sheet(tab.name)
         if existing is not None:
             code_name, kept = _carried_over(pkg, parts, existing.part)
             deflated[existing.part] = Deflater(pool)
-            parts[existing.part] = render(tab, styles, code_name, kept, deflated[existing.part].write, epoch, rendered)
+            deflater = deflated[existing.part]
+            parts.rendered(existing.part, render_chunks(tab, styles, code_name, kept, deflater.write, epoch, rendered),
+                           deflater)
             replaced_ids.add(existing.sheet_id)
             continue
         part = f"xl/worksheets/sheet{next_number}.xml"
@@ -469,7 +487,8 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
         )
         types = _insert_before_close(types, "Types", f'<§Override PartName="/{part}" ContentType="{WORKSHEET_CT}"/>')
         deflated[part] = Deflater(pool)
-        parts[part] = render(tab, styles, sink=deflated[part].write, epoch=epoch, rendered=rendered)
+        parts.rendered(part, render_chunks(tab, styles, sink=deflated[part].write, epoch=epoch, rendered=rendered),
+                       deflated[part])
 
     wb_xml = _print_titles(wb_xml, [t.name for t in tabs if not t.hidden])
     new_styles = styles.result()

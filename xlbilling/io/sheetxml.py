@@ -59,49 +59,49 @@ _CHUNK_ROWS = 2000
 
 
 class Rendered:
-    """The row blocks of the tabs one write has rendered, by columns: a later tab with the same
-    columns and the same rows in a block (the posted ledger and its InvoiceLines view) takes that
-    block's XML as written, instead of writing it again."""
+    """The row blocks of the tab one write rendered last: the next tab, if it has the same columns and
+    the same rows in a block (the posted ledger after its InvoiceLines view), takes that block's XML as
+    written instead of writing it again."""
 
     def __init__(self) -> None:
-        self._by: dict[tuple, tuple[list, list, dict[int, tuple[int, int]], bytes]] = {}
+        self._last: tuple[tuple, list, list, dict[int, int], list[bytes]] | None = None
 
-    def block(self, tab: Tab, lo: int, rows: list, fills: list) -> memoryview | None:
-        earlier = self._by.get(tab.columns)
-        if earlier is None or lo not in earlier[2]:
+    def block(self, tab: Tab, lo: int, rows: list, fills: list) -> bytes | None:
+        if self._last is None or self._last[0] != tab.columns or lo not in self._last[3]:
             return None
-        old_rows, old_fills, spans, xml = earlier
+        _, old_rows, old_fills, at, chunks = self._last
         hi = lo + _CHUNK_ROWS  # the earlier tab's whole block, which may have had more rows
-        if old_rows[lo:hi] != rows or old_fills[lo:hi] != fills:
-            return None
-        start, end = spans[lo]
-        return memoryview(xml)[start:end]
+        return chunks[at[lo]] if old_rows[lo:hi] == rows and old_fills[lo:hi] == fills else None
 
-    def keep(self, tab: Tab, fills: list, spans: dict[int, tuple[int, int]], xml: bytes) -> None:
-        self._by[tab.columns] = (tab.rows, fills, spans, xml)
+    def keep(self, tab: Tab, fills: list, at: dict[int, int], chunks: list[bytes]) -> None:
+        self._last = (tab.columns, tab.rows, fills, at, chunks)
 
 
 def render(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str = "",
            sink: Callable[[bytes], None] | None = None, epoch: date = EPOCH_1900,
            rendered: Rendered | None = None) -> bytes:
-    """Worksheet XML for a tab. `keep` is carried-over markup (drawing references) placed at the end.
-    `sink`, if given, receives the XML in chunks as it is produced (to deflate while rendering).
+    """Worksheet XML for a tab (render_chunks, joined)."""
+    return b"".join(render_chunks(tab, styles, code_name, keep, sink, epoch, rendered))
+
+
+def render_chunks(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str = "",
+                  sink: Callable[[bytes], None] | None = None, epoch: date = EPOCH_1900,
+                  rendered: Rendered | None = None) -> list[bytes]:
+    """Worksheet XML for a tab, in chunks. `keep` is carried-over markup (drawing references) placed at
+    the end. `sink`, if given, receives each chunk as it is produced (to deflate while rendering).
     `epoch`: day 0 of the workbook's date system (EPOCH_1904 for a 1904 book), for date serials.
-    `rendered`: the blocks of earlier tabs of the same write (all rendered with these styles and epoch)."""
-    chunks: list[bytes | memoryview] = []
-    written = 0
-    spans: dict[int, tuple[int, int]] = {}  # each block's rows: where they are in the XML
+    `rendered`: the tab rendered before it in the same write (with these styles and epoch)."""
+    chunks: list[bytes] = []
+    at: dict[int, int] = {}  # each block's first row -> its chunk (a block of rows is one chunk)
 
     def flush() -> None:
         emit("".join(out).encode("utf-8"))
         out.clear()
 
-    def emit(chunk: bytes | memoryview) -> None:
-        nonlocal written
-        written += len(chunk)
+    def emit(chunk: bytes) -> None:
         chunks.append(chunk)
         if sink:
-            sink(chunk)  # type: ignore[arg-type]
+            sink(chunk)
 
     ncols = len(tab.columns)
     fills = tab.row_fills or [None] * len(tab.rows)
@@ -200,11 +200,10 @@ def render(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str 
     for lo in range(0, len(tab.rows), _CHUNK_ROWS):
         block = tab.rows[lo:lo + _CHUNK_ROWS]
         block_fills = fills[lo:lo + len(block)]
-        start = written
         same = rendered.block(tab, lo, block, block_fills) if rendered else None
         if same is not None:
+            at[lo] = len(chunks)
             emit(same)
-            spans[lo] = (start, written)
             continue
         if any(len(row) != ncols for row in block):  # a short row: its last cells are blank
             block = [(*row, *(None,) * (ncols - len(row))) for row in block]
@@ -214,8 +213,8 @@ def render(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str 
             out.extend(f'<row r="{n}">{"".join(row)}</row>' for n, row in zip(refs, zip(*cells)))
         else:
             out.extend(f'<row r="{n}"></row>' for n in refs)
+        at[lo] = len(chunks)
         flush()
-        spans[lo] = (start, written)
     out.append("</sheetData>")
     if ncols:
         out.append(f'<autoFilter ref="A1:{last_ref}"/>')
@@ -231,7 +230,6 @@ def render(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str 
     out.append(keep)
     out.append("</worksheet>")
     flush()
-    xml = b"".join(chunks)
     if rendered is not None:
-        rendered.keep(tab, fills, spans, xml)
-    return xml
+        rendered.keep(tab, fills, at, chunks)
+    return chunks
