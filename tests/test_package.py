@@ -12,9 +12,11 @@ from io import BytesIO
 import openpyxl
 import pytest
 import python_calamine
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from xlbilling.core.tabs import DATE, DATETIME, INT, MONEY, PCT, TEXT, Column, Tab
-from xlbilling.io.package import Package, write_tabs
+from xlbilling.io.package import CellEdit, Package, write_tabs
 
 from .rich_book import build_rich_xlsm
 
@@ -235,3 +237,35 @@ def test_print_titles_go_into_the_one_defined_names_element_whatever_its_form():
         assert '<definedName name="_xlnm.Print_Titles" localSheetId="0">\'A &amp; B\'!$1:$1</definedName>' in xml
         assert _print_titles(xml, ["A & B", "Log"]) == xml  # kept, not added twice
         ET.fromstring(xml)
+
+
+@st.composite
+def _sheets(draw):
+    """Worksheet XML as spreadsheet applications write it: a namespace prefix or none, rows with gaps,
+    empty rows written as <row/>, cells before and after the edited column."""
+    p = draw(st.sampled_from(["", "x:"]))
+    ns = f' xmlns{":x" if p else ""}="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rows, r = [], 0
+    for _ in range(draw(st.integers(1, 40))):
+        r += draw(st.integers(1, 3))
+        cells = "".join(f'<{p}c r="{col}{r}" t="inlineStr"><{p}is><{p}t>v{r}</{p}t></{p}is></{p}c>'
+                        for col in sorted(draw(st.sets(st.sampled_from("ABCE")))))
+        rows.append(f'<{p}row r="{r}" spans="1:5">{cells}</{p}row>' if cells or r == 1 or draw(st.booleans())
+                    else f'<{p}row r="{r}"/>')
+    xml = (f'<?xml version="1.0"?><{p}worksheet{ns}><{p}sheetData>{"".join(rows)}</{p}sheetData>'
+           f'<{p}pageMargins left="0.7"/></{p}worksheet>').encode()
+    column = draw(st.sampled_from([None, 0, 2, 3, 5]))
+    values = {row: f"INV-{row}" for row in draw(st.sets(st.integers(2, r + 6), max_size=15))}
+    return xml, CellEdit("Timesheets", column, "Invoice Number", values)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_sheets(), st.integers(1, 400))
+def test_a_sheet_edited_a_window_at_a_time_is_the_sheet_edited_whole(sheet, window):
+    """Post writes invoice numbers into a Timesheets part too large to hold: inflated, edited and deflated
+    a window at a time, it must come out byte for byte as the whole part edited at once."""
+    from xlbilling.io.package import _edit_cells, _edit_streamed
+    xml, edit = sheet
+    whole = b"".join(_edit_cells(xml, edit))
+    assert b"".join(_edit_streamed(BytesIO(xml).read, edit, window)) == whole
+    assert whole.count(b"INV-") == len(edit.values)

@@ -9,6 +9,7 @@ carried over byte for byte, in its original order.
 
 from __future__ import annotations
 
+import bisect
 import html
 import posixpath
 import re
@@ -26,7 +27,7 @@ from ..core.tabs import Tab
 from .sheetxml import EPOCH_1900, EPOCH_1904, Rendered, render_chunks
 from .styles import StyleBook
 from .xmltext import attr, cell_text
-from .zipwrite import Deflater, compressed, copied, write_zip
+from .zipwrite import Deflater, compressed, copied, raw_bytes, write_zip
 
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_R_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -185,15 +186,16 @@ class _Parts:
     def __setitem__(self, name: str, data: bytes) -> None:
         self.new[name] = data
 
-    def rendered(self, name: str, chunks: list[bytes], deflater: Deflater) -> None:
-        """A part rendered and deflated as it was produced: held whole only while it may be the old part
-        again (the same checksum and size), for _same to compare; otherwise its deflated stream is all."""
+    def rendered(self, name: str, deflater: Deflater) -> None:
+        """A part rendered and deflated as it was produced, never held whole. If it deflated to the old
+        part's very bytes (the same checksum and size, then the same stream: a tab this writer wrote
+        unchanged), the old part stays as it was; otherwise the deflated stream is the part."""
         info = self.pkg.info(name) if self.pkg.has(name) else None
-        if info is not None and (deflater.crc, deflater.size) == (info.CRC, info.file_size):
-            self.new[name] = b"".join(chunks)
-        else:
-            self.new[name] = b""
-            self.streamed.add(name)
+        if info is not None and (deflater.crc, deflater.size) == (info.CRC, info.file_size) and \
+                info.compress_type == zipfile.ZIP_DEFLATED and deflater.same_as(raw_bytes(self.pkg.data, info)):
+            return
+        self.new.setdefault(name, b"")  # listed among the parts; its bytes are the deflated stream
+        self.streamed.add(name)
 
     def __delitem__(self, name: str) -> None:
         self.new.pop(name, None)
@@ -354,32 +356,90 @@ def _cell_at(xml: bytes, lo: int, hi: int, cell_re: re.Pattern, p: bytes, ref: b
     return hi, hi, b""
 
 
-def _edit_cells(xml: bytes, edit: CellEdit) -> Iterator[bytes | memoryview]:
-    """A worksheet's XML with cells set, as pieces in order (the unchanged runs are views of `xml`, not
-    copies, so a 500 MB Timesheets part streams to the deflater without a second copy of it); every other
-    cell, row and attribute is kept as it was."""
-    root = re.search(rb"<(\w+:)?worksheet\b", xml)
+class _Plan(NamedTuple):
+    """How one column's cells are set in a worksheet: its namespace prefix, the column and the values."""
+
+    prefix: bytes
+    column: int
+    values: dict[int, str | Decimal]
+
+
+def _plan(head: bytes, edit: CellEdit) -> _Plan:
+    """The plan of an edit, from the start of the sheet's XML (through its first row)."""
+    root = re.search(rb"<(\w+:)?worksheet\b", head)
     if root is None:
         raise PackageError("a worksheet part without a worksheet element")
     p = root.group(1) or b""
-    if re.search(rb"<" + p + rb"sheetData\s*/>", xml):  # an empty sheet (small): opened up first
-        xml = re.sub(rb"<" + p + rb"sheetData\s*/>", b"<" + p + b"sheetData></" + p + b"sheetData>", xml, count=1)
-    view = memoryview(xml)
     values = dict(edit.values)
     column = edit.column
     if column is None:
-        first = re.search(rb"<" + p + rb'row\b[^>]*\br="1"[^>]*>(.*?)</' + p + rb"row>", xml, re.S)
+        first = re.search(rb"<" + p + rb'row\b[^>]*\br="1"[^>]*>(.*?)</' + p + rb"row>", head, re.S)
         used = [column_index(c.decode()) for c in re.findall(rb"<" + p + rb'c\b[^>]*\br="([A-Z]+)1"', first.group(1))
                 ] if first else []
         column = max(used, default=-1) + 1
         values[1] = edit.header
+    return _Plan(p, column, values)
+
+
+def _opened(xml: bytes, p: bytes) -> bytes:
+    """An empty sheet's `<sheetData/>` opened up, so that rows can go in."""
+    return re.sub(rb"<" + p + rb"sheetData\s*/>", b"<" + p + b"sheetData></" + p + b"sheetData>", xml, count=1)
+
+
+def _edit_cells(xml: bytes, edit: CellEdit) -> Iterator[bytes | memoryview]:
+    """A worksheet's XML with cells set, as pieces in order (the unchanged runs are views of `xml`, not
+    copies); every other cell, row and attribute is kept as it was."""
+    plan = _plan(xml, edit)
+    yield from _edit_rows(_opened(xml, plan.prefix), plan, sorted(plan.values))
+
+
+def _edit_streamed(read: Callable[[int], bytes], edit: CellEdit, window: int) -> Iterator[bytes | memoryview]:
+    """The same edit of a large sheet inflated a window at a time (`read`: the next bytes of its XML),
+    so that it is never held whole: each window ends after a row and takes the edits of the rows up to
+    its last; rows below the data go in before the end of the last window."""
+    first = read(window)
+    while not re.search(rb"</(\w+:)?row>", first):  # the plan needs the sheet's start and its first row
+        more = read(window)
+        if not more:
+            break
+        first += more
+    plan = _plan(first, edit)
+    rows = sorted(plan.values)
+    row_end = b"</" + plan.prefix + b"row>"
+    carry, chunk = b"", _opened(first, plan.prefix)
+    while True:
+        xml = carry + chunk
+        if chunk:
+            cut = xml.rfind(row_end)
+            if cut == -1:  # not one whole row yet
+                carry, chunk = xml, read(window)
+                continue
+            xml, carry = xml[:cut + len(row_end)], xml[cut + len(row_end):]
+            last = xml.rfind(b"<" + plan.prefix + b"row ")
+            found = re.match(rb"<" + plan.prefix + rb'row\b[^>]*?\br="(\d+)"', xml[last:last + 200]) \
+                if last != -1 else None
+            k = bisect.bisect_right(rows, int(found.group(1)) if found else 0)
+            now, rows = rows[:k], rows[k:]
+        else:  # the end of the sheet: rows below the data go in before it
+            now, rows = rows, []
+        yield from _edit_rows(xml, plan, now)
+        if not chunk:
+            return
+        chunk = read(window)
+
+
+def _edit_rows(xml: bytes, plan: _Plan, rows: list[int]) -> Iterator[bytes | memoryview]:
+    """XML (whole rows) with the plan's cells of these rows (in order) set, as pieces: views of `xml`
+    between the edits. A row not there is added where it belongs, before the next or at the end."""
+    p, column, values = plan
+    view = memoryview(xml)
     letters = column_letter(column)
     ps = p.decode()
     cell_re = re.compile(rb"<" + p + rb'c\b[^>]*?\br="([A-Z]+)\d+"[^>]*?(?:/>|>.*?</' + p + rb"c>)", re.S)
     any_row = re.compile(rb"<" + p + rb'row\b[^>]*\br="(\d+)"')
     row_end = b"</" + p + b"row>"
     pos = 0
-    for row in sorted(values):
+    for row in rows:
         start = xml.find(b"<" + p + b'row r="' + str(row).encode() + b'"', pos)
         if start == -1:
             m = re.compile(rb"<" + p + rb'row\b[^>]*\br="' + str(row).encode() + b'"').search(xml, pos)
@@ -429,17 +489,15 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
     last_edit = {part: k for k, (part, _) in enumerate(placed)}  # a part's last edit may stream
     for k, (part, edit) in enumerate(placed):
         progress(f"Writing invoice numbers into {edit.sheet}")
-        xml = parts[part]  # read once: a large part is not kept by the package, and each read inflates it
-        pieces = _edit_cells(xml, edit)
-        last = last_edit[part] == k
-        size = len(xml)
-        del xml  # the pieces hold what they need of it, and let go as they are written
-        if last and size > _BIG:  # a large sheet (Timesheets) streams to the deflater, side by side
+        if last_edit[part] == k and pkg.info(part).file_size > _BIG:
+            # a large sheet (Timesheets) inflates, takes its edits and deflates a window at a time
             deflated[part] = Deflater(pool)
-            deflated[part].write_pieces(pieces, _BIG // 4)
+            held = parts.new.pop(part, None)  # edited before: from memory
+            with BytesIO(held) if held is not None else pkg.stream(part) as source:
+                deflated[part].write_pieces(_edit_streamed(source.read, edit, _BIG), _BIG // 4)
             parts.streamed.add(part)
         else:
-            parts[part] = b"".join(pieces)
+            parts[part] = b"".join(_edit_cells(parts[part], edit))
     styles_part = "xl/styles.xml"
     if styles_part not in parts:
         raise PackageError("the workbook has no styles part")
@@ -460,15 +518,16 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
     first_of: dict[tuple, int] = {}  # tabs of the same columns go one after the other (ledger after view)
     for k, t in enumerate(tabs):
         first_of.setdefault(t.columns, k)
-    for tab in sorted(tabs, key=lambda t: first_of[t.columns]):
+    order = sorted(tabs, key=lambda t: first_of[t.columns])
+    for k, tab in enumerate(order):
         progress(f"Writing {tab.name} ({len(tab.rows):,} rows)")
+        hold = k + 1 < len(order) and order[k + 1].columns == tab.columns  # the next may take its blocks
         existing = pkg.sheet(tab.name)
         if existing is not None:
             code_name, kept = _carried_over(pkg, parts, existing.part)
             deflated[existing.part] = Deflater(pool)
-            deflater = deflated[existing.part]
-            parts.rendered(existing.part, render_chunks(tab, styles, code_name, kept, deflater.write, epoch, rendered),
-                           deflater)
+            render_chunks(tab, styles, code_name, kept, deflated[existing.part].write, epoch, rendered, hold)
+            parts.rendered(existing.part, deflated[existing.part])
             replaced_ids.add(existing.sheet_id)
             continue
         part = f"xl/worksheets/sheet{next_number}.xml"
@@ -487,8 +546,8 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
         )
         types = _insert_before_close(types, "Types", f'<§Override PartName="/{part}" ContentType="{WORKSHEET_CT}"/>')
         deflated[part] = Deflater(pool)
-        parts.rendered(part, render_chunks(tab, styles, sink=deflated[part].write, epoch=epoch, rendered=rendered),
-                       deflated[part])
+        render_chunks(tab, styles, sink=deflated[part].write, epoch=epoch, rendered=rendered, hold=hold)
+        parts.rendered(part, deflated[part])
 
     wb_xml = _print_titles(wb_xml, [t.name for t in tabs if not t.hidden])
     new_styles = styles.result()

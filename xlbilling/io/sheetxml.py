@@ -73,8 +73,9 @@ class Rendered:
         hi = lo + _CHUNK_ROWS  # the earlier tab's whole block, which may have had more rows
         return chunks[at[lo]] if old_rows[lo:hi] == rows and old_fills[lo:hi] == fills else None
 
-    def keep(self, tab: Tab, fills: list, at: dict[int, int], chunks: list[bytes]) -> None:
-        self._last = (tab.columns, tab.rows, fills, at, chunks)
+    def keep(self, tab: Tab, fills: list, at: dict[int, int], chunks: list[bytes] | None) -> None:
+        """The tab just rendered, with its chunks (None: not held, so nothing to take from it)."""
+        self._last = (tab.columns, tab.rows, fills, at, chunks) if chunks is not None else None
 
 
 def render(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str = "",
@@ -86,12 +87,14 @@ def render(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str 
 
 def render_chunks(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str = "",
                   sink: Callable[[bytes], None] | None = None, epoch: date = EPOCH_1900,
-                  rendered: Rendered | None = None) -> list[bytes]:
+                  rendered: Rendered | None = None, hold: bool = True) -> list[bytes]:
     """Worksheet XML for a tab, in chunks. `keep` is carried-over markup (drawing references) placed at
     the end. `sink`, if given, receives each chunk as it is produced (to deflate while rendering).
     `epoch`: day 0 of the workbook's date system (EPOCH_1904 for a 1904 book), for date serials.
-    `rendered`: the tab rendered before it in the same write (with these styles and epoch)."""
+    `rendered`: the tab rendered before it in the same write (with these styles and epoch), which this
+    one becomes. `hold`: keep the chunks (and return them); without, they go to the sink only."""
     chunks: list[bytes] = []
+    count = 0
     at: dict[int, int] = {}  # each block's first row -> its chunk (a block of rows is one chunk)
 
     def flush() -> None:
@@ -99,7 +102,10 @@ def render_chunks(tab: Tab, styles: StyleBook, code_name: str | None = None, kee
         out.clear()
 
     def emit(chunk: bytes) -> None:
-        chunks.append(chunk)
+        nonlocal count
+        count += 1
+        if hold:
+            chunks.append(chunk)
         if sink:
             sink(chunk)
 
@@ -202,7 +208,7 @@ def render_chunks(tab: Tab, styles: StyleBook, code_name: str | None = None, kee
         block_fills = fills[lo:lo + len(block)]
         same = rendered.block(tab, lo, block, block_fills) if rendered else None
         if same is not None:
-            at[lo] = len(chunks)
+            at[lo] = count
             emit(same)
             continue
         if any(len(row) != ncols for row in block):  # a short row: its last cells are blank
@@ -213,7 +219,7 @@ def render_chunks(tab: Tab, styles: StyleBook, code_name: str | None = None, kee
             out.extend(f'<row r="{n}">{"".join(row)}</row>' for n, row in zip(refs, zip(*cells)))
         else:
             out.extend(f'<row r="{n}"></row>' for n in refs)
-        at[lo] = len(chunks)
+        at[lo] = count
         flush()
     out.append("</sheetData>")
     if ncols:
@@ -231,5 +237,5 @@ def render_chunks(tab: Tab, styles: StyleBook, code_name: str | None = None, kee
     out.append("</worksheet>")
     flush()
     if rendered is not None:
-        rendered.keep(tab, fills, at, chunks)
+        rendered.keep(tab, fills, at, chunks if hold else None)
     return chunks

@@ -32,8 +32,16 @@ class Entry:
     method: int  # zipfile.ZIP_STORED or zipfile.ZIP_DEFLATED
     crc: int
     size: int
-    raw: bytes | memoryview  # the stored (compressed) bytes
+    raw: bytes | memoryview | tuple[bytes, ...]  # the stored (compressed) bytes, or they in pieces
     external_attr: int = 0
+
+    @property
+    def pieces(self) -> tuple[bytes | memoryview, ...]:
+        return self.raw if isinstance(self.raw, tuple) else (self.raw,)
+
+    @property
+    def raw_size(self) -> int:
+        return sum(map(len, self.pieces))
 
 
 def compressed(name: str, data: bytes, date_time: tuple, method: int = zipfile.ZIP_DEFLATED,
@@ -83,6 +91,17 @@ class Deflater:
     def size(self) -> int:
         return self._size
 
+    def same_as(self, raw: bytes | memoryview) -> bool:
+        """Whether the deflated stream is byte for byte `raw` (an entry this writer deflated from the
+        same XML in the same chunks comes out so), compared without joining it."""
+        at = 0
+        view = memoryview(raw)
+        for piece in (*(f.result() for f in self._pieces), self._FINAL):
+            if view[at:at + len(piece)] != piece:
+                return False
+            at += len(piece)
+        return at == len(view)
+
     def write_pieces(self, pieces: Iterable[bytes | memoryview], size: int) -> None:
         """Write many small pieces as chunks of about `size` bytes (each chunk is a deflate run of its own)."""
         held: list[bytes | memoryview] = []
@@ -97,7 +116,7 @@ class Deflater:
             self.write(b"".join(held))
 
     def entry(self, name: str, date_time: tuple, external_attr: int = 0) -> Entry:
-        raw = b"".join(f.result() for f in self._pieces) + self._FINAL
+        raw = (*(f.result() for f in self._pieces), self._FINAL)  # joined once, with the whole archive
         return Entry(name, date_time, zipfile.ZIP_DEFLATED, self._crc, self._size, raw, external_attr)
 
 
@@ -123,7 +142,7 @@ def _dos(date_time: tuple) -> tuple[int, int]:
 def _headers(e: Entry, offset: int, raw_size: int | None = None) -> tuple[bytes, bytes]:
     """The local header (name included) and the central directory record of an entry at `offset`
     (`raw_size`: the stored size, for an entry whose bytes are not held)."""
-    raw_size = len(e.raw) if raw_size is None else raw_size
+    raw_size = e.raw_size if raw_size is None else raw_size
     name = e.name.encode("utf-8")
     flags = 0 if e.name.isascii() else UTF8_NAMES
     time, day = _dos(e.date_time)
@@ -146,9 +165,10 @@ def write_zip(entries: list[Entry]) -> bytes:
     for e in entries:
         local, record = _headers(e, offset)
         central.append(record)
-        out += [local, e.raw]
-        offset += len(local) + len(e.raw)
-    return b"".join(out) + _end(len(entries), b"".join(central), offset)
+        out += [local, *e.pieces]
+        offset += len(local) + e.raw_size
+    out.append(_end(len(entries), b"".join(central), offset))
+    return b"".join(out)
 
 
 class StoredZipFile:
@@ -162,7 +182,8 @@ class StoredZipFile:
             local, record = _headers(e, self._file.tell())
             self._central.append(record)
             self._file.write(local)
-            self._file.write(e.raw)
+            for piece in e.pieces:
+                self._file.write(piece)
         self._name, self._date_time = name, date_time
         self._offset = self._file.tell()
         self._crc = self._size = 0
