@@ -95,7 +95,7 @@ def recurring_periods(book: Book, reach: date, billed: Billed) -> Periods:
     for ln in book.lines:
         by_contract.setdefault(ln.contract_id, []).append(ln)
     lines: list[tuple[Contract, ContractLine]] = []
-    rows = []  # per line: grid start month, step, window, last day, contract start, arrears
+    rows = []  # per line: its grid's first month, months a period, window, last day, contract start, timing
     reach_o = reach.toordinal()
     for c in book.contracts:
         if c.status != "active":
@@ -110,15 +110,15 @@ def recurring_periods(book: Book, reach: date, billed: Billed) -> Periods:
             rows.append((grid, MONTHS[c.billing_frequency], start.toordinal(), end.toordinal() if end else _NO_END,
                          last.toordinal(), _month_index(start), _month_index(last), c.start_date.toordinal(),
                          bool(c.escalation_pct), c.billing_timing != "advance"))
-    empty = np.zeros(0, dtype=np.int64)
+    none = Periods(lines, *(np.zeros(0, dtype=np.int64),) * 6)
     if not rows:
-        return Periods(lines, empty, empty, empty, empty, empty, empty)
+        return none
     grid, step, first, end, last, first_m, last_m, since, escalates, arrears = np.array(rows, dtype=np.int64).T
     m0 = (first_m - grid) // step * step  # the grid period holding the window's first day
     count = np.where(first <= last, (last_m - grid - m0) // step + 1, 0)
     line = np.repeat(np.arange(len(rows)), count)
     if not len(line):
-        return Periods(lines, empty, empty, empty, empty, empty, empty)
+        return none
     nth = np.arange(len(line)) - np.repeat(np.cumsum(count) - count, count)
     month = grid[line] + m0[line] + nth * step[line]
     lo = int(month.min())
@@ -131,7 +131,7 @@ def recurring_periods(book: Book, reach: date, billed: Billed) -> Periods:
         keep &= ~np.isin(line << 22 | start, held)
     line, start, stop, p_start, p_end = line[keep], start[keep], stop[keep], p_start[keep], p_end[keep]
     if not len(line):
-        return Periods(lines, empty, empty, empty, empty, empty, empty)
+        return none
     year = _whole_years(since[line], start) * escalates[line]  # without escalation every year prices alike
     cents = _cents(lines, line, year, start, stop, p_start, p_end)
     bill_on = np.where(arrears[line] == 1, stop + 1, start)
