@@ -215,3 +215,25 @@ def test_documents_keep_to_few_pages_and_say_what_matters(tmp_path):
         assert "PAST DUE" in text or "Paid in full" in text  # rendered after every due date of the month
     for pdf in [*(out / "statements").glob("*.pdf"), *(out / "credit memos").glob("*.pdf")]:
         assert len(pypdf.PdfReader(pdf).pages) == 1, pdf.name
+
+
+def test_time_details_come_in_the_same_order_on_every_run(tmp_path):
+    """Entries of one day and technician keep the Timesheets' order, whatever order a run's sets of
+    entry IDs have (string hashing differs from one process to the next)."""
+    import os
+    import subprocess
+    import sys
+
+    from .books import write_book
+    head = ["Entry ID", "Date", "Technician", "Customer ID", "Contract ID", "Work Type", "Hours", "Approved"]
+    path = write_book(tmp_path / "b.xlsx", {
+        "Timesheets": [head] + [[f"T{k}", "2026-03-02", "Ann", "1001", "AGR-1", "Remote", k, "Y"] for k in range(1, 9)],
+        "TaxRates": [["Jurisdiction", "Tax Category", "Rate"], ["TX", "services", 0]],
+        "RateCard": [["Contract ID", "Work Type", "Rate"], [None, "Remote", 100]]})
+    close_workbook(path, date(2026, 4, 1))
+    show = ("import sys; from xlbilling.io.reader import read_book; from xlbilling.core.documents import "
+            "invoice_documents; print([[str(d.hours) for d in doc.time_details] "
+            "for doc in invoice_documents(read_book(sys.argv[1]).book, None)])")
+    runs = {subprocess.run([sys.executable, "-c", show, str(path)], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(4)}
+    assert runs == {str([[str(k) for k in range(1, 9)]]) + "\n"}

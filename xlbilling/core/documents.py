@@ -115,7 +115,9 @@ def invoice_document(book: Book, header: RegisterRow, lines: list[InvoiceLineRow
     looked up once)."""
     entries_wanted = {e for ln in lines if ln.entry_ids for e in ln.entry_ids.split()}
     table = book.time_entries
-    entries = {e: table.entry(table.positions[e]) for e in entries_wanted if e in table.positions}
+    # in the Timesheets' order (a set of IDs has none that lasts from one run to the next)
+    entries = {e: table.entry(table.positions[e]) for e in sorted(entries_wanted & table.positions.keys(),
+                                                                  key=table.positions.__getitem__)}
     ordered = sorted(lines, key=lambda ln: (ln.contract_id or "", ln.line_no))
     doc_lines, escalation_told = [], set()
     for ln in ordered:

@@ -514,23 +514,15 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
     next_number = max(numbers, default=0) + 1
     rel_prefix = re.search(rf'xmlns:(\w+)="{re.escape(R_NS)}"', wb_xml)
 
-    rendered = Rendered()
-    first_of: dict[tuple, int] = {}  # tabs of the same columns go one after the other (ledger after view)
-    for k, t in enumerate(tabs):
-        first_of.setdefault(t.columns, k)
-    order = sorted(tabs, key=lambda t: first_of[t.columns])
-    for k, tab in enumerate(order):
-        progress(f"Writing {tab.name} ({len(tab.rows):,} rows)")
-        hold = k + 1 < len(order) and order[k + 1].columns == tab.columns  # the next may take its blocks
+    part_of: dict[str, str] = {}  # tab name -> its sheet part; new sheets placed in the tabs' order
+    for tab in tabs:
         existing = pkg.sheet(tab.name)
         if existing is not None:
-            code_name, kept = _carried_over(pkg, parts, existing.part)
-            deflated[existing.part] = Deflater(pool)
-            render_chunks(tab, styles, code_name, kept, deflated[existing.part].write, epoch, rendered, hold)
-            parts.rendered(existing.part, deflated[existing.part])
+            part_of[tab.name] = existing.part
             replaced_ids.add(existing.sheet_id)
             continue
-        part = f"xl/worksheets/sheet{next_number}.xml"
+        part = part_of[tab.name] = f"xl/worksheets/sheet{next_number}.xml"
+        parts.new[part] = b""  # in the archive in the tabs' order; its bytes come deflated as it is written
         next_number += 1
         rid = next(f"rId{n}" for n in range(1, 10**6) if f"rId{n}" not in rel_ids)
         rel_ids.add(rid)
@@ -545,8 +537,19 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
             wb_rels, "Relationships", f'<§Relationship Id="{rid}" Type="{WORKSHEET_REL}" Target="{target}"/>'
         )
         types = _insert_before_close(types, "Types", f'<§Override PartName="/{part}" ContentType="{WORKSHEET_CT}"/>')
+
+    rendered = Rendered()
+    first_of: dict[tuple, int] = {}  # tabs of the same columns go one after the other (ledger after view)
+    for k, t in enumerate(tabs):
+        first_of.setdefault(t.columns, k)
+    order = sorted(tabs, key=lambda t: first_of[t.columns])
+    for k, tab in enumerate(order):
+        progress(f"Writing {tab.name} ({len(tab.rows):,} rows)")
+        hold = k + 1 < len(order) and order[k + 1].columns == tab.columns  # the next may take its blocks
+        part = part_of[tab.name]
+        code_name, kept = _carried_over(pkg, parts, part) if pkg.has(part) else (None, "")
         deflated[part] = Deflater(pool)
-        render_chunks(tab, styles, sink=deflated[part].write, epoch=epoch, rendered=rendered, hold=hold)
+        render_chunks(tab, styles, code_name, kept, deflated[part].write, epoch, rendered, hold)
         parts.rendered(part, deflated[part])
 
     wb_xml = _print_titles(wb_xml, [t.name for t in tabs if not t.hidden])
