@@ -246,8 +246,10 @@ def _billed_cells(book: Book, lines: list[InvoiceLineRow]) -> list[CellEdit]:
     charges = {ln.source_id: number(ln) for ln in lines if ln.source_type == "charge"}
     table = book.time_entries
     at = table.positions
+    billed = [e for e in entries if e in at]
+    sheet_rows = table.rows[[at[e] for e in billed]].tolist()  # each entry's Excel row, looked up at once
     rows: dict[str, dict[int, str | Decimal]] = {
-        "Timesheets": {int(table.rows[at[e]]): invoice for e, invoice in entries.items() if e in at},
+        "Timesheets": {row: entries[e] for row, e in zip(sheet_rows, billed)},
         "Charges": {r.row: charges[r.charge_id] for r in book.charges if r.charge_id in charges}}
     return [CellEdit(sheet, book.columns.get(sheet, {}).get("invoice_number"), "Invoice Number", values)
             for sheet, values in rows.items() if values]

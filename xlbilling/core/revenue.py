@@ -79,20 +79,17 @@ def _entry_hours_by_month(book: Book, lines: list[InvoiceLineRow]) -> dict[int, 
         return {}
     table = book.time_entries
     at = table.positions
-    owner, where = [], []
-    for k, entry_ids in timed:
-        for e in entry_ids.split():
-            p = at.get(e)
-            if p is not None:
-                owner.append(k)
-                where.append(p)
-    if not where:
+    ids = [e.split() for _, e in timed]
+    found = np.array([at.get(e, -1) for each in ids for e in each], dtype=np.int64)  # -1: not in the Timesheets
+    owners = np.repeat(np.array([k for k, _ in timed], dtype=np.int64), [len(each) for each in ids])
+    known = found >= 0
+    where_np, owner = found[known], owners[known]
+    if not len(where_np):
         return {}
-    where_np = np.array(where, dtype=np.int64)
     month = table.month[where_np]
     first = int(month.min())
     span = int(month.max()) - first + 1
-    groups, compact = np.unique(np.array(owner, dtype=np.int64) * span + (month - first), return_inverse=True)
+    groups, compact = np.unique(owner * span + (month - first), return_inverse=True)
     hours = table.hours_by(compact.reshape(-1), where_np, len(groups))
     out: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
     for key, h in zip(groups.tolist(), hours):  # keys ascend: by line, then by month
