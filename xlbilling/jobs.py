@@ -233,6 +233,7 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
                            "see Hold Reasons in InvoiceRegister.")
         if money:
             summary += audit_summary(money)
+        del fresh, findings, result, acc, held, money  # the tabs hold what the write needs: the rest goes first
         write_run(path, book, "post", f"--date {invoice_date}", tabs, summary,
                   f"posted {len(new_headers)}, total {total}", edits, progress)
         return JobResult(True, summary=summary, data={"posted": [h.invoice_number for h in new_headers],
