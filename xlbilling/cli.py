@@ -70,6 +70,13 @@ def _write_new_book(path: Path, sample: bool) -> dict[str, list[dict]]:
     return rows
 
 
+def _document_jobs():
+    """PDFs, mail and the report: imported by the commands that make them only (fpdf alone costs the
+    other commands half a second of start-up)."""
+    from . import document_jobs
+    return document_jobs
+
+
 def _progress(args) -> Progress | None:
     args.progress = None if args.json else Progress()
     return args.progress
@@ -177,7 +184,7 @@ def _range_arguments(s, what: str, formats: list[str], default: str | None) -> N
 
 
 def cmd_invoices(args) -> int:
-    from . import document_jobs  # PDFs, mail and the report: loaded by the commands that make them
+    document_jobs = _document_jobs()
 
     path = _existing(args.workbook)
     out = _output(path, args.out, path.with_name("Invoices"))
@@ -187,7 +194,7 @@ def cmd_invoices(args) -> int:
 
 
 def cmd_send(args) -> int:
-    from . import document_jobs  # PDFs, mail and the report: loaded by the commands that make them
+    document_jobs = _document_jobs()
 
     path = _existing(args.workbook)
     outbox = _output(path, args.outbox, path.with_name("Outbox")) if args.outbox else None
@@ -197,7 +204,7 @@ def cmd_send(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from . import document_jobs  # PDFs, mail and the report: loaded by the commands that make them
+    document_jobs = _document_jobs()
 
     path = _existing(args.workbook)
     as_of = _date_arg(args.as_of, "--as-of") or date.today()
@@ -243,7 +250,7 @@ def cmd_import_counts(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from . import document_jobs  # PDFs, mail and the report: loaded by the commands that make them
+    document_jobs = _document_jobs()
 
     folder = Path(args.folder)
     folder.mkdir(parents=True, exist_ok=True)
