@@ -42,11 +42,11 @@ def _serial(value: date, epoch: date = EPOCH_1900) -> str:
 
 
 def _width(tab: Tab, col: int) -> float:
-    """A column's width: as declared, widened to fit its content (an ID longer than its column was
-    declared for); a wrapping column keeps its width."""
+    """A column's width: as declared (and at least its title's), widened to fit its content (an ID
+    longer than its column was declared for); a wrapping column keeps its width."""
     column = tab.columns[col]
     if column.width and (column.width >= WRAP_FROM or column.kind != TEXT):
-        return column.width
+        return max(column.width, len(column.title) + 3.0)  # a bold title and its filter button fit
     longest = max(float(len(column.title) + 3), column.width or 0.0)
     for row in tab.rows[:300]:
         v = row[col]
