@@ -30,6 +30,11 @@ def recurring_key(line_id: str, covered_start: date) -> str:
     return f"recurring:{line_id}:{_iso(covered_start)}"
 
 
+def recurring_key_parts(key: str) -> tuple[str, str] | None:
+    """The line ID and the covered start (ISO) of a recurring item's key; None for another kind of item."""
+    return (key[len("recurring:"):-11], key[-10:]) if key.startswith("recurring:") else None
+
+
 def line_window(line: ContractLine, contract: Contract) -> tuple[date, date | None]:
     """The days a contract line bills: its own dates within the contract's (None: no end)."""
     start = max(line.start_date or contract.start_date, contract.start_date)

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .due import line_window, recurring_key
+from .due import line_window, recurring_key, recurring_key_parts
 from .items import Billed, Item
 from .models import Book, Contract, ContractLine
 from .money import round_cents
@@ -28,7 +28,8 @@ _NO_END = date.max.toordinal()
 
 class Periods(NamedTuple):
     """Periods of contract lines, one per element: which line (index into `lines`), the covered days
-    [start, end] as ordinals, the contract year, the amount in cents, and the first day it can be billed."""
+    [start, end] as ordinals, the contract year that prices it (0 for a line without escalation), the
+    amount in cents, and the first day it can be billed."""
 
     lines: list[tuple[Contract, ContractLine]]
     line: np.ndarray
@@ -77,14 +78,13 @@ def _billed_starts(billed: Billed, index: dict[str, int]) -> np.ndarray:
     starts: dict[str, int] = {}
     held = []
     for key in billed.keys:
-        if key.startswith("recurring:"):
-            k = index.get(key[10:-11])
-            if k is not None:
-                day = key[-10:]
-                o = starts.get(day)
-                if o is None:
-                    o = starts[day] = date.fromisoformat(day).toordinal()
-                held.append(k << 22 | o)
+        parts = recurring_key_parts(key)
+        k = index.get(parts[0]) if parts else None
+        if parts and k is not None:
+            o = starts.get(parts[1])
+            if o is None:
+                o = starts[parts[1]] = date.fromisoformat(parts[1]).toordinal()
+            held.append(k << 22 | o)
     return np.array(held, dtype=np.int64)
 
 
