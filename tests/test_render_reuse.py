@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from xlbilling.core.tabs import DATE, MONEY, TEXT, Column, Tab
 from xlbilling.io import sheetxml
-from xlbilling.io.sheetxml import Rendered, render
+from xlbilling.io.sheetxml import Rendered, render_chunks
 from xlbilling.io.styles import StyleBook
 
 STYLES = (b'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/'
@@ -17,6 +17,12 @@ STYLES = (b'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://sche
           b'<borders count="1"><border/></borders><cellStyleXfs count="1"><xf/></cellStyleXfs>'
           b'<cellXfs count="1"><xf/></cellXfs></styleSheet>')
 COLUMNS = (Column("ID", TEXT, 10), Column("Day", DATE, 12), Column("Amount", MONEY, 12))
+
+
+def render(tab, styles, code_name=None, sink=None, rendered=None):
+    return b"".join(render_chunks(tab, styles, code_name, sink=sink, rendered=rendered))
+
+
 ROW = st.tuples(st.sampled_from(["A-1", "=SUM(A1)", "B 2", "", None]),
                 st.one_of(st.none(), st.dates(date(2020, 1, 1), date(2030, 1, 1))),
                 st.one_of(st.none(), st.decimals(min_value=D("-1000"), max_value=D("1000"), places=2)))

@@ -126,12 +126,11 @@ def send_invoices(path: Path, dry_run: bool = False, outbox: Path | None = None,
                                                           "not_sent": skipped})
         stage(progress, f"Sending {len(every):,} message(s) through {config.host}")
         done, failed, stamp = _send(config, every)
+        went = set(done)
         sent: dict[str, RegisterRow] = {}
-        for k in (k for k in done if k < len(messages)):
-            m, msg = messages[k]
+        for m, msg in (x for k, x in enumerate(messages) if k in went):
             sent[number(m.header)] = marked_sent(sent.get(number(m.header), m.header), m, msg["Message-ID"], stamp)
-        mailed = {memos[k - len(messages)][0].adjustment_id: memos[k - len(messages)][1] for k in done
-                  if k >= len(messages)}
+        mailed = {r.adjustment_id: msg for k, (r, msg) in enumerate(memos, start=len(messages)) if k in went}
         memo_rows = [r._replace(sent_at=stamp, sent_to=mailed[r.adjustment_id]["To"],
                                 message_id=mailed[r.adjustment_id]["Message-ID"]) if r.adjustment_id in mailed else r
                      for r in memo_rows]

@@ -50,17 +50,19 @@ def _month_index(d: date) -> int:
     return d.year * 12 + d.month - 1
 
 
-def _firsts(lo: int, hi: int) -> np.ndarray:
-    """Ordinals of the first day of months lo..hi (month index: year × 12 + month − 1)."""
-    months = np.arange(lo - 1970 * 12, hi - 1970 * 12 + 1).astype("datetime64[M]")
-    return months.astype("datetime64[D]").astype(np.int64) + _EPOCH
+def _firsts_of(months: np.ndarray) -> np.ndarray:
+    """Ordinals of the first day of each month (a month index: year × 12 + month − 1)."""
+    return (months - 1970 * 12).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) + _EPOCH
+
+
+def month_indexes(ordinals: np.ndarray) -> np.ndarray:
+    """The month index (year × 12 + month − 1) of each day (an ordinal)."""
+    return (ordinals - _EPOCH).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) + 1970 * 12
 
 
 def _year_month_day(ordinals: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    days = (ordinals - _EPOCH).astype("datetime64[D]")
-    months = days.astype("datetime64[M]")
-    month = months.astype(np.int64)
-    return month // 12 + 1970, month % 12 + 1, (days - months.astype("datetime64[D]")).astype(np.int64) + 1
+    month = month_indexes(ordinals)
+    return month // 12, month % 12 + 1, ordinals - _firsts_of(month) + 1
 
 
 def _whole_years(since: np.ndarray, day: np.ndarray) -> np.ndarray:
@@ -121,9 +123,7 @@ def recurring_periods(book: Book, reach: date, billed: Billed) -> Periods:
         return none
     nth = np.arange(len(line)) - np.repeat(np.cumsum(count) - count, count)
     month = grid[line] + m0[line] + nth * step[line]
-    lo = int(month.min())
-    firsts = _firsts(lo, int(month.max()) + 12)
-    p_start, p_end = firsts[month - lo], firsts[month - lo + step[line]] - 1
+    p_start, p_end = _firsts_of(month), _firsts_of(month + step[line]) - 1
     start, stop = np.maximum(p_start, first[line]), np.minimum(p_end, end[line])
     keep = (start <= stop) & ((arrears[line] == 0) | (stop <= reach_o))
     held = _billed_starts(billed, {ln.line_id: k for k, (_, ln) in enumerate(lines)})

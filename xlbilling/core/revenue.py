@@ -62,7 +62,7 @@ def _by_day(start: date, end: date) -> tuple[tuple[date, Decimal], ...]:
 def line_schedule(line: InvoiceLineRow, hours_by_month: list[tuple[date, Decimal]]) -> list[tuple[date, Decimal]]:
     """A line's revenue by month. `hours_by_month`: for time and overage, its entries' hours per month."""
     if line.source_type == "recurring":
-        if line.service_start.replace(day=1) == line.service_end.replace(day=1):  # a month's period: that month
+        if month_of(line.service_start) == month_of(line.service_end):  # a period within a month: that month
             return [(month_of(line.service_start), line.amount)]
         return _spread(line.amount, list(_by_day(line.service_start, line.service_end))
                        or [(month_of(line.service_start), Decimal(1))])

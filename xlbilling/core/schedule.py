@@ -16,7 +16,7 @@ from .items import Billed, Item
 from .models import Book, InvoiceLineRow, RegisterRow
 from .money import ZERO
 from .periods import Period, add_months, period_of
-from .recurring import Periods, items, money, recurring_periods
+from .recurring import Periods, items, money, month_indexes, recurring_periods
 from .tabs import DATE, INT, MONEY, NUMBER, TEXT, Column, Tab
 
 
@@ -59,17 +59,11 @@ def billing_schedule(book: Book, invoice_date: date, billed: Billed | None = Non
     return schedule
 
 
-def _month_of(ordinals: np.ndarray) -> np.ndarray:
-    """Month index (year × 12 + month − 1) of each ordinal."""
-    return ((ordinals - date(1970, 1, 1).toordinal()).astype("datetime64[D]").astype("datetime64[M]")
-            .astype(np.int64) + 1970 * 12)
-
-
 def schedule_tab(schedule: Periods, invoice_date: date, months: int = 12) -> Tab:
     """A grid: one row per contract line, the amount it will bill in each of the next months, and the total."""
     firsts = [add_months(invoice_date, k) for k in range(1, months + 1)]
     # the month each bills in; due later in the invoice date's own month: the next close bills it
-    month = np.clip(_month_of(schedule.bill_on) - (invoice_date.year * 12 + invoice_date.month), 0, months - 1)
+    month = np.clip(month_indexes(schedule.bill_on) - (invoice_date.year * 12 + invoice_date.month), 0, months - 1)
     grid = np.zeros((len(schedule.lines), months), dtype=schedule.cents.dtype)
     np.add.at(grid, (schedule.line, month), schedule.cents)
     columns = (Column("Customer ID", TEXT, 12), Column("Contract ID", TEXT, 12), Column("Line ID", TEXT, 10),

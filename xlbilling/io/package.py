@@ -178,13 +178,19 @@ class _Parts:
         self.pkg = pkg
         self.new: dict[str, bytes] = {}
         self.deleted: set[str] = set()
-        self.streamed: set[str] = set()  # parts changed and deflated as they were produced, never held whole
+        self.placed: list[str] = []  # new parts in the order the archive lists them, before they are written
+        self.streamed: dict[str, Deflater] = {}  # parts deflated as they were produced, never held whole
 
     def __getitem__(self, name: str) -> bytes:
         return self.new[name] if name in self.new else self.pkg.required(name)
 
     def __setitem__(self, name: str, data: bytes) -> None:
         self.new[name] = data
+
+    def stream(self, name: str, deflater: Deflater) -> None:
+        """The part is what `deflater` deflated as it was produced."""
+        self.new.pop(name, None)
+        self.streamed[name] = deflater
 
     def rendered(self, name: str, deflater: Deflater) -> None:
         """A part rendered and deflated as it was produced, never held whole. If it deflated to the old
@@ -194,19 +200,19 @@ class _Parts:
         if info is not None and (deflater.crc, deflater.size) == (info.CRC, info.file_size) and \
                 info.compress_type == zipfile.ZIP_DEFLATED and deflater.same_as(raw_bytes(self.pkg.data, info)):
             return
-        self.new.setdefault(name, b"")  # listed among the parts; its bytes are the deflated stream
-        self.streamed.add(name)
+        self.stream(name, deflater)
 
     def __delitem__(self, name: str) -> None:
         self.new.pop(name, None)
         self.deleted.add(name)
 
     def __contains__(self, name: str) -> bool:
-        return name in self.new or (self.pkg.part(name) is not None and name not in self.deleted)
+        return name in self.new or name in self.streamed or (self.pkg.has(name) and name not in self.deleted)
 
     def names(self) -> list[str]:
         original = [i.filename for i in self.pkg.infos if i.filename not in self.deleted]
-        return original + [n for n in self.new if n not in original]
+        known = set(original)
+        return original + [n for n in dict.fromkeys([*self.placed, *self.new, *self.streamed]) if n not in known]
 
 
 def _insert_before_close(xml: str, tag_local: str, text: str) -> str:
@@ -214,9 +220,12 @@ def _insert_before_close(xml: str, tag_local: str, text: str) -> str:
     if not m:
         raise PackageError(f"malformed package: no </{tag_local}>")
     end = m[-1]
-    prefix = end.group(1) or ""
-    text = text.replace("</§", f"</{prefix}").replace("<§", f"<{prefix}")
-    return xml[: end.start()] + text + xml[end.start():]
+    return xml[: end.start()] + _prefixed(text, end.group(1) or "") + xml[end.start():]
+
+
+def _prefixed(text: str, prefix: str) -> str:
+    """Markup written with `<§` for its elements, in the namespace prefix of the part it goes into."""
+    return text.replace("</§", f"</{prefix}").replace("<§", f"<{prefix}")
 
 
 _SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\b[^>]*>")
@@ -237,17 +246,14 @@ def _print_titles(wb_xml: str, names: list[str]) -> str:
         return wb_xml
     if re.search(r"</(\w+:)?definedNames>", wb_xml):
         return _insert_before_close(wb_xml, "definedNames", new)
+    names_xml = f"<§definedNames>{new}</§definedNames>"
     empty = re.search(r"<(\w+:)?definedNames\s*/>", wb_xml)  # <definedNames/>: opened up, once
     if empty:
-        p = empty.group(1) or ""
-        filled = new.replace("</§", f"</{p}").replace("<§", f"<{p}")
-        return f"{wb_xml[:empty.start()]}<{p}definedNames>{filled}</{p}definedNames>{wb_xml[empty.end():]}"
+        return wb_xml[:empty.start()] + _prefixed(names_xml, empty.group(1) or "") + wb_xml[empty.end():]
     end = re.search(r"</(\w+:)?sheets>", wb_xml)
     if end is None:
         raise PackageError("malformed package: no </sheets>")
-    p = end.group(1) or ""
-    return f"{wb_xml[:end.end()]}<{p}definedNames>{new.replace('<§', '<' + p).replace('</§', '</' + p)}" \
-           f"</{p}definedNames>{wb_xml[end.end():]}"
+    return wb_xml[:end.end()] + _prefixed(names_xml, end.group(1) or "") + wb_xml[end.end():]
 
 
 def _code_name(sheet_xml: bytes) -> str | None:
@@ -484,18 +490,17 @@ def write_tabs(data: bytes, tabs: Iterable[Tab], edits: Iterable[CellEdit] = (),
 def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: ThreadPoolExecutor,
                 progress: Callable[[str], None]) -> bytes:
     parts = _Parts(pkg)
-    deflated: dict[str, Deflater] = {}
     placed = [(ref.part, e) for e in edits if e.values and (ref := pkg.sheet(e.sheet)) is not None]
     last_edit = {part: k for k, (part, _) in enumerate(placed)}  # a part's last edit may stream
     for k, (part, edit) in enumerate(placed):
         progress(f"Writing invoice numbers into {edit.sheet}")
         if last_edit[part] == k and pkg.info(part).file_size > _BIG:
             # a large sheet (Timesheets) inflates, takes its edits and deflates a window at a time
-            deflated[part] = Deflater(pool)
-            held = parts.new.pop(part, None)  # edited before: from memory
+            deflater = Deflater(pool)
+            held = parts.new.get(part)  # edited before: from memory
             with BytesIO(held) if held is not None else pkg.stream(part) as source:
-                deflated[part].write_pieces(_edit_streamed(source.read, edit, _BIG), _BIG // 4)
-            parts.streamed.add(part)
+                deflater.write_pieces(_edit_streamed(source.read, edit, _BIG), _BIG // 4)
+            parts.stream(part, deflater)
         else:
             parts[part] = b"".join(_edit_cells(parts[part], edit))
     styles_part = "xl/styles.xml"
@@ -522,7 +527,7 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
             replaced_ids.add(existing.sheet_id)
             continue
         part = part_of[tab.name] = f"xl/worksheets/sheet{next_number}.xml"
-        parts.new[part] = b""  # in the archive in the tabs' order; its bytes come deflated as it is written
+        parts.placed.append(part)  # in the archive in the tabs' order, though written in another
         next_number += 1
         rid = next(f"rId{n}" for n in range(1, 10**6) if f"rId{n}" not in rel_ids)
         rel_ids.add(rid)
@@ -548,9 +553,9 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
         hold = k + 1 < len(order) and order[k + 1].columns == tab.columns  # the next may take its blocks
         part = part_of[tab.name]
         code_name, kept = _carried_over(pkg, parts, part) if pkg.has(part) else (None, "")
-        deflated[part] = Deflater(pool)
-        render_chunks(tab, styles, code_name, kept, deflated[part].write, epoch, rendered, hold)
-        parts.rendered(part, deflated[part])
+        deflater = Deflater(pool)
+        render_chunks(tab, styles, code_name, kept, deflater.write, epoch, rendered, hold)
+        parts.rendered(part, deflater)
 
     wb_xml = _print_titles(wb_xml, [t.name for t in tabs if not t.hidden])
     new_styles = styles.result()
@@ -560,24 +565,22 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
     parts[wb_rels_part] = wb_rels.encode("utf-8")
     parts["[Content_Types].xml"] = types.encode("utf-8")
     _drop_calc_chain(pkg, parts, replaced_ids)
-    return _zip(pkg, parts, deflated)
+    return _zip(pkg, parts)
 
 
-def _zip(pkg: Package, parts: _Parts, deflated: dict[str, Deflater] | None = None) -> bytes:
+def _zip(pkg: Package, parts: _Parts) -> bytes:
     """Entries in their original order; unchanged ones copied as their compressed bytes, changed ones
-    re-deflated with their original time, new ones at the end with a fixed time. `deflated` holds
-    parts already deflated while they were produced."""
+    re-deflated with their original time (or as deflated while they were produced), new ones at the end
+    with a fixed time."""
     infos = {i.filename: i for i in pkg.infos}
-    deflated = deflated or {}
     jobs: list[tuple[Any, ...]] = []  # (what makes the entry, its arguments)
     for name in parts.names():
         info = infos.get(name)
-        if info is not None and name not in parts.streamed and (name not in parts.new or _same(pkg, parts, name,
-                                                                                               deflated.get(name))):
-            jobs.append((copied, pkg.data, info))
-        elif name in deflated and (info is None or info.compress_type != zipfile.ZIP_STORED or name in parts.streamed):
-            jobs.append((deflated[name].entry, name, info.date_time if info else FIXED_TIME,
+        if name in parts.streamed:
+            jobs.append((parts.streamed[name].entry, name, info.date_time if info else FIXED_TIME,
                          info.external_attr if info else 0))
+        elif info is not None and (name not in parts.new or parts.new[name] == pkg.part(name)):
+            jobs.append((copied, pkg.data, info))
         elif info is not None:
             stored = info.compress_type == zipfile.ZIP_STORED
             method = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
@@ -586,16 +589,6 @@ def _zip(pkg: Package, parts: _Parts, deflated: dict[str, Deflater] | None = Non
             jobs.append((compressed, name, parts.new[name], FIXED_TIME))
     with ThreadPoolExecutor(2) as pool:  # zlib lets go of the interpreter: parts deflate side by side
         return write_zip(list(pool.map(lambda job: job[0](*job[1:]), jobs)))
-
-
-def _same(pkg: Package, parts: _Parts, name: str, deflater: Deflater | None) -> bool:
-    """Whether a changed part came out as it was (then its compressed bytes are kept as they are). A part
-    deflated as it was rendered is compared only when its checksum and size match the old one's: the old
-    part is not inflated for nothing."""
-    info = pkg.info(name)
-    if deflater is not None and (deflater.crc, deflater.size) != (info.CRC, info.file_size):
-        return False
-    return parts.new[name] == pkg.part(name)
 
 
 def rewrite_parts(data: bytes, changes: dict[str, Callable[[bytes], bytes]],

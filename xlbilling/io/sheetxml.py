@@ -78,13 +78,6 @@ class Rendered:
         self._last = (tab.columns, tab.rows, fills, at, chunks) if chunks is not None else None
 
 
-def render(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str = "",
-           sink: Callable[[bytes], None] | None = None, epoch: date = EPOCH_1900,
-           rendered: Rendered | None = None) -> bytes:
-    """Worksheet XML for a tab (render_chunks, joined)."""
-    return b"".join(render_chunks(tab, styles, code_name, keep, sink, epoch, rendered))
-
-
 def render_chunks(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str = "",
                   sink: Callable[[bytes], None] | None = None, epoch: date = EPOCH_1900,
                   rendered: Rendered | None = None, hold: bool = True) -> list[bytes]:
