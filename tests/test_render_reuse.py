@@ -51,3 +51,20 @@ def test_a_block_taken_from_an_earlier_tab_is_what_rendering_it_gives(rows, extr
         assert again == alone and b"".join(sent) == alone
     finally:
         sheetxml._CHUNK_ROWS = size
+
+
+def test_styles_are_registered_in_the_order_rows_use_them_on_every_run():
+    """A tab whose rows have several fills gets the same styles.xml and cell styles from every process
+    (string hashing, and so the order of a set of fills, differs from one process to the next)."""
+    import os
+    import subprocess
+    import sys
+    show = ("import sys; from decimal import Decimal as D; from xlbilling.core.tabs import Tab; "
+            "from xlbilling.io.styles import StyleBook; from xlbilling.io.sheetxml import render_chunks; "
+            "from tests.test_render_reuse import STYLES, COLUMNS; styles = StyleBook(STYLES); "
+            "fills = ['warning', None, 'error', 'info', 'error', None]; "
+            "tab = Tab('Findings', COLUMNS, [('x', None, D(k)) for k in range(6)], row_fills=fills); "
+            "sys.stdout.buffer.write(b''.join(render_chunks(tab, styles)) + styles.result())")
+    runs = {subprocess.run([sys.executable, "-c", show], capture_output=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(6)}
+    assert len(runs) == 1

@@ -137,7 +137,7 @@ def render_chunks(tab: Tab, styles: StyleBook, code_name: str | None = None, kee
     for i, column in enumerate(tab.columns):
         out.append(f'<c r="{letters[i]}1" s="{header_xf}" t="inlineStr"><is><t>{cell_text(column.title)}</t></is></c>')
     out.append("</row>")
-    by_fill = {fill: [f'" s="{xf(i, fill)}"' for i in range(ncols)] for fill in set(fills)}
+    by_fill = {fill: [f'" s="{xf(i, fill)}"' for i in range(ncols)] for fill in dict.fromkeys(fills)}
     opening = [f'<c r="{letter}' for letter in letters]
     serials: dict[date, str] = {}
     numbers: dict[Decimal, str] = {}  # repeated prices and quantities are formatted once
