@@ -42,7 +42,16 @@ AS_OF = date(2026, 11, 30)
 
 
 def _job(command: str, path: Path):
-    from xlbilling import document_jobs, jobs
+    """The job as the command line runs it, importing what that command imports."""
+    if command == "invoices":
+        from xlbilling import document_jobs
+
+        return document_jobs.write_documents(path, path.with_name("invoices-out"), as_of=AS_OF)
+    if command == "report":
+        from xlbilling.report_job import write_manager_report
+
+        return write_manager_report(path, path.with_name(path.stem + "-report.xlsx"), AS_OF)
+    from xlbilling import jobs
 
     if command == "close":
         return jobs.close_workbook(path, FIRST_CLOSE.date())
@@ -50,11 +59,7 @@ def _job(command: str, path: Path):
         return jobs.close_workbook(path, SECOND_CLOSE.date())
     if command == "post":
         return jobs.post_workbook(path, FIRST_CLOSE.date())
-    if command == "refresh":
-        return jobs.refresh_workbook(path, AS_OF)
-    if command == "invoices":
-        return document_jobs.write_documents(path, path.with_name("invoices-out"), as_of=AS_OF)
-    return document_jobs.write_manager_report(path, path.with_name(path.stem + "-report.xlsx"), AS_OF)
+    return jobs.refresh_workbook(path, AS_OF)
 
 
 def child(what: str, path: Path, command: str) -> None:

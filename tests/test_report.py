@@ -14,7 +14,7 @@ import pytest
 import pypdf
 import python_calamine
 
-from xlbilling.document_jobs import write_manager_report
+from xlbilling.report_job import write_manager_report
 from xlbilling.jobs import close_workbook, post_workbook, refresh_workbook
 
 from .test_post import book

@@ -207,7 +207,7 @@ def test_a_count_the_vendor_no_longer_lists_keeps_holding_unless_the_file_is_com
 
 
 def test_the_manager_report_has_the_seat_summary_and_its_mismatches(tmp_path):
-    from xlbilling.document_jobs import write_manager_report
+    from xlbilling.report_job import write_manager_report
 
     path = book(tmp_path, counts=[["1001", M365, 37, "2026-10-31", "Microsoft"],
                                   ["1002", "P8-BKP", 2, "2026-10-31", "Pax8"]])

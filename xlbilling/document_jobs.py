@@ -1,4 +1,4 @@
-"""The jobs that hand invoices out: PDFs and statements, e-mail with reminders, the manager report.
+"""The jobs that hand invoices out: PDFs and statements, e-mail with reminders.
 
 Each reads the book, asks the core what to produce, and lays it out through io/ (PDF, mail, report).
 """
@@ -10,23 +10,19 @@ from email.message import EmailMessage
 from datetime import date, datetime
 from pathlib import Path
 
-from .core.accounts import ledger, accounts, receivables, settled
-from .audit.wip import unbilled_wip_tab
+from .core.accounts import receivables, settled
 from .core.dispatch import Outgoing, marked_sent, outgoing, sender
 from .core.documents import credit_memo_documents, invoice_documents, statement_documents
 from .core.findings import ERROR, Finding
 from .core.ledger import ledger_tabs
 from .core.memos import credit_memo_rows, credit_memos_tab
 from .core.models import Book, CreditMemoRow, RegisterRow, number
-from .core.posting import billed_by, posted
+from .core.posting import posted
 from .core.receivables import Receivables
-from .core.report_data import manager_report
 from .core.register import register_tab
 from .io.mail import (Mailer, MailSetupError, SmtpConfig, credit_memo_message, invoice_message, reminder_message,
                       smtp_config, write_eml)
 from .io.pdf import credit_memo_pdf, invoice_pdf, rendered, safe_filename, statement_pdf
-from .io.report import write_report
-from .io.safe_write import replace_file
 from .io.workbook import as_workbook
 from .runner import JobResult, Progress, Read, stage, with_book, write_run
 
@@ -211,26 +207,3 @@ def _send(config: SmtpConfig, messages: list[tuple[str, EmailMessage]]) -> tuple
         failed += [f"{key}: could not reach {config.host}:{config.port} ({exc})"
                    for k, (key, _) in enumerate(messages) if k not in went]
     return done, failed, stamp
-
-
-def write_manager_report(path: Path, out: Path, as_of: date | None = None,
-                         progress: Progress | None = None) -> JobResult:
-    """The manager report workbook: KPIs, AR aging, revenue, billings, deferred revenue, discrepancies,
-    unbilled work and renewals, with charts."""
-    as_of = as_of or date.today()
-
-    def work(read: Read) -> JobResult:
-        book = read.book
-        stage(progress, "Working out receivables, revenue and KPIs")
-        headers, lines = ledger(book)
-        acc = accounts(book, as_of, headers, lines)
-        sheets = manager_report(acc, lines, as_of, unbilled_wip_tab(book, as_of, billed_by(lines)))
-        company = book.settings.company_name or path.stem
-        stage(progress, f"Writing the report workbook {out.name}")
-        data = write_report(sheets, f"{company}, as of {as_of}", datetime.combine(as_of, datetime.min.time()),
-                            book.settings.locale)
-        replace_file(out, data)
-        summary = [f"Manager report as of {as_of} written to {out} ({len(sheets)} sheets with charts)."]
-        return JobResult(True, summary=summary, data={"report": str(out)})
-
-    return with_book(path, progress, work, pause_gc=False, writes=False)

@@ -47,13 +47,15 @@ def _earned(ar: Receivables, schedule: list[Recognition], revenue_of) -> tuple[
     """Revenue recognised by each invoice line's own month, and what later months recognise per account."""
     earned: dict[tuple[str, int], Decimal] = defaultdict(lambda: ZERO)
     later: dict[date, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    billed_in = {n: month_of(inv.header.invoice_date) for n, inv in ar.invoices.items()}
+    last = month_of(ar.as_of)
     for r in schedule:
-        inv = ar.invoices.get(r.invoice_number)
-        if inv is None:
+        month = billed_in.get(r.invoice_number)
+        if month is None:
             continue
-        if r.month <= month_of(inv.header.invoice_date):
+        if r.month <= month:
             earned[(r.invoice_number, r.line_no)] += r.amount
-        elif r.month <= month_of(ar.as_of):
+        elif r.month <= last:
             later[r.month][revenue_of(r.account)] += r.amount
     return earned, later
 

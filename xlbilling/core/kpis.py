@@ -11,7 +11,7 @@ from .models import Book, InvoiceLineRow
 from .money import ZERO, round_to
 from .periods import add_months, month_end
 from .receivables import Receivables, apply_receivables
-from .revenue import DeferredMonth, Recognition, month_of
+from .revenue import DeferredMonth, Recognition, month_label, month_of
 from .tabs import INT, MONEY, NUMBER, PCT, TEXT, Column, Tab
 
 
@@ -54,7 +54,7 @@ def kpi_tab(book: Book, ar: Receivables, lines: dict[str, list[InvoiceLineRow]])
         ar_end = open_ar(apply_receivables(book, end))
         dso = round_to(ar_end / billed * ((end - month).days + 1), TENTH) if billed else None
         adj = adjustments.get(month, [])
-        rows.append((f"{month:%Y-%m}", len(invoices), billed,
+        rows.append((month_label(month), len(invoices), billed,
                      round_to(Decimal(len(accurate)) / len(invoices), Decimal("0.0001")) if invoices else None,
                      _mean(lag), _mean(cycle), _mean(to_send), len(adj), sum((a.amount for a in adj), ZERO), ar_end,
                      dso, cash[month],
@@ -76,12 +76,12 @@ _KPI_COLUMNS = (
 def revenue_schedule_tab(schedule: list[Recognition]) -> Tab:
     columns = (Column("Invoice Number", TEXT, 15), Column("Line No", INT, 8), Column("Month", TEXT, 9),
                Column("Amount", MONEY, 12), Column("Revenue Account", TEXT, 12))
-    rows = [(r.invoice_number, r.line_no, f"{r.month:%Y-%m}", r.amount, r.account) for r in schedule]
+    rows = [(r.invoice_number, r.line_no, month_label(r.month), r.amount, r.account) for r in schedule]
     return Tab("RevenueSchedule", columns, rows)
 
 
 def deferred_tab(months: list[DeferredMonth]) -> Tab:
     columns = (Column("Month", TEXT, 9), Column("Opening", MONEY, 14), Column("Deferred", MONEY, 14),
                Column("Recognized", MONEY, 14), Column("Closing", MONEY, 14))
-    rows = [(f"{m.month:%Y-%m}", m.opening, m.deferred, m.recognized, m.closing) for m in months]
+    rows = [(month_label(m.month), m.opening, m.deferred, m.recognized, m.closing) for m in months]
     return Tab("DeferredRevenue", columns, rows)

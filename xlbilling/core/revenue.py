@@ -29,8 +29,15 @@ class Recognition(NamedTuple):
     account: str | None  # the line's revenue account (None: the default)
 
 
+@lru_cache(maxsize=1 << 12)  # hundreds of thousands of lines fall on a few hundred days
 def month_of(d: date) -> date:
     return d.replace(day=1)
+
+
+@lru_cache(maxsize=1 << 10)
+def month_label(month: date) -> str:
+    """A month as the tabs name it: 2026-11."""
+    return f"{month:%Y-%m}"
 
 
 def _spread(total: Decimal, weights: list[tuple[date, Decimal]]) -> list[tuple[date, Decimal]]:
@@ -61,14 +68,14 @@ def _by_day(start: date, end: date) -> tuple[tuple[date, Decimal], ...]:
 
 def line_schedule(line: InvoiceLineRow, hours_by_month: list[tuple[date, Decimal]]) -> list[tuple[date, Decimal]]:
     """A line's revenue by month. `hours_by_month`: for time and overage, its entries' hours per month."""
+    start, end = line.service_start, line.service_end
     if line.source_type == "recurring":
-        if month_of(line.service_start) == month_of(line.service_end):  # a period within a month: that month
-            return [(month_of(line.service_start), line.amount)]
-        return _spread(line.amount, list(_by_day(line.service_start, line.service_end))
-                       or [(month_of(line.service_start), Decimal(1))])
+        if start.month == end.month and start.year == end.year:  # a period within a month: that month
+            return [(month_of(start), line.amount)]
+        return _spread(line.amount, list(_by_day(start, end)) or [(month_of(start), Decimal(1))])
     if line.source_type in ("time", "overage") and hours_by_month:
         return _spread(line.amount, hours_by_month)
-    return [(month_of(line.service_start), line.amount)]
+    return [(month_of(start), line.amount)]
 
 
 def _entry_hours_by_month(book: Book, lines: list[InvoiceLineRow]) -> dict[int, list[tuple[date, Decimal]]]:

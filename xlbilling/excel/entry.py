@@ -8,6 +8,7 @@ from datetime import date
 import xlwings as xw
 
 from .. import document_jobs, jobs
+from ..report_job import write_manager_report
 from ..runner import JobResult
 from .book import ExcelWorkbook
 
@@ -66,7 +67,7 @@ def send():
 
 def report():
     today = date.today()
-    return _run("Manager report", lambda wb, p: document_jobs.write_manager_report(
+    return _run("Manager report", lambda wb, p: write_manager_report(
         wb, wb.with_name(f"ManagerReport-{today}.xlsx"), today, p))
 
 
