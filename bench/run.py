@@ -134,8 +134,21 @@ def _stages(shape: str, size: int) -> dict[str, Path]:
         shutil.copy(closed, stage)
         _spawn("job", stage, "post")
         stage.replace(posted)
+    _discard(stage)
     books.update(post=closed, refresh=posted, report=posted, close2=posted, invoices=posted)
     return books
+
+
+def _discard(work: Path) -> None:
+    """A run's copy of a book and what the run left beside it: report, PDFs and backups."""
+    from xlbilling.io.safe_write import BACKUP_DIR  # here, not at the top: a child times its own imports
+
+    report = work.with_name(work.stem + "-report.xlsx")
+    for path in (work, report):
+        path.unlink(missing_ok=True)
+        for backup in (path.parent / BACKUP_DIR).glob(f"{path.stem}.*{path.suffix}"):
+            backup.unlink()
+    shutil.rmtree(work.with_name("invoices-out"), ignore_errors=True)
 
 
 def _summary(values: list[float]) -> str:
@@ -155,12 +168,15 @@ def run(shapes: list[str], sizes: list[int], repeats: int, commands: list[str]) 
                 {"close", "close2"} & set(commands)) else [0.0]
             for command in commands:
                 source, runs, bare = books[command], [], []
-                for _ in range(repeats):
-                    bare.append(_spawn("bare", source)["seconds"])
-                    work = OUT / f"run-{os.getpid()}.xlsx"
-                    shutil.copy(source, work)
-                    shutil.rmtree(work.with_name("invoices-out"), ignore_errors=True)
-                    runs.append(_spawn("job", work, command))
+                work = OUT / f"run-{os.getpid()}.xlsx"
+                try:
+                    for _ in range(repeats):
+                        bare.append(_spawn("bare", source)["seconds"])
+                        _discard(work)
+                        shutil.copy(source, work)
+                        runs.append(_spawn("job", work, command))
+                finally:
+                    _discard(work)
                 floor = statistics.median(bare) + (writer[0] if command.startswith("close") else 0)
                 job = [r["seconds"] for r in runs]
                 ratio = statistics.median(job) / floor
