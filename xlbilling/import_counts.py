@@ -19,13 +19,10 @@ from pathlib import Path
 from .core.findings import ERROR, Finding
 from .core.models import Book, VendorCount
 from .core.seats import latest_counts, reconcile, sku_key, totals
-from .core.tabs import Column, Tab
 from .core.vendor_files import FIELDS, FileCount, Parsed, file_columns, fold, parse, remembered, shape_for
-from .io.convert import edit_value, new_cell
-from .io.package import CellEdit
+from .io.sheet_edits import SheetEdits
 from .io.tables import read_table
 from .runner import JobResult, Progress, Read, stage, with_book, would_be_valid, write_run
-from .schema import SHEET_BY_NAME
 
 
 def _refused(where: str, messages: Sequence[str]) -> JobResult:
@@ -33,46 +30,7 @@ def _refused(where: str, messages: Sequence[str]) -> JobResult:
                      ["Nothing was imported:"])
 
 
-class _Sheet:
-    """Edits to one input sheet: cells changed in place and rows added below its last row (or the whole
-    sheet, new, when the workbook has none)."""
-
-    def __init__(self, book: Book, name: str):
-        self.book, self.name, self.spec = book, name, SHEET_BY_NAME[name]
-        self.columns = dict(book.columns.get(name, {}))
-        self.next_row = max((r.row for r in book.rows(name)), default=1) + 1
-        self.cells: dict[str, dict[int, str | Decimal]] = {}
-        self.added: list[dict] = []
-
-    def set(self, record, field: str, value: object) -> None:
-        self.cells.setdefault(field, {})[record.row] = edit_value(value)
-
-    def add(self, values: dict) -> None:
-        self.added.append(values)
-
-    def written(self) -> tuple[list[CellEdit], list[Tab]]:
-        if not self.added and not self.cells:
-            return [], []
-        if self.name not in self.book.columns:
-            return [], [Tab(self.name, tuple(Column(c.title) for c in self.spec.columns),
-                            [tuple(new_cell(r.get(c.name)) for c in self.spec.columns) for r in self.added])]
-        by_column: dict[int, dict[int, str | Decimal]] = {}
-        next_column = max(self.columns.values(), default=-1) + 1
-        for c in self.spec.columns:
-            if c.name not in self.columns and any(r.get(c.name) not in (None, "") for r in self.added):
-                self.columns[c.name] = next_column
-                by_column[next_column] = {1: c.title}
-                next_column += 1
-        for field, values in self.cells.items():
-            by_column.setdefault(self.columns[field], {}).update(values)
-        for k, row in enumerate(self.added):
-            for name, value in row.items():
-                if value not in (None, "") and name in self.columns:
-                    by_column.setdefault(self.columns[name], {})[self.next_row + k] = edit_value(value)
-        return [CellEdit(self.name, col, "", cells) for col, cells in sorted(by_column.items())], []
-
-
-def _merge_counts(book: Book, sheet: _Sheet, counts: list[FileCount], vendor: str, source: str) -> dict[str, int]:
+def _merge_counts(book: Book, sheet: SheetEdits, counts: list[FileCount], vendor: str, source: str) -> dict[str, int]:
     kept = {(c.customer_id, sku_key(c.vendor_sku), c.as_of): c for c in book.vendor_counts}
     done = {"added": 0, "updated": 0, "unchanged": 0}
     for fc in counts:
@@ -98,7 +56,7 @@ def _gone(book: Book, counts: list[FileCount], vendor: str, as_of: date) -> list
     return [c for key, c in sorted(latest.items()) if key not in listed and c.quantity]
 
 
-def _remember(book: Book, sheet: _Sheet, vendor: str, used: dict[str, str], aliases: dict[str, str]) -> list[str]:
+def _remember(book: Book, sheet: SheetEdits, vendor: str, used: dict[str, str], aliases: dict[str, str]) -> list[str]:
     """Write the columns used and the aliases given for the vendor into VendorMappings; what changed."""
     said = []
     mine = [m for m in book.vendor_mappings if fold(m.vendor or "") == fold(vendor)]
@@ -164,7 +122,7 @@ def import_counts(path, file: Path, vendor: str | None = None, columns: dict[str
         if parsed.bad:
             return JobResult(False, parsed.bad, [f"{file.name}: {len({f.where for f in parsed.bad})} row(s) cannot "
                                                  "be read; fix them and import again (nothing was imported):"])
-        counts_sheet, mappings_sheet = _Sheet(book, "VendorCounts"), _Sheet(book, "VendorMappings")
+        counts_sheet, mappings_sheet = SheetEdits(book, "VendorCounts"), SheetEdits(book, "VendorMappings")
         done = _merge_counts(book, counts_sheet, parsed.counts, name, file.name)
         dates = sorted({c.as_of for c in parsed.counts})
         gone = _gone(book, parsed.counts, name, dates[-1]) if name and dates else []
@@ -203,7 +161,7 @@ def import_counts(path, file: Path, vendor: str | None = None, columns: dict[str
     return with_book(path, progress, work, writes=not dry_run)
 
 
-def _counts_after(book: Book, sheet: _Sheet) -> tuple[VendorCount, ...]:
+def _counts_after(book: Book, sheet: SheetEdits) -> tuple[VendorCount, ...]:
     """VendorCounts as they will be once the import is written (for the seat summary)."""
     changed = sheet.cells.get("quantity", {})
     rows = [c._replace(quantity=Decimal(changed[c.row])) if c.row in changed else c for c in book.vendor_counts]

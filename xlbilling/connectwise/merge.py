@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from ..core.models import Book
 from ..core.posting import posted
-from ..core.tabs import Column, Tab
-from ..io.convert import edit_value, new_cell
+from ..core.tabs import Tab
+from ..io.convert import edit_value
 from ..io.package import CellEdit
+from ..io.sheet_edits import SheetEdits
 from ..schema import SHEET_BY_NAME
 from .mapping import Mapped
 
@@ -54,26 +54,9 @@ def merge(book: Book, mapped: Mapped) -> Merged:
             by_key = {key_of(r._asdict()): r for r in records}
             by_ref.update({row["source_ref"]: by_key[key_of(row)] for row in rows if key_of(row) in by_key})
         keys = {getattr(r, spec.key): r for r in records} if spec.key else {}
+        fields = {c.name for c in spec.columns}
         seen: set[str] = set()
-        columns = dict(book.columns.get(sheet, {}))
-        if sheet not in book.columns:  # no such sheet yet: it is added whole
-            fresh = []
-            for row in rows:
-                if not row.get("_patch") and row["source_ref"] not in seen:
-                    seen.add(row["source_ref"])
-                    fresh.append(row)
-            out.new_sheets.append(Tab(sheet, tuple(Column(c.title) for c in spec.columns),
-                                      [tuple(new_cell(r.get(c.name)) for c in spec.columns) for r in fresh]))
-            counts["added"] += len(fresh)
-            continue
-        cells: dict[int, dict[int, str | Decimal]] = {}  # column -> Excel row -> value
-        headers: dict[int, str] = {}
-        next_column = max(columns.values(), default=-1) + 1
-        for c in spec.columns:
-            if c.name not in columns and any(r.get(c.name) not in (None, "") for r in rows):
-                columns[c.name], headers[next_column] = next_column, c.title
-                next_column += 1
-        next_row = max((r.row for r in records), default=1) + 1
+        edits = SheetEdits(book, sheet, records)
         for row in rows:
             ref = row["source_ref"]
             if ref in seen:
@@ -88,17 +71,14 @@ def merge(book: Book, mapped: Mapped) -> Merged:
                 typed = keys[row[spec.key]]
                 blanks = {n: row[n] for n in _FILL_BLANKS.get(sheet, ()) if row.get(n) and not getattr(typed, n)}
                 for name, value in blanks.items():
-                    cells.setdefault(columns[name], {})[typed.row] = edit_value(value)
+                    edits.set(typed, name, value)
                 counts["updated" if blanks else "unchanged"] += 1
                 continue
             if existing is None:
-                for name, value in row.items():
-                    if name in columns and value not in (None, ""):
-                        cells.setdefault(columns[name], {})[next_row] = edit_value(value)
-                next_row += 1
+                edits.add(row)
                 counts["added"] += 1
                 continue
-            changed = {name: value for name, value in row.items() if name in columns and name != "source_ref"
+            changed = {name: value for name, value in row.items() if name in fields and name != "source_ref"
                        and not (name == "invoice_number" and value is None)  # written by post: kept
                        and edit_value(value) != edit_value(getattr(existing, name, None))}
             if not changed:
@@ -110,9 +90,9 @@ def merge(book: Book, mapped: Mapped) -> Merged:
                                     f"{existing.invoice_number}: not changed here (correct it with a credit memo)"))
                 continue
             for name, value in changed.items():
-                cells.setdefault(columns[name], {})[existing.row] = edit_value(value)
+                edits.set(existing, name, value)
             counts["updated"] += 1
-        for col, header in headers.items():
-            cells.setdefault(col, {})[1] = header
-        out.edits += [CellEdit(sheet, col, "", values) for col, values in sorted(cells.items())]
+        cell_edits, new_sheets = edits.written()
+        out.edits += cell_edits
+        out.new_sheets += new_sheets
     return out
