@@ -68,3 +68,50 @@ def test_styles_are_registered_in_the_order_rows_use_them_on_every_run():
     runs = {subprocess.run([sys.executable, "-c", show], capture_output=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(6)}
     assert len(runs) == 1
+
+
+FILLS = {"error": "FFFFC7CE", "warning": "FFFFEB9C", "info": "FFDDEBF7"}
+TEXTS = st.sampled_from(["A-1", "=SUM(A1)", "-5", " padded ", "B & <C>", "", None])
+MIXED = st.one_of(TEXTS, st.dates(date(2020, 1, 1), date(2030, 1, 1)), st.integers(-5, 5))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(TEXTS, st.one_of(st.none(), st.dates(date(2020, 1, 1), date(2030, 1, 1))),
+                          st.one_of(st.none(), st.decimals(min_value=D("-1000"), max_value=D("1000"), places=2)),
+                          MIXED, st.sampled_from([None, *FILLS])), max_size=30))
+def test_every_cell_reads_back_as_written_in_its_rows_fill(tmp_path_factory, rows):
+    """Whatever path a column takes (one kind, blanks, mixed kinds; rows filled or not), Excel's
+    reader sees each value, its number format, its row's fill, and text that looks like a formula as text."""
+    import openpyxl
+
+    from tests.books import write_book
+    from xlbilling.io.package import write_tabs
+
+    sheetxml._CHUNK_ROWS, size = 8, sheetxml._CHUNK_ROWS
+    try:
+        columns = (*COLUMNS, Column("Any", TEXT, 10))
+        tab = Tab("Out", columns, [r[:4] for r in rows], row_fills=[r[4] for r in rows])
+        path = write_book(tmp_path_factory.mktemp("b") / "b.xlsx", {})
+        path.write_bytes(write_tabs(path.read_bytes(), [tab]))
+    finally:
+        sheetxml._CHUNK_ROWS = size
+    ws = openpyxl.load_workbook(path)["Out"]
+    for k, row in enumerate(rows, start=2):
+        fill = row[4]
+        for c, value in enumerate(row[:4], start=1):
+            got = ws.cell(k, c)
+            if value is None or value == "":
+                assert got.value is None
+            elif isinstance(value, D):
+                assert D(str(got.value)) == value and got.number_format == "#,##0.00"
+            elif isinstance(value, date) and c == 4:  # a day in a text column: its serial, as General shows it
+                assert got.value == (value - date(1899, 12, 30)).days and got.number_format == "General"
+            elif isinstance(value, date):
+                assert got.value.date() == value and got.number_format == "yyyy-mm-dd"
+            else:
+                assert got.value == value
+                assert bool(got.quotePrefix) == (isinstance(value, str) and value[0] in "=+-@")
+            if fill:  # blank cells too: the whole row shows its fill
+                assert got.fill.fgColor.rgb == FILLS[fill]
+            else:
+                assert got.fill.fgColor.rgb in (None, "00000000")
