@@ -237,3 +237,59 @@ def test_time_details_come_in_the_same_order_on_every_run(tmp_path):
     runs = {subprocess.run([sys.executable, "-c", show, str(path)], capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(4)}
     assert runs == {str([[str(k) for k in range(1, 9)]]) + "\n"}
+
+
+def _pages(pdf: bytes, folder, name: str) -> list[bytes]:
+    """Each page of a PDF as the pixels pdftoppm draws (100 dpi, RGB)."""
+    import subprocess
+
+    from PIL import Image
+
+    (folder / f"{name}.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "100", "-png", str(folder / f"{name}.pdf"), str(folder / name)], check=True)
+    return [Image.open(p).convert("RGB").tobytes() for p in sorted(folder.glob(f"{name}-*.png"))]
+
+
+@pytest.mark.parametrize("words", ["Managed backup, per device", "Zażółć gęślą jaźń, Łódź"])
+def test_table_rows_set_as_text_draw_exactly_what_cells_draw(posted, tmp_path, monkeypatch, words):
+    """Invoice lines, time detail and statement activity set their cells after the first as plain text
+    (io/pdf.py `_Doc.row`): on a long invoice whose lines break pages, in Helvetica and in the Unicode
+    body font, every page is the same pixels as with every cell a cell()."""
+    from xlbilling.io import pdf as pdf_module
+
+    b = read_book(posted).book
+    ar = apply_receivables(b, date(2026, 6, 15))
+    [doc] = invoice_documents(b, ar, "NS-500")
+    lines = [ln._replace(description=f"{words} {k}") for k in range(14) for ln in doc.lines]
+    long_doc = doc._replace(lines=lines, time_details=doc.time_details * 40)
+    statement = next(s for s in statement_documents(b, ar) if s.customer_id == "1001")
+    quick = [*_pages(invoice_pdf(long_doc), tmp_path, "quick"), *_pages(statement_pdf(statement), tmp_path, "sq")]
+    made = pdf_module._Doc.__init__
+
+    def every_cell_a_cell(self, *args):
+        made(self, *args)
+        self.fallbacks = True
+
+    monkeypatch.setattr(pdf_module._Doc, "__init__", every_cell_a_cell)
+    cells = [*_pages(invoice_pdf(long_doc), tmp_path, "cells"), *_pages(statement_pdf(statement), tmp_path, "sc")]
+    assert len(quick) >= 4 and quick == cells
+
+
+def test_a_long_invoice_repeats_its_table_heading_on_every_page_and_keeps_contract_headings_with_lines(posted):
+    b = read_book(posted).book
+    ar = apply_receivables(b, date(2026, 6, 15))
+    [doc] = invoice_documents(b, ar, "NS-500")
+    lines = [ln._replace(description=f"Line {k}", contract_id=f"AGR-{k // 9}")
+             for k, ln in enumerate(doc.lines * 30)]
+    pages = [p.extract_text() for p in pypdf.PdfReader(BytesIO(invoice_pdf(doc._replace(lines=lines)))).pages]
+    with_lines = [p for p in pages if "Line " in p]
+    assert len(with_lines) >= 2
+    assert all("Service period" in p for p in with_lines)  # each page the lines run onto has the heading
+    time_pages = [p for p in pages if "Time detail" in p or "Billed as" in p]
+    assert all("Billed as" in p for p in time_pages)
+    for group in range(2, 14):  # contracts of every size: a contract's heading never ends a page
+        lines = [ln._replace(description=f"Line {k}", contract_id=f"AGR-{k // group}")
+                 for k, ln in enumerate(doc.lines * 30)]
+        for page in pypdf.PdfReader(BytesIO(invoice_pdf(doc._replace(lines=lines)))).pages:
+            body = [t for t in page.extract_text().splitlines() if t.strip() and "Page " not in t]
+            assert not body[-1].startswith("Contract "), (group, body[-3:])

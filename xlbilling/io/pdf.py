@@ -27,6 +27,7 @@ D = TypeVar("D")
 GREY = (110, 110, 110)
 DARK = (31, 78, 120)
 ALERT = (192, 0, 0)
+ROW = 5.5  # mm: the height of a line of text in a table
 
 
 def _latin1(text: object) -> str:
@@ -66,6 +67,8 @@ class _Doc(FPDF):
         side = 16 if self.formats.paper == "Letter" else 13  # A4 is 6 mm narrower: the same tables fit
         self.set_margins(side, 16, side)
         self.footer_text = ""
+        self.fallbacks = False  # fonts set for characters the body font lacks
+        self.heading: tuple[Sequence[tuple[float, str, str]], float] | None = None  # the table running on
         wanted = {c for c in _characters(content) if ord(c) > 0xFF} - _TYPOGRAPHIC
         fonts = unicode_fonts() if wanted else None
         self.body = "Body" if fonts else "Helvetica"
@@ -81,10 +84,30 @@ class _Doc(FPDF):
                     missing -= covered(path)
             if names:
                 self.set_fallback_fonts(names, exact_match=False)
+                self.fallbacks = True
 
     def t(self, text: object) -> str:
         """Text as this document can set it: as typed in a Unicode font, else Latin-1 ("?" for the rest)."""
         return ("" if text is None else str(text)) if self.body == "Body" else _latin1(text)
+
+    def table_heading(self, columns: Sequence[tuple[float, str, str]], size: float = 9) -> None:
+        """A table's heading row (width, title, align of each column), drawn again at the top of every
+        page the table runs onto, until end_table()."""
+        self.heading = (columns, size)
+        self.header()
+
+    def end_table(self) -> None:
+        self.heading = None
+
+    def header(self):
+        if self.heading:
+            columns, size = self.heading
+            self.set_fill_color(*DARK)
+            self.set_text_color(255, 255, 255)
+            self.set_font(self.body, "B", size)
+            for width, title, align in columns:
+                self.cell(width, 6, self.t(title), align=align, fill=True)
+            self.ln(6)
 
     def footer(self):
         self.set_y(-12)
@@ -102,9 +125,29 @@ class _Doc(FPDF):
         self.set_font(self.body, "B" if bold else "", size)
         self.set_text_color(*color)
         if new_line:
-            self.cell(w, 5.5, self.t(text), align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.cell(w, ROW, self.t(text), align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         else:
-            self.cell(w, 5.5, self.t(text), align=align)
+            self.cell(w, ROW, self.t(text), align=align)
+
+
+    def row(self, cells: Sequence[tuple[float, object, str]], size: float = 9) -> None:
+        """A table row of plain cells (width, text, align), then a new line. The first cell is a cell(),
+        which breaks the page when the row does not fit; the others are set as text exactly where cell()
+        would set it, several times cheaper (cell() lays its text out in styled fragments: the lines of
+        a long invoice were most of its time). With fallback fonts every cell is a cell(), which
+        switches fonts for the characters the body font lacks."""
+        (width, text, align), *rest = cells
+        self.line_cell(width, text, align=align, size=size, new_line=not rest)
+        for k, (width, text, align) in enumerate(rest):
+            if self.fallbacks:
+                self.line_cell(width, text, align=align, size=size, new_line=k == len(rest) - 1)
+                continue
+            text = self.t(text)
+            dx = width - self.c_margin - self.get_string_width(text) if align == "R" else self.c_margin
+            self.text(self.x + dx, self.y + ROW / 2 + 0.3 * self.font_size, text)
+            self.x += width
+        if rest and not self.fallbacks:
+            self.ln(ROW)
 
 
 def _body(pdf: _Doc) -> None:
@@ -168,30 +211,26 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
     _party(pdf, "Bill to", doc.bill_to)
 
     widths = (70, 44, 18, 24, 28)
-    pdf.set_fill_color(*DARK)
-    pdf.set_text_color(255, 255, 255)
-    pdf.set_font(pdf.body, "B", 9)
-    for w, title, align in zip(widths, ("Description", "Service period", "Qty", "Rate", "Amount"),
-                               ("L", "L", "R", "R", "R")):
-        pdf.cell(w, 6, title, align=align, fill=True)
-    pdf.ln(6)
+    pdf.table_heading(list(zip(widths, ("Description", "Service period", "Qty", "Rate", "Amount"),
+                       ("L", "L", "R", "R", "R"))))
     contract = object()
     for ln in doc.lines:
         if ln.contract_id != contract:
             contract = ln.contract_id
             label = f"Contract {ln.contract_id}" + (f" - {ln.contract_name}" if ln.contract_name else "") \
                 if ln.contract_id else "Other charges"
+            if pdf.will_page_break(2 * ROW):  # a contract's heading goes onto the page of its first line
+                pdf.add_page()
             pdf.line_cell(0, label, bold=True, color=DARK, new_line=True)
-        pdf.line_cell(widths[0], ln.description[:48])
-        pdf.line_cell(widths[1], pdf.formats.period(ln.start, ln.end))
-        pdf.line_cell(widths[2], f"{ln.quantity.normalize():f}", align="R")
-        pdf.line_cell(widths[3], pdf.m(ln.unit_price), align="R")
-        pdf.line_cell(widths[4], pdf.m(ln.amount), align="R", new_line=True)
+        pdf.row([(widths[0], ln.description[:48], "L"), (widths[1], pdf.formats.period(ln.start, ln.end), "L"),
+                 (widths[2], f"{ln.quantity.normalize():f}", "R"), (widths[3], pdf.m(ln.unit_price), "R"),
+                 (widths[4], pdf.m(ln.amount), "R")])
         if ln.note:
             pdf.set_font(pdf.body, "", 7.5)
             pdf.set_text_color(*GREY)
             pdf.cell(0, 4, pdf.t(f"    {ln.note}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             _body(pdf)
+    pdf.end_table()
     pdf.ln(2)
     totals = [("Subtotal", doc.subtotal)]
     totals += [(f"Tax {(t.rate * 100).normalize():f}% on {pdf.m(t.base)}", t.tax) for t in doc.taxes]
@@ -242,21 +281,16 @@ def _time_appendix(pdf: _Doc, doc: InvoiceDocument) -> None:
     pdf.line_cell(0, f"Time detail for {doc.number}", bold=True, size=12, color=DARK, new_line=True)
     pdf.ln(2)
     widths = (20, 30, 16, 30, 12, 20, 54)
-    pdf.set_fill_color(*DARK)
-    pdf.set_text_color(255, 255, 255)
-    pdf.set_font(pdf.body, "B", 8)
-    for w, title in zip(widths, ("Date", "Technician", "Ticket", "Work type", "Hours", "Billed as", "Notes")):
-        pdf.cell(w, 6, title, fill=True, align="R" if title == "Hours" else "L")
-    pdf.ln(6)
+    titles = ("Date", "Technician", "Ticket", "Work type", "Hours", "Billed as", "Notes")
+    pdf.table_heading([(w, title, "R" if title == "Hours" else "L") for w, title in zip(widths, titles)], size=8)
     shown = {"included": "Included", "overage": "Overage", "time": "Time"}
     for d in doc.time_details:
-        pdf.line_cell(widths[0], pdf.d(d.date), size=8)
-        pdf.line_cell(widths[1], d.technician[:20], size=8)
-        pdf.line_cell(widths[2], d.ticket or "", size=8)
-        pdf.line_cell(widths[3], d.work_type[:20], size=8)
-        pdf.line_cell(widths[4], f"{d.hours.normalize():f}", align="R", size=8)
-        pdf.line_cell(widths[5], f"  {shown.get(d.billed_as, d.billed_as)}", size=8)
-        pdf.line_cell(widths[6], f"  {(d.notes or '')[:38]}", size=8, new_line=True)
+        pdf.row([(widths[0], pdf.d(d.date), "L"), (widths[1], d.technician[:20], "L"),
+                 (widths[2], d.ticket or "", "L"), (widths[3], d.work_type[:20], "L"),
+                 (widths[4], f"{d.hours.normalize():f}", "R"),
+                 (widths[5], f"  {shown.get(d.billed_as, d.billed_as)}", "L"),
+                 (widths[6], f"  {(d.notes or '')[:38]}", "L")], size=8)
+    pdf.end_table()
 
 
 def statement_pdf(doc: StatementDocument) -> bytes:
@@ -267,12 +301,8 @@ def statement_pdf(doc: StatementDocument) -> bytes:
     _header(pdf, doc.company, "STATEMENT", [("As of", pdf.d(doc.as_of)), ("Customer", doc.customer_id)], doc.logo)
     _party(pdf, "Statement for", doc.bill_to)
     widths = (34, 28, 28, 30, 28, 30)
-    pdf.set_fill_color(*DARK)
-    pdf.set_text_color(255, 255, 255)
-    pdf.set_font(pdf.body, "B", 9)
-    for w, title in zip(widths, ("Invoice", "Date", "Due", "Days past due", "Total", "Open")):
-        pdf.cell(w, 6, title, fill=True, align="L" if title in ("Invoice", "Date", "Due") else "R")
-    pdf.ln(6)
+    pdf.table_heading([(w, title, "L" if title in ("Invoice", "Date", "Due") else "R")
+               for w, title in zip(widths, ("Invoice", "Date", "Due", "Days past due", "Total", "Open"))])
     for i in doc.items:
         pdf.line_cell(widths[0], i.number + (" (in dispute)" if i.disputed else ""), bold=i.disputed,
                       color=ALERT if i.disputed else (0, 0, 0))
@@ -281,6 +311,7 @@ def statement_pdf(doc: StatementDocument) -> bytes:
         pdf.line_cell(widths[3], str(i.days_past_due), align="R")
         pdf.line_cell(widths[4], pdf.m(i.total), align="R")
         pdf.line_cell(widths[5], pdf.m(i.balance), align="R", new_line=True)
+    pdf.end_table()
     pdf.ln(3)
     for label, amount in doc.buckets:
         pdf.set_x(100)
@@ -310,24 +341,18 @@ def _activity(pdf: _Doc, doc: StatementDocument) -> None:
     pdf.line_cell(0, f"Account activity from {pdf.d(doc.since)} to {pdf.d(doc.as_of)}", bold=True,
                   size=11, color=DARK, new_line=True)
     widths = (26, 34, 66, 26, 26)
-    pdf.set_fill_color(*DARK)
-    pdf.set_text_color(255, 255, 255)
-    pdf.set_font(pdf.body, "B", 9)
-    for w, title in zip(widths, ("Date", "Item", "Reference", "Amount", "Balance")):
-        pdf.cell(w, 6, title, fill=True, align="R" if title in ("Amount", "Balance") else "L")
-    pdf.ln(6)
+    pdf.table_heading([(w, title, "R" if title in ("Amount", "Balance") else "L")
+               for w, title in zip(widths, ("Date", "Item", "Reference", "Amount", "Balance"))])
     pdf.line_cell(widths[0], pdf.d(doc.since))
     pdf.line_cell(widths[1] + widths[2] + widths[3], "Opening balance", bold=True)
     pdf.line_cell(widths[4], pdf.m(doc.opening), bold=True, align="R", new_line=True)
     for a in doc.activity:
-        pdf.line_cell(widths[0], pdf.d(a.day))
-        pdf.line_cell(widths[1], a.what)
-        pdf.line_cell(widths[2], a.reference[:40])
-        pdf.line_cell(widths[3], pdf.m(a.amount), align="R")
-        pdf.line_cell(widths[4], pdf.m(a.balance), align="R", new_line=True)
+        pdf.row([(widths[0], pdf.d(a.day), "L"), (widths[1], a.what, "L"), (widths[2], a.reference[:40], "L"),
+                 (widths[3], pdf.m(a.amount), "R"), (widths[4], pdf.m(a.balance), "R")])
     closing = doc.activity[-1].balance if doc.activity else doc.opening
     pdf.line_cell(sum(widths[:4]), f"Balance {doc.currency} on {pdf.d(doc.as_of)}", bold=True, align="R")
     pdf.line_cell(widths[4], pdf.m(closing), bold=True, align="R", new_line=True)
+    pdf.end_table()
 
 
 def credit_memo_pdf(doc: CreditMemoDocument) -> bytes:
