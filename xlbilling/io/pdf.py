@@ -134,20 +134,19 @@ class _Doc(FPDF):
         """A table row of plain cells (width, text, align), then a new line. The first cell is a cell(),
         which breaks the page when the row does not fit; the others are set as text exactly where cell()
         would set it, several times cheaper (cell() lays its text out in styled fragments: the lines of
-        a long invoice were most of its time). With fallback fonts every cell is a cell(), which
-        switches fonts for the characters the body font lacks."""
+        a long invoice were most of its time)."""
+        if self.fallbacks:  # cell() switches fonts for the characters the body font lacks
+            for k, (width, text, align) in enumerate(cells):
+                self.line_cell(width, text, align=align, size=size, new_line=k == len(cells) - 1)
+            return
         (width, text, align), *rest = cells
-        self.line_cell(width, text, align=align, size=size, new_line=not rest)
-        for k, (width, text, align) in enumerate(rest):
-            if self.fallbacks:
-                self.line_cell(width, text, align=align, size=size, new_line=k == len(rest) - 1)
-                continue
+        self.line_cell(width, text, align=align, size=size)
+        for width, text, align in rest:
             text = self.t(text)
             dx = width - self.c_margin - self.get_string_width(text) if align == "R" else self.c_margin
             self.text(self.x + dx, self.y + ROW / 2 + 0.3 * self.font_size, text)
             self.x += width
-        if rest and not self.fallbacks:
-            self.ln(ROW)
+        self.ln(ROW)
 
 
 def _body(pdf: _Doc) -> None:
