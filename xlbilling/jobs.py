@@ -243,14 +243,20 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
 
 def _billed_cells(book: Book, lines: list[InvoiceLineRow]) -> list[CellEdit]:
     """The invoice number into each billed time entry and charge (the only input cells the tool writes)."""
-    entries = {e: number(ln) for ln in lines if ln.entry_ids for e in ln.entry_ids.split()}
     charges = {ln.source_id: number(ln) for ln in lines if ln.source_type == "charge"}
     table = book.time_entries
-    at = table.positions
-    billed = [e for e in entries if e in at]
-    sheet_rows = table.rows[[at[e] for e in billed]].tolist()  # each entry's Excel row, looked up at once
-    rows: dict[str, dict[int, str | Decimal]] = {
-        "Timesheets": {row: entries[e] for row, e in zip(sheet_rows, billed)},
+    at = table.positions.get
+    where: list[int] = []  # each billed entry's position in the Timesheets, with its line's invoice number
+    numbers: list[str] = []
+    for ln in lines:
+        if ln.entry_ids:
+            n = number(ln)
+            for e in ln.entry_ids.split():
+                if (k := at(e)) is not None:
+                    where.append(k)
+                    numbers.append(n)
+    rows: dict[str, dict[int, str | Decimal]] = {  # each entry's Excel row, looked up at once
+        "Timesheets": dict(zip(table.rows[where].tolist(), numbers)),
         "Charges": {r.row: charges[r.charge_id] for r in book.charges if r.charge_id in charges}}
     return [CellEdit(sheet, book.columns.get(sheet, {}).get("invoice_number"), "Invoice Number", values)
             for sheet, values in rows.items() if values]
