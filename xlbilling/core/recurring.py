@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -171,6 +172,7 @@ def _cents_of(amount: Decimal) -> int:
     return int(amount.scaleb(2))
 
 
+@lru_cache(maxsize=1 << 16)  # lines bill the same few amounts month after month: each made once
 def money(cents: int) -> Decimal:
     return Decimal(cents).scaleb(-2)
 
@@ -178,7 +180,6 @@ def money(cents: int) -> Decimal:
 def items(book: Book, periods: Periods) -> list[Item]:
     """The periods as Items, as a close bills them."""
     days: dict[int, date] = {}
-    amounts: dict[int, Decimal] = {}
     prices: dict[tuple[int, int], Decimal] = {}
     fixed = [(ln.line_id, c.customer_id, c.contract_id, ln.description, ln.quantity, ln.tax_category or "services",
               c.po_number, book.cell(ln, "unit_price"), ln.revenue_account) for c, ln in periods.lines]
@@ -189,9 +190,7 @@ def items(book: Book, periods: Periods) -> list[Item]:
         price = prices.get((k, y))
         if price is None:
             price = prices[k, y] = unit_price(periods.lines[k], y)
-        amount = amounts.get(cents)
-        if amount is None:
-            amount = amounts[cents] = money(cents)
+        amount = money(cents)
         start = days.get(s) or days.setdefault(s, date.fromordinal(s))
         end = days.get(e) or days.setdefault(e, date.fromordinal(e))
         out.append(Item._make((recurring_key(line_id, start), "recurring", line_id, customer, contract, description,
