@@ -92,7 +92,8 @@ class _Doc(FPDF):
 
     def table_heading(self, columns: Sequence[tuple[float, str, str]], size: float = 9) -> None:
         """A table's heading row (width, title, align of each column), drawn again at the top of every
-        page the table runs onto, until end_table()."""
+        page the table runs onto, until end_table(); its rows (row()) take these widths, alignments and
+        size."""
         self.heading = (columns, size)
         self.header()
 
@@ -129,12 +130,14 @@ class _Doc(FPDF):
         else:
             self.cell(w, ROW, self.t(text), align=align)
 
-
-    def row(self, cells: Sequence[tuple[float, object, str]], size: float = 9) -> None:
-        """A table row of plain cells (width, text, align), then a new line. The first cell is a cell(),
-        which breaks the page when the row does not fit; the others are set as text exactly where cell()
-        would set it, several times cheaper (cell() lays its text out in styled fragments: the lines of
-        a long invoice were most of its time)."""
+    def row(self, texts: Sequence[object]) -> None:
+        """A row of the table table_heading() began: a text per column, then a new line. The first cell
+        is a cell(), which breaks the page when the row does not fit; the others are set as text exactly
+        where cell() would set them, several times cheaper (cell() lays its text out in styled fragments:
+        the lines of a long invoice were most of its time)."""
+        assert self.heading is not None, "a row belongs to the table table_heading() began"
+        columns, size = self.heading
+        cells = [(width, text, align) for (width, _, align), text in zip(columns, texts)]
         if self.fallbacks:  # cell() switches fonts for the characters the body font lacks
             for k, (width, text, align) in enumerate(cells):
                 self.line_cell(width, text, align=align, size=size, new_line=k == len(cells) - 1)
@@ -221,9 +224,8 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
             if pdf.will_page_break(2 * ROW):  # a contract's heading goes onto the page of its first line
                 pdf.add_page()
             pdf.line_cell(0, label, bold=True, color=DARK, new_line=True)
-        pdf.row([(widths[0], ln.description[:48], "L"), (widths[1], pdf.formats.period(ln.start, ln.end), "L"),
-                 (widths[2], f"{ln.quantity.normalize():f}", "R"), (widths[3], pdf.m(ln.unit_price), "R"),
-                 (widths[4], pdf.m(ln.amount), "R")])
+        pdf.row([ln.description[:48], pdf.formats.period(ln.start, ln.end), f"{ln.quantity.normalize():f}",
+                 pdf.m(ln.unit_price), pdf.m(ln.amount)])
         if ln.note:
             pdf.set_font(pdf.body, "", 7.5)
             pdf.set_text_color(*GREY)
@@ -284,11 +286,8 @@ def _time_appendix(pdf: _Doc, doc: InvoiceDocument) -> None:
     pdf.table_heading([(w, title, "R" if title == "Hours" else "L") for w, title in zip(widths, titles)], size=8)
     shown = {"included": "Included", "overage": "Overage", "time": "Time"}
     for d in doc.time_details:
-        pdf.row([(widths[0], pdf.d(d.date), "L"), (widths[1], d.technician[:20], "L"),
-                 (widths[2], d.ticket or "", "L"), (widths[3], d.work_type[:20], "L"),
-                 (widths[4], f"{d.hours.normalize():f}", "R"),
-                 (widths[5], f"  {shown.get(d.billed_as, d.billed_as)}", "L"),
-                 (widths[6], f"  {(d.notes or '')[:38]}", "L")], size=8)
+        pdf.row([pdf.d(d.date), d.technician[:20], d.ticket or "", d.work_type[:20], f"{d.hours.normalize():f}",
+                 f"  {shown.get(d.billed_as, d.billed_as)}", f"  {(d.notes or '')[:38]}"])
     pdf.end_table()
 
 
@@ -301,7 +300,7 @@ def statement_pdf(doc: StatementDocument) -> bytes:
     _party(pdf, "Statement for", doc.bill_to)
     widths = (34, 28, 28, 30, 28, 30)
     pdf.table_heading([(w, title, "L" if title in ("Invoice", "Date", "Due") else "R")
-               for w, title in zip(widths, ("Invoice", "Date", "Due", "Days past due", "Total", "Open"))])
+                       for w, title in zip(widths, ("Invoice", "Date", "Due", "Days past due", "Total", "Open"))])
     for i in doc.items:
         pdf.line_cell(widths[0], i.number + (" (in dispute)" if i.disputed else ""), bold=i.disputed,
                       color=ALERT if i.disputed else (0, 0, 0))
@@ -341,13 +340,12 @@ def _activity(pdf: _Doc, doc: StatementDocument) -> None:
                   size=11, color=DARK, new_line=True)
     widths = (26, 34, 66, 26, 26)
     pdf.table_heading([(w, title, "R" if title in ("Amount", "Balance") else "L")
-               for w, title in zip(widths, ("Date", "Item", "Reference", "Amount", "Balance"))])
+                       for w, title in zip(widths, ("Date", "Item", "Reference", "Amount", "Balance"))])
     pdf.line_cell(widths[0], pdf.d(doc.since))
     pdf.line_cell(widths[1] + widths[2] + widths[3], "Opening balance", bold=True)
     pdf.line_cell(widths[4], pdf.m(doc.opening), bold=True, align="R", new_line=True)
     for a in doc.activity:
-        pdf.row([(widths[0], pdf.d(a.day), "L"), (widths[1], a.what, "L"), (widths[2], a.reference[:40], "L"),
-                 (widths[3], pdf.m(a.amount), "R"), (widths[4], pdf.m(a.balance), "R")])
+        pdf.row([pdf.d(a.day), a.what, a.reference[:40], pdf.m(a.amount), pdf.m(a.balance)])
     closing = doc.activity[-1].balance if doc.activity else doc.opening
     pdf.line_cell(sum(widths[:4]), f"Balance {doc.currency} on {pdf.d(doc.as_of)}", bold=True, align="R")
     pdf.line_cell(widths[4], pdf.m(closing), bold=True, align="R", new_line=True)
