@@ -17,7 +17,7 @@ from .money import ZERO
 from .periods import add_months
 from .receivables import Receivables
 from .rules import REGISTRY
-from .revenue import Recognition, deferred_rollforward, month_of
+from .revenue import Recognition, deferred_rollforward, month_label, month_of
 from .seats import mismatches_tab, reconcile, seats_summary_tab
 from .tabs import DATE, INT, MONEY, PCT, TEXT, Column, Tab
 
@@ -56,7 +56,7 @@ def billed_vs_recognised(ar: Receivables, schedule: list[Recognition], months: i
         recognised[r.month] += r.amount
     rows, month = [], first
     while month <= last:
-        rows.append((f"{month:%Y-%m}", billed[month], recognised[month]))
+        rows.append((month_label(month), billed[month], recognised[month]))
         month = add_months(month, 1)
     return Tab("Revenue", (Column("Month", TEXT, 10), Column("Billed (before tax)", MONEY, 18),
                            Column("Recognised", MONEY, 16)), rows)
@@ -165,8 +165,8 @@ def manager_report(acc: Accounts, lines: list[InvoiceLineRow], as_of: date, wip:
     titles = [c.title for c in kpis.columns]
     keep = [titles.index(t) for t in TREND]
     trend = Tab("Trend", tuple(kpis.columns[k] for k in keep),
-                [tuple(r[k] for k in keep) for r in kpis.rows if r[0] >= f"{since:%Y-%m}"])
-    this_month = measures(kpis, f"{as_of:%Y-%m}")
+                [tuple(r[k] for k in keep) for r in kpis.rows if r[0] >= month_label(since)])
+    this_month = measures(kpis, month_label(month_of(as_of)))
     titles = list(TREND)
     aging = aging_tab(acc.book, acc.ar)
     largest = largest_balances(aging)
