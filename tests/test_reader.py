@@ -1,5 +1,7 @@
 """Reading workbooks: typed records with their cells, and every kind of input error named by its cell."""
 
+import subprocess
+import sys
 import re
 import zipfile
 from datetime import date
@@ -218,3 +220,14 @@ def test_vendor_counts_are_read_typed_and_a_bad_count_names_its_cell(tmp_path):
                                                                              "VendorCounts!C3")
     bad = write_book(tmp_path / "bad.xlsx", {"VendorCounts": [head, ["1001", "M365-BP", "many", "2026-10-31"]]})
     assert errors_at(read_book(bad)) == {"VendorCounts!C2"}
+
+
+def test_reading_a_book_does_not_load_pandas(tmp_path):
+    """pyarrow would import all of pandas (0.1-0.2 s of every command) to ask whether a value is a pandas
+    object; a read, in a fresh process, leaves pandas unloaded, and pandas still imports afterwards."""
+    path = write_book(tmp_path / "book.xlsx", {})
+    script = ("import sys; from xlbilling.io.reader import read_book; "
+              f"assert read_book({str(path)!r}).ok; "
+              "print('pandas' in sys.modules); import pandas; print(pandas.DataFrame({'a': [1]}).shape)")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "(1,", "1)"]

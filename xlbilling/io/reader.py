@@ -10,8 +10,10 @@ together; nothing is raised for a user's mistake.
 from __future__ import annotations
 
 import gc
+import importlib.abc
 import os
 import re
+import sys
 import tempfile
 import zlib
 from contextlib import contextmanager
@@ -40,6 +42,33 @@ from .package import Package, PackageError
 from .settings import parse_settings
 from .safe_write import sweep_leftovers
 from .sheet_parts import FIRST_VALUE_ROW, Uncuttable, cut_sheet
+
+
+
+def _pyarrow_without_pandas() -> None:
+    """pyarrow asks whether pandas is installed the first time it meets a Python value (any pa.array,
+    pa.scalar, or compute call given a plain number), and to ask it imports the whole of pandas: 0.1-0.2 s,
+    more than reading a small book takes. Nothing here hands pyarrow a pandas object or wants one back,
+    so unless pandas is loaded already (xlwings loads it in Excel), pyarrow is told there is none: its
+    one attempt to import it, made here, fails. (pandas itself stays importable.)"""
+    if "pandas" in sys.modules:
+        return
+    sys.meta_path.insert(0, _NoPandas)
+    try:
+        pa.scalar(0)
+    finally:
+        sys.meta_path.remove(_NoPandas)
+
+
+class _NoPandas(importlib.abc.MetaPathFinder):
+    @staticmethod
+    def find_spec(name: str, path: object = None, target: object = None) -> None:
+        if name == "pandas":
+            raise ModuleNotFoundError("pandas is not offered to pyarrow", name=name)
+        return None
+
+
+_pyarrow_without_pandas()
 
 MIN_PART_BYTES = 32 << 20  # a large sheet's XML is read in row ranges of at least this size (part_count)
 MAX_PARTS = 8
