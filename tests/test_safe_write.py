@@ -62,3 +62,36 @@ def test_a_lock_left_by_a_dead_run_is_taken_over(tmp_path):
     with workbook_lock(path):
         pass
     assert not (tmp_path / ".Book.xlsx.xlbilling-lock").exists()
+
+
+def test_a_part_that_does_not_inflate_back_is_never_written(tmp_path, monkeypatch):
+    """Each part is inflated and checked as it is deflated (the write reads back only the archive's
+    structure): a stream that does not give its part back stops the write, and the file stays as it was."""
+    from xlbilling.core.tabs import Column, Tab
+    from xlbilling.io import zipwrite
+    from xlbilling.io.workbook import write_output_tabs
+
+    path = write_book(tmp_path / "Book.xlsx", {})
+    before = path.read_bytes()
+    tab = Tab("Notes", (Column("Note"),), [(f"note {k}",) for k in range(5000)])
+
+    real = zipwrite.zlib.compressobj
+
+    class Garbling:  # deflates the part with one byte changed, as a fault would
+        def __init__(self, *args):
+            self._packer = real(*args)
+
+        def compress(self, data: bytes) -> bytes:
+            return self._packer.compress(data[:-1] + b"?" if data else data)
+
+        def flush(self, *args) -> bytes:
+            return self._packer.flush(*args)
+
+    monkeypatch.setattr(zipwrite.zlib, "compressobj", Garbling)
+    with pytest.raises(OSError, match="did not inflate"):
+        write_output_tabs(path, [tab])
+    assert path.read_bytes() == before and not (tmp_path / BACKUP_DIR).exists()
+    monkeypatch.undo()
+    assert write_output_tabs(path, [tab])
+    from xlbilling.io.workbook import read_output_rows
+    assert read_output_rows(path, "Notes")[-1] == ("note 4999",)

@@ -482,7 +482,8 @@ _DATE_1904 = re.compile(r'<(?:\w+:)?workbookPr\b[^>]*\bdate1904="(?:1|true)"')
 def write_tabs(data: bytes, tabs: Iterable[Tab], edits: Iterable[CellEdit] = (),
                progress: Callable[[str], None] | None = None) -> bytes:
     """The package with each tab replacing the sheet of its name (or appended as a new last sheet),
-    and the cell edits made in their sheets (`progress`: told each sheet as it is written)."""
+    and the cell edits made in their sheets (`progress`: told each sheet as it is written). Every part
+    it deflates is inflated and checked as it is made (zipwrite.deflated); the rest are copied as they were."""
     with ThreadPoolExecutor(2) as pool:  # deflates edited and rendered sheets while the next is worked on
         return _write_tabs(Package(data), list(tabs), list(edits), pool, progress or (lambda _: None))
 

@@ -164,16 +164,18 @@ def check_unchanged(path: Path, seen: tuple | None) -> None:
                            "synced?); nothing was written: run the command again")
 
 
-def _verify(data: bytes, previous: bytes | None = None) -> None:
+def _verify(data: bytes, previous: bytes | None = None, inflate: bool = True) -> None:
     """Read back every entry that differs from the previous version (all of them without one);
-    entries copied unchanged were readable before and are the same bytes now."""
+    entries copied unchanged were readable before and are the same bytes now. `inflate` False: the
+    entries were inflated and checked as they were deflated (zipwrite.deflated), so each changed
+    entry's headers are read back, not its data again."""
     def signature(z: zipfile.ZipFile) -> dict[str, tuple[int, int]]:
         return {i.filename: (i.CRC, i.compress_size) for i in z.infolist()}
 
     def check(name: str) -> None:
         try:
             with zipfile.ZipFile(BytesIO(data)) as z, z.open(name) as part:  # one archive object per thread
-                while part.read(1 << 24):  # inflated in pieces, never held whole; the end checks the CRC
+                while inflate and part.read(1 << 24):  # inflated in pieces, never held whole; the end checks the CRC
                     pass
         except (zipfile.BadZipFile, zlib.error) as exc:
             raise OSError(f"the written workbook failed its check at {name}: {exc}") from None
@@ -184,6 +186,9 @@ def _verify(data: bytes, previous: bytes | None = None) -> None:
             old = signature(z)
     with zipfile.ZipFile(BytesIO(data)) as z:
         changed = [name for name, sig in signature(z).items() if old.get(name) != sig]
+    if not inflate:
+        list(map(check, changed))
+        return
     with ThreadPoolExecutor(2) as pool:  # zlib lets go of the interpreter: parts inflate side by side
         list(pool.map(check, changed))
 
@@ -230,10 +235,11 @@ def _room_for(folder: Path, needed: int) -> None:
 
 
 def replace_file(path: Path, data: bytes, previous: bytes | None = None, check_zip: bool = True,
-                 backups_kept: int = BACKUPS_KEPT, seen: tuple | None = None) -> None:
+                 backups_kept: int = BACKUPS_KEPT, seen: tuple | None = None, inflated: bool = False) -> None:
     """Write `data` over `path` atomically, keeping backups of the previous versions (`previous`: its
     bytes, when the caller has them, so that only what changed needs checking; `check_zip`: off for
-    files that are not workbooks, such as exports)."""
+    files that are not workbooks, such as exports; `inflated`: every entry that differs from
+    `previous` was inflated and checked as it was deflated, as package.write_tabs does)."""
     path = Path(path)
     check_not_open(path)
     path = path.resolve() if path.is_symlink() else path  # a link keeps pointing at the file, which is replaced
@@ -248,7 +254,7 @@ def replace_file(path: Path, data: bytes, previous: bytes | None = None, check_z
         with ThreadPoolExecutor(1) as pool:  # the backup copies while the new version is checked and written
             backing_up = pool.submit(_backup, path, backups_kept) if exists else None
             if check_zip:
-                _verify(data, previous)
+                _verify(data, previous, inflate=not inflated)
             with open(tmp, "wb") as f:
                 f.write(data)
                 f.flush()

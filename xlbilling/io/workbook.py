@@ -42,7 +42,7 @@ def write_output_tabs(path: str | Path, tabs: list[Tab], edits: Sequence[CellEdi
         return False
     if progress:
         progress(f"Checking and saving {path.name} (backup in {BACKUP_DIR})")
-    replace_file(path, new, previous=data, backups_kept=backups_kept, seen=seen)
+    replace_file(path, new, previous=data, backups_kept=backups_kept, seen=seen, inflated=True)
     return True
 
 

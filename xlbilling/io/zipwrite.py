@@ -44,13 +44,22 @@ class Entry:
         return sum(map(len, self.pieces))
 
 
+def deflated(data: bytes, level: int = LEVEL, flush: int = zlib.Z_FINISH) -> bytes:
+    """`data` deflated (a raw stream; Z_SYNC_FLUSH: a run that others can follow), and inflated again
+    at once to check it gives `data` back: every part this writer deflates is read back as it is made,
+    on the thread that made it, while the next part is still being produced (so the written workbook
+    needs only its structure read back, safe_write)."""
+    packer = zlib.compressobj(level, zlib.DEFLATED, -15)
+    raw = packer.compress(data) + packer.flush(flush)
+    if zlib.decompressobj(-15).decompress(raw) != data:
+        raise OSError("a part did not inflate to what was deflated (a fault of this machine's memory or zlib); "
+                      "nothing was written")
+    return raw
+
+
 def compressed(name: str, data: bytes, date_time: tuple, method: int = zipfile.ZIP_DEFLATED,
                external_attr: int = 0, level: int = LEVEL) -> Entry:
-    if method == zipfile.ZIP_STORED:
-        raw = data
-    else:
-        packer = zlib.compressobj(level, zlib.DEFLATED, -15)
-        raw = packer.compress(data) + packer.flush()
+    raw = data if method == zipfile.ZIP_STORED else deflated(data, level)
     return Entry(name, date_time, method, zlib.crc32(data), len(data), raw, external_attr)
 
 
@@ -73,8 +82,7 @@ class Deflater:
         self._size = 0
 
     def _deflate(self, chunk: bytes) -> bytes:
-        packer = zlib.compressobj(self._level, zlib.DEFLATED, -15)
-        return packer.compress(chunk) + packer.flush(zlib.Z_SYNC_FLUSH)
+        return deflated(chunk, self._level, zlib.Z_SYNC_FLUSH)
 
     def write(self, chunk: bytes) -> None:
         self._crc = zlib.crc32(chunk, self._crc)
