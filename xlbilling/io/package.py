@@ -27,7 +27,7 @@ from ..core.tabs import Tab
 from .sheetxml import EPOCH_1900, EPOCH_1904, Rendered, render_chunks
 from .styles import StyleBook
 from .xmltext import attr, cell_text
-from .zipwrite import Deflater, compressed, copied, raw_bytes, write_zip
+from .zipwrite import Deflater, compressed, copied, quick_handoffs, raw_bytes, write_zip
 
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_R_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -484,7 +484,7 @@ def write_tabs(data: bytes, tabs: Iterable[Tab], edits: Iterable[CellEdit] = (),
     """The package with each tab replacing the sheet of its name (or appended as a new last sheet),
     and the cell edits made in their sheets (`progress`: told each sheet as it is written). Every part
     it deflates is inflated and checked as it is made (zipwrite.deflated); the rest are copied as they were."""
-    with ThreadPoolExecutor(2) as pool:  # deflates edited and rendered sheets while the next is worked on
+    with ThreadPoolExecutor(2) as pool, quick_handoffs():  # deflates sheets while the next is worked on
         return _write_tabs(Package(data), list(tabs), list(edits), pool, progress or (lambda _: None))
 
 
