@@ -165,6 +165,7 @@ def test_the_table_holds_the_records_it_was_made_of():
     table = TimeTable.of(rows)
     assert list(table) == rows and table == tuple(rows) and table.entry(1) == rows[1]
     assert list(table.take(np.array([1]))) == [rows[1]]
+    assert table.entries(np.array([1, 0, 1])) == [rows[1], rows[0], rows[1]] and table.entries([]) == []
     assert table.isin_ids({"E2"}).tolist() == [False, True]
     assert table.open_mask(frozenset({"E1"})).tolist() == [False, False]
     assert table.hours_by(np.array([0, 0]), np.array([0, 1]), 1) == [D("3.00")]

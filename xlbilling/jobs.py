@@ -214,7 +214,7 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
         held = [draft_rows(d, through) for d in result.held]
         all_headers, all_lines = sealed([*headers, *new_headers]), [*lines, *new_lines]
         acc = accounts(book, invoice_date, all_headers, all_lines)
-        money = money_findings(acc.book)  # against the ledger as it is now, with the new invoices
+        money = money_findings(acc.book, (h.invoice_number or "" for h in new_headers))  # the ledger as it is now
         findings = [f for f in findings if f.code not in MONEY_CODES] + money
         tabs = [*ledger_view_tabs(book, invoice_date, all_headers, all_lines, held, acc),
                 a.schedule_tab,

@@ -4,6 +4,7 @@ to findings. A rule that crashes becomes a finding; it never stops the run."""
 from __future__ import annotations
 
 import traceback
+from collections.abc import Iterable
 
 from ..core.findings import ERROR, Finding
 from .base import AuditContext, LedgerContext
@@ -27,9 +28,10 @@ def rules_markdown() -> str:
     return "\n".join(rows) + "\n"
 
 
-def money_findings(book) -> list[Finding]:
-    """The findings on money already invoiced (PAYMENT_UNMATCHED, PAYMENT_SHORT, POSTED_INVOICE_CHANGED)."""
-    return run_rules(LedgerContext(book), MONEY_RULES)
+def money_findings(book, just_posted: Iterable[str] = ()) -> list[Finding]:
+    """The findings on money already invoiced (PAYMENT_UNMATCHED, PAYMENT_SHORT, POSTED_INVOICE_CHANGED);
+    `just_posted`: the invoices this run posted (their fingerprints are not worked out again)."""
+    return run_rules(LedgerContext(book, just_posted=frozenset(just_posted)), MONEY_RULES)
 
 
 def run_rules(ctx: LedgerContext, rules=RULES) -> list[Finding]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
@@ -23,6 +23,8 @@ class LedgerContext:
     """What the rules on money already invoiced see: the book and its posted invoices."""
 
     book: Book
+    # invoice numbers this run posted: their fingerprints were made from these very lines a moment ago
+    just_posted: frozenset[str] = field(default=frozenset(), kw_only=True)
 
     @cached_property
     def _posted(self) -> tuple[list[RegisterRow], list[InvoiceLineRow]]:
@@ -88,7 +90,7 @@ class AuditContext(LedgerContext):
         return entry_contracts(self.book.time_entries, self.contracts)
 
     def entries(self, mask: np.ndarray) -> list[TimeEntry]:
-        return self.book.time_entries.entries(np.flatnonzero(mask).tolist())
+        return self.book.time_entries.entries(np.flatnonzero(mask))
 
     def at_stake(self, e: TimeEntry) -> Decimal | None:
         rate = self.rates.rate(e.contract_id, e.work_type, e.date)

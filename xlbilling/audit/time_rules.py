@@ -61,9 +61,8 @@ def _unpriceable(ctx: AuditContext, mask: np.ndarray) -> Iterator[tuple[TimeEntr
     """The entries of a mask, each with what it holds: an entry this close would bill but cannot price
     holds its contract's draft (spec section 4) — its targets are the entry, for `exclude`, and its
     contract, for the hold."""
-    table = ctx.book.time_entries
-    for i in np.flatnonzero(mask).tolist():
-        e = table.entry(i)
+    at = np.flatnonzero(mask)
+    for i, e in zip(at.tolist(), ctx.book.time_entries.entries(at)):
         yield e, (f"entry:{e.entry_id}", f"contract:{e.contract_id}") if ctx.due[i] else ()
 
 

@@ -27,12 +27,16 @@ class Context(Protocol):
     @property
     def book(self) -> Book: ...
 
+    @property
+    def just_posted(self) -> frozenset[str]: ...
+
 
 @dataclass(frozen=True)
 class On:
     """The context of a rule run on a book alone, outside the audit."""
 
     book: Book
+    just_posted: frozenset[str] = frozenset()  # see LedgerContext
 
 
 @dataclass(frozen=True)
