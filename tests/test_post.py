@@ -93,3 +93,27 @@ def test_a_hand_edited_posted_invoice_is_reported(tmp_path):
     result = validate(path)
     [warning] = result.warnings
     assert warning.code == "POSTED_INVOICE_CHANGED" and warning.where == "InvoiceRegister!M2"
+
+
+def test_a_drafts_lines_carry_each_field_of_its_items(tmp_path):
+    from xlbilling.core.close import close
+    from xlbilling.core.items import Billed
+    from xlbilling.core.posting import draft_rows
+    from xlbilling.io.reader import read_book
+
+    loaded = read_book(book(tmp_path))
+    drafts = close(loaded.book, date(2026, 4, 1), None, Billed()).drafts
+    assert drafts
+    for draft in drafts:
+        header, rows = draft_rows(draft, date(2026, 3, 31), "NS-9")
+        assert header.lines == len(rows) == len(draft.lines)
+        for row, ln in zip(rows, draft.lines):
+            it = ln.item
+            assert row._asdict() == {
+                "invoice_number": "NS-9", "draft_id": draft.draft_id, "line_no": ln.line_no,
+                "contract_id": it.contract_id, "source_type": it.source_type, "source_id": it.source_id,
+                "description": it.description, "service_start": it.service_start, "service_end": it.service_end,
+                "quantity": it.quantity, "unit_price": it.unit_price, "amount": it.amount,
+                "tax_category": it.tax_category, "tax_rate": ln.tax_rate, "source_cell": it.where,
+                "entry_ids": " ".join(it.entry_ids) or None, "revenue_account": it.revenue_account, "row": 0}
+    assert any(row.entry_ids for d in drafts for row in draft_rows(d, date(2026, 3, 31))[1])
