@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import NamedTuple
 from collections.abc import Iterable
 
@@ -107,13 +107,17 @@ def _entry_hours_by_month(book: Book, lines: list[InvoiceLineRow]) -> dict[int, 
 
 def recognitions(book: Book, lines: Iterable[InvoiceLineRow]) -> list[Recognition]:
     lines = list(lines)
-    by_month = _entry_hours_by_month(book, lines)
+    by_month = _entry_hours_by_month(book, lines).get
     out = []
+    add = out.append
     for k, ln in enumerate(lines):
-        for month, amount in line_schedule(ln, by_month.get(k, [])):
+        for month, amount in line_schedule(ln, by_month(k, [])):
             if amount:
-                out.append(Recognition(number(ln), ln.line_no, month, amount, ln.revenue_account))
+                add(_recognition((number(ln), ln.line_no, month, amount, ln.revenue_account)))
     return out
+
+
+_recognition = partial(tuple.__new__, Recognition)  # from its fields in order, made in C
 
 
 class DeferredMonth(NamedTuple):
