@@ -108,7 +108,7 @@ def _entry_hours_by_month(book: Book, lines: list[InvoiceLineRow]) -> dict[int, 
 def recognitions(book: Book, lines: Iterable[InvoiceLineRow]) -> list[Recognition]:
     lines = list(lines)
     by_month = _entry_hours_by_month(book, lines).get
-    out = []
+    out: list[Recognition] = []
     add = out.append
     for k, ln in enumerate(lines):
         for month, amount in line_schedule(ln, by_month(k, [])):

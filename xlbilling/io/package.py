@@ -549,14 +549,17 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
     for k, t in enumerate(tabs):
         first_of.setdefault(t.columns, k)
     order = sorted(tabs, key=lambda t: first_of[t.columns])
-    for k, tab in enumerate(order):
-        progress(f"Writing {tab.name} ({len(tab.rows):,} rows)")
-        hold = k + 1 < len(order) and order[k + 1].columns == tab.columns  # the next may take its blocks
-        part = part_of[tab.name]
-        code_name, kept = _carried_over(pkg, parts, part) if pkg.has(part) else (None, "")
-        deflater = Deflater(pool)
-        render_chunks(tab, styles, code_name, kept, deflater.write, epoch, rendered, hold)
-        parts.rendered(part, deflater)
+    with ThreadPoolExecutor(1) as inflating:  # what the old sheets carry over, read while the first tabs render
+        carried = {t.name: inflating.submit(_carried_over, pkg, parts, part_of[t.name])
+                   for t in order if pkg.has(part_of[t.name])}
+        for k, tab in enumerate(order):
+            progress(f"Writing {tab.name} ({len(tab.rows):,} rows)")
+            hold = k + 1 < len(order) and order[k + 1].columns == tab.columns  # the next may take its blocks
+            part = part_of[tab.name]
+            code_name, kept = carried[tab.name].result() if tab.name in carried else (None, "")
+            deflater = Deflater(pool)
+            render_chunks(tab, styles, code_name, kept, deflater.write, epoch, rendered, hold)
+            parts.rendered(part, deflater)
 
     wb_xml = _print_titles(wb_xml, [t.name for t in tabs if not t.hidden])
     new_styles = styles.result()
