@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from .audit import MONEY_CODES, money_findings
+from .audit import INVOICE_RULES, MONEY_CODES, money_findings
 from .audit.resolve import audited_close, code_counts, discrepancies_tab
 from .audit.wip import unbilled_wip_tab
 from .core.accounts import accounts, drafts_on_sheet, ledger, ledger_view_tabs, new_ledger
@@ -199,7 +199,8 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
         a = read.early or _Ahead.of(book, invoice_date, through)
         headers, lines, billed = a.headers, a.lines, a.billed
         stage(progress, "Checking the drafts against a fresh close")
-        fresh, findings = audited_close(book, invoice_date, through, billed, a.recurring)
+        # the money already invoiced is checked once the new invoices are in the ledger (below)
+        fresh, findings = audited_close(book, invoice_date, through, billed, a.recurring, INVOICE_RULES)
         reviewed = {r.draft_id or "": (r.total, r.lines) for r in on_sheet}
         now = {d.draft_id: (d.total, len(d.lines)) for d in fresh.drafts}
         if reviewed != now:
@@ -215,7 +216,7 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
         all_headers, all_lines = sealed([*headers, *new_headers]), [*lines, *new_lines]
         acc = accounts(book, invoice_date, all_headers, all_lines)
         money = money_findings(acc.book, (h.invoice_number or "" for h in new_headers))  # the ledger as it is now
-        findings = [f for f in findings if f.code not in MONEY_CODES] + money
+        findings += money
         tabs = [*ledger_view_tabs(book, invoice_date, all_headers, all_lines, held, acc),
                 a.schedule_tab,
                 contract_status_tab(book, invoice_date, all_headers, all_lines, a.schedule),

@@ -13,7 +13,8 @@ from .money_rules import MONEY_CODES, MONEY_RULES
 from .seat_rules import SEAT_RULES
 from .time_rules import TIME_RULES
 
-RULES = (*TIME_RULES, *BILLING_RULES, *SEAT_RULES, *MONEY_RULES)
+INVOICE_RULES = (*TIME_RULES, *BILLING_RULES, *SEAT_RULES)  # the checks of what a close would invoice
+RULES = (*INVOICE_RULES, *MONEY_RULES)
 
 
 def rule_table() -> list[tuple[str, str, str, str]]:
@@ -48,5 +49,5 @@ def run_rules(ctx: LedgerContext, rules=RULES) -> list[Finding]:
     return findings
 
 
-__all__ = ["AuditContext", "LedgerContext", "MONEY_CODES", "RULES", "money_findings", "rule_table", "rules_markdown",
-           "run_rules"]
+__all__ = ["AuditContext", "INVOICE_RULES", "LedgerContext", "MONEY_CODES", "RULES", "money_findings", "rule_table",
+           "rules_markdown", "run_rules"]

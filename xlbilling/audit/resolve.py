@@ -14,10 +14,10 @@ from ..core.findings import ERROR, Finding
 from ..core.invoicing import Draft
 from ..core.models import Book, DiscrepancyRow
 from ..core.register import spec_columns
-from ..core.rules import REGISTRY
+from ..core.rules import REGISTRY, Rule
 from ..core.tabs import Tab
 from ..schema import DISCREPANCIES
-from . import AuditContext, run_rules
+from . import RULES, AuditContext, run_rules
 
 _RANK = {"error": 0, "warning": 1, "info": 2}
 
@@ -27,9 +27,11 @@ def _resolutions(book: Book) -> dict[str, DiscrepancyRow]:
 
 
 def audited_close(book: Book, invoice_date: date, through: date | None, billed: Billed,
-                  recurring: list[Item] | None = None) -> tuple[CloseResult, list[Finding]]:
+                  recurring: list[Item] | None = None, rules: tuple[Rule, ...] = RULES
+                  ) -> tuple[CloseResult, list[Finding]]:
     """Close with the audit: items staff excluded are left out, drafts with an open error are held.
-    (`recurring`: the recurring items due, if already worked out: see schedule.recurring_outlook.)"""
+    (`recurring`: the recurring items due, if already worked out: see schedule.recurring_outlook;
+    `rules`: the checks run, INVOICE_RULES for a caller that checks the money posted itself.)"""
     resolved = _resolutions(book)
 
     def resolution(f: Finding) -> str | None:
@@ -40,7 +42,7 @@ def audited_close(book: Book, invoice_date: date, through: date | None, billed: 
     seen: dict[str, Finding] = {}
     while True:
         result = close(book, invoice_date, through, billed, excluded, recurring)
-        findings = run_rules(AuditContext(book, invoice_date, result.through, billed, result))
+        findings = run_rules(AuditContext(book, invoice_date, result.through, billed, result), rules)
         for f in findings:
             seen.setdefault(f.discrepancy_id, f)
         wanted = excluded | {t for f in findings if resolution(f) == "exclude" for t in f.targets}
