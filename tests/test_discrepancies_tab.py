@@ -99,3 +99,24 @@ def test_each_finding_links_to_its_cell_and_errors_are_coloured(tmp_path):
     assert first.value == "Timesheets!A3" and first.hyperlink.location == "Timesheets!A3"
     assert ws.cell(2, 3).value == "error" and ws.cell(2, 1).fill.fgColor.rgb == "FFFFC7CE"
     assert ws.auto_filter.ref.startswith("A1:")
+
+
+def test_each_column_of_a_finding_row_holds_its_field(tmp_path):
+    """Every field of a Discrepancies row, read back by its column's name: the finding's, and what staff
+    typed (resolution, note) kept with its first-seen day."""
+    path = book(tmp_path)
+    close_workbook(path, date(2026, 11, 1))
+    ident = resolve(path, "TIME_DUPLICATE", "approve")
+    note = [c.name for c in DISCREPANCIES.columns].index("note")
+    at = next(n for n, r in enumerate(rows(path, "Discrepancies")[1:], start=2) if r[0] == ident)
+    path.write_bytes(write_tabs(path.read_bytes(), [], [CellEdit("Discrepancies", note, "", {at: "same ticket"})]))
+    close_workbook(path, date(2026, 11, 1))
+    found = next(r for r in read_book(path).book.discrepancies if r.discrepancy_id == ident)
+    assert found._asdict() | {"row": 0} == {
+        "discrepancy_id": ident, "status": "open", "severity": "error", "code": "TIME_DUPLICATE",
+        "cell": "Timesheets!A3", "customer_id": "1001", "contract_id": "AGR-1",
+        "message": "entry T2 repeats entry T1 (same technician, date, ticket, work type and hours)",
+        "found": '"T2"', "expected": "work entered once (Timesheets!A2 has it)", "amount": found.amount,
+        "suggested_action": found.suggested_action, "resolution": "approve", "note": "same ticket",
+        "first_seen": date.today(), "last_seen": date.today(), "row": 0}
+    assert found.amount == 300 and found.suggested_action
