@@ -495,15 +495,19 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
     last_edit = {part: k for k, (part, _) in enumerate(placed)}  # a part's last edit may stream
     for k, (part, edit) in enumerate(placed):
         progress(f"Writing invoice numbers into {edit.sheet}")
-        if last_edit[part] == k and pkg.info(part).file_size > _BIG:
-            # a large sheet (Timesheets) inflates, takes its edits and deflates a window at a time
-            deflater = Deflater(pool)
-            held = parts.new.get(part)  # edited before: from memory
-            with BytesIO(held) if held is not None else pkg.stream(part) as source:
-                deflater.write_pieces(_edit_streamed(source.read, edit, _BIG), _BIG // 4)
-            parts.stream(part, deflater)
-        else:
+        if last_edit[part] != k:  # edited again later: kept in memory for that edit
             parts[part] = b"".join(_edit_cells(parts[part], edit))
+            continue
+        # deflated on the pool as it is edited, while the tabs render; a large sheet (Timesheets) is
+        # inflated, edited and deflated a window at a time, never held whole
+        deflater = Deflater(pool)
+        held = parts.new.get(part)  # edited before: from memory
+        if held is None and pkg.info(part).file_size > _BIG:
+            with pkg.stream(part) as source:
+                deflater.write_pieces(_edit_streamed(source.read, edit, _BIG), _BIG // 4)
+        else:
+            deflater.write_pieces(_edit_cells(held if held is not None else parts[part], edit), _BIG // 4)
+        parts.stream(part, deflater)
     styles_part = "xl/styles.xml"
     if styles_part not in parts:
         raise PackageError("the workbook has no styles part")
