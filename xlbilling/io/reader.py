@@ -44,7 +44,6 @@ from .safe_write import sweep_leftovers
 from .sheet_parts import FIRST_VALUE_ROW, Uncuttable, cut_sheet
 
 
-
 def _pyarrow_without_pandas() -> None:
     """pyarrow asks whether pandas is installed the first time it meets a Python value (any pa.array,
     pa.scalar, or compute call given a plain number), and to ask it imports the whole of pandas: 0.1-0.2 s,
