@@ -117,3 +117,57 @@ def test_a_drafts_lines_carry_each_field_of_its_items(tmp_path):
                 "tax_category": it.tax_category, "tax_rate": ln.tax_rate, "source_cell": it.where,
                 "entry_ids": " ".join(it.entry_ids) or None, "revenue_account": it.revenue_account, "row": 0}
     assert any(row.entry_ids for d in drafts for row in draft_rows(d, date(2026, 3, 31))[1])
+
+
+def test_post_posts_while_invoice_lines_load_and_writes_the_same(tmp_path, monkeypatch):
+    """InvoiceLines (a closed book's largest sheet: every draft line) loads while the drafts are checked
+    and posted; the posted lines it shows are checked once it is in, and the workbook comes out the same."""
+    import time
+    from xlbilling import jobs
+    from xlbilling.io import reader
+    fast = book(tmp_path)
+    assert close_workbook(fast, date(2026, 4, 1)).ok
+    slow = tmp_path / "slow.xlsx"
+    slow.write_bytes(fast.read_bytes())
+    assert post_workbook(fast, date(2026, 4, 2)).ok
+    load, post, events = reader._load_file_sheet, jobs.post, []
+
+    def slow_lines(xl, pkg, name, part, spec, path):
+        if name == "InvoiceLines":
+            time.sleep(0.5)
+            events.append("invoice lines loaded")
+        return load(xl, pkg, name, part, spec, path)
+
+    def posting(*args, **kw):
+        events.append("posted")
+        return post(*args, **kw)
+
+    monkeypatch.setattr(reader, "_load_file_sheet", slow_lines)
+    monkeypatch.setattr(jobs, "post", posting)
+    assert post_workbook(slow, date(2026, 4, 2)).ok
+    assert events == ["posted", "invoice lines loaded"]
+    names = python_calamine.load_workbook(fast).sheet_names
+    assert names == python_calamine.load_workbook(slow).sheet_names
+    for name in names:
+        if name != "RunLog":  # which holds the time of each run
+            assert sheet(fast, name) == sheet(slow, name), name
+
+
+def test_post_refuses_with_every_input_error_when_invoice_lines_has_one(tmp_path, capsys):
+    """An error on InvoiceLines, read while posting, refuses the post as any other (nothing written),
+    and together with the errors of the other sheets."""
+    from xlbilling.io.package import CellEdit, write_tabs
+    path = book(tmp_path)
+    assert close_workbook(path, date(2026, 4, 1)).ok
+    path.write_bytes(write_tabs(path.read_bytes(), [], [CellEdit("InvoiceLines", 11, "", {2: "lots"})]))
+    before = path.read_bytes()
+    assert main(["post", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "1 input error(s)" in out and "InvoiceLines!L2" in out and "lots" in out
+    assert path.read_bytes() == before
+    path.write_bytes(write_tabs(path.read_bytes(), [], [CellEdit("ContractLines", 3, "", {2: "cheap"})]))
+    before = path.read_bytes()
+    assert main(["post", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "2 input error(s)" in out and "InvoiceLines!L2" in out and "ContractLines!D2" in out
+    assert path.read_bytes() == before

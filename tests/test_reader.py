@@ -231,3 +231,42 @@ def test_reading_a_book_does_not_load_pandas(tmp_path):
               "print('pandas' in sys.modules); import pandas; print(pandas.DataFrame({'a': [1]}).shape)")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "(1,", "1)"]
+
+
+def test_a_sheet_still_loading_cannot_be_used_until_the_read_is_complete(tmp_path):
+    """The background sheets of a closed book (Timesheets, Discrepancies, InvoiceLines) load while the
+    rest is used; until the read is completed, using InvoiceLines is a fault said at once, never an
+    empty sheet taken for the real one."""
+    import pytest
+    from xlbilling.io.reader import complete
+    from xlbilling.jobs import close_workbook
+    path = write_book(tmp_path / "b.xlsx", {"ContractLines": [["Line ID", "Contract ID", "Description", "Unit Price"],
+                                                              ["L1", "AGR-1", "Managed services", 1500]]})
+    assert close_workbook(path, date(2026, 4, 1)).ok
+    reading = start_reading(path)
+    assert {"Discrepancies", "InvoiceLines"} <= set(reading.pending)
+    with pytest.raises(RuntimeError, match="InvoiceLines sheet was used before it had loaded"):
+        len(reading.book.invoice_lines)
+    loaded = complete(reading, later=("InvoiceLines",))
+    assert loaded.ok and set(reading.pending) == {"InvoiceLines"}
+    with pytest.raises(RuntimeError):
+        list(loaded.book.invoice_lines)
+    whole = complete(reading)
+    assert whole.ok and whole.book.invoice_lines == read_book(path).book.invoice_lines
+    assert {ln.source_id for ln in whole.book.invoice_lines} == {"L1"}
+    assert whole.book.customers == loaded.book.customers
+
+
+def complete_ok(reading) -> bool:
+    from xlbilling.io.reader import complete
+    return complete(reading).ok
+
+
+def test_a_book_without_the_ledger_reads_invoice_lines_at_once(tmp_path):
+    """Without the posted ledger, InvoiceLines holds the only copy of the posted lines, which scheduling
+    needs: it is not left to load in the background."""
+    from xlbilling.schema import INVOICE_LINES
+    path = write_book(tmp_path / "b.xlsx", {"InvoiceLines": [[c.title for c in INVOICE_LINES.columns]]})
+    reading = start_reading(path)
+    assert "InvoiceLines" not in reading.pending and reading.book.invoice_lines == ()
+    assert complete_ok(reading)

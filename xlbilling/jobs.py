@@ -30,7 +30,8 @@ from .core.recurring import Periods
 from .core.schedule import contract_status_tab, recurring_outlook, schedule_tab
 from .core.tabs import Tab
 from .io.package import CellEdit
-from .runner import JobResult, Progress, Read, stage, with_book, write_run
+from .io.workbook import as_workbook
+from .runner import JobResult, Progress, Read, refused, stage, with_book, write_run
 
 
 @dataclass
@@ -46,7 +47,8 @@ class _Ahead:
     schedule_tab: Tab
 
     @classmethod
-    def of(cls, book: Book, invoice_date: date, through: date | None) -> _Ahead:
+    def of(cls, book: Book, invoice_date: date, through: date | None, progress: Progress | None) -> _Ahead:
+        stage(progress, "Scheduling recurring billing")
         headers, lines = ledger(book)
         billed = billed_by(lines)
         outlook = recurring_outlook(book, invoice_date, billed, through)
@@ -148,8 +150,7 @@ def close_workbook(path: Path, invoice_date: date, through: date | None = None,
                    progress: Progress | None = None) -> JobResult:
     """Replace the drafts with a fresh set for the invoice date; posted invoices stay as they are."""
     def ahead(book: Book) -> _Ahead:
-        stage(progress, "Scheduling recurring billing")
-        return _Ahead.of(book, invoice_date, through)
+        return _Ahead.of(book, invoice_date, through, progress)
 
     def work(read: Read) -> JobResult:
         book = read.book
@@ -183,8 +184,7 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
 
     def ahead(book: Book) -> _Ahead | None:
         drafted = closes(book)
-        stage(progress, "Scheduling recurring billing")
-        return _Ahead.of(book, *drafted.pop()) if len(drafted) == 1 else None
+        return _Ahead.of(book, *drafted.pop(), progress) if len(drafted) == 1 else None
 
     def work(read: Read) -> JobResult:
         book = read.book
@@ -196,7 +196,7 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
             return _refusal("InvoiceRegister", "the drafts come from different closes", f"{len(drafted)} invoice dates",
                             "one close: run close again")
         invoice_date, through = drafted.pop()
-        a = read.early or _Ahead.of(book, invoice_date, through)
+        a = read.early or _Ahead.of(book, invoice_date, through, progress)
         headers, lines, billed = a.headers, a.lines, a.billed
         stage(progress, "Checking the drafts against a fresh close")
         # the money already invoiced is checked once the new invoices are in the ledger (below)
@@ -214,6 +214,10 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
         new_lines = [ln for _, ls in result.invoices for ln in ls]
         held = [draft_rows(d, through) for d in result.held]
         all_headers, all_lines = sealed([*headers, *new_headers]), [*lines, *new_lines]
+        whole = read.whole()  # InvoiceLines has loaded meanwhile: the posted lines it shows are checked below
+        if whole.book is None or whole.errors:
+            return refused(whole, as_workbook(path))
+        book = whole.book
         acc = accounts(book, invoice_date, all_headers, all_lines)
         money = money_findings(acc.book, (h.invoice_number or "" for h in new_headers))  # the ledger as it is now
         findings += money
@@ -240,7 +244,7 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
         return JobResult(True, summary=summary, data={"posted": [h.invoice_number for h in new_headers],
                                                       "total": str(total)})
 
-    return with_book(path, progress, work, ahead)
+    return with_book(path, progress, work, ahead, later=("InvoiceLines",))
 
 def _billed_cells(book: Book, lines: list[InvoiceLineRow]) -> list[CellEdit]:
     """The invoice number into each billed time entry and charge (the only input cells the tool writes)."""

@@ -36,12 +36,18 @@ class JobResult:
     data: dict = field(default_factory=dict)  # for --json
 
 class Read(NamedTuple):
-    """What a job's work gets: the book read whole and valid, the rows read per sheet, and what the
-    job's `ahead` worked out while the Timesheets loaded (None when it did not run)."""
+    """What a job's work gets: the book read whole and valid (but the `later` sheets of with_book), the
+    rows read per sheet, and what the job's `ahead` worked out while the background sheets loaded (None
+    when it did not run)."""
 
     book: Book
     row_counts: Mapping[str, int]
     early: Any = None
+    rest: ReadResult | None = None  # the read, while `later` sheets still load
+
+    def whole(self) -> Loaded:
+        """The book with the `later` sheets too, once they have loaded (or the input errors they have)."""
+        return complete(self.rest) if self.rest is not None else Loaded(self.book, [], self.row_counts)
 
 def _read(path, progress: Progress | None) -> ReadResult:
     if progress:
@@ -49,27 +55,32 @@ def _read(path, progress: Progress | None) -> ReadResult:
     return path.read((lambda sheet: progress(f"Reading {sheet}")) if progress else None)
 
 def with_book(path, progress: Progress | None, work: Callable[[Read], JobResult],
-               ahead: Callable[[Book], object] | None = None, pause_gc: bool = True, writes: bool = True) -> JobResult:
+              ahead: Callable[[Book], object] | None = None, pause_gc: bool = True, writes: bool = True,
+              later: tuple[str, ...] = ()) -> JobResult:
     """Hold the workbook, read it, and run the work, or refuse with the input errors (nothing written).
 
     `path`: a workbook file, or an adapter of the open Excel book (the same jobs run in both).
-    `ahead`, if given, runs on the book while its Timesheets still load (it must not need them);
+    `ahead`, if given, runs on the book while its largest sheets still load (reader.BACKGROUND: it must not need them);
     its result is passed to the work. `pause_gc`: the cyclic collector rests for the run, as suits
     jobs that build millions of plain values; jobs that build documents keep it (their objects
     hold cycles). `writes`: False for the read-only commands, which take no lock and work while Excel
-    has the book open (every write replaces the file whole, so a read always sees one version)."""
+    has the book open (every write replaces the file whole, so a read always sees one version).
+    `later`: background sheets the work waits for itself (Read.whole), when it first needs them."""
     path = as_workbook(path)
     with path.lock() if writes else nullcontext(), gc_paused() if pause_gc else nullcontext():
-        loaded = complete(_read(path, progress), ahead)
+        reading = _read(path, progress)
+        loaded = complete(reading, ahead, later)
         if loaded.book is None or loaded.errors:
-            return _refused(loaded, path)
-        read = Read(loaded.book, loaded.row_counts, loaded.early)
-        del loaded
+            return refused(loaded, path)
+        read = Read(loaded.book, loaded.row_counts, loaded.early, reading if reading.pending else None)
+        del loaded, reading
         result = work(read)
+        if read.rest is not None:
+            read.rest.finish()  # a work that ended early leaves no read of the file behind
         del read  # freed while the collector rests: it would walk every object of the run once more
         return result
 
-def _refused(read: Loaded, path: Path) -> JobResult:
+def refused(read: Loaded, path: Path) -> JobResult:
     return JobResult(False, read.errors, [f"{path.name}: {len(read.errors)} input error(s); fix these cells and run "
                                           "again (nothing was written):"])
 

@@ -123,7 +123,7 @@ def check_integrity(book: Book, only: set[str] | None = None, skip: frozenset[st
             errors.extend(_one_row_per_key(book, sheet, key_of, fld, what))
     if wanted("Charges") and "Contracts" not in failed:
         errors.extend(_charge_contracts(book))
-    known = {(sheet, key): _distinct(book, sheet, key) for sheet, key in _KEYS if sheet != "Timesheets"}
+    known = {(target, key): _distinct(book, target, key) for _, _, target, key in _REFERENCES}
     for sheet, fld, target, key in _REFERENCES:
         if not wanted(sheet) or target in failed:
             continue

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 import fastexcel
 import numpy as np
@@ -36,7 +36,7 @@ from ..core.findings import Finding, input_error, show
 from ..core.integrity import check_integrity
 from ..core.models import RECORD_TYPES, Book, Settings
 from ..core.timetable import FIELDS, Coded, TimeTable
-from ..schema import LEDGER_SHEETS, SETTINGS, SHEETS, Col, Kind, SheetSpec, normalize
+from ..schema import INVOICE_LINES, LEDGER_SHEETS, POSTED_INVOICES, SETTINGS, SHEETS, Col, Kind, SheetSpec, normalize
 from .convert import EXCEL_ERRORS, Bad, cell_text, convert
 from .package import Package, PackageError
 from .settings import parse_settings
@@ -80,8 +80,8 @@ _ERROR_NAMES = {
 
 @dataclass
 class ReadResult:
-    """A read book and every input error. The Timesheets of a file may still be loading in the
-    background (`ready` is False): `ok` and `finish()` wait for them; `book` can be used before."""
+    """A read book and every input error. The BACKGROUND sheets of a file may still be loading
+    (`ready` is False): `ok` and `finish()` wait for them; `book` can be used before."""
 
     book: Book | None
     errors: list[Finding] = field(default_factory=list)
@@ -98,12 +98,13 @@ class ReadResult:
         self.finish()
         return self.book is not None and not self.errors
 
-    def finish(self) -> None:
-        """Wait for the sheets read in the background; their errors join the others, their records a
-        new book (a book never changes). A book with errors is not given out."""
+    def finish(self, later: Collection[str] = ()) -> None:
+        """Wait for the sheets read in the background (but those named `later`, which go on loading
+        unless there are errors: then every error of the run is waited for); their errors join the
+        others, their records a new book (a book never changes). A book with errors is not given out."""
         loaded: dict[str, _Sheet] = {}
-        for name, sheet in self.pending.items():
-            got = sheet.result()
+        for name in [n for n in self.pending if n not in later]:
+            got = self.pending.pop(name).result()
             self.errors.extend(got.errors)
             if got.records is not None:
                 loaded[name] = got
@@ -112,16 +113,34 @@ class ReadResult:
             self.book = Book(self.book.settings, {**self.book.records, **{n: g.records for n, g in loaded.items()}},
                              {**self.book.columns, **{n: g.letters for n, g in loaded.items()}})
             self.errors.extend(check_integrity(self.book, set(loaded), failed=self.failed))
-        self.pending = {}
+        if self.errors and self.pending:
+            self.finish()
         if self.errors:
             self.book = None
+
+
+class StillLoading(tuple):
+    """The records of a sheet that is still loading: any use of them before the read is completed is
+    a fault of the program (it would see no rows), said at once."""
+
+    sheet: str
+
+    def __new__(cls, sheet: str) -> StillLoading:
+        made = super().__new__(cls)
+        made.sheet = sheet
+        return made
+
+    def _refuse(self, *_: object) -> Any:
+        raise RuntimeError(f"the {self.sheet} sheet was used before it had loaded")
+
+    __iter__ = __len__ = __getitem__ = __contains__ = __bool__ = _refuse
 
 
 @dataclass(frozen=True)
 class Loaded:
     """A workbook read whole, the background reads joined: the book (None when the workbook has input
     errors: a book with errors is never given out), every input error, the rows read per sheet, and
-    what the `ahead` work of load() worked out while the Timesheets loaded."""
+    what the `ahead` work of load() worked out while the background sheets loaded."""
 
     book: Book | None
     errors: list[Finding]
@@ -133,13 +152,15 @@ class Loaded:
         return self.book is not None and not self.errors
 
 
-def complete(partial: ReadResult, ahead: Callable[[Book], Any] | None = None) -> Loaded:
-    """Join a read's background sheets into a Loaded; `ahead` runs on the book meanwhile (it sees no
-    Timesheets: it must not need them), when the read has no errors so far."""
+def complete(partial: ReadResult, ahead: Callable[[Book], Any] | None = None, later: Collection[str] = ()) -> Loaded:
+    """Join a read's background sheets into a Loaded; `ahead` runs on the book meanwhile (it sees none
+    of the BACKGROUND sheets: it must not need them), when the read has no errors so far. The sheets
+    named `later` may still be loading (complete the same read again to join them): their records
+    are `StillLoading` until then."""
     early = None
     if ahead is not None and partial.pending and partial.book is not None and not partial.errors:
         early = ahead(partial.book)
-    partial.finish()
+    partial.finish(later)
     return Loaded(partial.book, partial.errors, MappingProxyType(dict(partial.row_counts)),
                   early if partial.book is not None else None)
 
@@ -545,11 +566,18 @@ def read_book(path: str | Path, progress: Callable[[str], None] | None = None) -
         return complete(_read_book(Path(path), progress))
 
 
+# The sheets start_reading loads on a thread of their own, in this order: the largest of a book, none
+# of them needed to schedule recurring billing (a close's or post's `ahead`), and InvoiceLines last
+# (a post needs it only once it has posted: see complete()'s `later`). InvoiceLines only in a book
+# with the posted ledger: without one, the posted lines are there alone, and scheduling needs them.
+BACKGROUND = ("Timesheets", "Discrepancies", "InvoiceLines")
+
+
 def start_reading(path: str | Path, progress: Callable[[str], None] | None = None) -> ReadResult:
-    """Like read_book, but the Timesheets may still be loading when it returns (see ReadResult;
-    complete() joins them): work that needs no time entries can run meanwhile."""
+    """Like read_book, but the BACKGROUND sheets may still be loading when it returns (see ReadResult;
+    complete() joins them): work that needs none of them can run meanwhile."""
     with gc_paused():
-        return _read_book(Path(path), progress, background=("Timesheets",))
+        return _read_book(Path(path), progress, background=BACKGROUND)
 
 
 @contextmanager
@@ -582,10 +610,14 @@ def _read_book(path: Path, progress: Callable[[str], None] | None, background: t
         return result
     parts = {s.name: s.part for s in pkg.sheets}
 
-    def load(name: str, spec: SheetSpec, own_reader: bool = False) -> LoadedSheet:
-        # a sheet read in the background gets a reader of its own: one reader is not shared between threads
-        return _load_file_sheet(fastexcel.read_excel(str(path)) if own_reader else reader, pkg,
-                                name, parts.get(name, ""), spec, path)
+    behind: list[fastexcel.ExcelReader] = []  # the background thread's
+
+    def load(name: str, spec: SheetSpec, in_background: bool = False) -> LoadedSheet:
+        # the background thread has a reader of its own: a reader is not shared between threads
+        if in_background and not behind:
+            behind.append(fastexcel.read_excel(str(path)))
+        return _load_file_sheet(behind[0] if in_background else reader, pkg, name, parts.get(name, ""),
+                                spec, path)
 
     return _assemble(reader.sheet_names, load, progress, result, background)
 
@@ -657,14 +689,16 @@ def _assemble(names: list[str], load: Callable[..., LoadedSheet], progress: Call
     records: dict[str, tuple | TimeTable] = {}
     columns: dict[str, dict[str, int]] = {}
     pool = ThreadPoolExecutor(1) if background else None
-    for spec in (*SHEETS, *LEDGER_SHEETS):
-        if pool is not None and spec.name in background and spec.name in matched:
+    specs = {spec.name: spec for spec in (*SHEETS, *LEDGER_SHEETS)}
+    ledger = POSTED_INVOICES.name in matched
+    for spec in (specs[name] for name in background if name != INVOICE_LINES.name or ledger):
+        if pool is not None and spec.name in matched:
             if progress:
                 progress(spec.name)
             actual = matched[spec.name]
             future = pool.submit(_read_sheet, actual, spec, partial(load, actual, spec, True))
             result.pending[spec.name] = _Pending(future)
-            records[spec.name] = TimeTable.of(())  # until it has loaded (ReadResult.finish)
+            records[spec.name] = TimeTable.of(()) if spec.name == "Timesheets" else StillLoading(spec.name)
     settings = Settings()
     if "Settings" in matched:
         if progress:

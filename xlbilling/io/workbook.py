@@ -105,7 +105,7 @@ class FileWorkbook:
                 _held.pop(key, None)
 
     def read(self, progress=None) -> ReadResult:
-        """The book; its Timesheets may still be loading (ReadResult.ok waits for them)."""
+        """The book; its largest sheets may still be loading (ReadResult.ok waits for them)."""
         self._seen = identity(self.path)
         return start_reading(self.path, progress=progress)
 
