@@ -1,5 +1,6 @@
 """Writing output tabs into a rich .xlsm: nothing the tool does not own changes, and re-writes are stable."""
 
+import posixpath
 import re
 import shutil
 import subprocess
@@ -148,6 +149,51 @@ def test_replacing_a_sheet_keeps_its_code_name(rich):
             z.writestr(n, d)
     again = entries(write_tabs(out.getvalue(), [register(4)]))
     assert b'codeName="Sheet9"' in again[part]
+
+
+def test_a_chart_a_user_put_on_an_output_tab_stays_on_it(rich):
+    """The sheet's drawing reference is carried into the rewritten sheet (its relationship, drawing and
+    chart are parts the tool does not own); a sheet without a drawing is read only at its head."""
+    once = write_tabs(rich, [register(3)])
+    book = openpyxl.load_workbook(BytesIO(once), keep_vba=True)
+    chart = openpyxl.chart.BarChart()
+    chart.add_data(openpyxl.chart.Reference(book["InvoiceRegister"], min_col=4, min_row=1, max_row=4),
+                   titles_from_data=True)
+    book["InvoiceRegister"].add_chart(chart, "J2")
+    saved = BytesIO()
+    book.save(saved)
+    pkg = Package(saved.getvalue())
+    part = pkg.sheet("InvoiceRegister").part
+    [rel] = [r for r in pkg.relationships(part) if r.get("Type", "").endswith("/drawing")]
+    again = write_tabs(saved.getvalue(), [register(6)])
+    after = entries(again)
+    assert re.search(rb'<drawing [^>]*id="' + rel.get("Id").encode() + rb'"\s*/>', after[part])
+    target = rel.get("Target")
+    drawing = target[1:] if target.startswith("/") else posixpath.normpath(posixpath.join(posixpath.dirname(part), target))
+    assert after[drawing] == entries(saved.getvalue())[drawing] and any("chart" in n for n in after)
+    assert len(python_calamine.load_workbook(BytesIO(again)).get_sheet_by_name("InvoiceRegister").to_python()) == 7
+
+
+def test_a_replaced_sheet_without_a_drawing_is_read_only_at_its_head(rich, monkeypatch):
+    """What a replaced sheet carries over (code name, drawing references) is looked for at its tail only
+    when it has a drawing relationship: a large output tab is not inflated whole for nothing."""
+    from xlbilling.io import package
+    once = write_tabs(rich, [register(3000)])
+    pkg = Package(once)
+    part = pkg.sheet("InvoiceRegister").part
+    assert pkg.info(part).file_size > 1 << 17 and not pkg.relationships(part)
+    read: list[int] = []
+    stream = Package.stream
+
+    def counted(self, name):
+        f = stream(self, name)
+        real = f.read
+        f.read = lambda n=-1: read.append(len(got := real(n))) or got
+        return f
+
+    monkeypatch.setattr(Package, "stream", counted)
+    assert package._carried_over(pkg, package._Parts(pkg), part) == (None, "")
+    assert sum(read) <= 1 << 16
 
 
 def test_calc_chain_entries_of_a_replaced_sheet_are_dropped(rich):

@@ -115,3 +115,34 @@ def test_every_cell_reads_back_as_written_in_its_rows_fill(tmp_path_factory, row
                 assert got.fill.fgColor.rgb == FILLS[fill]
             else:
                 assert got.fill.fgColor.rgb in (None, "00000000")
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(ROW, min_size=1, max_size=40), st.integers(0, 39))
+def test_a_block_taken_from_an_earlier_tab_takes_its_deflated_run_and_the_part_inflates_to_its_xml(rows, changed):
+    import zlib
+    from concurrent.futures import ThreadPoolExecutor
+    from xlbilling.io.zipwrite import Deflater, Runs
+    sheetxml._CHUNK_ROWS, size = 8, sheetxml._CHUNK_ROWS
+    try:
+        later = list(rows)
+        if changed < len(later):
+            later[changed] = ("changed", None, D("1.00"))
+        view, ledger = Tab("InvoiceLines", COLUMNS, rows), Tab("xlbPostedLines", COLUMNS, later)
+        styles, shared, runs = StyleBook(STYLES), Rendered(), Runs()
+        with ThreadPoolExecutor(2) as pool:
+            first = Deflater(pool, runs=runs, remember=True)
+            render_chunks(view, styles, sink=first.write, rendered=shared)
+            second = Deflater(pool, runs=runs)
+            xml = b"".join(render_chunks(ledger, styles, "Ledger", sink=second.write, rendered=shared))
+            alone = Deflater(pool)
+            render_chunks(ledger, StyleBook(STYLES), "Ledger", sink=alone.write)
+            taken = {id(p) for p in first.entry("a", (2026, 1, 1, 0, 0, 0)).pieces}
+            entry, fresh = second.entry("b", (2026, 1, 1, 0, 0, 0)), alone.entry("c", (2026, 1, 1, 0, 0, 0))
+        assert zlib.decompress(b"".join(entry.pieces), -15) == xml
+        assert entry.crc == zlib.crc32(xml) == fresh.crc and entry.size == len(xml)
+        assert b"".join(entry.pieces) == b"".join(fresh.pieces)  # a run depends on its chunk alone
+        same_blocks = sum(rows[lo:lo + 8] == later[lo:lo + 8] for lo in range(0, len(rows), 8))
+        assert sum(id(p) in taken for p in entry.pieces[:-1]) == same_blocks  # taken, not deflated again
+    finally:
+        sheetxml._CHUNK_ROWS = size

@@ -27,7 +27,7 @@ from ..core.tabs import Tab
 from .sheetxml import EPOCH_1900, EPOCH_1904, Rendered, render_chunks
 from .styles import StyleBook
 from .xmltext import attr, cell_text
-from .zipwrite import Deflater, compressed, copied, quick_handoffs, raw_bytes, write_zip
+from .zipwrite import Deflater, Runs, compressed, copied, quick_handoffs, raw_bytes, write_zip
 
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_R_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -144,21 +144,22 @@ class Package:
         """A part opened for streaming (large sheets are not read into memory whole)."""
         return self._zip.open(name)
 
-    def _rels(self, part: str) -> list[ET.Element]:
+    def relationships(self, part: str) -> list[ET.Element]:
+        """A part's relationships (the package's own for '')."""
         data = self.part(rels_path(part) if part else "_rels/.rels")
         if data is None:
             return []
         return [r for r in ET.fromstring(data) if r.tag == f"{{{PKG_R_NS}}}Relationship"]
 
     def _office_document(self) -> str:
-        for rel in self._rels(""):
+        for rel in self.relationships(""):
             if rel.get("Type", "").endswith("/officeDocument"):
                 return rel.get("Target", "").lstrip("/")
         raise PackageError("not an Excel workbook: the package has no workbook part")
 
     def _sheets(self) -> list[SheetRef]:
         targets = {r.get("Id"): _resolve(self.workbook_part, r.get("Target", ""))
-                   for r in self._rels(self.workbook_part)}
+                   for r in self.relationships(self.workbook_part)}
         root = ET.fromstring(self.required(self.workbook_part))
         sheets = []
         for el in root.iter():
@@ -262,6 +263,7 @@ def _code_name(sheet_xml: bytes) -> str | None:
 
 
 _TAIL = 1 << 20  # drawing references sit in a sheet's last elements, after its rows and hyperlinks
+_DRAWINGS = ("/drawing", "/vmlDrawing")  # the relationship types of <drawing> and <legacyDrawing>
 
 
 def _carried_over(pkg: Package, parts: _Parts, part: str) -> tuple[str | None, str]:
@@ -269,11 +271,15 @@ def _carried_over(pkg: Package, parts: _Parts, part: str) -> tuple[str | None, s
     the old part as it inflates, without holding the old part (hundreds of MB for a big output tab)."""
     if part in parts.new:
         return _code_name(parts.new[part]), _kept_references(parts.new[part])
+    # a drawing reference names a relationship of the sheet: without one, only the head is read
+    drawn = any(r.get("Type", "").endswith(_DRAWINGS) for r in pkg.relationships(part))
     head, tail = b"", b""
     with pkg.stream(part) as f:
-        while chunk := f.read(1 << 23):
+        while chunk := f.read(1 << 23 if drawn else 1 << 16):
             if len(head) < 1 << 16:
                 head += chunk[:1 << 16]
+            if not drawn:
+                break
             tail = (tail + chunk)[-_TAIL:]
     return _code_name(head), _kept_references(tail)
 
@@ -549,6 +555,7 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
         types = _insert_before_close(types, "Types", f'<§Override PartName="/{part}" ContentType="{WORKSHEET_CT}"/>')
 
     rendered = Rendered()
+    runs: Runs = {}  # the deflated blocks of a tab the next may take (with their XML: see Rendered)
     first_of: dict[tuple, int] = {}  # tabs of the same columns go one after the other (ledger after view)
     for k, t in enumerate(tabs):
         first_of.setdefault(t.columns, k)
@@ -561,9 +568,11 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
             hold = k + 1 < len(order) and order[k + 1].columns == tab.columns  # the next may take its blocks
             part = part_of[tab.name]
             code_name, kept = carried[tab.name].result() if tab.name in carried else (None, "")
-            deflater = Deflater(pool)
+            deflater = Deflater(pool, runs=runs, remember=hold)
             render_chunks(tab, styles, code_name, kept, deflater.write, epoch, rendered, hold)
             parts.rendered(part, deflater)
+            if not hold:
+                runs.clear()
 
     wb_xml = _print_titles(wb_xml, [t.name for t in tabs if not t.hidden])
     new_styles = styles.result()

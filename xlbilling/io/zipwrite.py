@@ -83,6 +83,9 @@ def quick_handoffs() -> Iterator[None]:
         sys.setswitchinterval(before)
 
 
+Runs = dict[int, tuple[bytes, "Future[tuple[bytes, int]]", int]]  # id(chunk) -> (chunk, its run, level)
+
+
 class Deflater:
     """Deflates a part chunk by chunk on worker threads while the caller produces the next chunk.
 
@@ -94,20 +97,31 @@ class Deflater:
 
     _FINAL = zlib.compressobj(LEVEL, zlib.DEFLATED, -15).flush()  # an empty final block
 
-    def __init__(self, pool: ThreadPoolExecutor, level: int = LEVEL):
+    def __init__(self, pool: ThreadPoolExecutor, level: int = LEVEL, runs: Runs | None = None,
+                 remember: bool = False):
+        """`runs`: chunks other Deflaters of the same write deflated (a chunk written again, the very
+        same bytes object, takes its run as it is: a run depends on its chunk alone); `remember`: add
+        this part's chunks to them (for a part whose chunks are held anyway, for the next to take)."""
         self._pool, self._level = pool, level
         self._pieces: list[Future[tuple[bytes, int]]] = []  # each chunk deflated, and the CRC through it
         self._size = 0
+        self._runs, self._remember = runs, remember and runs is not None
 
-    def _deflate(self, chunk: bytes, before: Future[tuple[bytes, int]] | None) -> tuple[bytes, int]:
-        raw = deflated(chunk, self._level, zlib.Z_SYNC_FLUSH)
+    def _deflate(self, chunk: bytes, before: Future[tuple[bytes, int]] | None,
+                 run: Future[tuple[bytes, int]] | None) -> tuple[bytes, int]:
+        raw = run.result()[0] if run else deflated(chunk, self._level, zlib.Z_SYNC_FLUSH)
         return raw, zlib.crc32(chunk, before.result()[1] if before else 0)
 
     def write(self, chunk: bytes) -> None:
         self._size += len(chunk)
         if len(self._pieces) >= _IN_FLIGHT:  # the producer waits rather than queue the whole part in memory
             self._pieces[-_IN_FLIGHT].result()
-        self._pieces.append(self._pool.submit(self._deflate, chunk, self._pieces[-1] if self._pieces else None))
+        known = self._runs.get(id(chunk)) if self._runs is not None else None
+        run = known[1] if known is not None and known[0] is chunk and self._level == known[2] else None
+        piece = self._pool.submit(self._deflate, chunk, self._pieces[-1] if self._pieces else None, run)
+        self._pieces.append(piece)
+        if self._remember and run is None:
+            self._runs[id(chunk)] = (chunk, piece, self._level)  # type: ignore[index]
 
     @property
     def crc(self) -> int:
