@@ -171,3 +171,55 @@ def test_post_refuses_with_every_input_error_when_invoice_lines_has_one(tmp_path
     out = capsys.readouterr().out
     assert "2 input error(s)" in out and "InvoiceLines!L2" in out and "ContractLines!D2" in out
     assert path.read_bytes() == before
+
+
+def _draft_lines(path):
+    from xlbilling.io.reader import read_book
+    loaded = read_book(path).book
+    return loaded, [ln for ln in loaded.invoice_lines if not ln.invoice_number]
+
+
+def test_post_refuses_drafts_edited_on_invoice_lines_naming_each_cell(tmp_path, capsys):
+    """A hand edit of a draft line (its description, its amount) is not what post would issue (it makes
+    the invoices from the inputs): post refuses, naming each edited cell, its value and the closed one,
+    and writes nothing; a number written again as the same number is no edit."""
+    from decimal import Decimal
+    from xlbilling.io.package import CellEdit, write_tabs
+    path = book(tmp_path)
+    assert close_workbook(path, date(2026, 4, 1)).ok
+    loaded, drafts = _draft_lines(path)
+    first, second = drafts[0], drafts[1]
+    columns = loaded.columns["InvoiceLines"]
+    same_price = CellEdit("InvoiceLines", columns["unit_price"], "", {first.row: first.unit_price + Decimal("0.000")})
+    path.write_bytes(write_tabs(path.read_bytes(), [], [same_price]))
+    untouched = path.read_bytes()
+    path.write_bytes(write_tabs(untouched, [], [
+        CellEdit("InvoiceLines", columns["description"], "", {first.row: "Managed services (as agreed)"}),
+        CellEdit("InvoiceLines", columns["amount"], "", {second.row: Decimal("1.00")})]))
+    before = path.read_bytes()
+    assert main(["post", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "Nothing was posted: 2 cell(s) of drafts on InvoiceLines differ from the close" in out
+    assert f"{loaded.cell(first, 'description')}: line {first.line_no} of draft {first.draft_id} was edited" in out
+    assert f'found "Managed services (as agreed)"; expected "{first.description}", as closed' in out
+    assert f"{loaded.cell(second, 'amount')}:" in out and f"found 1; expected {second.amount:.2f}, as closed" in out
+    assert path.read_bytes() == before
+    path.write_bytes(untouched)
+    assert post_workbook(path, date(2026, 4, 2)).ok
+
+
+def test_post_refuses_draft_lines_deleted_or_added_on_invoice_lines(tmp_path, capsys):
+    from xlbilling.core.register import lines_tab
+    from xlbilling.io.package import write_tabs
+    path = book(tmp_path)
+    assert close_workbook(path, date(2026, 4, 1)).ok
+    loaded, drafts = _draft_lines(path)
+    gone, copied = drafts[0], drafts[-1]
+    rows = [ln for ln in loaded.invoice_lines if ln != gone] + [copied]
+    path.write_bytes(write_tabs(path.read_bytes(), [lines_tab(rows)]))
+    before = path.read_bytes()
+    assert main(["post", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"line {gone.line_no} of draft {gone.draft_id} was deleted from InvoiceLines" in out
+    assert f"is line {copied.line_no} of draft {copied.draft_id}, which the close did not make" in out
+    assert path.read_bytes() == before

@@ -23,7 +23,7 @@ from .core.findings import ERROR, Finding
 from .core.items import Billed, Item
 from .core.ledger import changed_invoices, ledger_tabs, sealed
 from .core.models import Book, InvoiceLineRow, RegisterRow, number
-from .core.posting import billed_by, draft_rows, post
+from .core.posting import billed_by, draft_rows, edited_drafts, post
 from .core.rules import On
 from .core.seats import Seat, reconcile, reconciliation_tab, totals
 from .core.recurring import Periods
@@ -218,6 +218,12 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
         if whole.book is None or whole.errors:
             return refused(whole, as_workbook(path))
         book = whole.book
+        made = {h.draft_id: ls for h, ls in result.invoices} | {h.draft_id: ls for h, ls in held}
+        if edited := edited_drafts(book, [ln for d in fresh.drafts for ln in made[d.draft_id]]):
+            return JobResult(False, edited, [
+                f"Nothing was posted: {len(edited)} cell(s) of drafts on InvoiceLines differ from the close, and "
+                "post issues what the close made from the inputs. Undo the edits, or change the contract, time "
+                "entry or charge they come from and run close again:"])
         acc = accounts(book, invoice_date, all_headers, all_lines)
         money = money_findings(acc.book, (h.invoice_number or "" for h in new_headers))  # the ledger as it is now
         findings += money

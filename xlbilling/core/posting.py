@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from functools import partial
+from itertools import compress
+from operator import itemgetter, not_
 from decimal import Decimal
 from typing import NamedTuple
 from collections.abc import Iterable
 
 from .due import recurring_key
+from .findings import ERROR, Finding, show
 from .items import Billed
 from .ledger import fingerprint, ledger_rows, number_key
 from .invoicing import Draft
@@ -101,3 +104,55 @@ def post(book: Book, drafts: list[Draft], through: date, posted_on: date) -> Pos
         header = header._replace(invoice_number=inv, status="posted", hold_reasons=None, posted_on=posted_on)
         out.append((header._replace(fingerprint=fingerprint(header, lines)), lines))
     return PostResult(out, [d for d in drafts if d.holds])
+
+
+_SHOWN = InvoiceLineRow._fields[3:-1]  # a draft line's fields after its key (draft, line number), but its row
+_NUMBER, _LINE, _FIELDS = itemgetter(0), itemgetter(slice(1, -1)), itemgetter(slice(3, -1))  # of an InvoiceLineRow
+
+
+def _same(shown: object, made: object) -> bool:
+    """A value on the sheet is the one the close wrote: a blank is blank, a number is the number written
+    (read back through the sheet's binary floats when it has more digits than they keep)."""
+    if shown in (None, "") or made in (None, ""):
+        return shown in (None, "") and made in (None, "")
+    if isinstance(shown, Decimal) and isinstance(made, Decimal):
+        return shown == made or float(shown) == float(made)
+    return shown == made
+
+
+def edited_drafts(book: Book, made: Iterable[InvoiceLineRow]) -> list[Finding]:
+    """Draft lines on InvoiceLines that differ from the same drafts made afresh (`made`, numbered or
+    not, in draft order as the close lists them): a hand edit there is not what post would issue, since post makes invoices from the inputs.
+    Each edited cell, each line added by hand and each line deleted is an error naming where it is."""
+    made = list(made)
+    columns = book.columns.get("InvoiceLines", {})
+    fields = [f for f in _SHOWN if f in columns]
+    whole = len(fields) == len(_SHOWN)
+    shown = list(compress(book.invoice_lines, map(not_, map(_NUMBER, book.invoice_lines))))
+    if whole and list(map(_LINE, shown)) == list(map(_LINE, made)):
+        return []  # the common case, at C speed: the draft lines on the sheet, in order, as the close wrote them
+    fresh = {(ln.draft_id, ln.line_no): ln for ln in made}
+    errors: list[Finding] = []
+
+    def edited(where: str, message: str, found: str, expected: str) -> None:
+        errors.append(Finding("NOT_POSTED", ERROR, where, message, found, expected))
+
+    seen = set()
+    for ln in shown:
+        key = (ln.draft_id, ln.line_no)
+        was = fresh.get(key)
+        if was is None or key in seen:
+            edited(book.cell(ln), f"InvoiceLines row {ln.row} is line {ln.line_no} of draft {ln.draft_id}, which "
+                   "the close did not make (a row added or copied by hand)", f"line {ln.line_no}", "no such line")
+            continue
+        seen.add(key)
+        if whole and _FIELDS(ln) == _FIELDS(was):
+            continue
+        for f in fields:
+            if not _same(getattr(ln, f), getattr(was, f)):
+                edited(book.cell(ln, f), f"line {ln.line_no} of draft {ln.draft_id} was edited on InvoiceLines "
+                       "after the close", show(getattr(ln, f)), f"{show(getattr(was, f))}, as closed")
+    for draft_id, line_no in sorted(fresh.keys() - seen, key=lambda k: (k[0] or "", k[1])):
+        edited("InvoiceLines", f"line {line_no} of draft {draft_id} was deleted from InvoiceLines after the close",
+               "no row for it", f"line {line_no} of {draft_id}")
+    return errors

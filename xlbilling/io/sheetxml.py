@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from itertools import repeat
 
 from ..core.cells import column_letter, quote_sheet
 from ..core.tabs import DATE, DATETIME, INT, MONEY, NUMBER, PCT, TEXT, Tab
@@ -172,28 +173,34 @@ def render_chunks(tab: Tab, styles: StyleBook, code_name: str | None = None, kee
         raise TypeError(f"{tab.name}: cannot write {type(value).__name__} {value!r} (floats are not money)")
 
     def column_xml(i: int, refs: list[str], values: tuple, block_fills: list) -> list[str]:
-        """The cells of one column for a block of rows; a column of one kind (and blanks) in one pass."""
+        """The cells of one column for a block of rows; a column of one kind (and blanks) in one pass.
+        A filled row's blank is a styled empty cell (the general case); an unfilled row's, nothing."""
         kinds = set(map(type, values))
         kinds.discard(type(None))
-        if block_fills.count(None) != len(block_fills) or len(kinds) > 1:
+        if len(kinds) > 1:
             return [cell(i, n, v, f) for n, v, f in zip(refs, values, block_fills)]
         kind = kinds.pop() if kinds else None
-        head, style = opening[i], by_fill[None][i]
-        if kind is None:
-            return [""] * len(values)
+        head = opening[i]
+        if block_fills.count(None) == len(block_fills):
+            if kind is None:
+                return [""] * len(values)
+            styles: Iterable[str] = repeat(by_fill[None][i])
+        else:
+            styles = [by_fill[f][i] for f in block_fills]
+        rows = zip(refs, values, styles, block_fills)
         if kind is Decimal:
             fmt = numbers.get
-            return [f'{head}{n}{style}><v>{fmt(v) or numbers.setdefault(v, f"{v:f}")}</v></c>' if v is not None
-                    else "" for n, v in zip(refs, values)]
+            return [f'{head}{n}{s}><v>{fmt(v) or numbers.setdefault(v, f"{v:f}")}</v></c>' if v is not None
+                    else cell(i, n, v, f) if f else "" for n, v, s, f in rows]
         if kind is str:
             known = texts.get
-            return [(f'{head}{n}{style}{known(v) or text_xml(v)}' if not v.startswith(_RISKY)
-                     else cell(i, n, v, None)) if v else "" for n, v in zip(refs, values)]
+            return [(f'{head}{n}{s}{known(v) or text_xml(v)}' if not v.startswith(_RISKY) else cell(i, n, v, f))
+                    if v else cell(i, n, v, f) if f else "" for n, v, s, f in rows]
         if kind is date:
             serial = serials.get
-            return [f'{head}{n}{style}><v>{serial(v) or serials.setdefault(v, _serial(v, epoch))}</v></c>'
-                    if v is not None else "" for n, v in zip(refs, values)]
-        return [cell(i, n, v, None) for n, v in zip(refs, values)]
+            return [f'{head}{n}{s}><v>{serial(v) or serials.setdefault(v, _serial(v, epoch))}</v></c>'
+                    if v is not None else cell(i, n, v, f) if f else "" for n, v, s, f in rows]
+        return [cell(i, n, v, f) for n, v, _, f in rows]
 
     flush()
     for lo in range(0, len(tab.rows), _CHUNK_ROWS):
