@@ -122,8 +122,9 @@ def _same(shown: object, made: object) -> bool:
 
 def edited_drafts(book: Book, made: Iterable[InvoiceLineRow]) -> list[Finding]:
     """Draft lines on InvoiceLines that differ from the same drafts made afresh (`made`, numbered or
-    not, in draft order as the close lists them): a hand edit there is not what post would issue, since post makes invoices from the inputs.
-    Each edited cell, each line added by hand and each line deleted is an error naming where it is."""
+    not, in draft order as the close lists them): a hand edit there is not what post would issue, since
+    post makes invoices from the inputs. Each edited cell, each line added by hand and each line deleted
+    is an error naming where it is."""
     made = list(made)
     columns = book.columns.get("InvoiceLines", {})
     fields = [f for f in _SHOWN if f in columns]

@@ -211,7 +211,7 @@ def render_chunks(tab: Tab, styles: StyleBook, code_name: str | None = None, kee
             at[lo] = count
             emit(same)
             continue
-        if any(len(row) != ncols for row in block):  # a short row: its last cells are blank
+        if min(map(len, block)) != ncols:  # a short row: its last cells are blank
             block = [(*row, *(None,) * (ncols - len(row))) for row in block]
         refs = [str(r) for r in range(lo + 2, lo + 2 + len(block))]
         if ncols:
