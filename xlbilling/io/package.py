@@ -398,11 +398,11 @@ def _opened(xml: bytes, p: bytes) -> bytes:
     return re.sub(rb"<" + p + rb"sheetData\s*/>", b"<" + p + b"sheetData></" + p + b"sheetData>", xml, count=1)
 
 
-def _edit_cells(xml: bytes, edit: CellEdit) -> Iterator[bytes | memoryview]:
+def _edit_cells(xml: bytes, edit: CellEdit, quick: bool = True) -> Iterator[bytes | memoryview]:
     """A worksheet's XML with cells set, as pieces in order (the unchanged runs are views of `xml`, not
-    copies); every other cell, row and attribute is kept as it was."""
+    copies); every other cell, row and attribute is kept as it was. (`quick`: see _edit_rows.)"""
     plan = _plan(xml, edit)
-    yield from _edit_rows(_opened(xml, plan.prefix), plan, sorted(plan.values))
+    yield from _edit_rows(_opened(xml, plan.prefix), plan, sorted(plan.values), quick)
 
 
 def _edit_streamed(read: Callable[[int], bytes], edit: CellEdit, window: int) -> Iterator[bytes | memoryview]:
@@ -440,9 +440,15 @@ def _edit_streamed(read: Callable[[int], bytes], edit: CellEdit, window: int) ->
         chunk = read(window)
 
 
-def _edit_rows(xml: bytes, plan: _Plan, rows: list[int]) -> Iterator[bytes | memoryview]:
+_LETTERS = re.compile(rb"[A-Z]+")
+
+
+def _edit_rows(xml: bytes, plan: _Plan, rows: list[int], quick: bool = True) -> Iterator[bytes | memoryview]:
     """XML (whole rows) with the plan's cells of these rows (in order) set, as pieces: views of `xml`
-    between the edits. A row not there is added where it belongs, before the next or at the end."""
+    between the edits. A row not there is added where it belongs, before the next or at the end.
+    `quick`: text going after the last cell of its row (an invoice number into a time entry) is set
+    without looking at the row's other cells; without, every edit takes the general way (the tests'
+    reference: both give the same bytes)."""
     p, column, values = plan
     view = memoryview(xml)
     letters = column_letter(column)
@@ -450,9 +456,27 @@ def _edit_rows(xml: bytes, plan: _Plan, rows: list[int]) -> Iterator[bytes | mem
     cell_re = re.compile(rb"<" + p + rb'c\b[^>]*?\br="([A-Z]+)\d+"[^>]*?(?:/>|>.*?</' + p + rb"c>)", re.S)
     any_row = re.compile(rb"<" + p + rb'row\b[^>]*\br="(\d+)"')
     row_end = b"</" + p + b"row>"
+    row_open, cell_open, any_cell = b"<" + p + b'row r="', b"<" + p + b'c r="', b"<" + p + b"c"
+    rank, after = (len(letters), letters.encode()), len(cell_open)
+    new_cells: dict[str, bytes] = {}  # text -> the cell's XML after its reference (one invoice bills many rows)
     pos = 0
     for row in rows:
-        start = xml.find(b"<" + p + b'row r="' + str(row).encode() + b'"', pos)
+        n = b"%d" % row
+        start = xml.find(row_open + n + b'"', pos)
+        value = values[row]
+        if quick and start != -1 and isinstance(value, str):  # the common case: after the row's last cell
+            open_end = xml.find(b">", start)
+            end = xml.find(row_end, open_end)
+            last = xml.rfind(any_cell, open_end, end)
+            if end != -1 and xml[open_end - 1] != 0x2F and (last == -1 or (  # not <row/>; no cells, or
+                    xml.startswith(cell_open, last) and (letters_at := _LETTERS.match(xml, last + after))
+                    and (len(found := letters_at.group()), found) < rank)):  # the last is left of the column
+                cell = new_cells.get(value) or new_cells.setdefault(
+                    value, f'" t="inlineStr"><{ps}is><{ps}t>{cell_text(value)}</{ps}t></{ps}is></{ps}c>'.encode())
+                yield view[pos:end]
+                yield b"".join((cell_open, rank[1], n, cell))
+                pos = end
+                continue
         if start == -1:
             m = re.compile(rb"<" + p + rb'row\b[^>]*\br="' + str(row).encode() + b'"').search(xml, pos)
             if m is None:  # a row below the data (or in a gap): added where it belongs
