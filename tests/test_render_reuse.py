@@ -7,7 +7,7 @@ from decimal import Decimal as D
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xlbilling.core.tabs import DATE, MONEY, TEXT, Column, Tab
+from xlbilling.core.tabs import DATE, INT, MONEY, TEXT, Column, Tab
 from xlbilling.io import sheetxml
 from xlbilling.io.sheetxml import Rendered, render_chunks
 from xlbilling.io.styles import StyleBook
@@ -78,7 +78,8 @@ MIXED = st.one_of(TEXTS, st.dates(date(2020, 1, 1), date(2030, 1, 1)), st.intege
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.tuples(TEXTS, st.one_of(st.none(), st.dates(date(2020, 1, 1), date(2030, 1, 1))),
                           st.one_of(st.none(), st.decimals(min_value=D("-1000"), max_value=D("1000"), places=2)),
-                          MIXED, st.sampled_from([None, *FILLS])), max_size=30))
+                          MIXED, st.one_of(st.none(), st.integers(-10**9, 10**9)), st.sampled_from([None, *FILLS])),
+                max_size=30))
 def test_every_cell_reads_back_as_written_in_its_rows_fill(tmp_path_factory, rows):
     """Whatever path a column takes (one kind, blanks, mixed kinds; rows filled or not), Excel's
     reader sees each value, its number format, its row's fill, and text that looks like a formula as text."""
@@ -89,16 +90,16 @@ def test_every_cell_reads_back_as_written_in_its_rows_fill(tmp_path_factory, row
 
     sheetxml._CHUNK_ROWS, size = 8, sheetxml._CHUNK_ROWS
     try:
-        columns = (*COLUMNS, Column("Any", TEXT, 10))
-        tab = Tab("Out", columns, [r[:4] for r in rows], row_fills=[r[4] for r in rows])
+        columns = (*COLUMNS, Column("Any", TEXT, 10), Column("Count", INT, 8))
+        tab = Tab("Out", columns, [r[:5] for r in rows], row_fills=[r[5] for r in rows])
         path = write_book(tmp_path_factory.mktemp("b") / "b.xlsx", {})
         path.write_bytes(write_tabs(path.read_bytes(), [tab]))
     finally:
         sheetxml._CHUNK_ROWS = size
     ws = openpyxl.load_workbook(path)["Out"]
     for k, row in enumerate(rows, start=2):
-        fill = row[4]
-        for c, value in enumerate(row[:4], start=1):
+        fill = row[5]
+        for c, value in enumerate(row[:5], start=1):
             got = ws.cell(k, c)
             if value is None or value == "":
                 assert got.value is None
@@ -108,6 +109,8 @@ def test_every_cell_reads_back_as_written_in_its_rows_fill(tmp_path_factory, row
                 assert got.value == (value - date(1899, 12, 30)).days and got.number_format == "General"
             elif isinstance(value, date):
                 assert got.value.date() == value and got.number_format == "yyyy-mm-dd"
+            elif c == 5:  # a column of whole numbers
+                assert got.value == value and got.number_format == "0"
             else:
                 assert got.value == value
                 assert bool(got.quotePrefix) == (isinstance(value, str) and value[0] in "=+-@")
@@ -146,3 +149,23 @@ def test_a_block_taken_from_an_earlier_tab_takes_its_deflated_run_and_the_part_i
         assert sum(id(p) in taken for p in entry.pieces[:-1]) == same_blocks  # taken, not deflated again
     finally:
         sheetxml._CHUNK_ROWS = size
+
+
+def test_text_that_looks_like_a_formula_is_quoted_each_time_it_repeats(tmp_path):
+    """Repeated text is escaped once and taken from then on: text to be quoted never is, so its every
+    occurrence keeps the quote prefix, in a column of text alone or beside other kinds."""
+    import openpyxl
+
+    from tests.books import write_book
+    from xlbilling.io.package import write_tabs
+
+    values = ["=1+1", "A-1", "=1+1", "-5", "A-1", "-5", "=1+1"]
+    tab = Tab("Out", (Column("ID", TEXT, 10), Column("Any", TEXT, 10)),
+              [(v, v if k % 2 else D(k)) for k, v in enumerate(values)])
+    path = write_book(tmp_path / "b.xlsx", {})
+    path.write_bytes(write_tabs(path.read_bytes(), [tab]))
+    ws = openpyxl.load_workbook(path)["Out"]
+    for k, v in enumerate(values, start=2):
+        assert ws.cell(k, 1).value == v and bool(ws.cell(k, 1).quotePrefix) == (v[0] in "=-")
+        if (k - 2) % 2:
+            assert ws.cell(k, 2).value == v and bool(ws.cell(k, 2).quotePrefix) == (v[0] in "=-")

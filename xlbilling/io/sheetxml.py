@@ -142,12 +142,21 @@ def render_chunks(tab: Tab, styles: StyleBook, code_name: str | None = None, kee
     opening = [f'<c r="{letter}' for letter in letters]
     serials: dict[date, str] = {}
     numbers: dict[Decimal, str] = {}  # repeated prices and quantities are formatted once
-    texts: dict[str, str] = {}  # repeated IDs and descriptions are escaped once
+    texts: dict[str, str] = {}  # repeated IDs and descriptions are escaped once (never text to be quoted)
 
     def text_xml(value: str) -> str:
+        """A text cell after its style; kept in `texts` unless it must be quoted (its style differs)."""
         space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
-        text = texts[value] = f' t="inlineStr"><is><t{space}>{cell_text(value)}</t></is></c>'
+        text = f' t="inlineStr"><is><t{space}>{cell_text(value)}</t></is></c>'
+        if not value.startswith(_RISKY):
+            texts[value] = text
         return text
+
+    def new_text(i: int, n: str, value: str | None, fill: str | None) -> str:
+        """A cell of a text column whose text is not in `texts`: new, blank, or to be quoted."""
+        if not value or value.startswith(_RISKY):
+            return cell(i, n, value, fill)
+        return f'{opening[i]}{n}{by_fill[fill][i]}{text_xml(value)}'
 
     def cell(i: int, n: str, value: object, fill: str | None) -> str:
         """One cell of any kind (the general case; whole columns of one kind take the quick paths below)."""
@@ -192,14 +201,17 @@ def render_chunks(tab: Tab, styles: StyleBook, code_name: str | None = None, kee
             fmt = numbers.get
             return [f'{head}{n}{s}><v>{fmt(v) or numbers.setdefault(v, f"{v:f}")}</v></c>' if v is not None
                     else cell(i, n, v, f) if f else "" for n, v, s, f in rows]
-        if kind is str:
+        if kind is str:  # `texts` holds text seen before and safe to write as it is: the rest goes the long way
             known = texts.get
-            return [(f'{head}{n}{s}{known(v) or text_xml(v)}' if not v.startswith(_RISKY) else cell(i, n, v, f))
-                    if v else cell(i, n, v, f) if f else "" for n, v, s, f in rows]
+            return [f'{head}{n}{s}{t}' if (t := known(v)) else "" if v is None and f is None else new_text(i, n, v, f)
+                    for n, v, s, f in rows]
         if kind is date:
             serial = serials.get
             return [f'{head}{n}{s}><v>{serial(v) or serials.setdefault(v, _serial(v, epoch))}</v></c>'
                     if v is not None else cell(i, n, v, f) if f else "" for n, v, s, f in rows]
+        if kind is int:  # line numbers, counts (not bool, a type of its own here)
+            return [f'{head}{n}{s}><v>{v}</v></c>' if v is not None else cell(i, n, v, f) if f else ""
+                    for n, v, s, f in rows]
         return [cell(i, n, v, f) for n, v, _, f in rows]
 
     flush()
