@@ -331,3 +331,42 @@ def test_the_quick_way_of_setting_a_cell_gives_what_the_general_way_does(sheet):
     from xlbilling.io.package import _edit_cells
     xml, edit = sheet
     assert b"".join(_edit_cells(xml, edit)) == b"".join(_edit_cells(xml, edit, quick=False))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.binary(max_size=3000), st.sampled_from([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED]),
+       st.lists(st.integers(1, 700), min_size=1, max_size=20))
+def test_a_part_read_a_piece_at_a_time_is_what_zipfile_reads(data, method, sizes):
+    """Package.stream (ISA-L's inflate) gives a part's bytes as zipfile does, whatever pieces are asked for."""
+    from xlbilling.io.zipwrite import Inflating
+    buf = BytesIO()
+    with zipfile.ZipFile(buf, "w", method) as z:
+        z.writestr("xl/worksheets/sheet1.xml", data * 7)
+    archive = buf.getvalue()
+    info = zipfile.ZipFile(BytesIO(archive)).getinfo("xl/worksheets/sheet1.xml")
+    got, reader = [], Inflating(archive, info)
+    for n in sizes * 40:
+        if not (piece := reader.read(n)):
+            break
+        assert len(piece) <= n
+        got.append(piece)
+    got.append(reader.read())
+    assert b"".join(got) == data * 7 and reader.read(10) == b""
+
+
+def test_a_damaged_part_is_a_bad_zip_file_not_a_wrong_read():
+    from xlbilling.io.zipwrite import Inflating
+    buf = BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("a.xml", b"<row/>" * 5000)
+    archive = buf.getvalue()
+    info = zipfile.ZipFile(BytesIO(archive)).getinfo("a.xml")
+    start = 30 + len("a.xml")
+    flipped = bytearray(archive)
+    flipped[start + 3] ^= 0xFF  # the deflate stream itself
+    with pytest.raises(zipfile.BadZipFile):
+        Inflating(bytes(flipped), info).read()
+    wrong_crc = info
+    wrong_crc.CRC ^= 1
+    with pytest.raises(zipfile.BadZipFile, match="checksum"):
+        Inflating(archive, wrong_crc).read()

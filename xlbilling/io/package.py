@@ -27,7 +27,7 @@ from ..core.tabs import Tab
 from .sheetxml import EPOCH_1900, EPOCH_1904, Rendered, render_chunks
 from .styles import StyleBook
 from .xmltext import attr, cell_text
-from .zipwrite import Deflater, Runs, compressed, copied, quick_handoffs, raw_bytes, write_zip
+from .zipwrite import Deflater, Inflating, Runs, compressed, copied, quick_handoffs, raw_bytes, write_zip
 
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_R_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -140,9 +140,9 @@ class Package:
     def has(self, name: str) -> bool:
         return name in self._names
 
-    def stream(self, name: str):
+    def stream(self, name: str) -> Inflating:
         """A part opened for streaming (large sheets are not read into memory whole)."""
-        return self._zip.open(name)
+        return Inflating(self.data, self._zip.getinfo(name))
 
     def relationships(self, part: str) -> list[ET.Element]:
         """A part's relationships (the package's own for '')."""

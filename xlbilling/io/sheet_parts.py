@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import re
 import zipfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Callable, Iterator
 
 from .package import Package
-from .zipwrite import StoredZipFile, copied, raw_bytes
+from .zipwrite import StoredZipFile, copied
 
 CHUNK = 1 << 23  # large: the cutting thread waits for the interpreter lock once per call into zlib or a file
 FIRST_VALUE_ROW = re.compile(rb'<row\b[^>]*\br="(\d+)"[^>]*>(?:(?!</row>).)*?<(?:\w+:)?(?:v|is)\b', re.S)
@@ -46,37 +45,11 @@ def renumber_row(row_xml: bytes, old: int, new: int) -> bytes:
 
 def inflated(pkg: Package, part: str) -> Iterator[bytes]:
     """A part's bytes in chunks of at most CHUNK, checked against its CRC at the end."""
-    info = pkg.info(part)
-    raw = raw_bytes(pkg.data, info)
-    if info.compress_type == zipfile.ZIP_STORED:
-        chunks: Iterator[bytes] = (bytes(raw[k:k + CHUNK]) for k in range(0, len(raw), CHUNK))
-    elif info.compress_type == zipfile.ZIP_DEFLATED:
-        chunks = _inflate(raw)
-    else:
-        raise Uncuttable(f"{part} is compressed in a way this reader does not inflate")
-    crc = 0
-    for chunk in chunks:
-        crc = zlib.crc32(chunk, crc)
-        yield chunk
-    if crc != info.CRC:
-        raise Uncuttable(f"{part} does not match its checksum")
-
-
-def _inflate(raw: memoryview) -> Iterator[bytes]:
-    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-    data: bytes | memoryview
-    step, at = CHUNK // 8, 0
     try:
-        while not inflater.eof:
-            data = inflater.unconsumed_tail
-            if not data:
-                if at >= len(raw):
-                    raise Uncuttable("the sheet's compressed data ends early")
-                data, at = raw[at:at + step], at + step
-            chunk = inflater.decompress(data, CHUNK)
-            if chunk:
+        with pkg.stream(part) as source:
+            while chunk := source.read(CHUNK):
                 yield chunk
-    except zlib.error as exc:
+    except zipfile.BadZipFile as exc:
         raise Uncuttable(f"the sheet does not inflate: {exc}") from None
 
 
