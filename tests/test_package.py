@@ -366,6 +366,10 @@ def test_a_damaged_part_is_a_bad_zip_file_not_a_wrong_read():
     flipped[start + 3] ^= 0xFF  # the deflate stream itself
     with pytest.raises(zipfile.BadZipFile):
         Inflating(bytes(flipped), info).read()
+    cut = zipfile.ZipFile(BytesIO(archive)).getinfo("a.xml")
+    cut.compress_size //= 2  # the stream ends early
+    with pytest.raises(zipfile.BadZipFile):
+        Inflating(archive, cut).read()
     wrong_crc = info
     wrong_crc.CRC ^= 1
     with pytest.raises(zipfile.BadZipFile, match="checksum"):

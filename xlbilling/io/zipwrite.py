@@ -223,11 +223,12 @@ class Inflating:
             piece, self._at = bytes(self._raw[self._at:self._at + most]), self._at + most
             return piece
         data: bytes | memoryview = self._inflater.unconsumed_tail
-        if not data:
-            if self._at >= len(self._raw):
-                raise zipfile.BadZipFile(f"{self._info.filename}: its compressed data ends early")
+        if not data and self._at < len(self._raw):
             data, self._at = self._raw[self._at:self._at + self._STEP], self._at + self._STEP
-        return self._inflater.decompress(data, most)
+        piece = self._inflater.decompress(data, most)  # with no input: what ISA-L holds of what it took
+        if not piece and not data and not self._inflater.eof:
+            raise zipfile.BadZipFile(f"{self._info.filename}: its compressed data ends early")
+        return piece
 
 
 def copied(source: bytes, info: zipfile.ZipInfo) -> Entry:
