@@ -270,3 +270,14 @@ def test_a_book_without_the_ledger_reads_invoice_lines_at_once(tmp_path):
     reading = start_reading(path)
     assert "InvoiceLines" not in reading.pending and reading.book.invoice_lines == ()
     assert complete_ok(reading)
+
+
+def test_close_and_post_from_the_command_line_load_no_writer_of_other_files(tmp_path):
+    """The month's commands do not pay for libraries only other commands use: xlsxwriter (new books,
+    the report, export workbooks), fpdf (PDFs), pandas."""
+    path = write_book(tmp_path / "book.xlsx", {})
+    script = ("import sys; from xlbilling.cli import main; "
+              f"main(['close', {str(path)!r}, '--date', '2026-04-01']); main(['post', {str(path)!r}]); "
+              "print(sorted(m for m in ('xlsxwriter', 'fpdf', 'pandas') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[-1] == "[]"

@@ -21,7 +21,6 @@ from .io.convert import Bad, to_date
 from .io.gl_export import LAYOUTS
 from .io.progress import Progress
 from .io.safe_write import BACKUP_DIR, WorkbookBusy, WriteRefused, replace_file
-from .io.template import build_workbook
 from .runner import JobResult
 from .sample import DEMO_AS_OF, DEMO_MONTHS, build_sample
 
@@ -65,6 +64,7 @@ def _write_new_book(path: Path, sample: bool) -> dict[str, list[dict]]:
     """Write a new master workbook (the sample when asked) into an existing folder; the rows written per sheet."""
     if not path.parent.is_dir():
         raise UsageError(f"{path.parent}: no such folder; create it first, or give another path for the workbook")
+    from .io.template import build_workbook  # xlsxwriter: imported by the commands that make a workbook only
     rows, settings = build_sample() if sample else ({}, {})
     replace_file(path, build_workbook(path, rows, settings))
     return rows

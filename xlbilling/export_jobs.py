@@ -17,7 +17,6 @@ from .core.findings import WARNING, Finding
 from .core.journal import Entry, deferrals, in_order
 from .core.models import Book, RegisterRow
 from .io.ar_export import Table, bc_receipts, bc_sales, qbo_invoices, qbo_payments, show_ids
-from .io.export_book import table_workbook
 from .io.export_log import Exported, earlier, log_path, read_log, remember
 from .io.gl_export import LAYOUTS, ExportContext, bc_pattern, export_rows, gp_numbers, to_csv
 from .io.safe_write import replace_file
@@ -103,6 +102,7 @@ def _export(path: Path, system: str, kind: str, out: Path, again: bool, progress
         if before and not again:
             return _exported_before(path, system, kind, before)
         if out.suffix.lower() == ".xlsx":
+            from .io.export_book import table_workbook  # xlsxwriter: imported by the exports that write one only
             replace_file(out, table_workbook(table, _SHEETS.get((system, kind), kind.title() + "s")))
         else:
             replace_file(out, to_csv(table.columns, table.rows).encode("utf-8-sig"), check_zip=False)
