@@ -106,8 +106,9 @@ def post(book: Book, drafts: list[Draft], through: date, posted_on: date) -> Pos
     return PostResult(out, [d for d in drafts if d.holds])
 
 
-_SHOWN = InvoiceLineRow._fields[3:-1]  # a draft line's fields after its key (draft, line number), but its row
-_NUMBER, _LINE, _FIELDS = itemgetter(0), itemgetter(slice(1, -1)), itemgetter(slice(3, -1))  # of an InvoiceLineRow
+_AFTER_KEY = slice(3, -1)  # an InvoiceLineRow's fields after its number and key (draft, line number), but its row
+_SHOWN = InvoiceLineRow._fields[_AFTER_KEY]
+_NUMBER, _LINE, _FIELDS = itemgetter(0), itemgetter(slice(1, -1)), itemgetter(_AFTER_KEY)
 
 
 def _same(shown: object, made: object) -> bool:

@@ -104,7 +104,7 @@ class Package:
                 raise PackageError("this workbook is password-protected: save a copy without a password")
         for i in self.infos:
             if i.filename.endswith((".xml", ".rels", ".vml")):
-                with self._zip.open(i) as f:
+                with self.stream(i.filename) as f:
                     head = f.read(4096)
                 if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                     raise PackageError(f"part {i.filename} declares a DTD or entities, which workbooks never do "
@@ -122,7 +122,8 @@ class Package:
             return None
         if name in self._cache:
             return self._cache[name]
-        data = self._zip.read(name)
+        with self.stream(name) as f:
+            data = f.read()
         if self._zip.getinfo(name).file_size <= _KEEP_UP_TO:
             self._cache[name] = data
         return data
@@ -628,7 +629,7 @@ def _zip(pkg: Package, parts: _Parts) -> bytes:
             jobs.append((compressed, name, parts.new[name], info.date_time, method, info.external_attr))
         else:
             jobs.append((compressed, name, parts.new[name], FIXED_TIME))
-    with ThreadPoolExecutor(2) as pool:  # zlib lets go of the interpreter: parts deflate side by side
+    with ThreadPoolExecutor(2) as pool:  # deflating lets go of the interpreter: parts deflate side by side
         return write_zip(list(pool.map(lambda job: job[0](*job[1:]), jobs)))
 
 

@@ -15,7 +15,6 @@ import os
 import re
 import sys
 import tempfile
-import zlib
 from contextlib import contextmanager
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
@@ -605,7 +604,7 @@ def _read_book(path: Path, progress: Callable[[str], None] | None, background: t
     try:
         pkg = Package.open(path)
         reader = fastexcel.read_excel(str(path))
-    except (PackageError, fastexcel.FastExcelError, zipfile.BadZipFile, zlib.error) as exc:
+    except (PackageError, fastexcel.FastExcelError, zipfile.BadZipFile) as exc:  # a broken part: BadZipFile
         result.errors.append(input_error(path.name, f"cannot read the workbook: {exc}", path.suffix, ".xlsx or .xlsm"))
         return result
     parts = {s.name: s.part for s in pkg.sheets}
@@ -659,7 +658,7 @@ def read_values(sheets: dict[str, tuple[list[list], int, int]],
 
 MAX_CELL_TEXT = 32_767  # Excel's limit for the text of a cell
 TOO_LONG = f"text of at most {MAX_CELL_TEXT:,} characters (Excel's limit for a cell)"
-_UNREADABLE = (fastexcel.FastExcelError, PackageError, KeyError, zipfile.BadZipFile, zlib.error, UnicodeDecodeError)
+_UNREADABLE = (fastexcel.FastExcelError, PackageError, KeyError, zipfile.BadZipFile, UnicodeDecodeError)
 
 
 def _read_sheet(actual: str, spec: SheetSpec, load: Callable[[], LoadedSheet]) -> _Sheet:

@@ -93,7 +93,7 @@ Runs = dict[int, tuple[bytes, "Future[tuple[bytes, int]]", int]]  # id(chunk) ->
 class Deflater:
     """Deflates a part chunk by chunk on worker threads while the caller produces the next chunk.
 
-    zlib lets go of the interpreter, so rendering a large sheet and deflating it overlap, and chunks
+    ISA-L (as zlib) lets go of the interpreter, so rendering a large sheet and deflating it overlap, and chunks
     deflate side by side: each chunk is a run of deflate blocks ending on a byte boundary (a sync
     flush), so the runs join into one valid stream, closed by an empty final block. The part's CRC is
     taken on the workers too, each chunk's continuing the one before it (which started earlier: the
