@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from ..core.cells import column_index, column_letter, quote_sheet
 from ..core.tabs import Tab
+from ..schema import SHEET_BY_NAME
 from .sheetxml import EPOCH_1900, EPOCH_1904, Rendered, render_chunks
 from .styles import StyleBook
 from .xmltext import attr, cell_text
@@ -594,7 +595,8 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
             part = part_of[tab.name]
             code_name, kept = carried[tab.name].result() if tab.name in carried else (None, "")
             deflater = Deflater(pool, runs=runs, remember=hold)
-            render_chunks(tab, styles, code_name, kept, deflater.write, epoch, rendered, hold)
+            refs = tab.name in SHEET_BY_NAME  # an input sheet's cells carry their references: edited in place later
+            render_chunks(tab, styles, code_name, kept, deflater.write, epoch, rendered, hold, refs)
             parts.rendered(part, deflater)
             if not hold:
                 runs.clear()

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from collections.abc import Callable, Iterable
-from itertools import repeat
+from collections.abc import Callable
+from itertools import chain, repeat
 
 from ..core.cells import column_letter, quote_sheet
 from ..core.tabs import DATE, DATETIME, INT, MONEY, NUMBER, PCT, TEXT, Tab
 from .styles import Style, StyleBook
-from .xmltext import attr, cell_text
+from .xmltext import attr, cell_text, plain
 
 NUMBER_FORMATS = {
     TEXT: "General",
@@ -29,6 +29,7 @@ EPOCH_1900 = date(1899, 12, 30)  # day 0 of Excel's default date system (with it
 EPOCH_1904 = date(1904, 1, 1)  # day 0 of the 1904 date system of old Mac workbooks
 WRAP_FROM = 40  # characters: a text column this wide holds sentences (messages, suggested actions)
 _RISKY = ("=", "+", "-", "@", "\t", "\r")
+_EDGES = (*_RISKY, " ")  # text starting so is quoted, or keeps its spaces: a cell of its own making
 NS = (
     'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
     'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
@@ -57,6 +58,7 @@ def _width(tab: Tab, col: int) -> float:
 
 
 _CHUNK_ROWS = 2000
+_FAST = (str, Decimal, date, int)  # kinds whose cells a column makes once per distinct value
 
 
 class Rendered:
@@ -67,26 +69,31 @@ class Rendered:
     def __init__(self) -> None:
         self._last: tuple[tuple, list, list, dict[int, int], list[bytes]] | None = None
 
-    def block(self, tab: Tab, lo: int, rows: list, fills: list) -> bytes | None:
-        if self._last is None or self._last[0] != tab.columns or lo not in self._last[3]:
+    def block(self, key: tuple, lo: int, rows: list, fills: list) -> bytes | None:
+        """`key`: the tab's columns, and whether its cells carry references."""
+        if self._last is None or self._last[0] != key or lo not in self._last[3]:
             return None
         _, old_rows, old_fills, at, chunks = self._last
         hi = lo + _CHUNK_ROWS  # the earlier tab's whole block, which may have had more rows
         return chunks[at[lo]] if old_rows[lo:hi] == rows and old_fills[lo:hi] == fills else None
 
-    def keep(self, tab: Tab, fills: list, at: dict[int, int], chunks: list[bytes] | None) -> None:
+    def keep(self, key: tuple, rows: list, fills: list, at: dict[int, int], chunks: list[bytes] | None) -> None:
         """The tab just rendered, with its chunks (None: not held, so nothing to take from it)."""
-        self._last = (tab.columns, tab.rows, fills, at, chunks) if chunks is not None else None
+        self._last = (key, rows, fills, at, chunks) if chunks is not None else None
 
 
 def render_chunks(tab: Tab, styles: StyleBook, code_name: str | None = None, keep: str = "",
                   sink: Callable[[bytes], None] | None = None, epoch: date = EPOCH_1900,
-                  rendered: Rendered | None = None, hold: bool = True) -> list[bytes]:
+                  rendered: Rendered | None = None, hold: bool = True, cell_refs: bool = False) -> list[bytes]:
     """Worksheet XML for a tab, in chunks. `keep` is carried-over markup (drawing references) placed at
     the end. `sink`, if given, receives each chunk as it is produced (to deflate while rendering).
     `epoch`: day 0 of the workbook's date system (EPOCH_1904 for a 1904 book), for date serials.
     `rendered`: the tab rendered before it in the same write (with these styles and epoch), which this
-    one becomes. `hold`: keep the chunks (and return them); without, they go to the sink only."""
+    one becomes. `hold`: keep the chunks (and return them); without, they go to the sink only.
+    `cell_refs`: each cell carries its reference (r="B7"), as an input sheet's must for its cells to be
+    edited in place; an output tab's cells go without, each in the column after the cell before it
+    (ECMA-376 makes the reference optional; a blank is an empty <c/>), so that a value's cell is made once
+    and every row is joined from cells already made."""
     chunks: list[bytes] = []
     count = 0
     at: dict[int, int] = {}  # each block's first row -> its chunk (a block of rows is one chunk)
@@ -138,99 +145,72 @@ def render_chunks(tab: Tab, styles: StyleBook, code_name: str | None = None, kee
     for i, column in enumerate(tab.columns):
         out.append(f'<c r="{letters[i]}1" s="{header_xf}" t="inlineStr"><is><t>{cell_text(column.title)}</t></is></c>')
     out.append("</row>")
-    by_fill = {fill: [f'" s="{xf(i, fill)}"' for i in range(ncols)] for fill in dict.fromkeys(fills)}
-    opening = [f'<c r="{letter}' for letter in letters]
+    style_of = {fill: [f' s="{xf(i, fill)}"' for i in range(ncols)] for fill in dict.fromkeys(fills)}
     serials: dict[date, str] = {}
-    numbers: dict[Decimal, str] = {}  # repeated prices and quantities are formatted once
-    texts: dict[str, str] = {}  # repeated IDs and descriptions are escaped once (never text to be quoted)
+    made: dict[tuple[type, str], dict] = {}  # a column style's cells by value (one kind): each made once
+    full = (lambda body: body) if cell_refs else (lambda body: "<c/>" if body is None else "<c" + body)
 
-    def text_xml(value: str) -> str:
-        """A text cell after its style; kept in `texts` unless it must be quoted (its style differs)."""
-        space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
-        text = f' t="inlineStr"><is><t{space}>{cell_text(value)}</t></is></c>'
-        if not value.startswith(_RISKY):
-            texts[value] = text
-        return text
-
-    def new_text(i: int, n: str, value: str | None, fill: str | None) -> str:
-        """A cell of a text column whose text is not in `texts`: new, blank, or to be quoted."""
-        if not value or value.startswith(_RISKY):
-            return cell(i, n, value, fill)
-        return f'{opening[i]}{n}{by_fill[fill][i]}{text_xml(value)}'
-
-    def cell(i: int, n: str, value: object, fill: str | None) -> str:
-        """One cell of any kind (the general case; whole columns of one kind take the quick paths below)."""
-        style = by_fill[fill][i]
-        kind = type(value)
+    def body(i: int, value: object, fill: str | None) -> str | None:
+        """A cell after its `<c` and reference: style and value; None for no cell (a blank of an unfilled
+        row; a filled row's blank is a styled empty cell, so the whole row shows its fill)."""
+        style = style_of[fill][i]
         if isinstance(value, Decimal):
-            return f'{opening[i]}{n}{style}><v>{numbers.get(value) or numbers.setdefault(value, f"{value:f}")}</v></c>'
+            return f'{style}><v>{value:f}</v></c>'
         if isinstance(value, str):
             value = str(value)  # a kind of str (an e-mail header, say): its text
             if value:
-                s = f'" s="{xf(i, fill, True)}"' if value.startswith(_RISKY) else style
-                return f'{opening[i]}{n}{s}{texts.get(value) or text_xml(value)}'
-            return f'{opening[i]}{n}{style}/>' if fill else ""
+                space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
+                s = f' s="{xf(i, fill, True)}"' if value.startswith(_RISKY) else style
+                return f'{s} t="inlineStr"><is><t{space}>{cell_text(value)}</t></is></c>'
+            return f'{style}/>' if fill else None
         if value is None:
-            return f'{opening[i]}{n}{style}/>' if fill else ""
-        if kind is int:
-            return f'{opening[i]}{n}{style}><v>{value}</v></c>'
+            return f'{style}/>' if fill else None
+        if type(value) is int:
+            return f'{style}><v>{value}</v></c>'
         if isinstance(value, bool):
-            return f'{opening[i]}{n}{style} t="b"><v>{int(value)}</v></c>'
+            return f'{style} t="b"><v>{int(value)}</v></c>'
         if isinstance(value, date):
             serial = serials.get(value) or serials.setdefault(value, _serial(value, epoch))
-            return f'{opening[i]}{n}{style}><v>{serial}</v></c>'
+            return f'{style}><v>{serial}</v></c>'
         raise TypeError(f"{tab.name}: cannot write {type(value).__name__} {value!r} (floats are not money)")
 
-    def column_xml(i: int, refs: list[str], values: tuple, block_fills: list) -> list[str]:
-        """The cells of one column for a block of rows; a column of one kind (and blanks) in one pass.
-        A filled row's blank is a styled empty cell (the general case); an unfilled row's, nothing."""
+    def column_cells(i: int, values: tuple, block_fills: list) -> list[str | None]:
+        """A column's cells for a block of rows (as `full` makes them). A column of one kind (and blanks),
+        in rows of one fill, takes each distinct value's cell from its style's cache: no cell is made twice."""
         kinds = set(map(type, values))
         kinds.discard(type(None))
-        if len(kinds) > 1:
-            return [cell(i, n, v, f) for n, v, f in zip(refs, values, block_fills)]
-        kind = kinds.pop() if kinds else None
-        head = opening[i]
-        if block_fills.count(None) == len(block_fills):
-            if kind is None:
-                return [""] * len(values)
-            styles: Iterable[str] = repeat(by_fill[None][i])
-        else:
-            styles = [by_fill[f][i] for f in block_fills]
-        rows = zip(refs, values, styles, block_fills)
-        if kind is Decimal:
-            fmt = numbers.get
-            return [f'{head}{n}{s}><v>{fmt(v) or numbers.setdefault(v, f"{v:f}")}</v></c>' if v is not None
-                    else cell(i, n, v, f) if f else "" for n, v, s, f in rows]
-        if kind is str:  # `texts` holds text seen before and safe to write as it is: the rest goes the long way
-            known = texts.get
-            return [f'{head}{n}{s}{t}' if (t := known(v)) else "" if v is None and f is None else new_text(i, n, v, f)
-                    for n, v, s, f in rows]
-        if kind is date:
-            serial = serials.get
-            return [f'{head}{n}{s}><v>{serial(v) or serials.setdefault(v, _serial(v, epoch))}</v></c>'
-                    if v is not None else cell(i, n, v, f) if f else "" for n, v, s, f in rows]
-        if kind is int:  # line numbers, counts (not bool, a type of its own here)
-            return [f'{head}{n}{s}><v>{v}</v></c>' if v is not None else cell(i, n, v, f) if f else ""
-                    for n, v, s, f in rows]
-        return [cell(i, n, v, f) for n, v, _, f in rows]
+        fill = block_fills[0]
+        if len(kinds) > 1 or block_fills.count(fill) != len(block_fills) or kinds and next(iter(kinds)) not in _FAST:
+            return [full(body(i, v, f)) for v, f in zip(values, block_fills)]  # the general case
+        kind = next(iter(kinds), type(None))
+        cache = made.setdefault((kind, style_of[fill][i]), {})
+        new = set(values).difference(cache)
+        if kind is str and not cell_refs and plain("".join(filter(None, new))):  # nothing to escape: all at once
+            head = f'<c{style_of[fill][i]} t="inlineStr"><is><t>'
+            cache.update({v: f"{head}{v}</t></is></c>" if v and not v.startswith(_EDGES) and not v.endswith(" ")
+                          else full(body(i, v, fill)) for v in new})
+            new = set()
+        for v in new:
+            cache[v] = full(body(i, v, fill))
+        return list(map(cache.__getitem__, values))
 
     flush()
     for lo in range(0, len(tab.rows), _CHUNK_ROWS):
         block = tab.rows[lo:lo + _CHUNK_ROWS]
         block_fills = fills[lo:lo + len(block)]
-        same = rendered.block(tab, lo, block, block_fills) if rendered else None
+        same = rendered.block((tab.columns, cell_refs), lo, block, block_fills) if rendered else None
         if same is not None:
             at[lo] = count
             emit(same)
             continue
         if min(map(len, block)) != ncols:  # a short row: its last cells are blank
             block = [(*row, *(None,) * (ncols - len(row))) for row in block]
-        refs = [str(r) for r in range(lo + 2, lo + 2 + len(block))]
-        if ncols:
-            cells = [column_xml(i, refs, values, block_fills) for i, values in enumerate(zip(*block))]
-            out.extend(f'<row r="{n}">{"".join(row)}</row>' for n, row in zip(refs, zip(*cells)))
-        else:
-            out.extend(f'<row r="{n}"></row>' for n in refs)
+        numbers = range(lo + 2, lo + 2 + len(block))
+        cells = [column_cells(i, values, block_fills) for i, values in enumerate(zip(*block))] if ncols else []
+        if cell_refs:  # each cell says where it is (an input sheet, whose cells are edited in place later)
+            cells = [[f'<c r="{letters[i]}{n}"{b}' if b is not None else "" for n, b in zip(numbers, col)]
+                     for i, col in enumerate(cells)]
+        out.extend(chain.from_iterable(zip([f'<row r="{n}">' for n in numbers], *cells, repeat("</row>"))))
         at[lo] = count
         flush()
     out.append("</sheetData>")
@@ -249,5 +229,5 @@ def render_chunks(tab: Tab, styles: StyleBook, code_name: str | None = None, kee
     out.append("</worksheet>")
     flush()
     if rendered is not None:
-        rendered.keep(tab, fills, at, chunks if hold else None)
+        rendered.keep((tab.columns, cell_refs), tab.rows, fills, at, chunks if hold else None)
     return chunks

@@ -11,11 +11,15 @@ _ESCAPED_LOOKALIKE = re.compile(r"_(x[0-9A-Fa-f]{4})_")
 _NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
 
 
+def plain(text: str) -> bool:
+    """Text that cell_text leaves as it is, found without the pattern (printable text has no control
+    characters): the common case, and a quick test of many texts joined."""
+    return text.isprintable() and "&" not in text and "<" not in text and ">" not in text and "_x" not in text
+
+
 def cell_text(text: str) -> str:
     """Escape text for a <t> element; control characters become Excel's _xHHHH_ escapes."""
-    if text.isprintable() and "&" not in text and "<" not in text and ">" not in text and "_x" not in text:
-        return text  # the common case, found without the pattern (printable text has no control characters)
-    if not _NEEDS_ESCAPE.search(text):
+    if plain(text) or not _NEEDS_ESCAPE.search(text):
         return text
     text = _ESCAPED_LOOKALIKE.sub(r"_x005F_\1_", text)
     text = _ILLEGAL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
