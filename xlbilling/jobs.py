@@ -19,7 +19,7 @@ from .audit.wip import unbilled_wip_tab
 from .core.accounts import accounts, drafts_on_sheet, ledger, ledger_view_tabs, new_ledger
 from .core.aging import open_ar
 from .core.close import CloseResult
-from .core.findings import ERROR, Finding
+from .core.findings import Finding, not_posted
 from .core.items import Billed, Item
 from .core.ledger import changed_invoices, ledger_tabs, sealed
 from .core.models import Book, InvoiceLineRow, RegisterRow, number
@@ -174,7 +174,7 @@ def close_workbook(path: Path, invoice_date: date, through: date | None = None,
     return with_book(path, progress, work, ahead)
 
 def _refusal(where: str, message: str, found: str = "", expected: str = "") -> JobResult:
-    return JobResult(False, [Finding("NOT_POSTED", ERROR, where, message, found, expected)],
+    return JobResult(False, [not_posted(where, message, found, expected)],
                      ["Nothing was posted:"])
 
 def post_workbook(path: Path, posted_on: date | None = None, progress: Progress | None = None) -> JobResult:

@@ -57,6 +57,11 @@ def input_error(where: str, message: str, found: str = "", expected: str = "") -
     return Finding("INPUT_ERROR", ERROR, where, message, found, expected)
 
 
+def not_posted(where: str, message: str, found: str = "", expected: str = "") -> Finding:
+    """Why post issued nothing: the drafts are not what a close makes from the inputs now."""
+    return Finding("NOT_POSTED", ERROR, where, message, found, expected)
+
+
 def show(value: object) -> str:
     """A cell value as a user would recognise it in a message."""
     if value is None or value == "":

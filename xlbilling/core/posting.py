@@ -17,7 +17,7 @@ from typing import NamedTuple
 from collections.abc import Iterable
 
 from .due import recurring_key
-from .findings import ERROR, Finding, show
+from .findings import Finding, not_posted, show
 from .items import Billed
 from .ledger import fingerprint, ledger_rows, number_key
 from .invoicing import Draft
@@ -137,7 +137,7 @@ def edited_drafts(book: Book, made: Iterable[InvoiceLineRow]) -> list[Finding]:
     errors: list[Finding] = []
 
     def edited(where: str, message: str, found: str, expected: str) -> None:
-        errors.append(Finding("NOT_POSTED", ERROR, where, message, found, expected))
+        errors.append(not_posted(where, message, found, expected))
 
     seen = set()
     for ln in shown:
