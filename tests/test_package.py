@@ -2,8 +2,6 @@
 
 import posixpath
 import re
-import shutil
-import subprocess
 import xml.etree.ElementTree as ET
 import zipfile
 from datetime import date, datetime
@@ -20,6 +18,7 @@ from xlbilling.core.tabs import DATE, DATETIME, INT, MONEY, PCT, TEXT, Column, T
 from xlbilling.io.package import CellEdit, Package, write_tabs
 
 from .rich_book import build_rich_xlsm
+from .office import convert, csv_of
 
 INDEX_PARTS = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml"}
 EVIL = "=cmd|' /C calc'!A0"
@@ -122,17 +121,12 @@ def test_openpyxl_and_calamine_read_the_written_values(tmp_path, rich):
 
 
 def test_libreoffice_opens_and_renders_it(tmp_path, rich):
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    assert soffice, "LibreOffice is needed for this test: .ci/run installs it (apt-get install libreoffice-calc-nogui)"
     path = tmp_path / "out.xlsm"
     path.write_bytes(write_tabs(write_tabs(rich, [register(), runlog()]), [register(), runlog()]))
-    done = subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
-                           "--outdir", str(tmp_path), str(path)], capture_output=True, text=True, timeout=180)
+    done = convert(path, "pdf", tmp_path, tmp_path)
     pdf = tmp_path / "out.pdf"
     assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF"), done.stdout + done.stderr
-    csv = subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to",
-                          "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,3",
-                          "--outdir", str(tmp_path), str(path)], capture_output=True, text=True, timeout=180)
+    csv = convert(path, csv_of(3), tmp_path, tmp_path)
     text = (tmp_path / "out-InvoiceRegister.csv").read_text()
     assert "INV-1000,1001,2026-11-01,1064.52,1,8.25%,=cmd|' /C calc'!A0" in text, csv.stdout + text
 

@@ -2,8 +2,6 @@
 its figures agree with the workbook's own tabs."""
 
 import re
-import shutil
-import subprocess
 import zipfile
 from datetime import date
 
@@ -18,6 +16,7 @@ from xlbilling.report_job import write_manager_report
 from xlbilling.jobs import close_workbook, post_workbook, refresh_workbook
 
 from .test_post import book
+from .office import convert
 
 AS_OF = date(2026, 6, 15)
 
@@ -97,10 +96,7 @@ def test_print_setup_and_frozen_panes(report):
 
 def test_libreoffice_opens_and_renders_the_report(report, tmp_path):
     _, out = report
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    assert soffice, "LibreOffice is needed for this test: .ci/run installs it"
-    done = subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
-                           "--outdir", str(tmp_path), str(out)], capture_output=True, text=True, timeout=180)
+    done = convert(out, "pdf", tmp_path, tmp_path)
     pdf = tmp_path / "Report.pdf"
     assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF"), done.stdout + done.stderr
     # What can be checked without eyes: every sheet prints one page wide, the pages stay few, and the
