@@ -46,6 +46,12 @@ class _Ahead:
     schedule: Periods  # due after the invoice date, through the months ahead
     schedule_tab: Tab
 
+    def due(self) -> list[Item]:
+        """The recurring items due now, handed over once: from then on the drafts hold what they bill (a
+        first close's hundreds of thousands of items are freed with its drafts, not kept to the end)."""
+        due, self.recurring = self.recurring, []
+        return due
+
     @classmethod
     def of(cls, book: Book, invoice_date: date, through: date | None, progress: Progress | None) -> _Ahead:
         stage(progress, "Scheduling recurring billing")
@@ -157,7 +163,7 @@ def close_workbook(path: Path, invoice_date: date, through: date | None = None,
         a = read.early or ahead(book)
         headers, lines, billed = a.headers, a.lines, a.billed
         stage(progress, "Billing recurring fees, time, milestones and charges; auditing")
-        result, findings = audited_close(book, invoice_date, through, billed, a.recurring)
+        result, findings = audited_close(book, invoice_date, through, billed, a.due())
         drafts = [draft_rows(d, result.through) for d in result.drafts]
         summary = close_summary(result, {c.customer_id: c.name for c in book.customers}) + audit_summary(findings)
         seats = reconcile(book, invoice_date)
@@ -200,7 +206,7 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
         headers, lines, billed = a.headers, a.lines, a.billed
         stage(progress, "Checking the drafts against a fresh close")
         # the money already invoiced is checked once the new invoices are in the ledger (below)
-        fresh, findings = audited_close(book, invoice_date, through, billed, a.recurring, INVOICE_RULES)
+        fresh, findings = audited_close(book, invoice_date, through, billed, a.due(), INVOICE_RULES)
         reviewed = {r.draft_id or "": (r.total, r.lines) for r in on_sheet}
         now = {d.draft_id: (d.total, len(d.lines)) for d in fresh.drafts}
         if reviewed != now:

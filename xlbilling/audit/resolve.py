@@ -113,8 +113,7 @@ def discrepancies_tab(findings: list[Finding], book: Book, today: date, scope: f
     cell = [c.name for c in DISCREPANCIES.columns].index("cell")
     links = {(n, cell): target for n, r in enumerate(ordered) if r.cell and (target := _link(r.cell))}
     fills = [r.severity if r.status == "open" else None for r in ordered]
-    ordered_cells = [r[:-1] for r in ordered]  # the columns, without the record's row
-    return Tab(DISCREPANCIES.name, spec_columns(DISCREPANCIES), ordered_cells, row_fills=fills, links=links,
+    return Tab(DISCREPANCIES.name, spec_columns(DISCREPANCIES), list(ordered), row_fills=fills, links=links,
                tab_color="FFC00000")
 
 

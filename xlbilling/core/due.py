@@ -26,8 +26,11 @@ CHARGE_TAX = {"hardware": "hardware", "software": "software"}
 _iso = lru_cache(maxsize=4096)(date.isoformat)  # period starts repeat across lines and contracts
 
 
+RECURRING_KEY = "recurring:{}:{}".format  # a recurring item's key from its line ID and covered start (ISO)
+
+
 def recurring_key(line_id: str, covered_start: date) -> str:
-    return f"recurring:{line_id}:{_iso(covered_start)}"
+    return RECURRING_KEY(line_id, _iso(covered_start))
 
 
 def recurring_key_parts(key: str) -> tuple[str, str] | None:

@@ -25,4 +25,4 @@ def credit_memo_rows(book: Book, ar: Receivables) -> list[CreditMemoRow]:
 
 
 def credit_memos_tab(rows: list[CreditMemoRow]) -> Tab:
-    return Tab(CREDIT_MEMOS.name, spec_columns(CREDIT_MEMOS), [r[:-1] for r in rows], tab_color="FF548235")
+    return Tab(CREDIT_MEMOS.name, spec_columns(CREDIT_MEMOS), list(rows), tab_color="FF548235")

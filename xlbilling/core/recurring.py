@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, partial
+from itertools import repeat
 from typing import NamedTuple
 
 import numpy as np
 
-from .due import line_window, recurring_key, recurring_key_parts
+from .due import RECURRING_KEY, line_window, recurring_key_parts
 from .items import Billed, Item
 from .models import Book, Contract, ContractLine
 from .money import round_cents
@@ -177,22 +178,37 @@ def money(cents: int) -> Decimal:
     return Decimal(cents).scaleb(-2)
 
 
+def _taken(values: list, at: np.ndarray) -> list:
+    """values[at[0]], values[at[1]], ...: one element per index, picked in C."""
+    column = np.empty(len(values), dtype=object)
+    column[:] = values  # each a scalar (text, a number, a day or None): one element each
+    return column[at].tolist()
+
+
+_item = partial(tuple.__new__, Item)  # an Item from its fields in order, made in C
+
+
 def items(book: Book, periods: Periods) -> list[Item]:
-    """The periods as Items, as a close bills them."""
-    days: dict[int, date] = {}
-    prices: dict[tuple[int, int], Decimal] = {}
+    """The periods as Items, as a close bills them: built a column at a time (each distinct day, price
+    and amount made once, then picked per period), so a first close's catch-up of hundreds of
+    thousands of periods costs little more than its arrays."""
+    if not len(periods):
+        return []
+    line = periods.line
     fixed = [(ln.line_id, c.customer_id, c.contract_id, ln.description, ln.quantity, ln.tax_category or "services",
               c.po_number, book.cell(ln, "unit_price"), ln.revenue_account) for c, ln in periods.lines]
-    out = []
-    for k, s, e, y, cents in zip(periods.line.tolist(), periods.start.tolist(), periods.end.tolist(),
-                                 periods.year.tolist(), periods.cents.tolist()):
-        line_id, customer, contract, description, quantity, category, po, where, account = fixed[k]
-        price = prices.get((k, y))
-        if price is None:
-            price = prices[k, y] = unit_price(periods.lines[k], y)
-        amount = money(cents)
-        start = days.get(s) or days.setdefault(s, date.fromordinal(s))
-        end = days.get(e) or days.setdefault(e, date.fromordinal(e))
-        out.append(Item._make((recurring_key(line_id, start), "recurring", line_id, customer, contract, description,
-                               start, end, quantity, price, amount, category, po, where, (), account)))
-    return out
+    line_id, customer, contract, description, quantity, category, po, where, account = (
+        _taken(list(column), line) for column in zip(*fixed))
+    days, at = np.unique(np.concatenate([periods.start, periods.end]), return_inverse=True)
+    day = [date.fromordinal(o) for o in days.tolist()]
+    start, end = _taken(day, at[:len(line)]), _taken(day, at[len(line):])
+    iso = _taken([d.isoformat() for d in day], at[:len(line)])
+    span = int(periods.year.max()) + 1
+    pairs, which = np.unique(line * span + periods.year, return_inverse=True)
+    price = _taken([unit_price(periods.lines[k // span], k % span) for k in pairs.tolist()], which)
+    cents, each = np.unique(periods.cents, return_inverse=True)
+    amount = _taken([money(int(c)) for c in cents.tolist()], each)
+    key = list(map(RECURRING_KEY, line_id, iso))
+    n = len(line)
+    return list(map(_item, zip(key, repeat("recurring", n), line_id, customer, contract, description, start, end,
+                               quantity, price, amount, category, po, where, repeat((), n), account)))

@@ -30,4 +30,4 @@ def register_tab(headers: Iterable[RegisterRow]) -> Tab:
 
 
 def lines_tab(lines: Iterable[InvoiceLineRow]) -> Tab:
-    return Tab(INVOICE_LINES.name, spec_columns(INVOICE_LINES), [ln[:-1] for ln in lines])  # no terms on a line
+    return Tab(INVOICE_LINES.name, spec_columns(INVOICE_LINES), list(lines))  # the records: their rows are not written

@@ -20,7 +20,8 @@ class Column(NamedTuple):
 class Tab:
     name: str
     columns: tuple[Column, ...]
-    rows: list[tuple] = field(default_factory=list)
+    rows: list[tuple] = field(default_factory=list)  # a row may go on past the last column (a record's own
+    # trailing fields, such as its source row): what is past it is not written
     row_fills: list[str | None] | None = None  # per data row: "error", "warning", "info" or None
     links: dict[tuple[int, int], str] = field(default_factory=dict)  # (data row, column) -> "Sheet!A1"
     tab_color: str | None = "FF1F4E78"

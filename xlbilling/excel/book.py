@@ -82,7 +82,7 @@ def write_tab(book, tab: Tab) -> None:
     sheet = _sheet(book, tab.name)
     sheet.clear()
     n = len(tab.columns)
-    sheet.range((1, 1)).value = [[c.title for c in tab.columns], *[[excel_value(v) for v in r] for r in tab.rows]]
+    sheet.range((1, 1)).value = [[c.title for c in tab.columns], *[[excel_value(v) for v in r[:n]] for r in tab.rows]]
     header = sheet.range((1, 1), (1, n))
     header.font.bold = True
     header.font.color = HEADER_FONT

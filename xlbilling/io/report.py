@@ -69,7 +69,7 @@ def write_report(sheets: list[Sheet], subtitle: str, created: datetime, locale: 
             top = row + 1
             first_header = top if first_header is None else first_header
             tab = block.tab
-            data = [[cell_value(v) for v in r] for r in tab.rows] or [[None] * len(tab.columns)]
+            data = [[cell_value(v) for v in r[:len(tab.columns)]] for r in tab.rows] or [[None] * len(tab.columns)]
             columns = [{"header": c.title,
                         **({"format": figures if c.right else formats[c.kind]} if c.kind in formats else {}),
                         **({"header_format": right} if c.kind in NUMERIC or c.right else {})} for c in tab.columns]

@@ -203,10 +203,11 @@ def render_chunks(tab: Tab, styles: StyleBook, code_name: str | None = None, kee
             at[lo] = count
             emit(same)
             continue
-        if min(map(len, block)) != ncols:  # a short row: its last cells are blank
+        if min(map(len, block)) < ncols:  # a short row: its last cells are blank
             block = [(*row, *(None,) * (ncols - len(row))) for row in block]
         numbers = range(lo + 2, lo + 2 + len(block))
-        cells = [column_cells(i, values, block_fills) for i, values in enumerate(zip(*block))] if ncols else []
+        # the columns' cells (what a row has past the last column is not written)
+        cells = [column_cells(i, values, block_fills) for i, values in zip(range(ncols), zip(*block))]
         if cell_refs:  # each cell says where it is (an input sheet, whose cells are edited in place later)
             cells = [[f'<c r="{letters[i]}{n}"{b}' if b is not None else "" for n, b in zip(numbers, col)]
                      for i, col in enumerate(cells)]
