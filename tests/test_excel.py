@@ -113,6 +113,14 @@ def test_text_that_looks_like_a_formula_stays_text_in_excel(caller):
     assert caller.sheets["Notes"].cells[(2, 1)] == "=HYPERLINK(\"http://x\")"  # stored as text, not a formula
 
 
+def test_a_record_written_into_the_open_book_leaves_out_what_is_past_the_last_column(caller):
+    from xlbilling.core.tabs import Column, Tab
+    from xlbilling.excel.book import write_tab
+    write_tab(caller, Tab("Notes", (Column("Note"), Column("By")), [("checked", "AB", 17)]))  # 17: the record's row
+    assert caller.sheets["Notes"].cells[(2, 1)] == "checked" and caller.sheets["Notes"].cells[(2, 2)] == "AB"
+    assert (2, 3) not in caller.sheets["Notes"].cells
+
+
 def test_the_import_seat_counts_button_imports_a_vendor_file_into_the_open_book(caller, tmp_path):
     from xlbilling.sample import build_sample, write_vendor_files
     file, _ = write_vendor_files(tmp_path, build_sample()[0])["microsoft365"]

@@ -169,3 +169,13 @@ def test_text_that_looks_like_a_formula_is_quoted_each_time_it_repeats(tmp_path)
         assert ws.cell(k, 1).value == v and bool(ws.cell(k, 1).quotePrefix) == (v[0] in "=-")
         if (k - 2) % 2:
             assert ws.cell(k, 2).value == v and bool(ws.cell(k, 2).quotePrefix) == (v[0] in "=-")
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(ROW, min_size=1, max_size=30), st.lists(st.integers(0, 99), min_size=1, max_size=3))
+def test_what_a_row_has_past_the_last_column_is_not_written(rows, trailing):
+    """A record is a tab's row as it is (its source row and other trailing fields after the columns):
+    the sheet is the one its columns alone make."""
+    records = [(*row, *trailing) for row in rows]
+    assert render(Tab("InvoiceLines", COLUMNS, records), StyleBook(STYLES)) == \
+        render(Tab("InvoiceLines", COLUMNS, rows), StyleBook(STYLES))
