@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import json
 import zipfile
+from datetime import date
+from decimal import Decimal as D
 
 import openpyxl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from xlbilling.cli import main
+from xlbilling.core.models import InvoiceLineRow, RegisterRow, record
 
 from .test_month import month_book, sheet
 
@@ -105,3 +110,45 @@ def test_documents_show_the_invoice_as_posted_whatever_the_view_says(tmp_path):
     assert [n[:8] for n in names] == ["INV-1001", "INV-1002"]
     text = pypdf.PdfReader(tmp_path / "pdf" / names[0]).pages[0].extract_text()
     assert "2,451.73" in text
+
+
+def _reference_fingerprint(header, lines) -> str:
+    """The fingerprint's text spelled out plainly: books posted earlier hold digests of exactly this."""
+    import hashlib
+    from decimal import Decimal
+
+    def canon(v) -> str:
+        if v is None:
+            return "None"
+        return format(v.normalize(), "f") if isinstance(v, Decimal) else str(v)
+
+    text = [canon(v) for v in (header.invoice_number, header.customer_id, header.invoice_date, header.due_date,
+                                header.subtotal, header.tax, header.total)]
+    for ln in sorted(lines, key=lambda ln: ln.line_no):
+        text.append("|".join([str(ln.line_no), ln.source_type or "", ln.source_id or "",
+                              str(ln.service_start) if ln.service_start else "",
+                              str(ln.service_end) if ln.service_end else "",
+                              *(canon(v) for v in (ln.quantity, ln.unit_price, ln.amount, ln.tax_rate))]))
+    return hashlib.sha256("|".join(text).encode()).hexdigest()[:16]
+
+
+FIGURE = st.one_of(st.none(), st.sampled_from([D("0"), D("-0"), D("0.00"), D("-0.00"), D("1.0"), D("1.00")]),
+                   st.decimals(min_value=D("-500"), max_value=D("500"), places=2, allow_nan=False),
+                   st.decimals(min_value=D("0"), max_value=D("2"), places=4, allow_nan=False))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(FIGURE, FIGURE, FIGURE, FIGURE, st.sampled_from(["recurring", "time", None]),
+                          st.one_of(st.none(), st.dates(date(2024, 1, 1), date(2027, 1, 1)))),
+                min_size=1, max_size=12))
+def test_a_fingerprint_is_the_digest_of_its_figures_written_out_as_they_always_were(specs):
+    """However its figures repeat (the same quantity, price and amount on many lines, 0 beside -0,
+    1.0 beside 1.00), an invoice's fingerprint is the digest of the text it always was."""
+    from xlbilling.core.ledger import fingerprint
+    header = record(RegisterRow, invoice_number="INV-7", customer_id="C1", invoice_date=date(2026, 11, 1),
+                    due_date=date(2026, 12, 1), subtotal=D("10.00"), tax=D("0.00"), total=D("10.00"), row=0)
+    lines = [record(InvoiceLineRow, invoice_number="INV-7", line_no=n, source_type=kind, source_id=f"L{n}",
+                    service_start=day, service_end=day, quantity=q, unit_price=p, amount=a, tax_rate=r, row=0)
+             for n, (q, p, a, r, kind, day) in enumerate(specs, start=1)]
+    assert fingerprint(header, lines) == _reference_fingerprint(header, lines)
+    assert fingerprint(header, lines) == fingerprint(header, lines[::-1])  # line order as numbered, not as given

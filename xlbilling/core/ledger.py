@@ -43,16 +43,32 @@ def _line_no(line: InvoiceLineRow) -> int:
     return line.line_no
 
 
+_figures: dict[tuple[Decimal, Decimal, Decimal], str] = {}  # a line's quantity, price and amount as text
+
+
+def _figures_text(q: Decimal, p: Decimal, a: Decimal) -> str:
+    """Quantity, price and amount as `_canon` writes them. Lines repeat the same three figures (a contract
+    line month after month): each set is written out once. Only figures none of which is zero are kept,
+    since 0 and -0 are equal keys but different texts."""
+    text = _figures.get((q, p, a)) if q and p and a else None
+    if text is None:
+        c, d = _canon, _decimal_text
+        text = f"{d(q) if q else c(q)}|{d(p) if p else c(p)}|{d(a) if a else c(a)}"
+        if q and p and a and len(_figures) < 1 << 16:
+            _figures[q, p, a] = text
+    return text
+
+
 def fingerprint(header: RegisterRow, lines: Iterable[InvoiceLineRow]) -> str:
     """A digest of the figures a customer sees: header amounts and dates, every line (each value as
     `_canon` writes it: a blank is empty, a number normalised, a day ISO)."""
-    c, d, day = _canon, _decimal_text, _day_text
+    c, d, day, figures = _canon, _decimal_text, _day_text, _figures_text
     text = [c(header.invoice_number), c(header.customer_id), c(header.invoice_date), c(header.due_date),
             c(header.subtotal), c(header.tax), c(header.total)]
     for ln in sorted(lines, key=_line_no):  # _canon inlined: a posted history is hundreds of thousands of lines
-        q, p, a, r, s, e = ln.quantity, ln.unit_price, ln.amount, ln.tax_rate, ln.service_start, ln.service_end
+        r, s, e = ln.tax_rate, ln.service_start, ln.service_end
         text.append(f"{ln.line_no}|{ln.source_type or ''}|{ln.source_id or ''}|{day(s) if s else ''}|"
-                    f"{day(e) if e else ''}|{d(q) if q else c(q)}|{d(p) if p else c(p)}|{d(a) if a else c(a)}|"
+                    f"{day(e) if e else ''}|{figures(ln.quantity, ln.unit_price, ln.amount)}|"
                     f"{d(r) if r else c(r)}")
     return hashlib.sha256("|".join(text).encode()).hexdigest()[:16]
 
