@@ -48,13 +48,15 @@ _figures: dict[tuple[Decimal, Decimal, Decimal], str] = {}  # a line's quantity,
 
 def _figures_text(q: Decimal, p: Decimal, a: Decimal) -> str:
     """Quantity, price and amount as `_canon` writes them. Lines repeat the same three figures (a contract
-    line month after month): each set is written out once. Only figures none of which is zero are kept,
-    since 0 and -0 are equal keys but different texts."""
-    text = _figures.get((q, p, a)) if q and p and a else None
-    if text is None:
+    line month after month): each set is written out once. A set with a zero is not kept, since 0 and -0
+    are equal keys but different texts."""
+    if not (q and p and a):
         c, d = _canon, _decimal_text
-        text = f"{d(q) if q else c(q)}|{d(p) if p else c(p)}|{d(a) if a else c(a)}"
-        if q and p and a and len(_figures) < 1 << 16:
+        return f"{d(q) if q else c(q)}|{d(p) if p else c(p)}|{d(a) if a else c(a)}"
+    text = _figures.get((q, p, a))
+    if text is None:
+        text = f"{_decimal_text(q)}|{_decimal_text(p)}|{_decimal_text(a)}"
+        if len(_figures) < 1 << 16:
             _figures[q, p, a] = text
     return text
 

@@ -140,13 +140,20 @@ def recurring_periods(book: Book, reach: date, billed: Billed) -> Periods:
     return Periods(lines, line, start, stop, year, cents, bill_on)
 
 
+def _line_years(line: np.ndarray, year: np.ndarray) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """The distinct (line, contract year) pairs of periods, and each period's pair (an index into them):
+    what is priced per line and year is worked out once per pair."""
+    span = int(year.max()) + 1
+    pairs, where = np.unique(line * span + year, return_inverse=True)
+    return [divmod(k, span) for k in pairs.tolist()], where
+
+
 def _cents(lines: list[tuple[Contract, ContractLine]], line: np.ndarray, year: np.ndarray, start: np.ndarray,
            stop: np.ndarray, p_start: np.ndarray, p_end: np.ndarray) -> np.ndarray:
     """Each period's amount in cents: round(quantity × escalated price) for a whole period, that prorated
     by covered days over period days for a part of one (proration "daily")."""
-    span = int(year.max()) + 1
-    pairs, where = np.unique(line * span + year, return_inverse=True)
-    amounts = [_cents_of(full_amount(lines[k // span], k % span)) for k in pairs.tolist()]
+    pairs, where = _line_years(line, year)
+    amounts = [_cents_of(full_amount(lines[k], y)) for k, y in pairs]
     # integer cents; amounts escalation has made astronomical (beyond 2^50 cents) stay Python integers
     fits = max(map(abs, amounts)) < 2**50
     cents = np.array(amounts, dtype=np.int64 if fits else object)[where]
@@ -192,7 +199,8 @@ def items(book: Book, periods: Periods) -> list[Item]:
     """The periods as Items, as a close bills them: built a column at a time (each distinct day, price
     and amount made once, then picked per period), so a first close's catch-up of hundreds of
     thousands of periods costs little more than its arrays."""
-    if not len(periods):
+    n = len(periods)
+    if not n:
         return []
     line = periods.line
     fixed = [(ln.line_id, c.customer_id, c.contract_id, ln.description, ln.quantity, ln.tax_category or "services",
@@ -201,14 +209,12 @@ def items(book: Book, periods: Periods) -> list[Item]:
         _taken(list(column), line) for column in zip(*fixed))
     days, at = np.unique(np.concatenate([periods.start, periods.end]), return_inverse=True)
     day = [date.fromordinal(o) for o in days.tolist()]
-    start, end = _taken(day, at[:len(line)]), _taken(day, at[len(line):])
-    iso = _taken([d.isoformat() for d in day], at[:len(line)])
-    span = int(periods.year.max()) + 1
-    pairs, which = np.unique(line * span + periods.year, return_inverse=True)
-    price = _taken([unit_price(periods.lines[k // span], k % span) for k in pairs.tolist()], which)
+    start, end = _taken(day, at[:n]), _taken(day, at[n:])
+    iso = _taken([d.isoformat() for d in day], at[:n])
+    pairs, which = _line_years(line, periods.year)
+    price = _taken([unit_price(periods.lines[k], y) for k, y in pairs], which)
     cents, each = np.unique(periods.cents, return_inverse=True)
     amount = _taken([money(int(c)) for c in cents.tolist()], each)
     key = list(map(RECURRING_KEY, line_id, iso))
-    n = len(line)
     return list(map(_item, zip(key, repeat("recurring", n), line_id, customer, contract, description, start, end,
                                quantity, price, amount, category, po, where, repeat((), n), account)))

@@ -72,19 +72,16 @@ def _by_day_spread(amount: Decimal, start: date, end: date) -> tuple[tuple[date,
     return tuple(_spread(amount, list(_by_day(start, end)) or [(month_of(start), Decimal(1))]))
 
 
-def line_schedule(line: InvoiceLineRow, hours_by_month: list[tuple[date, Decimal]]
-                  ) -> tuple[tuple[date, Decimal], ...] | None:
-    """A line's revenue by month when it spans more than one; None for a line earned in the month of its
-    start (a recurring period within a month, a charge, a milestone; time without its entries' hours).
-    `hours_by_month`: for time and overage, its entries' hours per month."""
+def line_schedule(line: InvoiceLineRow, hours_by_month: list[tuple[date, Decimal]]) -> tuple[tuple[date, Decimal], ...]:
+    """A line's revenue by month. `hours_by_month`: for time and overage, its entries' hours per month."""
     start, end = line.service_start, line.service_end
     if line.source_type == "recurring":
-        if start.month == end.month and start.year == end.year:
-            return None
+        if start.month == end.month and start.year == end.year:  # a period within a month: that month
+            return ((month_of(start), line.amount),)
         return _by_day_spread(line.amount, start, end)
     if line.source_type in ("time", "overage") and hours_by_month:
         return tuple(_spread(line.amount, hours_by_month))
-    return None
+    return ((month_of(start), line.amount),)
 
 
 def _entry_hours_by_month(book: Book, lines: list[InvoiceLineRow]) -> dict[int, list[tuple[date, Decimal]]]:
@@ -120,13 +117,7 @@ def recognitions(book: Book, lines: Iterable[InvoiceLineRow]) -> list[Recognitio
     out: list[Recognition] = []
     add = out.append
     for k, ln in enumerate(lines):
-        months = line_schedule(ln, by_month(k, []))
-        if months is None:  # the common case: all of it in one month
-            if ln.amount:
-                add(_recognition((number(ln), ln.line_no, month_of(ln.service_start), ln.amount,
-                                  ln.revenue_account)))
-            continue
-        for month, amount in months:
+        for month, amount in line_schedule(ln, by_month(k, [])):
             if amount:
                 add(_recognition((number(ln), ln.line_no, month, amount, ln.revenue_account)))
     return out
