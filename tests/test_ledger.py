@@ -152,3 +152,31 @@ def test_a_fingerprint_is_the_digest_of_its_figures_written_out_as_they_always_w
              for n, (q, p, a, r, kind, day) in enumerate(specs, start=1)]
     assert fingerprint(header, lines) == _reference_fingerprint(header, lines)
     assert fingerprint(header, lines) == fingerprint(header, lines[::-1])  # line order as numbered, not as given
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(FIGURE, FIGURE, st.sampled_from(["recurring", "time", None]),
+                          st.one_of(st.none(), st.text(max_size=3))), min_size=1, max_size=8), st.data())
+def test_the_drafts_digest_is_one_for_lines_equal_field_by_field_and_another_for_any_change(specs, data):
+    """What post checks a sealed InvoiceLines by: lines equal field by field (1.0 beside 1.00, 0 beside -0;
+    their invoice number and row aside) give one digest; a field changed, or a line moved or dropped,
+    gives another."""
+    from xlbilling.core.register import draft_lines_digest as digest
+    lines = [record(InvoiceLineRow, draft_id="D-1", line_no=n, source_type=kind, source_id=f"L{n}", description=text,
+                    quantity=q, amount=a, row=n + 1) for n, (q, a, kind, text) in enumerate(specs, start=1)]
+
+    def respelled(v):
+        return v + D("0.000") if isinstance(v, D) else v
+
+    same = [ln._replace(invoice_number="INV-1", row=0, quantity=respelled(ln.quantity), amount=respelled(ln.amount))
+            for ln in lines]
+    assert digest(same) == digest(lines)
+    k = data.draw(st.integers(0, len(lines) - 1))
+    was = lines[k]
+    change = data.draw(st.sampled_from([
+        {"description": (was.description or "") + "x"}, {"quantity": (was.quantity or D(0)) + 1},
+        {"source_type": "charge"}, {"line_no": was.line_no + 100}, {"entry_ids": "T9"}]))
+    assert digest([*lines[:k], was._replace(**change), *lines[k + 1:]]) != digest(lines)
+    assert digest(lines[:k] + lines[k + 1:]) != digest(lines)
+    if len(lines) > 1:
+        assert digest([lines[-1], *lines[:-1]]) != digest(lines)  # line numbers differ: never equal moved

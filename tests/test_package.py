@@ -5,6 +5,7 @@ import re
 import xml.etree.ElementTree as ET
 import zipfile
 from datetime import date, datetime
+from dataclasses import replace
 from decimal import Decimal
 from io import BytesIO
 
@@ -122,13 +123,30 @@ def test_openpyxl_and_calamine_read_the_written_values(tmp_path, rich):
 
 def test_libreoffice_opens_and_renders_it(tmp_path, rich):
     path = tmp_path / "out.xlsm"
-    path.write_bytes(write_tabs(write_tabs(rich, [register(), runlog()]), [register(), runlog()]))
+    sealed = replace(register(), seal="0a1b")  # with its seal's hidden name
+    path.write_bytes(write_tabs(write_tabs(rich, [sealed, runlog()]), [sealed, runlog()]))
     done = convert(path, "pdf", tmp_path, tmp_path)
     pdf = tmp_path / "out.pdf"
     assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF"), done.stdout + done.stderr
     csv = convert(path, csv_of(3), tmp_path, tmp_path)
     text = (tmp_path / "out-InvoiceRegister.csv").read_text()
     assert "INV-1000,1001,2026-11-01,1064.52,1,8.25%,=cmd|' /C calc'!A0" in text, csv.stdout + text
+
+
+def test_a_tab_s_seal_holds_while_its_sheet_is_as_written(rich):
+    """A sealed tab's digest is kept with the workbook, and given back while its sheet part is byte for
+    byte as written: written again (the same rows or others) it holds the new seal alone; with a cell
+    edited, or written without a seal, there is none."""
+    once = write_tabs(rich, [replace(register(), seal="0a1b"), runlog()])
+    assert Package(once).seals() == {"InvoiceRegister": "0a1b"}
+    again = write_tabs(once, [replace(register(3), seal="2c3d")])
+    assert Package(again).seals() == {"InvoiceRegister": "2c3d"}
+    assert entries(again)["xl/workbook.xml"].count(b"xlbilling.seal.") == 1
+    edited = write_tabs(again, [], [CellEdit("InvoiceRegister", 1, "", {2: "1002"})])
+    assert Package(edited).seals() == {}
+    plain = write_tabs(again, [register(3)])
+    assert Package(plain).seals() == {} and b"xlbilling.seal." not in entries(plain)["xl/workbook.xml"]
+    ET.fromstring(entries(plain)["xl/workbook.xml"])
 
 
 def test_replacing_a_sheet_keeps_its_code_name(rich):

@@ -119,9 +119,18 @@ def test_a_drafts_lines_carry_each_field_of_its_items(tmp_path):
     assert any(row.entry_ids for d in drafts for row in draft_rows(d, date(2026, 3, 31))[1])
 
 
-def test_post_posts_while_invoice_lines_load_and_writes_the_same(tmp_path, monkeypatch):
-    """InvoiceLines (a closed book's largest sheet: every draft line) loads while the drafts are checked
-    and posted; the posted lines it shows are checked once it is in, and the workbook comes out the same."""
+def _unsealed(path):
+    """The workbook as another tool would save the same cells: without the seals this tool keeps."""
+    from xlbilling.io.package import rewrite_parts
+    from xlbilling.io.seals import without_seals
+    path.write_bytes(rewrite_parts(path.read_bytes(), {
+        "xl/workbook.xml": lambda xml: without_seals(xml.decode(), ["InvoiceLines"]).encode()}))
+
+
+def test_post_trusts_invoice_lines_as_the_close_wrote_them_else_reads_them_while_posting(tmp_path, monkeypatch):
+    """InvoiceLines (a closed book's largest sheet: every draft line) as the close wrote it (sealed) is not
+    read at all: its drafts are the close's, and post makes the same lines again. Unsealed, it loads while
+    the drafts are checked and posted, and is checked once it is in. The workbook comes out the same."""
     import time
     from xlbilling import jobs
     from xlbilling.io import reader
@@ -129,7 +138,7 @@ def test_post_posts_while_invoice_lines_load_and_writes_the_same(tmp_path, monke
     assert close_workbook(fast, date(2026, 4, 1)).ok
     slow = tmp_path / "slow.xlsx"
     slow.write_bytes(fast.read_bytes())
-    assert post_workbook(fast, date(2026, 4, 2)).ok
+    _unsealed(slow)
     load, post, events = reader._load_file_sheet, jobs.post, []
 
     def slow_lines(xl, pkg, name, part, spec, path):
@@ -144,6 +153,9 @@ def test_post_posts_while_invoice_lines_load_and_writes_the_same(tmp_path, monke
 
     monkeypatch.setattr(reader, "_load_file_sheet", slow_lines)
     monkeypatch.setattr(jobs, "post", posting)
+    assert post_workbook(fast, date(2026, 4, 2)).ok
+    assert events == ["posted"]
+    events.clear()
     assert post_workbook(slow, date(2026, 4, 2)).ok
     assert events == ["posted", "invoice lines loaded"]
     names = python_calamine.load_workbook(fast).sheet_names
@@ -151,6 +163,25 @@ def test_post_posts_while_invoice_lines_load_and_writes_the_same(tmp_path, monke
     for name in names:
         if name != "RunLog":  # which holds the time of each run
             assert sheet(fast, name) == sheet(slow, name), name
+
+
+def test_post_reads_a_sealed_invoice_lines_when_the_inputs_changed_since_the_close(tmp_path, capsys):
+    """A seal vouches for the sheet, not for the inputs: a contract line's description changed after the
+    close (the same totals and lines) makes lines other than the sealed ones, so the sheet is read and
+    its draft line found to differ from what post would issue."""
+    from xlbilling.io.package import CellEdit, write_tabs
+    from xlbilling.io.reader import read_book
+    path = book(tmp_path)
+    assert close_workbook(path, date(2026, 4, 1)).ok
+    columns = read_book(path).book.columns["ContractLines"]
+    path.write_bytes(write_tabs(path.read_bytes(), [], [
+        CellEdit("ContractLines", columns["description"], "", {3: "Backup (offsite)"})]))
+    before = path.read_bytes()
+    assert main(["post", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "Nothing was posted: 1 cell(s) of drafts on InvoiceLines differ from the close" in out
+    assert 'found "Backup"; expected "Backup (offsite)"' in out
+    assert path.read_bytes() == before
 
 
 def test_post_refuses_with_every_input_error_when_invoice_lines_has_one(tmp_path, capsys):

@@ -23,6 +23,7 @@ from .core.findings import Finding, not_posted
 from .core.items import Billed, Item
 from .core.ledger import changed_invoices, ledger_tabs, sealed
 from .core.models import Book, InvoiceLineRow, RegisterRow, number
+from .core.register import draft_lines_digest
 from .core.posting import billed_by, draft_rows, edited_drafts, post
 from .core.rules import On
 from .core.seats import Seat, reconcile, reconciliation_tab, totals
@@ -31,6 +32,7 @@ from .core.schedule import contract_status_tab, recurring_outlook, schedule_tab
 from .core.tabs import Tab
 from .io.package import CellEdit
 from .io.workbook import as_workbook
+from .schema import INVOICE_LINES
 from .runner import JobResult, Progress, Read, refused, stage, with_book, write_run
 
 
@@ -220,16 +222,20 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
         new_lines = [ln for _, ls in result.invoices for ln in ls]
         held = [draft_rows(d, through) for d in result.held]
         all_headers, all_lines = sealed([*headers, *new_headers]), [*lines, *new_lines]
-        whole = read.whole()  # InvoiceLines has loaded meanwhile: the posted lines it shows are checked below
-        if whole.book is None or whole.errors:
-            return refused(whole, as_workbook(path))
-        book = whole.book
         made = {h.draft_id: ls for h, ls in result.invoices} | {h.draft_id: ls for h, ls in held}
-        if edited := edited_drafts(book, [ln for d in fresh.drafts for ln in made[d.draft_id]]):
-            return JobResult(False, edited, [
-                f"Nothing was posted: {len(edited)} cell(s) of drafts on InvoiceLines differ from the close, and "
-                "post issues what the close made from the inputs. Undo the edits, or change the contract, time "
-                "entry or charge they come from and run close again:"])
+        made_lines = [ln for d in fresh.drafts for ln in made[d.draft_id]]
+        # InvoiceLines as the close wrote these very lines (sealed, and the seal's digest theirs): its drafts
+        # are what post issues, and the sheet is not read; otherwise it has loaded meanwhile, and is checked
+        if read.seals.get(INVOICE_LINES.name) != draft_lines_digest(made_lines):
+            whole = read.whole()
+            if whole.book is None or whole.errors:
+                return refused(whole, as_workbook(path))
+            book = whole.book
+            if edited := edited_drafts(book, made_lines):
+                return JobResult(False, edited, [
+                    f"Nothing was posted: {len(edited)} cell(s) of drafts on InvoiceLines differ from the close, "
+                    "and post issues what the close made from the inputs. Undo the edits, or change the contract, "
+                    "time entry or charge they come from and run close again:"])
         acc = accounts(book, invoice_date, all_headers, all_lines)
         money = money_findings(acc.book, (h.invoice_number or "" for h in new_headers))  # the ledger as it is now
         findings += money

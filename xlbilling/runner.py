@@ -13,6 +13,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from .core.findings import Finding
@@ -44,15 +45,16 @@ class Read(NamedTuple):
     row_counts: Mapping[str, int]
     early: Any = None
     rest: ReadResult | None = None  # the read, while `later` sheets still load
+    seals: Mapping[str, str] = MappingProxyType({})  # sheet -> digest: sheets as this tool wrote them
 
     def whole(self) -> Loaded:
         """The book with the `later` sheets too, once they have loaded (or the input errors they have)."""
         return complete(self.rest) if self.rest is not None else Loaded(self.book, [], self.row_counts)
 
-def _read(path, progress: Progress | None) -> ReadResult:
+def _read(path, progress: Progress | None, on_demand: tuple[str, ...]) -> ReadResult:
     if progress:
         progress(f"Reading {path.name}")
-    return path.read((lambda sheet: progress(f"Reading {sheet}")) if progress else None)
+    return path.read((lambda sheet: progress(f"Reading {sheet}")) if progress else None, on_demand)
 
 def with_book(path, progress: Progress | None, work: Callable[[Read], JobResult],
               ahead: Callable[[Book], object] | None = None, pause_gc: bool = True, writes: bool = True,
@@ -65,18 +67,20 @@ def with_book(path, progress: Progress | None, work: Callable[[Read], JobResult]
     jobs that build millions of plain values; jobs that build documents keep it (their objects
     hold cycles). `writes`: False for the read-only commands, which take no lock and work while Excel
     has the book open (every write replaces the file whole, so a read always sees one version).
-    `later`: background sheets the work waits for itself (Read.whole), when it first needs them."""
+    `later`: background sheets the work waits for itself (Read.whole), when it first needs them; one
+    sealed (Read.seals: as this tool wrote it) is read only then, if the work needs it at all."""
     path = as_workbook(path)
     with path.lock() if writes else nullcontext(), gc_paused() if pause_gc else nullcontext():
-        reading = _read(path, progress)
+        reading = _read(path, progress, later)
         loaded = complete(reading, ahead, later)
         if loaded.book is None or loaded.errors:
             return refused(loaded, path)
-        read = Read(loaded.book, loaded.row_counts, loaded.early, reading if reading.pending else None)
+        read = Read(loaded.book, loaded.row_counts, loaded.early, reading if reading.pending else None,
+                    MappingProxyType(reading.seals))
         del loaded, reading
         result = work(read)
         if read.rest is not None:
-            read.rest.finish()  # a work that ended early leaves no read of the file behind
+            read.rest.settle()  # a work that ended early leaves no read of the file behind
         del read  # freed while the collector rests: it would walk every object of the run once more
         return result
 

@@ -119,7 +119,7 @@ def ledger_tabs(headers: list[RegisterRow], lines: list[InvoiceLineRow]) -> list
     """The ledger's two very hidden sheets: headers as posted (and sent), with their chain, and lines."""
     view, detail = register_tab(sealed(headers)), lines_tab(lines)
     return [replace(view, name=LEDGER_INVOICES, row_fills=None, hidden=True, tab_color=None),
-            replace(detail, name=LEDGER_LINES, hidden=True, tab_color=None)]
+            replace(detail, name=LEDGER_LINES, hidden=True, tab_color=None, seal=None)]
 
 
 @rule("POSTED_INVOICE_CHANGED", ERROR,

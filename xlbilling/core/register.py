@@ -3,7 +3,13 @@ then the drafts of the last close. Their columns are the schema's, so they read 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+from array import array
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from itertools import compress
+from operator import itemgetter, not_
+from typing import cast
 
 from ..schema import INVOICE_LINES, REGISTER, Kind, SheetSpec
 from .models import InvoiceLineRow, RegisterRow
@@ -29,5 +35,36 @@ def register_tab(headers: Iterable[RegisterRow]) -> Tab:
                row_fills=[_FILLS.get(h.status) for h in headers])
 
 
+_NUMBER = itemgetter(0)
+
+
 def lines_tab(lines: Iterable[InvoiceLineRow]) -> Tab:
-    return Tab(INVOICE_LINES.name, spec_columns(INVOICE_LINES), list(lines))  # the records: their rows are not written
+    """The lines (the records: their rows are not written), sealed by the digest of the drafts' lines
+    among them (those with no invoice number)."""
+    rows = list(lines)
+    drafts = list(compress(rows, map(not_, map(_NUMBER, rows))))
+    return Tab(INVOICE_LINES.name, spec_columns(INVOICE_LINES), cast("list[tuple]", rows),
+               seal=draft_lines_digest(drafts))
+
+
+_SHOWN_FIELDS = [itemgetter(i) for i in range(1, len(InvoiceLineRow._fields) - 1)]  # but the number and the row
+
+
+def _text(value: object) -> str:
+    if isinstance(value, Decimal):
+        return str(value.normalize()) if value else "0"  # equal numbers, one text (-0 and 1.00 too)
+    return f"{type(value).__name__}:{value!r}"
+
+
+def draft_lines_digest(lines: Sequence[InvoiceLineRow]) -> str:
+    """A digest of draft lines as InvoiceLines shows them, in order: every field but the invoice number
+    and the row. Lines equal field by field (as `==` compares them) give the same digest. Made a
+    column at a time: each column's distinct values as text, and which of them each line has."""
+    digest = hashlib.blake2b(len(lines).to_bytes(8, "little"), digest_size=16)
+    for field in _SHOWN_FIELDS:
+        column = list(map(field, lines))
+        distinct = dict.fromkeys(column)
+        code = dict(zip(distinct, range(len(distinct))))
+        digest.update("\x1f".join(map(_text, distinct)).encode() + b"\x1e")
+        digest.update(array("I", map(code.__getitem__, column)).tobytes())
+    return digest.hexdigest()

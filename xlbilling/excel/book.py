@@ -51,7 +51,8 @@ class ExcelWorkbook:
         values = used.options(ndim=2, err_to_str=True).value
         return values, used.row, used.column - 1
 
-    def read(self, progress=None) -> ReadResult:
+    def read(self, progress=None, on_demand=()) -> ReadResult:
+        """Every sheet's values from Excel (nothing here is sealed: see io/seals.py)."""
         sheets = {s.name: self._sheet_values(s) for s in self.book.sheets}
         return read_values(sheets, progress)
 

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from ..core.cells import column_index, column_letter, quote_sheet
 from ..core.tabs import Tab
 from ..schema import SHEET_BY_NAME
+from .seals import seal_xml, valid_seals, without_seals
 from .sheetxml import EPOCH_1900, EPOCH_1904, Rendered, render_chunks
 from .styles import StyleBook
 from .xmltext import attr, cell_text
@@ -173,6 +174,14 @@ class Package:
     def sheet(self, name: str) -> SheetRef | None:
         return next((s for s in self.sheets if s.name.lower() == name.lower()), None)
 
+    def seals(self) -> dict[str, str]:
+        """Sheet -> the digest its seal holds, for each sealed sheet still as it was written (see seals.py)."""
+        def info_of(sheet: str) -> zipfile.ZipInfo | None:
+            ref = self.sheet(sheet)
+            return self.info(ref.part) if ref is not None and self.has(ref.part) else None
+
+        return valid_seals(self.required(self.workbook_part), info_of)
+
 
 class _Parts:
     """The package's parts as a change set: reads fall through to the package, writes are collected."""
@@ -245,6 +254,11 @@ def _print_titles(wb_xml: str, names: list[str]) -> str:
     new = "".join(f'<§definedName name="_xlnm.Print_Titles" localSheetId="{k}">'
                   f"{cell_text(quote_sheet(name))}!$1:$1</§definedName>"
                   for k, name in enumerate(order) if name in names and k not in have)
+    return _with_names(wb_xml, new)
+
+
+def _with_names(wb_xml: str, new: str) -> str:
+    """workbook.xml with these defined names (markup with `<§`) added to its own."""
     if not new:
         return wb_xml
     if re.search(r"</(\w+:)?definedNames>", wb_xml):
@@ -586,6 +600,7 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
     for k, t in enumerate(tabs):
         first_of.setdefault(t.columns, k)
     order = sorted(tabs, key=lambda t: first_of[t.columns])
+    sealed: list[tuple[Tab, Deflater]] = []
     with ThreadPoolExecutor(1) as inflating:  # what the old sheets carry over, read while the first tabs render
         carried = {t.name: inflating.submit(_carried_over, pkg, parts, part_of[t.name])
                    for t in order if pkg.has(part_of[t.name])}
@@ -598,10 +613,14 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
             refs = tab.name in SHEET_BY_NAME  # an input sheet's cells carry their references: edited in place later
             render_chunks(tab, styles, code_name, kept, deflater.write, epoch, rendered, hold, refs)
             parts.rendered(part, deflater)
+            if tab.seal is not None:
+                sealed.append((tab, deflater))
             if not hold:
                 runs.clear()
 
     wb_xml = _print_titles(wb_xml, [t.name for t in tabs if not t.hidden])
+    wb_xml = _with_names(without_seals(wb_xml, [t.name for t in tabs]),  # the part's CRC once it has deflated
+                         "".join(seal_xml(t.name, d.crc, d.size, t.seal or "") for t, d in sealed))
     new_styles = styles.result()
     if new_styles is not None:
         parts[styles_part] = new_styles

@@ -87,6 +87,7 @@ class ReadResult:
     row_counts: dict[str, int] = field(default_factory=dict)
     pending: dict[str, _Pending] = field(default_factory=dict)
     failed: set[str] = field(default_factory=set)  # sheets that could not be read (their errors say why)
+    seals: dict[str, str] = field(default_factory=dict)  # sheet -> digest: sheets as this tool wrote them (seals.py)
 
     @property
     def ready(self) -> bool:
@@ -116,6 +117,12 @@ class ReadResult:
             self.finish()
         if self.errors:
             self.book = None
+
+    def settle(self) -> None:
+        """Wait for the sheets still loading; one read on demand that nobody asked for is never read."""
+        for name in [n for n, p in self.pending.items() if p.on_demand]:
+            del self.pending[name]
+        self.finish()
 
 
 class StillLoading(tuple):
@@ -174,13 +181,18 @@ class _Sheet:
 
 
 class _Pending:
-    """A sheet loading on a background thread (fastexcel releases the interpreter while it parses)."""
+    """A sheet loading on a background thread (fastexcel releases the interpreter while it parses), or
+    one read only once asked for (`on_demand`: then, on the asking thread)."""
 
-    def __init__(self, future: Future):
-        self._future = future
+    def __init__(self, loading: Future | Callable[[], _Sheet]):
+        self._loading = loading
+
+    @property
+    def on_demand(self) -> bool:
+        return not isinstance(self._loading, Future)
 
     def result(self) -> _Sheet:
-        return self._future.result()
+        return self._loading.result() if isinstance(self._loading, Future) else self._loading()
 
 
 @dataclass
@@ -572,11 +584,13 @@ def read_book(path: str | Path, progress: Callable[[str], None] | None = None) -
 BACKGROUND = ("Timesheets", "Discrepancies", "InvoiceLines")
 
 
-def start_reading(path: str | Path, progress: Callable[[str], None] | None = None) -> ReadResult:
+def start_reading(path: str | Path, progress: Callable[[str], None] | None = None,
+                  on_demand: Collection[str] = ()) -> ReadResult:
     """Like read_book, but the BACKGROUND sheets may still be loading when it returns (see ReadResult;
-    complete() joins them): work that needs none of them can run meanwhile."""
+    complete() joins them): work that needs none of them can run meanwhile. Those named `on_demand`
+    that are sealed (ReadResult.seals: as this tool wrote them) are read only once complete() asks."""
     with gc_paused():
-        return _read_book(Path(path), progress, background=BACKGROUND)
+        return _read_book(Path(path), progress, background=BACKGROUND, on_demand=on_demand)
 
 
 @contextmanager
@@ -592,7 +606,8 @@ def gc_paused():
             gc.enable()
 
 
-def _read_book(path: Path, progress: Callable[[str], None] | None, background: tuple[str, ...] = ()) -> ReadResult:
+def _read_book(path: Path, progress: Callable[[str], None] | None, background: tuple[str, ...] = (),
+               on_demand: Collection[str] = ()) -> ReadResult:
     result = ReadResult(None)
     if not path.exists():
         result.errors.append(input_error(str(path), "file not found", str(path), "an existing .xlsx or .xlsm workbook"))
@@ -608,6 +623,7 @@ def _read_book(path: Path, progress: Callable[[str], None] | None, background: t
         result.errors.append(input_error(path.name, f"cannot read the workbook: {exc}", path.suffix, ".xlsx or .xlsm"))
         return result
     parts = {s.name: s.part for s in pkg.sheets}
+    result.seals = pkg.seals()
 
     behind: list[fastexcel.ExcelReader] = []  # the background thread's
 
@@ -618,7 +634,7 @@ def _read_book(path: Path, progress: Callable[[str], None] | None, background: t
         return _load_file_sheet(behind[0] if in_background else reader, pkg, name, parts.get(name, ""),
                                 spec, path)
 
-    return _assemble(reader.sheet_names, load, progress, result, background)
+    return _assemble(reader.sheet_names, load, progress, result, background, on_demand)
 
 
 _ZIP = b"PK\x03\x04"
@@ -681,7 +697,7 @@ def _read_sheet(actual: str, spec: SheetSpec, load: Callable[[], LoadedSheet]) -
 
 
 def _assemble(names: list[str], load: Callable[..., LoadedSheet], progress: Callable[[str], None] | None,
-              result: ReadResult, background: tuple[str, ...] = ()) -> ReadResult:
+              result: ReadResult, background: tuple[str, ...] = (), on_demand: Collection[str] = ()) -> ReadResult:
     matched, errors = _match_sheets(names)
     result.errors.extend(errors)
 
@@ -692,11 +708,14 @@ def _assemble(names: list[str], load: Callable[..., LoadedSheet], progress: Call
     ledger = POSTED_INVOICES.name in matched
     for spec in (specs[name] for name in background if name != INVOICE_LINES.name or ledger):
         if pool is not None and spec.name in matched:
-            if progress:
-                progress(spec.name)
             actual = matched[spec.name]
-            future = pool.submit(_read_sheet, actual, spec, partial(load, actual, spec, True))
-            result.pending[spec.name] = _Pending(future)
+            if spec.name in on_demand and spec.name in result.seals:
+                result.pending[spec.name] = _Pending(partial(_read_sheet, actual, spec, partial(load, actual, spec)))
+            else:
+                if progress:
+                    progress(spec.name)
+                result.pending[spec.name] = _Pending(pool.submit(_read_sheet, actual, spec,
+                                                                 partial(load, actual, spec, True)))
             records[spec.name] = TimeTable.of(()) if spec.name == "Timesheets" else StillLoading(spec.name)
     settings = Settings()
     if "Settings" in matched:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from contextlib import contextmanager
 from datetime import datetime
@@ -104,10 +104,11 @@ class FileWorkbook:
             finally:
                 _held.pop(key, None)
 
-    def read(self, progress=None) -> ReadResult:
-        """The book; its largest sheets may still be loading (ReadResult.ok waits for them)."""
+    def read(self, progress=None, on_demand: Collection[str] = ()) -> ReadResult:
+        """The book; its largest sheets may still be loading (ReadResult.ok waits for them), and those
+        `on_demand` the tool wrote as they are load only when asked for (see start_reading)."""
         self._seen = identity(self.path)
-        return start_reading(self.path, progress=progress)
+        return start_reading(self.path, progress=progress, on_demand=on_demand)
 
     def previous_run_log(self) -> list[tuple]:
         return previous_run_log(self.path)
