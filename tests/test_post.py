@@ -1,6 +1,7 @@
 """post: gapless numbers, invoice numbers into billed time and charges, posted invoices never change."""
 
 from datetime import date
+from decimal import Decimal as D
 
 import python_calamine
 
@@ -254,3 +255,28 @@ def test_post_refuses_draft_lines_deleted_or_added_on_invoice_lines(tmp_path, ca
     assert f"line {gone.line_no} of draft {gone.draft_id} was deleted from InvoiceLines" in out
     assert f"is line {copied.line_no} of draft {copied.draft_id}, which the close did not make" in out
     assert path.read_bytes() == before
+
+
+def test_billing_schedule_is_left_as_it_is_while_the_schedule_is_the_same(tmp_path, monkeypatch):
+    """Post bills what the close drafted, so the months ahead are the same: BillingSchedule, sealed by
+    its schedule's digest, is left as the close wrote it (not made nor written again). A changed price
+    changes the schedule, and the next close writes the tab again with it."""
+    from xlbilling import jobs
+    from xlbilling.io.package import CellEdit, Package, write_tabs
+    from xlbilling.io.reader import read_book
+    path = book(tmp_path)
+    assert close_workbook(path, date(2026, 4, 1)).ok
+    part = Package(path.read_bytes()).sheet("BillingSchedule").part
+    closed = Package(path.read_bytes()).info(part).CRC
+    made, schedule_tab = [], jobs.schedule_tab
+    monkeypatch.setattr(jobs, "schedule_tab", lambda *a: made.append(1) or schedule_tab(*a))
+    assert post_workbook(path, date(2026, 4, 2)).ok
+    assert made == [] and Package(path.read_bytes()).info(part).CRC == closed
+    assert "BillingSchedule" in Package(path.read_bytes()).seals()
+    columns = read_book(path).book.columns["ContractLines"]
+    path.write_bytes(write_tabs(path.read_bytes(), [], [CellEdit("ContractLines", columns["unit_price"], "",
+                                                                   {3: D("350")})]))
+    assert close_workbook(path, date(2026, 5, 1)).ok
+    assert made == [1]
+    rows = sheet(path, "BillingSchedule")
+    assert [r[2] for r in rows[1:]] == ["L1", "L2"] and rows[2][-1] == 4 * 350  # quarterly

@@ -8,6 +8,7 @@ a billing specialist understands.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -28,7 +29,7 @@ from .core.posting import billed_by, draft_rows, edited_drafts, post
 from .core.rules import On
 from .core.seats import Seat, reconcile, reconciliation_tab, totals
 from .core.recurring import Periods
-from .core.schedule import contract_status_tab, recurring_outlook, schedule_tab
+from .core.schedule import SCHEDULE, contract_status_tab, recurring_outlook, schedule_seal, schedule_tab
 from .core.tabs import Tab
 from .io.package import CellEdit
 from .io.workbook import as_workbook
@@ -46,7 +47,14 @@ class _Ahead:
     billed: Billed
     recurring: list[Item]  # the recurring items due now
     schedule: Periods  # due after the invoice date, through the months ahead
-    schedule_tab: Tab
+    invoice_date: date
+
+    def schedule_tabs(self, seals: Mapping[str, str]) -> list[Tab]:
+        """BillingSchedule, unless the sheet is sealed with this very schedule's digest: it is then left
+        as it is (the tab it holds is the one this would make)."""
+        if seals.get(SCHEDULE) == schedule_seal(self.schedule, self.invoice_date):
+            return []
+        return [schedule_tab(self.schedule, self.invoice_date)]
 
     def due(self) -> list[Item]:
         """The recurring items due now, handed over once: from then on the drafts hold what they bill (a
@@ -60,7 +68,7 @@ class _Ahead:
         headers, lines = ledger(book)
         billed = billed_by(lines)
         outlook = recurring_outlook(book, invoice_date, billed, through)
-        return cls(headers, lines, billed, outlook.due, outlook.schedule, schedule_tab(outlook.schedule, invoice_date))
+        return cls(headers, lines, billed, outlook.due, outlook.schedule, invoice_date)
 
 def _audit_tabs(book: Book, result: CloseResult, billed: Billed, findings: list[Finding],
                 seats: list[Seat]) -> list[Tab]:
@@ -171,7 +179,7 @@ def close_workbook(path: Path, invoice_date: date, through: date | None = None,
         seats = reconcile(book, invoice_date)
         summary += seat_summary(seats)
         stage(progress, "Building the invoice, receivables, accounting and status tabs")
-        tabs = [*ledger_view_tabs(book, invoice_date, headers, lines, drafts), a.schedule_tab,
+        tabs = [*ledger_view_tabs(book, invoice_date, headers, lines, drafts), *a.schedule_tabs(read.seals),
                 contract_status_tab(book, invoice_date, headers, lines, a.schedule),
                 *_audit_tabs(book, result, billed, findings, seats), *new_ledger(book, headers, lines)]
         write_run(path, book, "close", f"--date {invoice_date} --through {result.through}", tabs, summary,
@@ -240,7 +248,7 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
         money = money_findings(acc.book, (h.invoice_number or "" for h in new_headers))  # the ledger as it is now
         findings += money
         tabs = [*ledger_view_tabs(book, invoice_date, all_headers, all_lines, held, acc),
-                a.schedule_tab,
+                *a.schedule_tabs(read.seals),
                 contract_status_tab(book, invoice_date, all_headers, all_lines, a.schedule),
                 *_audit_tabs(book, fresh, billed_by(all_lines), findings, reconcile(book, invoice_date)),
                 *ledger_tabs(all_headers, all_lines)]

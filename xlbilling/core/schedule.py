@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
@@ -59,24 +60,51 @@ def billing_schedule(book: Book, invoice_date: date, billed: Billed | None = Non
     return schedule
 
 
-def schedule_tab(schedule: Periods, invoice_date: date, months: int = 12) -> Tab:
-    """A grid: one row per contract line, the amount it will bill in each of the next months, and the total."""
+SCHEDULE = "BillingSchedule"
+
+
+def _schedule_columns(invoice_date: date, months: int) -> tuple[Column, ...]:
     firsts = [add_months(invoice_date, k) for k in range(1, months + 1)]
+    return (Column("Customer ID", TEXT, 12), Column("Contract ID", TEXT, 12), Column("Line ID", TEXT, 10),
+            Column("Description", TEXT, 30),
+            *(Column(f"{d:%b %Y}", MONEY, 11) for d in firsts), Column("Next 12 Months", MONEY, 14))
+
+
+def _grid(schedule: Periods, invoice_date: date, months: int) -> np.ndarray:
+    """Per contract line (as `schedule.lines` has them), the cents it bills in each of the months ahead."""
     # the month each bills in; due later in the invoice date's own month: the next close bills it
     month = np.clip(month_indexes(schedule.bill_on) - (invoice_date.year * 12 + invoice_date.month), 0, months - 1)
     grid = np.zeros((len(schedule.lines), months), dtype=schedule.cents.dtype)
     np.add.at(grid, (schedule.line, month), schedule.cents)
-    columns = (Column("Customer ID", TEXT, 12), Column("Contract ID", TEXT, 12), Column("Line ID", TEXT, 10),
-               Column("Description", TEXT, 30),
-               *(Column(f"{d:%b %Y}", MONEY, 11) for d in firsts), Column("Next 12 Months", MONEY, 14))
+    return grid
+
+
+def schedule_seal(schedule: Periods, invoice_date: date, months: int = 12) -> str:
+    """A digest of all BillingSchedule shows: its columns, and each scheduled line's customer, contract,
+    id, description and cents month by month. One digest, one tab: a run whose schedule has the sheet's
+    seal leaves the sheet as it is (see io/seals.py)."""
+    used = np.unique(schedule.line)
+    grid = _grid(schedule, invoice_date, months)[used]
+    digest = hashlib.blake2b(repr(_schedule_columns(invoice_date, months)).encode(), digest_size=16)
+    digest.update(grid.astype(np.int64).tobytes() if grid.dtype != object else  # cents beyond int64 (recurring)
+                  "\x1f".join(map(str, grid.ravel().tolist())).encode())
+    digest.update(repr([(c.customer_id, c.contract_id, ln.line_id, ln.description)
+                        for c, ln in (schedule.lines[k] for k in used.tolist())]).encode())
+    return digest.hexdigest()
+
+
+def schedule_tab(schedule: Periods, invoice_date: date, months: int = 12) -> Tab:
+    """A grid: one row per contract line, the amount it will bill in each of the next months, and the total."""
+    used = np.unique(schedule.line).tolist()
+    grid = _grid(schedule, invoice_date, months)[used]
+    cell = {cents: money(cents) if cents else None for cents in np.unique(grid).tolist()}  # each amount made once
     rows = []
-    for k in np.unique(schedule.line).tolist():
-        c, ln = schedule.lines[k]
-        amounts = grid[k].tolist()
-        rows.append((c.customer_id, c.contract_id, ln.line_id, ln.description,
-                     *(money(a) if a else None for a in amounts), money(sum(amounts))))
+    for (c, ln), amounts, total in zip((schedule.lines[k] for k in used), grid.tolist(), grid.sum(axis=1).tolist()):
+        rows.append((c.customer_id, c.contract_id, ln.line_id, ln.description, *map(cell.__getitem__, amounts),
+                     money(total)))
     rows.sort(key=lambda r: r[:3])
-    return Tab("BillingSchedule", columns, rows)
+    return Tab(SCHEDULE, _schedule_columns(invoice_date, months), rows,
+               seal=schedule_seal(schedule, invoice_date, months))
 
 
 STATUS_COLUMNS = (
