@@ -70,10 +70,16 @@ class _Ahead:
         outlook = recurring_outlook(book, invoice_date, billed, through)
         return cls(headers, lines, billed, outlook.due, outlook.schedule, invoice_date)
 
+def _unless_held(tab: Tab, seals: Mapping[str, str]) -> list[Tab]:
+    """The tab, or none when its sheet holds it already (sealed with this tab's very content digest):
+    the sheet is then left as it is."""
+    return [] if tab.seal is not None and seals.get(tab.name) == tab.seal else [tab]
+
+
 def _audit_tabs(book: Book, result: CloseResult, billed: Billed, findings: list[Finding],
-                seats: list[Seat]) -> list[Tab]:
-    return [discrepancies_tab(findings, book, date.today()), unbilled_wip_tab(book, result.invoice_date, billed),
-            reconciliation_tab(book, seats, result.invoice_date)]
+                seats: list[Seat], seals: Mapping[str, str]) -> list[Tab]:
+    return [*_unless_held(discrepancies_tab(findings, book, date.today()), seals),
+            unbilled_wip_tab(book, result.invoice_date, billed), reconciliation_tab(book, seats, result.invoice_date)]
 
 
 def seat_summary(seats: list[Seat]) -> list[str]:
@@ -122,7 +128,8 @@ def refresh_workbook(path: Path, as_of: date | None = None, progress: Progress |
         summary += audit_summary(findings)
         stage(progress, "Building the receivables and accounting tabs")
         tabs = [*ledger_view_tabs(book, as_of, headers, lines, drafts_on_sheet(book), acc),
-                discrepancies_tab(findings, book, date.today(), MONEY_CODES), *new_ledger(book, headers, lines)]
+                *_unless_held(discrepancies_tab(findings, book, date.today(), MONEY_CODES), read.seals),
+                *new_ledger(book, headers, lines)]
         write_run(path, book, "refresh", f"--as-of {as_of}", tabs, summary, f"open invoices {len(ar.open_items())}",
                progress=progress)
         return JobResult(True, summary=summary, data={"open_ar": str(open_ar(ar)),
@@ -181,7 +188,7 @@ def close_workbook(path: Path, invoice_date: date, through: date | None = None,
         stage(progress, "Building the invoice, receivables, accounting and status tabs")
         tabs = [*ledger_view_tabs(book, invoice_date, headers, lines, drafts), *a.schedule_tabs(read.seals),
                 contract_status_tab(book, invoice_date, headers, lines, a.schedule),
-                *_audit_tabs(book, result, billed, findings, seats), *new_ledger(book, headers, lines)]
+                *_audit_tabs(book, result, billed, findings, seats, read.seals), *new_ledger(book, headers, lines)]
         write_run(path, book, "close", f"--date {invoice_date} --through {result.through}", tabs, summary,
                f"drafts {len(result.drafts)}, total {result.total}", progress=progress)
         return JobResult(True, summary=summary, data={"drafts": len(result.drafts), "total": str(result.total),
@@ -250,7 +257,7 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
         tabs = [*ledger_view_tabs(book, invoice_date, all_headers, all_lines, held, acc),
                 *a.schedule_tabs(read.seals),
                 contract_status_tab(book, invoice_date, all_headers, all_lines, a.schedule),
-                *_audit_tabs(book, fresh, billed_by(all_lines), findings, reconcile(book, invoice_date)),
+                *_audit_tabs(book, fresh, billed_by(all_lines), findings, reconcile(book, invoice_date), read.seals),
                 *ledger_tabs(all_headers, all_lines)]
         edits = _billed_cells(book, new_lines)
         total = sum((h.total for h in new_headers), Decimal("0.00"))

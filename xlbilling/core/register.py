@@ -3,10 +3,7 @@ then the drafts of the last close. Their columns are the schema's, so they read 
 
 from __future__ import annotations
 
-import hashlib
-from array import array
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 from itertools import compress
 from operator import itemgetter, not_
 from typing import cast
@@ -14,7 +11,7 @@ from typing import cast
 from ..schema import INVOICE_LINES, REGISTER, Kind, SheetSpec
 from .models import InvoiceLineRow, RegisterRow
 from .terms import Terms
-from .tabs import DATE, INT, MONEY, NUMBER, PCT, TEXT, Column, Tab
+from .tabs import DATE, INT, MONEY, NUMBER, PCT, TEXT, Column, Tab, values_digest
 
 _TAB_KIND = {Kind.DATE: DATE, Kind.MONEY: MONEY, Kind.NUMBER: NUMBER, Kind.INT: INT, Kind.PCT: PCT}
 _FILLS = {"on_hold": "warning"}
@@ -50,21 +47,7 @@ def lines_tab(lines: Iterable[InvoiceLineRow]) -> Tab:
 _SHOWN_FIELDS = [itemgetter(i) for i in range(1, len(InvoiceLineRow._fields) - 1)]  # but the number and the row
 
 
-def _text(value: object) -> str:
-    if isinstance(value, Decimal):
-        return str(value.normalize()) if value else "0"  # equal numbers, one text (-0 and 1.00 too)
-    return f"{type(value).__name__}:{value!r}"
-
-
 def draft_lines_digest(lines: Sequence[InvoiceLineRow]) -> str:
     """A digest of draft lines as InvoiceLines shows them, in order: every field but the invoice number
-    and the row. Lines equal field by field (as `==` compares them) give the same digest. Made a
-    column at a time: each column's distinct values as text, and which of them each line has."""
-    digest = hashlib.blake2b(len(lines).to_bytes(8, "little"), digest_size=16)
-    for field in _SHOWN_FIELDS:
-        column = list(map(field, lines))
-        distinct = dict.fromkeys(column)
-        code = dict(zip(distinct, range(len(distinct))))
-        digest.update("\x1f".join(map(_text, distinct)).encode() + b"\x1e")
-        digest.update(array("I", map(code.__getitem__, column)).tobytes())
-    return digest.hexdigest()
+    and the row. Lines equal field by field (as `==` compares them) give the same digest."""
+    return values_digest(list(map(field, lines)) for field in _SHOWN_FIELDS)

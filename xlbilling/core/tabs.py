@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+from array import array
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
+from operator import itemgetter
 from typing import NamedTuple
 
 # Column kinds a writer knows how to format.
@@ -28,3 +33,35 @@ class Tab:
     hidden: bool = False  # a very hidden sheet (the posted ledger): Excel's menus cannot show it
     seal: str | None = None  # a digest its builder vouches the rows by: kept with the sheet while its
     # part stays as written (a later run can then trust the sheet without reading it; see io/seals.py)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, Decimal):
+        return str(value.normalize()) if value else "0"  # equal numbers, one text (-0 and 1.00 too)
+    return f"{type(value).__name__}:{value!r}"
+
+
+def values_digest(columns: Iterable[Sequence], head: bytes = b"", kinds: bool = False) -> str:
+    """A digest of columns of values (each as long as the others), made a column at a time: a column's
+    distinct values as text, and which of them each row has. Columns equal value for value (as `==`
+    compares them: 1.0 and 1.00, 0 and -0, 1 and True) give the same digest; `kinds`: and of the same
+    kind (1 and True are equal, but not the same cell), told apart in a column of several."""
+    digest = hashlib.blake2b(head, digest_size=16)
+    for column in columns:
+        distinct = dict.fromkeys(column)
+        code = dict(zip(distinct, range(len(distinct))))
+        digest.update(len(column).to_bytes(8, "little") + "\x1f".join(map(_text, distinct)).encode() + b"\x1e")
+        digest.update(array("I", map(code.__getitem__, column)).tobytes())
+        if kinds and len(of := dict.fromkeys(map(type, column))) > 1:
+            kind = dict(zip(of, range(len(of))))
+            digest.update(repr(list(of)).encode() + bytes(map(kind.__getitem__, map(type, column))))
+    return digest.hexdigest()
+
+
+def content_digest(tab: Tab) -> str:
+    """A digest of all a tab shows: its name, columns, cells (past the last column nothing), fills,
+    links, colour and visibility. The same digest, the same sheet written."""
+    head = repr((tab.name, tab.columns, sorted(tab.links.items()), tab.tab_color, tab.hidden)).encode()
+    fills = tab.row_fills or [None] * len(tab.rows)
+    return values_digest([*(list(map(itemgetter(i), tab.rows)) for i in range(len(tab.columns))), fills], head,
+                         kinds=True)
