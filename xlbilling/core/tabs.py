@@ -7,7 +7,9 @@ from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from operator import itemgetter
+from itertools import repeat
+from operator import is_, itemgetter
+from types import NoneType
 from typing import NamedTuple
 
 # Column kinds a writer knows how to format.
@@ -41,6 +43,17 @@ def _text(value: object) -> str:
     return f"{type(value).__name__}:{value!r}"
 
 
+def _texts(values: list) -> bytes:
+    """Distinct values as text: plain text (and blanks) as it is, with each one's length and whether it
+    is a blank; others as _text writes them."""
+    kinds = set(map(type, values))
+    if kinds <= {str, NoneType}:
+        texts = [v if v is not None else "" for v in values] if NoneType in kinds else values
+        return (b"\x00s" + bytes(map(is_, values, repeat(None))) + array("I", map(len, texts)).tobytes()
+                + "".join(texts).encode("utf-8", "surrogatepass"))
+    return "\x1f".join(map(_text, values)).encode()
+
+
 def values_digest(columns: Iterable[Sequence], head: bytes = b"", kinds: bool = False) -> str:
     """A digest of columns of values (each as long as the others), made a column at a time: a column's
     distinct values as text, and which of them each row has. Columns equal value for value (as `==`
@@ -49,9 +62,10 @@ def values_digest(columns: Iterable[Sequence], head: bytes = b"", kinds: bool = 
     digest = hashlib.blake2b(head, digest_size=16)
     for column in columns:
         distinct = dict.fromkeys(column)
-        code = dict(zip(distinct, range(len(distinct))))
-        digest.update(len(column).to_bytes(8, "little") + "\x1f".join(map(_text, distinct)).encode() + b"\x1e")
-        digest.update(array("I", map(code.__getitem__, column)).tobytes())
+        digest.update(len(column).to_bytes(8, "little") + _texts(list(distinct)) + b"\x1e")
+        if len(distinct) < len(column):  # else each row has its own, in order: the texts say it all
+            code = dict(zip(distinct, range(len(distinct))))
+            digest.update(array("I", map(code.__getitem__, column)).tobytes())
         if kinds and len(of := dict.fromkeys(map(type, column))) > 1:
             kind = dict(zip(of, range(len(of))))
             digest.update(repr(list(of)).encode() + bytes(map(kind.__getitem__, map(type, column))))
