@@ -83,9 +83,13 @@ def schedule_seal(schedule: Periods, invoice_date: date, months: int = 12) -> st
     """A digest of all BillingSchedule shows: its columns, and each scheduled line's customer, contract,
     id, description and cents month by month. One digest, one tab: a run whose schedule has the sheet's
     seal leaves the sheet as it is (see io/seals.py)."""
+    return _seal(schedule, _grid(schedule, invoice_date, months), _schedule_columns(invoice_date, months))
+
+
+def _seal(schedule: Periods, grid: np.ndarray, columns: tuple[Column, ...]) -> str:
     used = np.unique(schedule.line)
-    grid = _grid(schedule, invoice_date, months)[used]
-    digest = hashlib.blake2b(repr(_schedule_columns(invoice_date, months)).encode(), digest_size=16)
+    grid = grid[used]
+    digest = hashlib.blake2b(repr(columns).encode(), digest_size=16)
     digest.update(grid.astype(np.int64).tobytes() if grid.dtype != object else  # cents beyond int64 (recurring)
                   "\x1f".join(map(str, grid.ravel().tolist())).encode())
     digest.update(repr([(c.customer_id, c.contract_id, ln.line_id, ln.description)
@@ -96,15 +100,15 @@ def schedule_seal(schedule: Periods, invoice_date: date, months: int = 12) -> st
 def schedule_tab(schedule: Periods, invoice_date: date, months: int = 12) -> Tab:
     """A grid: one row per contract line, the amount it will bill in each of the next months, and the total."""
     used = np.unique(schedule.line).tolist()
-    grid = _grid(schedule, invoice_date, months)[used]
+    whole, columns = _grid(schedule, invoice_date, months), _schedule_columns(invoice_date, months)
+    grid = whole[used]
     cell = {cents: money(cents) if cents else None for cents in np.unique(grid).tolist()}  # each amount made once
     rows = []
     for (c, ln), amounts, total in zip((schedule.lines[k] for k in used), grid.tolist(), grid.sum(axis=1).tolist()):
         rows.append((c.customer_id, c.contract_id, ln.line_id, ln.description, *map(cell.__getitem__, amounts),
                      money(total)))
     rows.sort(key=lambda r: r[:3])
-    return Tab(SCHEDULE, _schedule_columns(invoice_date, months), rows,
-               seal=schedule_seal(schedule, invoice_date, months))
+    return Tab(SCHEDULE, columns, rows, seal=_seal(schedule, whole, columns))
 
 
 STATUS_COLUMNS = (

@@ -33,8 +33,9 @@ class Tab:
     links: dict[tuple[int, int], str] = field(default_factory=dict)  # (data row, column) -> "Sheet!A1"
     tab_color: str | None = "FF1F4E78"
     hidden: bool = False  # a very hidden sheet (the posted ledger): Excel's menus cannot show it
-    seal: str | None = None  # a digest its builder vouches the rows by: kept with the sheet while its
-    # part stays as written (a later run can then trust the sheet without reading it; see io/seals.py)
+    seal: str | None = None  # a digest its builder vouches the rows by, kept with the sheet while its part
+    # stays as written (see io/seals.py). What it covers is the builder's: InvoiceLines' covers its draft
+    # lines only; BillingSchedule's and Discrepancies' all they show (a sheet with the seal holds the tab)
 
 
 def _text(value: object) -> str:
