@@ -240,7 +240,8 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
         made = {h.draft_id: ls for h, ls in result.invoices} | {h.draft_id: ls for h, ls in held}
         made_lines = [ln for d in fresh.drafts for ln in made[d.draft_id]]
         # InvoiceLines as the close wrote these very lines (sealed, and the seal's digest theirs): its drafts
-        # are what post issues, and the sheet is not read; otherwise it has loaded meanwhile, and is checked
+        # are what post issues, and the sheet is not read; otherwise it is read (loaded meanwhile, or now
+        # if it was sealed with other lines) and checked
         if read.seals.get(INVOICE_LINES.name) != draft_lines_digest(made_lines):
             whole = read.whole()
             if whole.book is None or whole.errors:

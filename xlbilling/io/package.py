@@ -600,7 +600,7 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
     for k, t in enumerate(tabs):
         first_of.setdefault(t.columns, k)
     order = sorted(tabs, key=lambda t: first_of[t.columns])
-    sealed: list[tuple[Tab, Deflater]] = []
+    sealed: list[tuple[str, str, Deflater]] = []  # (sheet, seal, its part's deflater)
     with ThreadPoolExecutor(1) as inflating:  # what the old sheets carry over, read while the first tabs render
         carried = {t.name: inflating.submit(_carried_over, pkg, parts, part_of[t.name])
                    for t in order if pkg.has(part_of[t.name])}
@@ -614,13 +614,13 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
             render_chunks(tab, styles, code_name, kept, deflater.write, epoch, rendered, hold, refs)
             parts.rendered(part, deflater)
             if tab.seal is not None:
-                sealed.append((tab, deflater))
+                sealed.append((tab.name, tab.seal, deflater))
             if not hold:
                 runs.clear()
 
     wb_xml = _print_titles(wb_xml, [t.name for t in tabs if not t.hidden])
     wb_xml = _with_names(without_seals(wb_xml, [t.name for t in tabs]),  # the part's CRC once it has deflated
-                         "".join(seal_xml(t.name, d.crc, d.size, t.seal or "") for t, d in sealed))
+                         "".join(seal_xml(name, d.crc, d.size, seal) for name, seal, d in sealed))
     new_styles = styles.result()
     if new_styles is not None:
         parts[styles_part] = new_styles
