@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xlbilling.core.aging import aging_tab, bucket_index, collections_tab, open_ar
+from xlbilling.core.aging import aging_tab, bucket_index, collections_tab
 from xlbilling.core.journal import journal
 from xlbilling.core.models import Adjustment, Dispute, InvoiceLineRow, Payment, RegisterRow, Settings, record
-from xlbilling.core.receivables import apply_receivables
+from xlbilling.core.receivables import apply_receivables, open_ar, open_ar_at
 from xlbilling.core.revenue import deferred_rollforward, recognitions
 from xlbilling.core.terms import Terms
 
@@ -185,6 +185,32 @@ def test_aging_journal_and_deferred_revenue_agree(b, offset):
         billed = sum((ln.amount for ln in posted_lines), D(0))
         recognised = sum((r.amount for r in schedule if r.month <= last), D(0))
         assert months[-1].closing == billed - recognised
+
+
+@st.composite
+def varied_ledgers(draw):
+    """`ledgers()` and what open AR must get right as well: early-payment discounts, a credit invoice
+    (negative total), a payment from a customer not in Customers."""
+    b = draw(ledgers())
+    invoices = list(b.register)
+    for k, h in enumerate(invoices):
+        what = draw(st.sampled_from(["as is", "as is", "discount", "credit invoice"]))
+        if what == "discount":
+            invoices[k] = h._replace(discount_date=h.invoice_date + timedelta(days=10),
+                                     discount_amount=(h.total * D("0.02")).quantize(D("0.01")))
+        elif what == "credit invoice":
+            invoices[k] = h._replace(subtotal=-h.subtotal, tax=-h.tax, total=-h.total)
+    payments = list(b.payments)
+    if draw(st.booleans()):
+        payments.append(pay("PX", draw(MONEY), date(2026, 6, 1), customer_id="C9"))
+    return replace(b, records={**b.records, "InvoiceRegister": tuple(invoices), "Payments": tuple(payments)})
+
+
+@settings(max_examples=150, deadline=None)
+@given(varied_ledgers(), st.lists(st.integers(0, 420), min_size=1, max_size=6))
+def test_open_ar_at_many_dates_is_open_ar_as_of_each(b, offsets):
+    ends = sorted({date(2026, 1, 1) + timedelta(days=k) for k in offsets})
+    assert open_ar_at(b, ends) == [open_ar(apply_receivables(b, end)) for end in ends]
 
 
 def test_kpis_per_month():

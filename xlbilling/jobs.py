@@ -18,7 +18,7 @@ from .audit import INVOICE_RULES, MONEY_CODES, money_findings
 from .audit.resolve import audited_close, code_counts, discrepancies_tab
 from .audit.wip import unbilled_wip_tab
 from .core.accounts import accounts, drafts_on_sheet, ledger, ledger_view_tabs, new_ledger
-from .core.aging import open_ar
+from .core.receivables import open_ar
 from .core.close import CloseResult
 from .core.findings import Finding, not_posted
 from .core.items import Billed, Item

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from decimal import Decimal
 
 from .models import Book, Settings
 from .money import ZERO
@@ -108,7 +107,3 @@ def collections_tab(book: Book, ar: Receivables) -> Tab:
                Column("Balance", MONEY, 12), Column("Last Payment", DATE, 12), Column("Next Step", TEXT, 14))
     return Tab("Collections", columns, rows, tab_color="FFC65911")
 
-
-def open_ar(ar: Receivables) -> Decimal:
-    """Open AR: invoice balances less unapplied credit (what ARAging's Total column sums to)."""
-    return sum((i.balance for i in ar.open_items()), ZERO) - sum(ar.unapplied.values(), ZERO)

@@ -6,11 +6,10 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from .aging import open_ar
 from .models import Book, InvoiceLineRow
 from .money import ZERO, round_to
 from .periods import add_months, month_end
-from .receivables import Receivables, apply_receivables
+from .receivables import Receivables, open_ar_at
 from .revenue import DeferredMonth, Recognition, month_label, month_of
 from .tabs import INT, MONEY, NUMBER, PCT, TEXT, Column, Tab
 
@@ -40,9 +39,12 @@ def kpi_tab(book: Book, ar: Receivables, lines: dict[str, list[InvoiceLineRow]])
     discounts: dict[date, Decimal] = defaultdict(lambda: ZERO)
     for item, day in ar.discounts:
         discounts[month_of(day)] += item.discount
+    months, last = [min(by_month)], month_of(ar.as_of)
+    while months[-1] < last:
+        months.append(add_months(months[-1], 1))
+    ends = [min(month_end(m), ar.as_of) for m in months]
     rows = []
-    month, last = min(by_month), month_of(ar.as_of)
-    while month <= last:
+    for month, end, ar_end in zip(months, ends, open_ar_at(book, ends)):
         invoices = by_month.get(month, [])
         billed = sum((h.total for h in invoices), ZERO)
         accurate = [h for h in invoices if h.invoice_number not in credited]
@@ -50,8 +52,6 @@ def kpi_tab(book: Book, ar: Receivables, lines: dict[str, list[InvoiceLineRow]])
                if ln.service_end <= h.invoice_date]
         cycle = [(h.posted_on - h.invoice_date).days for h in invoices if h.posted_on]
         to_send = [(date.fromisoformat(h.sent_at[:10]) - h.invoice_date).days for h in invoices if h.sent_at]
-        end = min(month_end(month), ar.as_of)
-        ar_end = open_ar(apply_receivables(book, end))
         dso = round_to(ar_end / billed * ((end - month).days + 1), TENTH) if billed else None
         adj = adjustments.get(month, [])
         rows.append((month_label(month), len(invoices), billed,
@@ -59,7 +59,6 @@ def kpi_tab(book: Book, ar: Receivables, lines: dict[str, list[InvoiceLineRow]])
                      _mean(lag), _mean(cycle), _mean(to_send), len(adj), sum((a.amount for a in adj), ZERO), ar_end,
                      dso, cash[month],
                      discounts[month]))
-        month = add_months(month, 1)
     return Tab("KPIs", _KPI_COLUMNS, rows, tab_color="FF305496")
 
 
