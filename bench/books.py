@@ -9,6 +9,10 @@ xlsxwriter in constant memory, once per shape and size, into bench/out/.
 - `small`: many small customers (5,000 customers with 2 contracts each), otherwise `running`.
 - `large`: few large customers (50 customers with 200 contracts each), otherwise `running`.
 - `typical`: a typical shop, 500 contracts (the size of the entries is given as for the others).
+- `history`: the typical shop two years into using the tool: billed through October 2024, then closed
+  and posted every month from November 2024 to October 2026 (24 months of posted invoices), with the
+  customers' monthly payments through November 2026 (the bench runs these 24 closes and posts once, when
+  it generates the book).
 
 Time entries fall in October 2026 and, one in six, in November (billed by the second month's close,
 2026-12-01, after the first is posted). Columns are written by name from the schema, so a new
@@ -27,14 +31,16 @@ from xlbilling.schema import SHEET_BY_NAME
 
 OUT = Path(__file__).parent / "out"
 WORK = ["Remote Support", "Onsite Support", "Project Engineering", "After Hours Emergency"]
-SHAPES = ("running", "first", "small", "large", "typical")
+SHAPES = ("running", "first", "small", "large", "typical", "history")
 SIZES = (20_000, 200_000, 1_048_575)
 FIRST_CLOSE = datetime(2026, 11, 1)
 SECOND_CLOSE = datetime(2026, 12, 1)
+HISTORY_FROM = datetime(2024, 11, 1)  # the history shape's first close (24 months before FIRST_CLOSE)
 
 
 def _customers_and_contracts(shape: str) -> tuple[int, int]:
-    return {"small": (5_000, 10_000), "large": (50, 10_000), "typical": (170, 500)}.get(shape, (3_334, 10_000))
+    return {"small": (5_000, 10_000), "large": (50, 10_000), "typical": (170, 500), "history": (170, 500)
+            }.get(shape, (3_334, 10_000))
 
 
 class _Sheet:
@@ -84,6 +90,10 @@ def generate(shape: str, entries: int) -> Path:
             start = FIRST_CLOSE - timedelta(days=rng.randrange(3 * 365))
             freq = rng.choice(["monthly"] * 4 + ["quarterly", "annual"])
             through = None
+        elif shape == "history":
+            start = datetime(2022, 1, 1) + timedelta(days=rng.randrange(900))
+            freq = rng.choice(["monthly"] * 6 + ["quarterly", "annual"])
+            through = HISTORY_FROM - timedelta(days=1)
         else:
             start = datetime(2024, 1, 1) + timedelta(days=rng.randrange(900))
             freq = rng.choice(["monthly"] * 6 + ["quarterly", "annual"])
@@ -95,9 +105,20 @@ def generate(shape: str, entries: int) -> Path:
                overage_rate=150 if i % 5 == 0 else None, not_to_exceed=50000 if i % 7 == 0 else None,
                billed_through=through)
     ws = _Sheet(wb, "ContractLines", dates)
+    monthly = [0.0] * customers  # what each customer is billed a month, about (for the history's payments)
     for i in range(contracts * 2):
+        quantity, price = rng.randint(5, 80), rng.choice([45, 95, 120.5])
         ws.add(line_id=f"L{i}", contract_id=f"C{i // 2}", description="Managed seats", kind="per_unit",
-               quantity=rng.randint(5, 80), unit_price=rng.choice([45, 95, 120.5]))
+               quantity=quantity, unit_price=price)
+        monthly[i // 2 % customers] += quantity * price
+    if shape == "history":
+        ws = _Sheet(wb, "Payments", dates)
+        for k in range(24):  # each customer pays about its month's bill in the month after
+            month = datetime(2024 + (11 + k) // 12, (11 + k) % 12 + 1, 1)
+            for c in range(customers):
+                share = 0.8 if rng.randrange(12) == 0 else 1.0  # now and then short
+                ws.add(payment_id=f"P{k:02d}{c:04d}", date=month + timedelta(days=rng.randrange(9, 25)),
+                       customer_id=str(10000 + c), amount=round(monthly[c] * 1.0825 * share, 2), method="ACH")
     ws = _Sheet(wb, "RateCard", dates)
     for i, w in enumerate(WORK):
         ws.add(work_type=w, rate=140 + 20 * i)
@@ -113,5 +134,24 @@ def generate(shape: str, entries: int) -> Path:
                customer_id=str(10000 + k % customers), contract_id=f"C{k}", ticket_id=str(500000 + r),
                work_type=rng.choice(WORK), hours=rng.choice([0.25, 0.5, 1, 1.5, 2]), billable="Y", approved="Y")
     wb.close()
+    if shape == "history":
+        _post_history(tmp)
     tmp.replace(path)
     return path
+
+
+def _post_history(path: Path) -> None:
+    """Close and post every month from HISTORY_FROM to the month before FIRST_CLOSE, as the tool would."""
+    from xlbilling import jobs
+    from xlbilling.io.safe_write import BACKUP_DIR
+
+    day = HISTORY_FROM
+    while day < FIRST_CLOSE:
+        for job in (jobs.close_workbook, jobs.post_workbook):
+            done = job(path, day.date())
+            if not done.ok:
+                raise SystemExit(f"history: {job.__name__} for {day:%Y-%m-%d} refused: {done.errors[:3]}")
+        print(f"history: closed and posted {day:%Y-%m}", flush=True)
+        day = datetime(day.year + day.month // 12, day.month % 12 + 1, 1)
+    for backup in (path.parent / BACKUP_DIR).glob(f"{path.stem}.*{path.suffix}"):  # the runs' own backups
+        backup.unlink()
