@@ -65,10 +65,15 @@ def test_a_row_added_by_hand_or_an_edited_total_is_reported_and_the_posted_figur
     ws.cell(ws.max_row, 1).value = "INV-1009"
     total = [c.value for c in ws[1]].index("Total") + 1
     ws.cell(2, total).value = 1.00  # INV-1001's total typed over
+    lines = wb["InvoiceLines"]
+    heads = [c.value for c in lines[1]]
+    [row] = [r for r in lines.iter_rows(min_row=2) if r[heads.index("Invoice Number")].value == "INV-1002"][:1]
+    row[heads.index("Amount")].value = 0.01  # and a line of INV-1002
     wb.save(path)
     found = {f["where"]: f["message"] for f in changed(path, capsys)}
     assert any("INV-1009, which was never posted" in m for m in found.values())
     assert any("INV-1001 was edited by hand" in m for m in found.values())
+    assert any("INV-1002 was edited by hand in InvoiceRegister or InvoiceLines" in m for m in found.values())
     assert main(["refresh", str(path), "--as-of", "2026-11-30"]) == 0
     register = sheet(path, "InvoiceRegister")
     assert [r["Invoice Number"] for r in register] == ["INV-1001", "INV-1002"] and register[0]["Total"] == 2451.73

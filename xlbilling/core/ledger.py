@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import replace
 from decimal import Decimal
 from functools import lru_cache
+from operator import attrgetter
 from collections.abc import Iterable
 
 from .findings import ERROR, Finding
@@ -59,6 +60,22 @@ def _figures_text(q: Decimal, p: Decimal, a: Decimal) -> str:
         if len(_figures) < 1 << 16:
             _figures[q, p, a] = text
     return text
+
+
+# what a fingerprint covers: the header's figures, and each line's (`_canon` of each, joined)
+_HEADER_FIGURES = attrgetter("invoice_number", "customer_id", "invoice_date", "due_date", "subtotal", "tax", "total")
+_LINE_FIGURES = attrgetter("line_no", "source_type", "source_id", "service_start", "service_end", "quantity",
+                           "unit_price", "amount", "tax_rate")
+
+
+def _same_figures(header: RegisterRow, lines: list[InvoiceLineRow], other: RegisterRow,
+                  other_lines: list[InvoiceLineRow]) -> bool:
+    """The figures a fingerprint covers are equal in both (`==`: 1.0 is 1.00), so their fingerprints would be
+    too, but for a figure typed as -0 over 0, which is no change of what the customer owes."""
+    if _HEADER_FIGURES(header) != _HEADER_FIGURES(other) or len(lines) != len(other_lines):
+        return False
+    ordered = sorted(lines, key=_line_no), sorted(other_lines, key=_line_no)
+    return [*map(_LINE_FIGURES, ordered[0])] == [*map(_LINE_FIGURES, ordered[1])]
 
 
 def fingerprint(header: RegisterRow, lines: Iterable[InvoiceLineRow]) -> str:
@@ -165,7 +182,7 @@ def changed_invoices(ctx: Context, say: Say) -> list[Finding]:
             changed(book.cell(r, "invoice_number"), r, f"InvoiceRegister row {r.row} shows invoice {r.invoice_number}, "
                     "which was never posted (a row added or copied by hand); it is removed on the next run",
                     r.invoice_number)
-        elif (r != known or shown.get(r.invoice_number, []) != by_number.get(r.invoice_number, [])) and \
+        elif not _same_figures(r, shown.get(r.invoice_number, []), known, by_number.get(r.invoice_number, [])) and \
                 fingerprint(r, shown.get(r.invoice_number, ())) != known.fingerprint:  # the ledger's own was checked
             changed(book.cell(r, "total"), known,
                     f"posted invoice {known.invoice_number} was edited by hand in InvoiceRegister "

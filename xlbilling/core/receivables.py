@@ -171,6 +171,10 @@ def _apply_payment(ar: Receivables, payment: Payment, customer_items: list[OpenI
         _take_discount(ar, item, payment.date)
     if left > 0:
         ar.unapplied[payment.customer_id] += left
+    paid_off = 0  # a balance never grows again: what is paid off at the front is not walked by later payments
+    while paid_off < len(customer_items) and customer_items[paid_off].balance <= 0:
+        paid_off += 1
+    del customer_items[:paid_off]
     latest = ar.last_payment.get(payment.customer_id)
     if latest is None or (payment.date, payment.payment_id) >= (latest.date, latest.payment_id):
         ar.last_payment[payment.customer_id] = payment
