@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..core.models import Book
-from ..core.posting import posted
+from ..core.posting import posted_headers
 from ..core.tabs import Tab
 from ..io.convert import edit_value
 from ..io.package import CellEdit
@@ -40,7 +40,7 @@ def _records(book: Book, sheet: str) -> list:
 
 def merge(book: Book, mapped: Mapped) -> Merged:
     out = Merged(skipped=list(mapped.skipped))
-    posted_numbers = {h.invoice_number for h in posted(book)[0]}
+    posted_numbers = {h.invoice_number for h in posted_headers(book)}
     for sheet, rows in mapped.rows.items():
         spec = SHEET_BY_NAME[sheet]
         counts = out.counts.setdefault(sheet, Counter())

@@ -92,10 +92,13 @@ def fingerprint(header: RegisterRow, lines: Iterable[InvoiceLineRow]) -> str:
     return hashlib.sha256("|".join(text).encode()).hexdigest()[:16]
 
 
+_NUMBERED = re.compile(r"^(.*?)(\d+)$")  # a prefix and the number it ends in
+
+
 def number_key(number: str | None) -> tuple[str, int, str]:
     number = number or ""
-    m = re.match(r"^(.*?)(\d+)$", number)
-    return (m.group(1), int(m.group(2)), "") if m else (number, -1, number)
+    m = _NUMBERED.match(number)
+    return (m[1], int(m[2]), "") if m else (number, -1, number)
 
 
 def has_ledger(book: Book) -> bool:
@@ -119,9 +122,15 @@ def sealed(headers: Iterable[RegisterRow]) -> list[RegisterRow]:
 def ledger_rows(book: Book) -> tuple[list[RegisterRow], list[InvoiceLineRow]]:
     """The posted headers and lines: from the ledger, or from InvoiceRegister in a book that has none yet."""
     if has_ledger(book):
-        return list(book.rows(LEDGER_INVOICES)), list(book.rows(LEDGER_LINES))
-    return ([r for r in book.register if r.invoice_number],
-            [ln for ln in book.invoice_lines if ln.invoice_number])
+        return ledger_headers(book), list(book.rows(LEDGER_LINES))
+    return ledger_headers(book), [ln for ln in book.invoice_lines if ln.invoice_number]
+
+
+def ledger_headers(book: Book) -> list[RegisterRow]:
+    """The posted headers (as ledger_rows)."""
+    if has_ledger(book):
+        return list(book.rows(LEDGER_INVOICES))
+    return [r for r in book.register if r.invoice_number]
 
 
 def with_posted(book: Book, headers: Iterable[RegisterRow], lines: Iterable[InvoiceLineRow]) -> Book:

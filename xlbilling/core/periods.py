@@ -6,6 +6,7 @@ from __future__ import annotations
 from calendar import monthrange
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import NamedTuple
 from collections.abc import Iterator
 
@@ -34,6 +35,7 @@ def month_end(d: date) -> date:
     return date(d.year, d.month, monthrange(d.year, d.month)[1])
 
 
+@lru_cache(maxsize=1 << 14)  # contracts share start months and the days asked about: each grid cell once
 def period_of(contract_start: date, frequency: str, day: date) -> Period:
     """The billing period containing `day` on the contract's grid."""
     step = MONTHS[frequency]

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from .due import recurring_key
 from .findings import Finding, not_posted, show
 from .items import Billed
-from .ledger import fingerprint, ledger_rows, number_key
+from .ledger import fingerprint, ledger_headers, ledger_rows, number_key
 from .invoicing import Draft
 from .models import Book, InvoiceLineRow, RegisterRow, number
 from .money import ZERO
@@ -56,7 +56,16 @@ def posted(book: Book) -> tuple[list[RegisterRow], dict[str, list[InvoiceLineRow
     lines: dict[str, list[InvoiceLineRow]] = defaultdict(list)
     for ln in all_lines:
         lines[number(ln)].append(ln)
-    return sorted(headers, key=lambda r: number_key(r.invoice_number)), lines
+    return _in_number_order(headers), lines
+
+
+def posted_headers(book: Book) -> list[RegisterRow]:
+    """The posted invoices of the workbook, in number order, without their lines."""
+    return _in_number_order(ledger_headers(book))
+
+
+def _in_number_order(headers: Iterable[RegisterRow]) -> list[RegisterRow]:
+    return sorted(headers, key=lambda r: number_key(r.invoice_number))
 
 
 def billed_by(lines: Iterable[InvoiceLineRow]) -> Billed:
@@ -91,7 +100,7 @@ class PostResult(NamedTuple):
 
 def post(book: Book, drafts: list[Draft], through: date, posted_on: date) -> PostResult:
     """Number every draft not on hold, in draft order, gaplessly after the last posted invoice."""
-    headers, _ = posted(book)
+    headers = posted_headers(book)
     number = next_number(book, headers)
     prefix = book.settings.invoice_prefix
     out = []

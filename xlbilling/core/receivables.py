@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from .models import Adjustment, Book, Payment, RegisterRow, number
 from .money import ZERO
 from .ledger import number_key
-from .posting import posted
+from .posting import posted_headers
 
 
 class Application(NamedTuple):
@@ -75,7 +75,7 @@ class Receivables:
 
 
 def apply_receivables(book: Book, as_of: date) -> Receivables:
-    return _apply(book, posted(book)[0], book.adjustments, book.payments, as_of)
+    return _apply(book, posted_headers(book), book.adjustments, book.payments, as_of)
 
 
 def _apply(book: Book, headers: list[RegisterRow], adjustments: Iterable[Adjustment], payments: Iterable[Payment],
@@ -123,7 +123,7 @@ def open_ar_at(book: Book, ends: list[date]) -> list[Decimal]:
     not applied count against it as unapplied), and each of those is a sum to the date, whatever the
     order payments apply in. Only what a write-off or an early-payment discount takes depends on that
     order; customers apply independently, so a customer with either is applied as of each date."""
-    headers = posted(book)[0]
+    headers = posted_headers(book)
     by_number = {number(h): h for h in headers}
     applied = {by_number[a.invoice_number].customer_id for a in book.adjustments
                if a.type != "credit" and a.invoice_number in by_number}
