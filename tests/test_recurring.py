@@ -98,3 +98,30 @@ def test_the_outlook_splits_the_periods_as_the_reference_close_and_schedule_do(b
     tab = schedule_tab(outlook.schedule, day)
     assert {r[2]: [a or D(0) for a in r[4:16]] for r in tab.rows} == grid
     assert all(r[16] == sum(grid[r[2]]) for r in tab.rows)
+
+
+@settings(max_examples=100, deadline=None)
+@given(books(), DAY)
+def test_what_two_periods_come_to_is_what_the_reference_bills_for_them(b, day):
+    """AMOUNT_CHANGE's two periods of each contract (the one holding `day` and the one before), billed
+    from the earlier's start, as recurring_items bills them one contract at a time."""
+    from xlbilling.audit.billing_rules import two_periods
+    from xlbilling.core.periods import ONE_DAY, period_of
+
+    by = defaultdict(list)
+    for ln in b.lines:
+        by[ln.contract_id].append(ln)
+    asked, want = [], []
+    for c in b.contracts:
+        if c.status != "active":
+            continue
+        current = period_of(c.start_date, c.billing_frequency, day)
+        previous = period_of(c.start_date, c.billing_frequency, current.start - ONE_DAY)
+        totals = defaultdict(lambda: D("0.00"))
+        for i in recurring_items(b, c, by[c.contract_id], current.end, current.end, Billed(), previous.start - ONE_DAY):
+            totals[period_of(c.start_date, c.billing_frequency, i.service_start).start] += i.amount
+        asked.append((c, previous, current))
+        want.append((totals[previous.start], totals[current.start]))
+    got = two_periods(b, asked, by)
+    assert got == want
+    assert [(str(x), str(y)) for x, y in got] == [(str(x), str(y)) for x, y in want]

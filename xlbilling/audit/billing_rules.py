@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-from ..core.due import due_items, line_window, recurring_items
+from ..core.due import due_items, line_window
 from ..core.items import Billed, Item
 from ..core.findings import ERROR, INFO, WARNING, Finding, show
 from ..core.invoicing import tax_of
 from ..core.money import ZERO
-from ..core.models import Contract, ContractLine
+from ..core.models import Book, Contract, ContractLine
 from ..core.periods import ONE_DAY, Period, period_of, whole_years
+from ..core.recurring import money, recurring_periods
 from ..core.rules import Say, Subject, rule
 from .base import AuditContext
 
@@ -200,13 +201,15 @@ def amount_change(ctx: AuditContext, say: Say) -> Iterator[Finding]:
     drafted: dict[str, list[Item]] = defaultdict(list)  # contract -> its recurring items on the drafts
     for item in _draft_items(ctx):
         if item.source_type == "recurring":
-            drafted[ctx.contract_for(item).contract_id].append(item)
+            drafted[item.contract_id or ""].append(item)
     latest = {cid: max(items, key=lambda i: i.service_start) for cid, items in drafted.items()}
     posted: dict[str, list[tuple]] = defaultdict(list)  # contract -> its posted recurring lines' (start, amount)
     for ln in ctx.posted_lines:
         if ln.source_type == "recurring" and ln.contract_id in latest:
             posted[ln.contract_id].append((ln.service_start, ln.amount))
-    for cid, item in sorted(latest.items()):
+    compared: dict[str, tuple[Period, Period, Decimal, Decimal]] = {}  # contract -> its periods, before and now
+    unposted: list[tuple[Contract, Period, Period]] = []  # nothing posted for the previous period
+    for cid, item in latest.items():
         c = ctx.contracts[cid]
         current = period_of(c.start_date, c.billing_frequency, item.service_start)
         previous = period_of(c.start_date, c.billing_frequency, current.start - ONE_DAY)
@@ -214,21 +217,18 @@ def amount_change(ctx: AuditContext, say: Say) -> Iterator[Finding]:
             continue  # a first or last period is partial by nature
         billed_before = [amount for start, amount in posted[cid] if previous.start <= start <= previous.end]
         if billed_before:  # what the previous period was billed, so that a line edited in place is caught
-            before = sum(billed_before, ZERO)
             now = sum((i.amount for i in drafted[cid] if current.start <= i.service_start <= current.end), ZERO)
-        elif _steady(c, lines_by[cid], previous, current):
-            continue
-        else:  # nothing posted for it: what the previous period comes to today
-            totals: dict = defaultdict(lambda: ZERO)
-            # the two periods only: billing "through" the day before the previous period starts skips the rest
-            for i in recurring_items(ctx.book, c, lines_by[cid], current.end, current.end, Billed(),
-                                     previous.start - ONE_DAY):
-                totals[period_of(c.start_date, c.billing_frequency, i.service_start).start] += i.amount
-            before, now = totals[previous.start], totals[current.start]
+            compared[cid] = (previous, current, sum(billed_before, ZERO), now)
+        elif not _steady(c, lines_by[cid], previous, current):
+            unposted.append((c, previous, current))
+    for (c, previous, current), (before, now) in zip(unposted, two_periods(ctx.book, unposted, lines_by)):
+        compared[c.contract_id] = (previous, current, before, now)
+    for cid, (previous, current, before, now) in sorted(compared.items()):
         if not before or abs(now - before) <= threshold * before:
             continue
         if any(previous.start <= d <= current.end for d in amended[cid]):
             continue
+        c = ctx.contracts[cid]
         changed = [x for x in lines_by[cid] if x.start_date and previous.start < x.start_date <= current.end]
         record = changed[0] if changed else lines_by[cid][0]
         yield say(record, "unit_price",
@@ -237,6 +237,29 @@ def amount_change(ctx: AuditContext, say: Say) -> Iterator[Finding]:
                       f"change:{cid}:{current.start}", c.customer_id, cid),
                   f"{now:,.2f}", f"about {before:,.2f}, or an Amendments row", now - before,
                   item_targets(drafted[cid]))
+
+
+def two_periods(book: Book, contracts: list[tuple[Contract, Period, Period]],
+                lines_by: dict[str, list[ContractLine]]) -> list[tuple[Decimal, Decimal]]:
+    """What each contract's previous and current periods come to today, billed from the previous period's
+    start: the recurring schedule of all of them at once, one pass per day the current periods end on."""
+    by_end: dict[date, list[int]] = defaultdict(list)
+    for k, (_, _, current) in enumerate(contracts):
+        by_end[current.end].append(k)
+    out = [(ZERO, ZERO)] * len(contracts)
+    for end, ks in by_end.items():
+        group = [contracts[k][0]._replace(billed_through=contracts[k][1].start - ONE_DAY) for k in ks]
+        at = {c.contract_id: k for c, k in zip(group, ks)}
+        periods = recurring_periods(replace(book, records={
+            **book.records, "Contracts": tuple(group),
+            "ContractLines": tuple(ln for c in group for ln in lines_by[c.contract_id])}), end, Billed())
+        sums: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # contract -> cents before and now
+        for line, start, cents in zip(periods.line.tolist(), periods.start.tolist(), periods.cents.tolist()):
+            k = at[periods.lines[line][0].contract_id]
+            sums[k][start >= contracts[k][2].start.toordinal()] += cents
+        for k, (before, now) in sums.items():
+            out[k] = (money(before), money(now))
+    return out
 
 
 @rule("CUSTOMER_NO_EMAIL", WARNING,
