@@ -9,7 +9,7 @@ import numpy as np
 
 from ..core.items import Billed
 from ..core.models import Book
-from ..core.money import round_cents
+from ..core.money import ZERO, round_cents
 from ..core.tabs import DATE, INT, MONEY, NUMBER, TEXT, Column, Tab
 from ..core.time_billing import entry_rates
 from ..core.timetable import group_sums
@@ -49,7 +49,8 @@ def unbilled_wip_tab(book: Book, as_of: date, billed: Billed) -> Tab:
     # Hours per (group, bucket, rate), then priced: exact, one Decimal product per distinct combination.
     nrates = max(len(rate_values), 1)
     cell = (group[priced] * len(BUCKETS) + bucket[priced]) * nrates + rate[priced]
-    amounts = [[Decimal(0)] * len(BUCKETS) for _ in range(n)]
+    none = Decimal(0)  # a bucket nothing was added to (this very object): 0.00 without rounding
+    amounts = [[none] * len(BUCKETS) for _ in range(n)]
     cells = n * len(BUCKETS) * nrates
     if cells <= 4 * len(cell) + 4096:  # few enough cells to count in place (no sort)
         used = np.flatnonzero(np.bincount(cell, minlength=cells))
@@ -73,7 +74,7 @@ def unbilled_wip_tab(book: Book, as_of: date, billed: Billed) -> Tab:
     out = []
     for g, p in enumerate(pairs.tolist()):
         cust, cid = customer_ids[p // max(len(contract_ids), 1)], contract_ids[p % max(len(contract_ids), 1)]
-        rounded = [round_cents(a) for a in amounts[g]]
+        rounded = [ZERO if a is none else round_cents(a) for a in amounts[g]]
         out.append((cust, cid or None, entries[g], total_hours[g], *rounded, sum(rounded, Decimal(0)),
                     date.fromordinal(int(oldest[g])), no_rate[g]))
     out.sort(key=lambda row: (row[0], row[1] or ""))

@@ -74,6 +74,12 @@ def escalated(unit_price: Decimal, pct: Decimal | None, years: int) -> Decimal:
     """round_half_up(unit_price × (1 + pct)^years, 2): the price after escalation."""
     if not pct or years <= 0:
         return unit_price
+    return _escalated(unit_price, pct, years, unit_price.is_signed())
+
+
+@lru_cache(maxsize=1 << 16)  # lines share prices and rates: each escalated once a contract year
+def _escalated(unit_price: Decimal, pct: Decimal, years: int, _signed: bool) -> Decimal:
+    """Equal prices (45 and 45.0) give the same rounded digits; the sign tells -0 and 0 apart."""
     return round_cents(unit_price * (1 + pct) ** years)
 
 

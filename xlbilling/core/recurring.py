@@ -173,7 +173,14 @@ def unit_price(of: tuple[Contract, ContractLine], year: int) -> Decimal:
 
 def full_amount(of: tuple[Contract, ContractLine], year: int) -> Decimal:
     """What a whole period of a contract's line bills in a contract year."""
-    return round_cents(of[1].quantity * unit_price(of, year))
+    quantity, price = of[1].quantity, unit_price(of, year)
+    return _amount(quantity, price, quantity.is_signed(), price.is_signed())
+
+
+@lru_cache(maxsize=1 << 16)  # lines bill the same few quantities at the same few prices: each product once
+def _amount(quantity: Decimal, price: Decimal, *_signs: bool) -> Decimal:
+    """round_half_up(quantity × price, 2): equal figures give the same digits, and the signs a zero's."""
+    return round_cents(quantity * price)
 
 
 def _cents_of(amount: Decimal) -> int:
