@@ -78,6 +78,15 @@ def _same_figures(header: RegisterRow, lines: list[InvoiceLineRow], other: Regis
     return [*map(_LINE_FIGURES, ordered[0])] == [*map(_LINE_FIGURES, ordered[1])]
 
 
+def _as_posted(view: RegisterRow, view_lines: list[InvoiceLineRow], posted: RegisterRow,
+               posted_lines: list[InvoiceLineRow]) -> bool:
+    """The view shows a posted invoice as the ledger holds it: the very rows (a run's own), the same figures,
+    or failing both the same fingerprint (the ledger's own fingerprint is checked apart)."""
+    if view == posted and view_lines == posted_lines:
+        return True
+    return _same_figures(view, view_lines, posted, posted_lines) or fingerprint(view, view_lines) == posted.fingerprint
+
+
 def fingerprint(header: RegisterRow, lines: Iterable[InvoiceLineRow]) -> str:
     """A digest of the figures a customer sees: header amounts and dates, every line (each value as
     `_canon` writes it: a blank is empty, a number normalised, a day ISO)."""
@@ -191,8 +200,7 @@ def changed_invoices(ctx: Context, say: Say) -> list[Finding]:
             changed(book.cell(r, "invoice_number"), r, f"InvoiceRegister row {r.row} shows invoice {r.invoice_number}, "
                     "which was never posted (a row added or copied by hand); it is removed on the next run",
                     r.invoice_number)
-        elif not _same_figures(r, shown.get(r.invoice_number, []), known, by_number.get(r.invoice_number, [])) and \
-                fingerprint(r, shown.get(r.invoice_number, ())) != known.fingerprint:  # the ledger's own was checked
+        elif not _as_posted(r, shown.get(r.invoice_number, []), known, by_number.get(r.invoice_number, [])):
             changed(book.cell(r, "total"), known,
                     f"posted invoice {known.invoice_number} was edited by hand in InvoiceRegister "
                     "or InvoiceLines; the ledger keeps it as posted and the next run writes it back",
