@@ -10,13 +10,15 @@ xlsxwriter in constant memory, once per shape and size, into bench/out/.
 - `large`: few large customers (50 customers with 200 contracts each), otherwise `running`.
 - `typical`: a typical shop, 500 contracts (the size of the entries is given as for the others).
 - `history`: the typical shop two years into using the tool: billed through October 2024, then closed
-  and posted every month from November 2024 to October 2026 (24 months of posted invoices), with the
-  customers' monthly payments through November 2026 (the bench runs these 24 closes and posts once, when
-  it generates the book).
+  and posted every month from November 2024 to October 2026 (24 months of posted invoices), its time
+  entries spread from October 2024 to November 2026, and each customer's payment of about its monthly
+  fees every month (the bench runs the 24 closes and posts once, when it generates the book). All its
+  entries are in the book from the start, so the early closes flag the later ones as dated after the
+  invoice date (TIME_FUTURE, resolved as their months come): its Discrepancies keeps some 19,000 rows.
 
-Time entries fall in October 2026 and, one in six, in November (billed by the second month's close,
-2026-12-01, after the first is posted). Columns are written by name from the schema, so a new
-column in the data contract does not shift them.
+Time entries (but the history's) fall in October 2026 and, one in six, in November (billed by the
+second month's close, 2026-12-01, after the first is posted). Columns are written by name from the
+schema, so a new column in the data contract does not shift them.
 """
 
 from __future__ import annotations
@@ -85,6 +87,7 @@ def generate(shape: str, entries: int) -> Path:
         ws.add(customer_id=str(10000 + i), name=f"Customer {i}", billing_email=f"ap{i}@example.com",
                payment_terms="NET30", tax_jurisdiction="TX")
     ws = _Sheet(wb, "Contracts", dates)
+    months_of = []  # each contract's months a period (for the history's payments)
     for i in range(contracts):
         if shape == "first":
             start = FIRST_CLOSE - timedelta(days=rng.randrange(3 * 365))
@@ -104,13 +107,14 @@ def generate(shape: str, entries: int) -> Path:
                escalation_pct=rng.choice([0, 0, 0.03]), included_hours=10 if i % 5 == 0 else None,
                overage_rate=150 if i % 5 == 0 else None, not_to_exceed=50000 if i % 7 == 0 else None,
                billed_through=through)
+        months_of.append({"monthly": 1, "quarterly": 3, "annual": 12}[freq])
     ws = _Sheet(wb, "ContractLines", dates)
     monthly = [0.0] * customers  # what each customer is billed a month, about (for the history's payments)
     for i in range(contracts * 2):
         quantity, price = rng.randint(5, 80), rng.choice([45, 95, 120.5])
         ws.add(line_id=f"L{i}", contract_id=f"C{i // 2}", description="Managed seats", kind="per_unit",
                quantity=quantity, unit_price=price)
-        monthly[i // 2 % customers] += quantity * price
+        monthly[i // 2 % customers] += quantity * price / months_of[i // 2]
     if shape == "history":
         ws = _Sheet(wb, "Payments", dates)
         for k in range(24):  # each customer pays about its month's bill in the month after
@@ -129,7 +133,10 @@ def generate(shape: str, entries: int) -> Path:
     october = datetime(2026, 10, 1)
     for r in range(1, entries + 1):
         k = rng.randrange(contracts)
-        day = october + timedelta(days=rng.randrange(31) if r % 6 else 31 + rng.randrange(30))
+        if shape == "history":  # October 2024 to November 2026, each month billed by the close after it
+            day = HISTORY_FROM - timedelta(days=31) + timedelta(days=rng.randrange(761))
+        else:
+            day = october + timedelta(days=rng.randrange(31) if r % 6 else 31 + rng.randrange(30))
         ws.add(entry_id=f"TE{r:07d}", date=day, technician=f"Technician {rng.randrange(technicians)}",
                customer_id=str(10000 + k % customers), contract_id=f"C{k}", ticket_id=str(500000 + r),
                work_type=rng.choice(WORK), hours=rng.choice([0.25, 0.5, 1, 1.5, 2]), billable="Y", approved="Y")

@@ -1,6 +1,6 @@
 """Run every benchmark of issue 17: each book shape and size, each command, against its floor.
 
-    python bench/run.py [--shapes running,first,small,large,typical] [--sizes 20000,200000,1048575]
+    python bench/run.py [--shapes running,first,small,large,typical,history] [--sizes 20000,200000,1048575]
                         [--repeats 5] [--commands close,post,refresh,report,close2]
 
 Per shape and size it generates the book once (bench/books.py), closes it once to have a closed
