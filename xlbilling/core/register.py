@@ -21,9 +21,13 @@ def spec_columns(spec: SheetSpec) -> tuple[Column, ...]:
     return tuple(Column(c.title, _TAB_KIND.get(c.kind, TEXT), c.width) for c in spec.columns)
 
 
-def _cells(record: tuple) -> tuple:
-    """A record's values as cells: everything but its source row, terms as their text."""
-    return tuple(str(v) if isinstance(v, Terms) else v for v in record[:-1])
+_TERMS = RegisterRow._fields.index("terms")
+
+
+def _cells(header: RegisterRow) -> tuple:
+    """A header's values as cells: everything but its source row, its terms as their text."""
+    terms = header[_TERMS]
+    return (*header[:_TERMS], str(terms) if isinstance(terms, Terms) else terms, *header[_TERMS + 1:-1])
 
 
 def register_tab(headers: Iterable[RegisterRow]) -> Tab:
