@@ -213,6 +213,49 @@ def test_open_ar_at_many_dates_is_open_ar_as_of_each(b, offsets):
     assert open_ar_at(b, ends) == [open_ar(apply_receivables(b, end)) for end in ends]
 
 
+@st.composite
+def discount_histories(draw):
+    """A year of monthly invoices to two customers on early-payment terms, some due sooner than older ones,
+    paid late, early, short, over or naming an invoice (some before it is issued), with credits and
+    write-offs: the month ends open AR is worked out for apply every payment in turn."""
+    invoices, payments, adjustments = [], [], []
+    for n in range(draw(st.integers(2, 14))):
+        day = date(2026, 1, 1) + timedelta(days=draw(st.integers(0, 360)))
+        total = draw(MONEY)
+        due = day + timedelta(days=draw(st.sampled_from([10, 30, 30, 60])))
+        invoices.append(invoice(f"INV-{1001 + n}", total, due, day, draw(st.sampled_from(["C1", "C2"])))._replace(
+            discount_date=day + timedelta(days=10), discount_amount=(total * D("0.02")).quantize(D("0.01"))))
+    numbers = [i.invoice_number for i in invoices]
+    for k in range(draw(st.integers(0, 14))):
+        day = date(2026, 1, 1) + timedelta(days=draw(st.integers(0, 400)))
+        named = draw(st.one_of(st.none(), st.none(), st.sampled_from(numbers)))
+        payments.append(pay(f"P{k:02d}", draw(MONEY), day, named, draw(st.sampled_from(["C1", "C2", "C9"]))))
+    for k in range(draw(st.integers(0, 4))):
+        adjustments.append(record(Adjustment, adjustment_id=f"ADJ{k}", date=date(2026, 1, 1) + timedelta(
+            days=draw(st.integers(0, 400))), invoice_number=draw(st.sampled_from(numbers)), type=draw(
+            st.sampled_from(["credit", "write_off"])), amount=draw(MONEY), reason="r", row=2))
+    return ledger(invoices, (), payments, adjustments)
+
+
+@settings(max_examples=200, deadline=None)
+@given(discount_histories())
+def test_open_ar_at_every_month_end_of_customers_on_discount_terms(b):
+    ends = [date(2026, m, 1) - timedelta(days=1) for m in range(2, 13)] + [date(2026, 12, 31), date(2027, 2, 5)]
+    assert open_ar_at(b, ends) == [open_ar(apply_receivables(b, end)) for end in ends]
+
+
+
+def test_a_later_invoice_due_sooner_takes_an_earlier_payment_and_its_discount_at_the_later_month_end():
+    """A payment applies to the open invoices as of the date asked, oldest due first: one made in January
+    goes, as of February, to the February invoice due before the January one, and takes its discount."""
+    january = invoice("INV-1", D(1000), date(2026, 3, 2), date(2026, 1, 1))
+    february = invoice("INV-2", D(1000), date(2026, 2, 15), date(2026, 2, 5))._replace(
+        discount_date=date(2026, 2, 15), discount_amount=D(20))
+    b = ledger([january, february], payments=[pay("P1", 980, date(2026, 1, 20))])
+    ends = [date(2026, 1, 31), date(2026, 2, 28)]
+    assert [open_ar(apply_receivables(b, end)) for end in ends] == [D(20), D(1000)]
+    assert open_ar_at(b, ends) == [D(20), D(1000)]
+
 def test_kpis_per_month():
     from xlbilling.core.kpis import kpi_tab
     b = ledger([invoice("A", D(600), date(2026, 10, 31), day=date(2026, 10, 1))._replace(sent_at="2026-10-03 09:15:00"),

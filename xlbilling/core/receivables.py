@@ -10,6 +10,7 @@ discount open: that rest is the discount taken, and the invoice is paid.
 
 from __future__ import annotations
 
+from bisect import insort
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -75,78 +76,138 @@ class Receivables:
 
 
 def apply_receivables(book: Book, as_of: date) -> Receivables:
-    return _apply(book, posted_headers(book), book.adjustments, book.payments, as_of)
-
-
-def _apply(book: Book, headers: list[RegisterRow], adjustments: Iterable[Adjustment], payments: Iterable[Payment],
-           as_of: date) -> Receivables:
-    """The adjustments and payments to `as_of` applied to the posted invoices `headers` (number order)."""
-    ar = Receivables(as_of, {number(h): OpenItem(h) for h in headers if h.invoice_date <= as_of})
+    ar = Receivables(as_of, {number(h): OpenItem(h) for h in posted_headers(book) if h.invoice_date <= as_of})
     by_customer: dict[str, list[OpenItem]] = defaultdict(list)
     for item in ar.invoices.values():
         by_customer[item.header.customer_id].append(item)
     for items in by_customer.values():
-        items.sort(key=lambda i: (i.header.due_date, number_key(i.header.invoice_number)))
+        items.sort(key=lambda i: _order(i.header))
     settings = book.settings
     known = {c.customer_id for c in book.customers}
     memo_number = settings.next_credit_memo_number
+    for event in _in_order(book.adjustments, book.payments, as_of):
+        if isinstance(event, Adjustment):
+            memo_number = _apply_adjustment(ar, event, settings.credit_memo_prefix, memo_number)
+        elif event.customer_id not in known:
+            ar.unmatched.append(event)
+        else:
+            ar.payments.append(event)
+            _apply_payment(ar, event, by_customer.get(event.customer_id, []))
+    return ar
+
+
+def _in_order(adjustments: Iterable[Adjustment], payments: Iterable[Payment],
+              as_of: date) -> list[Adjustment | Payment]:
+    """The events to a date in the order they apply: by date, adjustments before payments, then by ID."""
     events: list[tuple[date, int, str, Adjustment | Payment]] = [
         (a.date, 0, a.adjustment_id, a) for a in adjustments if a.date <= as_of]
     events += [(p.date, 1, p.payment_id, p) for p in payments if p.date <= as_of]
-    for _, _, _, event in sorted(events, key=lambda e: e[:3]):
-        if isinstance(event, Adjustment):
-            target = ar.invoices.get(event.invoice_number)
-            if target is None:
-                continue
-            amount = min(event.amount, max(target.balance, ZERO))
-            if event.type == "credit":
-                target.credited += amount
-                ar.credit_memos.append(CreditMemo(f"{settings.credit_memo_prefix}{memo_number}", event,
-                                                  max(target.balance, ZERO)))
-                memo_number += 1
-                ar.unapplied[target.header.customer_id] += event.amount - amount  # a credit above the balance
-            else:
-                target.written_off += amount
-                ar.write_offs.append((event, amount))
-            continue
-        if event.customer_id not in known:
-            ar.unmatched.append(event)
-            continue
-        ar.payments.append(event)
-        _apply_payment(ar, event, by_customer.get(event.customer_id, []))
-    return ar
+    return [e[3] for e in sorted(events, key=lambda e: e[:3])]
+
+
+def _apply_adjustment(ar: Receivables, event: Adjustment, prefix: str, memo_number: int) -> int:
+    """A credit memo or write-off applied to the invoice it names; the next credit memo number."""
+    target = ar.invoices.get(event.invoice_number)
+    if target is None:
+        return memo_number
+    amount = min(event.amount, max(target.balance, ZERO))
+    if event.type == "credit":
+        target.credited += amount
+        ar.credit_memos.append(CreditMemo(f"{prefix}{memo_number}", event, max(target.balance, ZERO)))
+        ar.unapplied[target.header.customer_id] += event.amount - amount  # a credit above the balance
+        return memo_number + 1
+    target.written_off += amount
+    ar.write_offs.append((event, amount))
+    return memo_number
 
 
 def open_ar_at(book: Book, ends: list[date]) -> list[Decimal]:
     """Open AR as of each date of `ends` (ascending), each as `open_ar(apply_receivables(book, end))`
     but in one pass. Open AR is what was invoiced less what was collected and credited (cash and credit
-    not applied count against it as unapplied), and each of those is a sum to the date, whatever the
-    order payments apply in. Only what a write-off or an early-payment discount takes depends on that
-    order; customers apply independently, so a customer with either is applied as of each date."""
+    not applied count against it as unapplied), each a sum to the date whatever the order payments
+    apply in, less what write-offs and early-payment discounts took, which depends on that order: the
+    customers with either are applied month end after month end (_Taken)."""
     headers = posted_headers(book)
     by_number = {number(h): h for h in headers}
-    applied = {by_number[a.invoice_number].customer_id for a in book.adjustments
-               if a.type != "credit" and a.invoice_number in by_number}
-    applied |= {h.customer_id for h in headers if h.discount_date is not None and h.discount_amount}
     known = {c.customer_id for c in book.customers}
-    moves: list[tuple[date, Decimal]] = [  # what each sum moves, from the day it counts
-        (h.invoice_date, h.total) for h in headers if h.total > 0 and h.customer_id not in applied]
-    moves += [(p.date, -p.amount) for p in book.payments if p.customer_id in known and p.customer_id not in applied]
+    moves: list[tuple[date, Decimal]] = [(h.invoice_date, h.total) for h in headers if h.total > 0]
+    moves += [(p.date, -p.amount) for p in book.payments if p.customer_id in known]
     for a in book.adjustments:
-        if a.type == "credit" and (h := by_number.get(a.invoice_number)) and h.customer_id not in applied:
+        if a.type == "credit" and (h := by_number.get(a.invoice_number)):
             moves.append((max(a.date, h.invoice_date), -a.amount))  # it counts once both the memo and invoice do
     moves.sort(key=lambda m: m[0])
-    rest = ([h for h in headers if h.customer_id in applied],
-            [a for a in book.adjustments if a.invoice_number in by_number
-             and by_number[a.invoice_number].customer_id in applied],
-            [p for p in book.payments if p.customer_id in applied])
+    ordered = {h.customer_id for h in headers if h.discount_date is not None and h.discount_amount}
+    ordered |= {by_number[a.invoice_number].customer_id for a in book.adjustments
+                if a.type != "credit" and a.invoice_number in by_number}
+    taken = [_Taken(book, c, by_number) for c in sorted(ordered)]
     out, total, k = [], ZERO, 0
     for end in ends:
         while k < len(moves) and moves[k][0] <= end:
             total += moves[k][1]
             k += 1
-        out.append(total + (open_ar(_apply(book, *rest, end)) if applied else ZERO))
+        out.append(total - sum((t.to(end) for t in taken), ZERO))
     return out
+
+
+class _Taken:
+    """What write-offs and discounts took from one customer's invoices to a date, for dates in turn. A
+    date's new invoices join those applied to so far when nothing before them could have gone to them: no
+    payment or adjustment named one, no payment had money left over, and none reached an invoice that
+    comes after one in the order payments apply in. Else the customer is applied again from the start."""
+
+    def __init__(self, book: Book, customer: str, by_number: dict[str, RegisterRow]):
+        self.customer, self.by_number = customer, by_number
+        self.invoices = sorted((h for h in by_number.values() if h.customer_id == customer),
+                               key=lambda h: h.invoice_date)
+        payments = [p for p in book.payments if p.customer_id == customer] \
+            if customer in {c.customer_id for c in book.customers} else []
+        adjustments = [a for a in book.adjustments if a.invoice_number in by_number
+                       and by_number[a.invoice_number].customer_id == customer]
+        self.events = _in_order(adjustments, payments, date.max)
+        self._start()
+
+    def _start(self) -> None:
+        self.ar = Receivables(date.max)
+        self.items: list[OpenItem] = []  # in the order payments apply to them
+        self.added = self.applied = 0  # invoices taken in, events applied
+        self.named: set[str] = set()  # invoices named before they were taken in
+        self.left_over = False
+        self.reached: tuple | None = None  # the furthest invoice a payment went on to
+
+    def to(self, end: date) -> Decimal:
+        new = 0
+        while self.added + new < len(self.invoices) and self.invoices[self.added + new].invoice_date <= end:
+            new += 1
+        fresh = self.invoices[self.added:self.added + new]
+        if fresh and (self.left_over or self.named & {number(h) for h in fresh} or (
+                self.reached is not None and self.reached > min(map(_order, fresh)))):
+            self._start()
+            fresh = [h for h in self.invoices if h.invoice_date <= end]
+        for h in fresh:
+            item = self.ar.invoices[number(h)] = OpenItem(h)
+            insort(self.items, item, key=lambda i: _order(i.header))
+        self.added += len(fresh)
+        while self.applied < len(self.events) and self.events[self.applied].date <= end:
+            self._apply(self.events[self.applied])
+            self.applied += 1
+        return sum((w for _, w in self.ar.write_offs), ZERO) + sum((i.discount for i, _ in self.ar.discounts), ZERO)
+
+    def _apply(self, event: Adjustment | Payment) -> None:
+        if event.invoice_number and event.invoice_number not in self.ar.invoices and \
+                (h := self.by_number.get(event.invoice_number)) and h.customer_id == self.customer:
+            self.named.add(event.invoice_number)
+        if isinstance(event, Adjustment):
+            _apply_adjustment(self.ar, event, "", 0)
+            return
+        left, last = _apply_payment(self.ar, event, self.items)
+        self.left_over |= left > 0
+        if last is not None and (self.reached is None or _order(last.header) > self.reached):
+            self.reached = _order(last.header)
+
+
+def _order(h: RegisterRow) -> tuple:
+    """Where an invoice comes in the order a customer's payments apply: oldest due, then lowest number."""
+    return h.due_date, number_key(h.invoice_number)
 
 
 def open_ar(ar: Receivables) -> Decimal:
@@ -154,11 +215,15 @@ def open_ar(ar: Receivables) -> Decimal:
     return sum((i.balance for i in ar.open_items()), ZERO) - sum(ar.unapplied.values(), ZERO)
 
 
-def _apply_payment(ar: Receivables, payment: Payment, customer_items: list[OpenItem]) -> None:
+def _apply_payment(ar: Receivables, payment: Payment,
+                   customer_items: list[OpenItem]) -> tuple[Decimal, OpenItem | None]:
+    """A payment applied (`customer_items`: the customer's invoices in the order it applies to them): what is
+    left of it, and the last of those invoices it went to after the one it names (None: none)."""
     left = payment.amount
     named = ar.invoices.get(payment.invoice_number) if payment.invoice_number else None
-    targets = ([named] if named and named.header.customer_id == payment.customer_id else []) + customer_items
-    for item in targets:
+    first = [named] if named and named.header.customer_id == payment.customer_id else []
+    last = None
+    for k, item in enumerate(first + customer_items):
         if left <= 0:
             break
         take = min(left, item.balance)
@@ -169,6 +234,8 @@ def _apply_payment(ar: Receivables, payment: Payment, customer_items: list[OpenI
         ar.applications.append(Application(payment, number(item.header), take))
         left -= take
         _take_discount(ar, item, payment.date)
+        if k >= len(first):
+            last = item
     if left > 0:
         ar.unapplied[payment.customer_id] += left
     paid_off = 0  # a balance never grows again: what is paid off at the front is not walked by later payments
@@ -178,6 +245,7 @@ def _apply_payment(ar: Receivables, payment: Payment, customer_items: list[OpenI
     latest = ar.last_payment.get(payment.customer_id)
     if latest is None or (payment.date, payment.payment_id) >= (latest.date, latest.payment_id):
         ar.last_payment[payment.customer_id] = payment
+    return left, last
 
 
 def _take_discount(ar: Receivables, item: OpenItem, day: date) -> None:
