@@ -139,7 +139,20 @@ def open_ar_at(book: Book, ends: list[date]) -> list[Decimal]:
     ordered = {h.customer_id for h in headers if h.discount_date is not None and h.discount_amount}
     ordered |= {by_number[a.invoice_number].customer_id for a in book.adjustments
                 if a.type != "credit" and a.invoice_number in by_number}
-    taken = [_Taken(book, c, by_number) for c in sorted(ordered)]
+    invoices: dict[str, list[RegisterRow]] = defaultdict(list)
+    for h in headers:
+        if h.customer_id in ordered:
+            invoices[h.customer_id].append(h)
+    adjustments: dict[str, list[Adjustment]] = defaultdict(list)
+    for a in book.adjustments:
+        if (h := by_number.get(a.invoice_number)) and h.customer_id in ordered:
+            adjustments[h.customer_id].append(a)
+    payments: dict[str, list[Payment]] = defaultdict(list)
+    for p in book.payments:
+        if p.customer_id in ordered and p.customer_id in known:  # a stranger's payment applies to nothing
+            payments[p.customer_id].append(p)
+    taken = [_Taken(c, invoices[c], _in_order(adjustments[c], payments[c], date.max), by_number)
+             for c in sorted(ordered)]
     out, total, k = [], ZERO, 0
     for end in ends:
         while k < len(moves) and moves[k][0] <= end:
@@ -155,15 +168,11 @@ class _Taken:
     payment or adjustment named one, no payment had money left over, and none reached an invoice that
     comes after one in the order payments apply in. Else the customer is applied again from the start."""
 
-    def __init__(self, book: Book, customer: str, by_number: dict[str, RegisterRow]):
-        self.customer, self.by_number = customer, by_number
-        self.invoices = sorted((h for h in by_number.values() if h.customer_id == customer),
-                               key=lambda h: h.invoice_date)
-        payments = [p for p in book.payments if p.customer_id == customer] \
-            if customer in {c.customer_id for c in book.customers} else []
-        adjustments = [a for a in book.adjustments if a.invoice_number in by_number
-                       and by_number[a.invoice_number].customer_id == customer]
-        self.events = _in_order(adjustments, payments, date.max)
+    def __init__(self, customer: str, invoices: list[RegisterRow], events: list[Adjustment | Payment],
+                 by_number: dict[str, RegisterRow]):
+        """`events`: the customer's payments and the adjustments of its invoices, in the order they apply."""
+        self.customer, self.by_number, self.events = customer, by_number, events
+        self.invoices = sorted(invoices, key=lambda h: h.invoice_date)
         self._start()
 
     def _start(self) -> None:
