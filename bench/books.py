@@ -11,10 +11,11 @@ xlsxwriter in constant memory, once per shape and size, into bench/out/.
 - `typical`: a typical shop, 500 contracts (the size of the entries is given as for the others).
 - `history`: the typical shop two years into using the tool: billed through October 2024, then closed
   and posted every month from November 2024 to October 2026 (24 months of posted invoices), its time
-  entries spread from October 2024 to November 2026, and each customer's payment of about its monthly
-  fees every month (the bench runs the 24 closes and posts once, when it generates the book). All its
-  entries are in the book from the start, so the early closes flag the later ones as dated after the
-  invoice date (TIME_FUTURE, resolved as their months come): its Discrepancies keeps some 19,000 rows.
+  entries spread from October 2024 to November 2026, one customer in four on 2/10 NET 30, and each
+  customer's payment of about its monthly fees every month (the bench runs the 24 closes and posts once,
+  when it generates the book). All its entries are in the book from the start, so the early closes flag
+  the later ones as dated after the invoice date (TIME_FUTURE, resolved as their months come): its
+  Discrepancies keeps some 19,000 rows.
 
 Time entries (but the history's) fall in October 2026 and, one in six, in November (billed by the
 second month's close, 2026-12-01, after the first is posted). Columns are written by name from the
@@ -84,8 +85,9 @@ def generate(shape: str, entries: int) -> Path:
     dates = wb.add_format({"num_format": "yyyy-mm-dd"})
     ws = _Sheet(wb, "Customers", dates)
     for i in range(customers):
+        terms = "2/10 NET 30" if shape == "history" and i % 4 == 0 else "NET30"  # some on early-payment terms
         ws.add(customer_id=str(10000 + i), name=f"Customer {i}", billing_email=f"ap{i}@example.com",
-               payment_terms="NET30", tax_jurisdiction="TX")
+               payment_terms=terms, tax_jurisdiction="TX")
     ws = _Sheet(wb, "Contracts", dates)
     months_of = []  # each contract's months a period (for the history's payments)
     for i in range(contracts):
