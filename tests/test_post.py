@@ -83,6 +83,9 @@ def test_post_refuses_when_the_workbook_changed_since_the_close(tmp_path, capsys
     out = capsys.readouterr().out
     assert "changed since the close" in out and "D-1002" in out and "D-1001" not in out.split("different drafts")[1]
     assert changed.read_bytes() == before
+    [warning] = validate(changed).warnings  # validate says beforehand what post would refuse
+    assert warning.where == "InvoiceRegister" and "changed since the close" in warning.message
+    assert "D-1002" in warning.found and changed.read_bytes() == before
 
 
 def test_a_hand_edited_posted_invoice_is_reported(tmp_path):
@@ -236,7 +239,11 @@ def test_post_refuses_drafts_edited_on_invoice_lines_naming_each_cell(tmp_path, 
     assert f'found "Managed services (as agreed)"; expected "{first.description}", as closed' in out
     assert f"{loaded.cell(second, 'amount')}:" in out and f"found 1; expected {second.amount:.2f}, as closed" in out
     assert path.read_bytes() == before
+    checked = validate(path)  # validate names the same cells, and writes nothing either
+    assert [w.where for w in checked.warnings] == [loaded.cell(first, "description"), loaded.cell(second, "amount")]
+    assert any("post would refuse the drafts" in line for line in checked.summary) and path.read_bytes() == before
     path.write_bytes(untouched)
+    assert validate(path).warnings == []
     assert post_workbook(path, date(2026, 4, 2)).ok
 
 

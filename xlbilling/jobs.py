@@ -144,10 +144,27 @@ def validate(path: Path, progress: Progress | None = None) -> JobResult:
         summary = [f"{path.name} is valid: {c.get('Customers', 0):,} customers, {c.get('Contracts', 0):,} contracts, "
                    f"{c.get('Timesheets', 0):,} time entries, {c.get('Charges', 0):,} charges, "
                    f"{c.get('Payments', 0):,} payments."]
-        warnings = changed_invoices(On(read.book))
+        unposted = _unpostable_drafts(read.book, progress)
+        if unposted:
+            summary.append("  post would refuse the drafts as they are (below): close again, or undo the edits.")
+        warnings = changed_invoices(On(read.book)) + unposted
         return JobResult(True, summary=summary, warnings=warnings, data={"rows": read.row_counts})
 
     return with_book(path, progress, work, writes=False)
+
+def _unpostable_drafts(book: Book, progress: Progress | None) -> list[Finding]:
+    """Why post would refuse the drafts of the last close, as post finds it (it issues what a close makes
+    from the inputs): an input changed since the close, or draft lines edited by hand on InvoiceLines."""
+    drafted = {(r.invoice_date, r.usage_through) for r in book.register if not r.invoice_number}
+    if len(drafted) != 1:
+        return []  # no drafts, or drafts of several closes (which post names itself)
+    invoice_date, through = drafted.pop()
+    a = _Ahead.of(book, invoice_date, through, progress)
+    stage(progress, "Checking the drafts against a fresh close")
+    fresh, _ = audited_close(book, invoice_date, through, a.billed, a.due(), INVOICE_RULES)
+    if changed := _changed_since(book, fresh, invoice_date):
+        return [changed]
+    return edited_drafts(book, [ln for d in fresh.drafts for ln in draft_rows(d, through)[1]])
 
 def _counts(read: Read) -> str:
     return ", ".join(f"{k} {v}" for k, v in read.row_counts.items() if v)
@@ -196,6 +213,17 @@ def close_workbook(path: Path, invoice_date: date, through: date | None = None,
 
     return with_book(path, progress, work, ahead)
 
+def _changed_since(book: Book, fresh: CloseResult, invoice_date: date) -> Finding | None:
+    """The drafts on InvoiceRegister are not the ones a close makes from the inputs now (an input changed)."""
+    reviewed = {r.draft_id or "": (r.total, r.lines) for r in book.register if not r.invoice_number}
+    now = {d.draft_id: (d.total, len(d.lines)) for d in fresh.drafts}
+    if reviewed == now:
+        return None
+    changed = sorted(k for k in reviewed.keys() | now.keys() if reviewed.get(k) != now.get(k))
+    return not_posted("InvoiceRegister", f"the workbook changed since the close for {invoice_date}",
+                      "different drafts: " + ", ".join(changed[:5]) + (" …" if len(changed) > 5 else ""),
+                      "the drafts as reviewed: run close again and review them before posting")
+
 def _refusal(where: str, message: str, found: str = "", expected: str = "") -> JobResult:
     return JobResult(False, [not_posted(where, message, found, expected)],
                      ["Nothing was posted:"])
@@ -224,13 +252,8 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
         stage(progress, "Checking the drafts against a fresh close")
         # the money already invoiced is checked once the new invoices are in the ledger (below)
         fresh, findings = audited_close(book, invoice_date, through, billed, a.due(), INVOICE_RULES)
-        reviewed = {r.draft_id or "": (r.total, r.lines) for r in on_sheet}
-        now = {d.draft_id: (d.total, len(d.lines)) for d in fresh.drafts}
-        if reviewed != now:
-            changed = sorted(k for k in reviewed.keys() | now.keys() if reviewed.get(k) != now.get(k))
-            return _refusal("InvoiceRegister", f"the workbook changed since the close for {invoice_date}",
-                            "different drafts: " + ", ".join(changed[:5]) + (" …" if len(changed) > 5 else ""),
-                            "the drafts as reviewed: run close again and review them before posting")
+        if changed := _changed_since(book, fresh, invoice_date):
+            return JobResult(False, [changed], ["Nothing was posted:"])
         stage(progress, "Numbering and posting the invoices")
         result = post(book, fresh.drafts, through, posted_on or date.today())
         new_headers = [h for h, _ in result.invoices]
