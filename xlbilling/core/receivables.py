@@ -182,6 +182,7 @@ class _Taken:
         self.named: set[str] = set()  # invoices named before they were taken in
         self.left_over = False
         self.reached: tuple | None = None  # the furthest invoice a payment went on to
+        self.taken, self.counted = ZERO, (0, 0)  # what write-offs and discounts took, from how many of each
 
     def to(self, end: date) -> Decimal:
         new = 0
@@ -199,7 +200,11 @@ class _Taken:
         while self.applied < len(self.events) and self.events[self.applied].date <= end:
             self._apply(self.events[self.applied])
             self.applied += 1
-        return sum((w for _, w in self.ar.write_offs), ZERO) + sum((i.discount for i, _ in self.ar.discounts), ZERO)
+        w, d = self.counted  # what was taken since the last date (a write-off or discount, once taken, stays)
+        self.taken += sum((x for _, x in self.ar.write_offs[w:]), ZERO)
+        self.taken += sum((i.discount for i, _ in self.ar.discounts[d:]), ZERO)
+        self.counted = len(self.ar.write_offs), len(self.ar.discounts)
+        return self.taken
 
     def _apply(self, event: Adjustment | Payment) -> None:
         if event.invoice_number and event.invoice_number not in self.ar.invoices and \
