@@ -155,7 +155,7 @@ def validate(path: Path, progress: Progress | None = None) -> JobResult:
 def _unpostable_drafts(book: Book, progress: Progress | None) -> list[Finding]:
     """Why post would refuse the drafts of the last close, as post finds it (it issues what a close makes
     from the inputs): an input changed since the close, or draft lines edited by hand on InvoiceLines."""
-    drafted = {(r.invoice_date, r.usage_through) for r in book.register if not r.invoice_number}
+    drafted = _closes(book)
     if len(drafted) != 1:
         return []  # no drafts, or drafts of several closes (which post names itself)
     invoice_date, through = drafted.pop()
@@ -213,6 +213,10 @@ def close_workbook(path: Path, invoice_date: date, through: date | None = None,
 
     return with_book(path, progress, work, ahead)
 
+def _closes(book: Book) -> set[tuple[date, date]]:
+    """The invoice date and usage cutoff of each close whose drafts are on InvoiceRegister."""
+    return {(r.invoice_date, r.usage_through) for r in book.register if not r.invoice_number}
+
 def _changed_since(book: Book, fresh: CloseResult, invoice_date: date) -> Finding | None:
     """The drafts on InvoiceRegister are not the ones a close makes from the inputs now (an input changed)."""
     reviewed = {r.draft_id or "": (r.total, r.lines) for r in book.register if not r.invoice_number}
@@ -230,11 +234,8 @@ def _refusal(where: str, message: str, found: str = "", expected: str = "") -> J
 
 def post_workbook(path: Path, posted_on: date | None = None, progress: Progress | None = None) -> JobResult:
     """Post every draft not on hold: gapless numbers, invoice numbers into the billed time and charges."""
-    def closes(book: Book) -> set[tuple[date, date]]:
-        return {(r.invoice_date, r.usage_through) for r in book.register if not r.invoice_number}
-
     def ahead(book: Book) -> _Ahead | None:
-        drafted = closes(book)
+        drafted = _closes(book)
         return _Ahead.of(book, *drafted.pop(), progress) if len(drafted) == 1 else None
 
     def work(read: Read) -> JobResult:
@@ -242,7 +243,7 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
         on_sheet = [r for r in book.register if not r.invoice_number]
         if not on_sheet:
             return JobResult(True, summary=["Nothing to post: there are no drafts. Run close first."])
-        drafted = closes(book)
+        drafted = _closes(book)
         if len(drafted) > 1:
             return _refusal("InvoiceRegister", "the drafts come from different closes", f"{len(drafted)} invoice dates",
                             "one close: run close again")

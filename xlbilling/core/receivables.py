@@ -10,7 +10,7 @@ discount open: that rest is the discount taken, and the invoice is paid.
 
 from __future__ import annotations
 
-from bisect import insort
+from bisect import bisect_right, insort
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -132,21 +132,20 @@ def open_ar_at(book: Book, ends: list[date]) -> list[Decimal]:
     known = {c.customer_id for c in book.customers}
     moves: list[tuple[date, Decimal]] = [(h.invoice_date, h.total) for h in headers if h.total > 0]
     moves += [(p.date, -p.amount) for p in book.payments if p.customer_id in known]
-    for a in book.adjustments:
-        if a.type == "credit" and (h := by_number.get(a.invoice_number)):
-            moves.append((max(a.date, h.invoice_date), -a.amount))  # it counts once both the memo and invoice do
-    moves.sort(key=lambda m: m[0])
     ordered = {h.customer_id for h in headers if h.discount_date is not None and h.discount_amount}
-    ordered |= {by_number[a.invoice_number].customer_id for a in book.adjustments
-                if a.type != "credit" and a.invoice_number in by_number}
+    adjustments: dict[str, list[Adjustment]] = defaultdict(list)  # by the customer of the invoice each names
+    for a in book.adjustments:
+        if h := by_number.get(a.invoice_number):
+            adjustments[h.customer_id].append(a)
+            if a.type == "credit":
+                moves.append((max(a.date, h.invoice_date), -a.amount))  # it counts once memo and invoice both do
+            else:
+                ordered.add(h.customer_id)
+    moves.sort(key=lambda m: m[0])
     invoices: dict[str, list[RegisterRow]] = defaultdict(list)
     for h in headers:
         if h.customer_id in ordered:
             invoices[h.customer_id].append(h)
-    adjustments: dict[str, list[Adjustment]] = defaultdict(list)
-    for a in book.adjustments:
-        if (h := by_number.get(a.invoice_number)) and h.customer_id in ordered:
-            adjustments[h.customer_id].append(a)
     payments: dict[str, list[Payment]] = defaultdict(list)
     for p in book.payments:
         if p.customer_id in ordered and p.customer_id in known:  # a stranger's payment applies to nothing
@@ -173,6 +172,7 @@ class _Taken:
         """`events`: the customer's payments and the adjustments of its invoices, in the order they apply."""
         self.customer, self.by_number, self.events = customer, by_number, events
         self.invoices = sorted(invoices, key=lambda h: h.invoice_date)
+        self.dates = [h.invoice_date for h in self.invoices]
         self._start()
 
     def _start(self) -> None:
@@ -185,18 +185,16 @@ class _Taken:
         self.taken, self.counted = ZERO, (0, 0)  # what write-offs and discounts took, from how many of each
 
     def to(self, end: date) -> Decimal:
-        new = 0
-        while self.added + new < len(self.invoices) and self.invoices[self.added + new].invoice_date <= end:
-            new += 1
-        fresh = self.invoices[self.added:self.added + new]
+        issued = bisect_right(self.dates, end)  # the invoices dated to `end`
+        fresh = self.invoices[self.added:issued]
         if fresh and (self.left_over or self.named & {number(h) for h in fresh} or (
                 self.reached is not None and self.reached > min(map(_order, fresh)))):
             self._start()
-            fresh = [h for h in self.invoices if h.invoice_date <= end]
+            fresh = self.invoices[:issued]
         for h in fresh:
             item = self.ar.invoices[number(h)] = OpenItem(h)
             insort(self.items, item, key=lambda i: _order(i.header))
-        self.added += len(fresh)
+        self.added = issued
         while self.applied < len(self.events) and self.events[self.applied].date <= end:
             self._apply(self.events[self.applied])
             self.applied += 1

@@ -187,11 +187,13 @@ def render_chunks(tab: Tab, styles: StyleBook, code_name: str | None = None, kee
         new = set(values).difference(cache)
         if kind is str and not cell_refs and plain("".join(filter(None, new))):  # nothing to escape: all at once
             head = f'<c{style_of[fill][i]} t="inlineStr"><is><t>'
-            if 2 * len(new) > len(values):  # mostly values not seen before (an ID, a cell): each made, none kept
-                return [f"{head}{v}</t></is></c>" if v and not v.startswith(_EDGES) and not v.endswith(" ")
-                        else full(body(i, v, fill)) for v in values]
-            cache.update({v: f"{head}{v}</t></is></c>" if v and not v.startswith(_EDGES) and not v.endswith(" ")
-                          else full(body(i, v, fill)) for v in new})
+            mostly_new = 2 * len(new) > len(values)  # values not seen before (an ID, a cell): each made, none kept
+            texts = values if mostly_new else list(new)
+            cells = [f"{head}{v}</t></is></c>" if v and not v.startswith(_EDGES) and not v.endswith(" ")
+                     else full(body(i, v, fill)) for v in texts]
+            if mostly_new:
+                return cells
+            cache.update(zip(texts, cells))
             new = set()
         for v in new:
             cache[v] = full(body(i, v, fill))
