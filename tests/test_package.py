@@ -244,6 +244,30 @@ def test_cell_edits_set_input_cells_and_keep_the_rest(tmp_path):
     assert [n for n in before if before[n] != after[n]] == ["xl/worksheets/sheet3.xml"]
 
 
+def test_rows_added_below_the_last_are_inside_the_sheet_s_dimension(tmp_path, monkeypatch):
+    """openpyxl's read-only mode (and pandas, which reads through it) stops at the last row the sheet's
+    <dimension> names: rows an import adds below it, and a column added at the right, must be inside it,
+    held whole or streamed a window at a time."""
+    import openpyxl
+    from xlbilling.io import package
+    from xlbilling.io.package import CellEdit
+    from .books import write_book
+    path = write_book(tmp_path / "b.xlsx", {"Timesheets": [["Entry ID", "Hours"], ["T1", 1], ["T2", 2]]})
+    edits = [CellEdit("Timesheets", 0, "", {r: f"T{r - 1}" for r in range(4, 41)}),
+             CellEdit("Timesheets", 1, "", {r: Decimal(r) for r in range(4, 41)}),
+             CellEdit("Timesheets", None, "Note", {40: "last"})]
+    for big in (package._BIG, 64):
+        monkeypatch.setattr(package, "_BIG", big)
+        out = tmp_path / f"out{big}.xlsx"
+        out.write_bytes(write_tabs(path.read_bytes(), [], edits))
+        sheet = openpyxl.load_workbook(out, read_only=True)["Timesheets"]
+        rows = list(sheet.iter_rows(values_only=True))
+        assert len(rows) == 40 and rows[-1] == ("T39", 40, "last") and rows[2] == ("T2", 2, None)
+        parts = entries(out.read_bytes())
+        part = next(xml for name, xml in parts.items() if name.startswith("xl/worksheets/") and b"T39" in xml)
+        assert re.search(rb'<dimension ref="A1:C40"\s*/>', part)
+
+
 def test_untouched_entries_keep_their_compressed_bytes(rich):
     from xlbilling.io.zipwrite import copied
     after = write_tabs(rich, [register()])
@@ -315,7 +339,9 @@ def _sheets(draw):
             for col in sorted(draw(st.sets(st.sampled_from(["A", "B", "C", "E", "Z", "AB"]))), key=lambda c: (len(c), c)))
         rows.append(f'<{p}row r="{r}" spans="1:5">{cells}</{p}row>' if cells or r == 1 or draw(st.booleans())
                     else f'<{p}row r="{r}"/>')
-    xml = (f'<?xml version="1.0"?><{p}worksheet{ns}><{p}sheetData>{"".join(rows)}</{p}sheetData>'
+    dimension = draw(st.sampled_from(["", f'<{p}dimension ref="A1"/>', f'<{p}dimension ref="A1:C{r}"/>',
+                                      f'<{p}dimension ref="B2:AB{r + 9}"/>']))
+    xml = (f'<?xml version="1.0"?><{p}worksheet{ns}>{dimension}<{p}sheetData>{"".join(rows)}</{p}sheetData>'
            f'<{p}pageMargins left="0.7"/></{p}worksheet>').encode()
     column = draw(st.sampled_from([None, 0, 2, 3, 5, 26, 27, 30]))
     values = {row: f"INV-{row}" for row in draw(st.sets(st.integers(2, r + 6), max_size=15))}

@@ -409,16 +409,34 @@ def _plan(head: bytes, edit: CellEdit) -> _Plan:
     return _Plan(p, column, values)
 
 
-def _opened(xml: bytes, p: bytes) -> bytes:
-    """An empty sheet's `<sheetData/>` opened up, so that rows can go in."""
-    return re.sub(rb"<" + p + rb"sheetData\s*/>", b"<" + p + b"sheetData></" + p + b"sheetData>", xml, count=1)
+def _opened(xml: bytes, plan: _Plan) -> bytes:
+    """The start of a sheet made ready for the edit: an empty sheet's `<sheetData/>` opened up, so that
+    rows can go in, and the range its `<dimension>` says it uses grown to take the edited cells (readers
+    that trust it, as openpyxl's read-only mode and pandas through it do, stop at its last row)."""
+    p = plan.prefix
+    xml = re.sub(rb"<" + p + rb"sheetData\s*/>", b"<" + p + b"sheetData></" + p + b"sheetData>", xml, count=1)
+    data = xml.find(b"<" + p + b"sheetData")
+    m = _DIMENSION.search(xml, 0, data if data != -1 else len(xml))
+    if m is None or not plan.values:
+        return xml
+    first, last = m.group(2), m.group(4) or m.group(2)
+    end = _LETTERS.match(last)
+    if end is None or not last[end.end():].isdigit():
+        return xml
+    column = max(column_index(end.group().decode()), plan.column)
+    row = max(int(last[end.end():]), max(plan.values))
+    ref = first + b":" + f"{column_letter(column)}{row}".encode()
+    return xml[:m.start(1)] + ref + xml[m.end(1):]
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="(([A-Z]+\d+)(:([A-Z]+\d+))?)"')
 
 
 def _edit_cells(xml: bytes, edit: CellEdit, quick: bool = True) -> Iterator[bytes | memoryview]:
     """A worksheet's XML with cells set, as pieces in order (the unchanged runs are views of `xml`, not
     copies); every other cell, row and attribute is kept as it was. (`quick`: see _edit_rows.)"""
     plan = _plan(xml, edit)
-    yield from _edit_rows(_opened(xml, plan.prefix), plan, sorted(plan.values), quick)
+    yield from _edit_rows(_opened(xml, plan), plan, sorted(plan.values), quick)
 
 
 def _edit_streamed(read: Callable[[int], bytes], edit: CellEdit, window: int) -> Iterator[bytes | memoryview]:
@@ -434,7 +452,7 @@ def _edit_streamed(read: Callable[[int], bytes], edit: CellEdit, window: int) ->
     plan = _plan(first, edit)
     rows = sorted(plan.values)
     row_end = b"</" + plan.prefix + b"row>"
-    carry, chunk = b"", _opened(first, plan.prefix)
+    carry, chunk = b"", _opened(first, plan)
     while True:
         xml = carry + chunk
         if chunk:
