@@ -13,9 +13,8 @@ xlsxwriter in constant memory, once per shape and size, into bench/out/.
   and posted every month from November 2024 to October 2026 (24 months of posted invoices), its time
   entries spread from October 2024 to November 2026, one customer in four on 2/10 NET 30, and each
   customer's payment of about its monthly fees every month (the bench runs the 24 closes and posts once,
-  when it generates the book). All its entries are in the book from the start, so the early closes flag
-  the later ones as dated after the invoice date (TIME_FUTURE, resolved as their months come): its
-  Discrepancies keeps some 19,000 rows.
+  when it generates the book). Each month's time is entered after the close before it, below the
+  Timesheets' last row as an import enters it; October and November 2026 come in after the last post.
 
 Time entries (but the history's) fall in October 2026 and, one in six, in November (billed by the
 second month's close, 2026-12-01, after the first is posted). Columns are written by name from the
@@ -26,6 +25,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import xlsxwriter
@@ -133,24 +133,31 @@ def generate(shape: str, entries: int) -> Path:
     ws = _Sheet(wb, "Timesheets", dates)
     technicians = max(entries // 150, 1)  # about 150 entries a month each
     october = datetime(2026, 10, 1)
+    later: dict[tuple[int, int], list[dict]] = {}  # the history's entries of each month after its first
     for r in range(1, entries + 1):
         k = rng.randrange(contracts)
         if shape == "history":  # October 2024 to November 2026, each month billed by the close after it
             day = HISTORY_FROM - timedelta(days=31) + timedelta(days=rng.randrange(761))
         else:
             day = october + timedelta(days=rng.randrange(31) if r % 6 else 31 + rng.randrange(30))
-        ws.add(entry_id=f"TE{r:07d}", date=day, technician=f"Technician {rng.randrange(technicians)}",
-               customer_id=str(10000 + k % customers), contract_id=f"C{k}", ticket_id=str(500000 + r),
-               work_type=rng.choice(WORK), hours=rng.choice([0.25, 0.5, 1, 1.5, 2]), billable="Y", approved="Y")
+        entry = dict(entry_id=f"TE{r:07d}", date=day, technician=f"Technician {rng.randrange(technicians)}",
+                     customer_id=str(10000 + k % customers), contract_id=f"C{k}", ticket_id=str(500000 + r),
+                     work_type=rng.choice(WORK), hours=rng.choice([0.25, 0.5, 1, 1.5, 2]), billable="Y",
+                     approved="Y")
+        if shape == "history" and day >= HISTORY_FROM:
+            later.setdefault((day.year, day.month), []).append(entry)
+        else:
+            ws.add(**entry)
     wb.close()
     if shape == "history":
-        _post_history(tmp)
+        _post_history(tmp, later)
     tmp.replace(path)
     return path
 
 
-def _post_history(path: Path) -> None:
-    """Close and post every month from HISTORY_FROM to the month before FIRST_CLOSE, as the tool would."""
+def _post_history(path: Path, later: dict[tuple[int, int], list[dict]]) -> None:
+    """Close and post every month from HISTORY_FROM to the month before FIRST_CLOSE, as the tool would,
+    each month's time entered before the close that bills it (`later`: the entries of each month)."""
     from xlbilling import jobs
     from xlbilling.io.safe_write import BACKUP_DIR
 
@@ -161,6 +168,30 @@ def _post_history(path: Path) -> None:
             if not done.ok:
                 raise SystemExit(f"history: {job.__name__} for {day:%Y-%m-%d} refused: {done.errors[:3]}")
         print(f"history: closed and posted {day:%Y-%m}", flush=True)
+        month = [*later.pop((day.year, day.month), [])]
+        if day.month == FIRST_CLOSE.month - 1 and day.year == FIRST_CLOSE.year:  # the bench's months too
+            month += [e for key in sorted(later) for e in later.pop(key)]
+        _enter_time(path, month)
         day = datetime(day.year + day.month // 12, day.month % 12 + 1, 1)
     for backup in (path.parent / BACKUP_DIR).glob(f"{path.stem}.*{path.suffix}"):  # the runs' own backups
         backup.unlink()
+
+
+def _enter_time(path: Path, entries: list[dict]) -> None:
+    """Time entries added below the Timesheets' last row, as an import adds them (cell edits of the sheet)."""
+    from xlbilling.io.sheet_edits import SheetEdits
+    from xlbilling.jobs import JobResult
+    from xlbilling.runner import with_book, write_run
+
+    def work(read) -> JobResult:
+        edits = SheetEdits(read.book, "Timesheets", read.book.time_entries)
+        for entry in entries:
+            edits.add({k: v.date() if isinstance(v, datetime) else Decimal(str(v)) if isinstance(v, float) else v
+                       for k, v in entry.items()})
+        cells, _ = edits.written()
+        write_run(path, read.book, "bench: enter time", "", [], [f"{len(entries)} entries"], "", cells)
+        return JobResult(True)
+
+    done = with_book(path, None, work)
+    if not done.ok:
+        raise SystemExit(f"history: entering {len(entries)} entries refused: {done.errors[:3]}")
