@@ -17,12 +17,13 @@ from pathlib import Path
 from .audit import INVOICE_RULES, MONEY_CODES, money_findings
 from .audit.resolve import audited_close, code_counts, discrepancies_tab
 from .audit.wip import unbilled_wip_tab
-from .core.accounts import accounts, drafts_on_sheet, ledger, ledger_view_tabs, new_ledger
+from .core.accounts import (Accounts, accounts, drafts_on_sheet, ledger, ledger_view_tabs, line_tabs, new_ledger,
+                            receivable_tabs)
 from .core.receivables import open_ar
 from .core.close import CloseResult
 from .core.findings import Finding, not_posted
 from .core.items import Billed, Item
-from .core.ledger import changed_invoices, ledger_tabs, sealed
+from .core.ledger import LEDGER_LINES, changed_invoices, ledger_invoices_tab, ledger_lines_tab, sealed
 from .core.models import Book, InvoiceLineRow, RegisterRow, number
 from .core.register import draft_lines_digest
 from .core.posting import billed_by, draft_rows, edited_drafts, post
@@ -30,11 +31,11 @@ from .core.rules import On
 from .core.seats import Seat, reconcile, reconciliation_tab, totals
 from .core.recurring import Periods
 from .core.schedule import SCHEDULE, contract_status_tab, recurring_outlook, schedule_seal, schedule_tab
-from .core.tabs import Tab
+from .core.tabs import Later, Tab
 from .io.package import CellEdit
 from .io.workbook import as_workbook
 from .schema import INVOICE_LINES
-from .runner import JobResult, Progress, Read, refused, stage, with_book, write_run
+from .runner import JobResult, Progress, Read, alongside, refused, stage, with_book, write_run
 
 
 @dataclass
@@ -277,32 +278,46 @@ def post_workbook(path: Path, posted_on: date | None = None, progress: Progress 
                     "and post issues what the close made from the inputs. Undo the edits, or change the contract, "
                     "time entry or charge they come from and run close again:"])
         acc = accounts(book, invoice_date, all_headers, all_lines)
-        money = money_findings(acc.book, (h.invoice_number or "" for h in new_headers))  # the ledger as it is now
-        findings += money
-        tabs = [*ledger_view_tabs(book, invoice_date, all_headers, all_lines, held, acc),
-                *a.schedule_tabs(read.seals),
-                contract_status_tab(book, invoice_date, all_headers, all_lines, a.schedule),
-                *_audit_tabs(book, fresh, billed_by(all_lines), findings, reconcile(book, invoice_date), read.seals),
-                *ledger_tabs(all_headers, all_lines)]
-        edits = _billed_cells(book, new_lines)
-        total = sum((h.total for h in new_headers), Decimal("0.00"))
-        if new_headers:
-            first, last = new_headers[0].invoice_number, new_headers[-1].invoice_number
-            summary = [f"Posted {len(new_headers)} invoice(s), {first} to {last}, {total:,.2f} in total."]
-        else:
-            summary = ["Nothing was posted: every draft is on hold."]
-        if result.held:
-            summary.append(f"  {len(result.held)} draft(s) on hold stay as drafts; "
-                           "see Hold Reasons in InvoiceRegister.")
-        if money:
-            summary += audit_summary(money)
-        del fresh, findings, result, acc, held, money  # the tabs hold what the write needs: the rest goes first
-        write_run(path, book, "post", f"--date {invoice_date}", tabs, summary,
-                  f"posted {len(new_headers)}, total {total}", edits, progress)
-        return JobResult(True, summary=summary, data={"posted": [h.invoice_number for h in new_headers],
-                                                      "total": str(total)})
+        # the lines, revenue and contract status tabs: made and written by a second process, where it pays
+        with alongside(path, _posted_lines_tabs(book, invoice_date, all_headers, all_lines, held, acc, a.schedule),
+                       len(all_lines)) as later:
+            money = money_findings(acc.book, (h.invoice_number or "" for h in new_headers))  # the ledger as it is now
+            findings += money
+            seats = reconcile(book, invoice_date)
+            tabs = [*receivable_tabs(all_headers, held, acc), *a.schedule_tabs(read.seals),
+                    *_audit_tabs(book, fresh, billed_by(all_lines), findings, seats, read.seals),
+                    ledger_invoices_tab(all_headers), later]
+            edits = _billed_cells(book, new_lines)
+            total = sum((h.total for h in new_headers), Decimal("0.00"))
+            if new_headers:
+                first, last = new_headers[0].invoice_number, new_headers[-1].invoice_number
+                summary = [f"Posted {len(new_headers)} invoice(s), {first} to {last}, {total:,.2f} in total."]
+            else:
+                summary = ["Nothing was posted: every draft is on hold."]
+            if result.held:
+                summary.append(f"  {len(result.held)} draft(s) on hold stay as drafts; "
+                               "see Hold Reasons in InvoiceRegister.")
+            if money:
+                summary += audit_summary(money)
+            del fresh, findings, result, acc, held, money  # the tabs hold what the write needs: the rest goes first
+            write_run(path, book, "post", f"--date {invoice_date}", tabs, summary,
+                      f"posted {len(new_headers)}, total {total}", edits, progress)
+            return JobResult(True, summary=summary, data={"posted": [h.invoice_number for h in new_headers],
+                                                          "total": str(total)})
 
     return with_book(path, progress, work, ahead, later=("InvoiceLines",))
+
+def _posted_lines_tabs(book: Book, as_of: date, headers: list[RegisterRow], lines: list[InvoiceLineRow],
+                       held: list[tuple[RegisterRow, list[InvoiceLineRow]]], acc: Accounts, schedule: Periods
+                       ) -> Later:
+    """InvoiceLines, GLJournal, RevenueSchedule, DeferredRevenue, ContractStatus and the ledger's lines of
+    a book just posted, made as they are written."""
+    def make() -> list[Tab]:
+        return [*line_tabs(lines, held, acc, as_of), contract_status_tab(book, as_of, headers, lines, schedule),
+                ledger_lines_tab(lines)]
+
+    return Later((INVOICE_LINES.name, "GLJournal", "RevenueSchedule", "DeferredRevenue", "ContractStatus",
+                  LEDGER_LINES), make, frozenset({LEDGER_LINES}))
 
 def _billed_cells(book: Book, lines: list[InvoiceLineRow]) -> list[CellEdit]:
     """The invoice number into each billed time entry and charge (the only input cells the tool writes)."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,8 +20,9 @@ from typing import Any, NamedTuple
 from .core.findings import Finding
 from .core.models import Book
 from .core.runlog import run_log_tab
-from .core.tabs import Tab
-from .io.package import CellEdit
+from .core.tabs import Later, Tab
+from .io import forked
+from .io.package import Apart, CellEdit, render_apart
 from .io.package import write_tabs
 from .io.reader import Loaded, ReadResult, complete, gc_paused, read_book
 from .io.workbook import as_workbook
@@ -88,8 +90,26 @@ def refused(read: Loaded, path: Path) -> JobResult:
     return JobResult(False, read.errors, [f"{path.name}: {len(read.errors)} input error(s); fix these cells and run "
                                           "again (nothing was written):"])
 
-def write_run(path, book: Book, command: str, arguments: str, tabs: list[Tab], summary: list[str], counts: str,
-           edits: Sequence[CellEdit] = (), progress: Progress | None = None) -> None:
+APART_FROM = 20_000  # rows: tabs made later this large are made and rendered in a second process
+APART_MEMORY = 1 << 30  # bytes: a process holding more forks no copy (its pages would cost more than the time)
+
+
+@contextmanager
+def alongside(path, later: Later, rows: int) -> Iterator[Later]:
+    """`later`, whose tabs (about `rows` rows) a second process makes and renders while this one goes on,
+    where that pays: a workbook file (not the open Excel book), on a system that forks (forked.py), tabs
+    large enough and a process small enough. Elsewhere `later` itself, made as it is written."""
+    target = as_workbook(path)
+    if (not hasattr(target, "path") or not forked.available() or rows < APART_FROM
+            or forked.resident() > APART_MEMORY):
+        yield later
+        return
+    file = target.path
+    with forked.forked(lambda: render_apart(file.read_bytes(), later)) as result:
+        yield Apart(later.names, later.make, later.hidden, result)
+
+def write_run(path, book: Book, command: str, arguments: str, tabs: Sequence[Tab | Later], summary: list[str],
+              counts: str, edits: Sequence[CellEdit] = (), progress: Progress | None = None) -> None:
     path = as_workbook(path)
     log = run_log_tab(path.previous_run_log(), datetime.now(), command, arguments, counts,
                       summary[0] if summary else "")

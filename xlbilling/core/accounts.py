@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from .memos import credit_memo_rows, credit_memos_tab
 from .aging import aging_tab, collections_tab, detail_tab
@@ -34,20 +35,25 @@ def settled(header: RegisterRow, ar: Receivables) -> RegisterRow:
 
 @dataclass
 class Accounts:
-    """Receivables, revenue schedule and journal of a book's posted invoices as of a date."""
+    """Receivables, revenue schedule and journal of a book's posted invoices as of a date (the schedule and
+    the journal worked out when first asked for)."""
 
     book: Book
     ar: Receivables
     by_invoice: dict[str, list[InvoiceLineRow]]
-    schedule: list
-    entries: list
+    lines: list[InvoiceLineRow]
+
+    @cached_property
+    def schedule(self) -> list:
+        return recognitions(self.book, [ln for ln in self.lines if ln.invoice_number in self.ar.invoices])
+
+    @cached_property
+    def entries(self) -> list:
+        return journal(self.book.settings, self.ar, self.by_invoice, self.schedule)
 
 def accounts(book: Book, as_of: date, headers: list[RegisterRow], lines: list[InvoiceLineRow]) -> Accounts:
     current = with_posted(book, headers, lines)
-    ar = apply_receivables(current, as_of)
-    by_invoice = lines_by_invoice(lines)
-    schedule = recognitions(current, [ln for ln in lines if ln.invoice_number in ar.invoices])
-    return Accounts(current, ar, by_invoice, schedule, journal(book.settings, ar, by_invoice, schedule))
+    return Accounts(current, apply_receivables(current, as_of), lines_by_invoice(lines), lines)
 
 def lines_by_invoice(lines: list[InvoiceLineRow]) -> dict[str, list[InvoiceLineRow]]:
     """Posted lines grouped by their invoice, in the order given."""
@@ -70,14 +76,25 @@ def ledger_view_tabs(book: Book, as_of: date, headers: list[RegisterRow], lines:
     """InvoiceRegister and InvoiceLines, and everything receivables and accounting derive from them
     (`acc`: those accounts, when the caller has worked them out already)."""
     acc = acc or accounts(book, as_of, headers, lines)
-    current, ar, by_invoice, schedule = acc.book, acc.ar, acc.by_invoice, acc.schedule
-    invoices = [i.header for i in ar.invoices.values()]
+    register, aging, detail, collections, kpis, memos = receivable_tabs(headers, drafts, acc)
+    view, journal_, revenue, deferred = line_tabs(lines, drafts, acc, as_of)
+    return [register, view, aging, detail, collections, journal_, revenue, deferred, kpis, memos]
+
+def receivable_tabs(headers: list[RegisterRow], drafts: list[tuple[RegisterRow, list[InvoiceLineRow]]],
+                    acc: Accounts) -> list[Tab]:
+    """InvoiceRegister (posted invoices as settled, then the drafts), ARAging, ARDetail, Collections, KPIs
+    and CreditMemos."""
+    current, ar = acc.book, acc.ar
     return [register_tab([*(settled(h, ar) for h in headers), *(h for h, _ in drafts)]),
-            lines_tab([*lines, *(ln for _, dl in drafts for ln in dl)]),
             aging_tab(current, ar), detail_tab(current, ar), collections_tab(current, ar),
-            journal_tab(acc.entries), revenue_schedule_tab(schedule),
-            deferred_tab(deferred_rollforward(invoices, schedule, as_of)), kpi_tab(current, ar, by_invoice),
-            credit_memos_tab(credit_memo_rows(current, ar))]
+            kpi_tab(current, ar, acc.by_invoice), credit_memos_tab(credit_memo_rows(current, ar))]
+
+def line_tabs(lines: list[InvoiceLineRow], drafts: list[tuple[RegisterRow, list[InvoiceLineRow]]], acc: Accounts,
+              as_of: date) -> list[Tab]:
+    """InvoiceLines (posted lines, then the drafts'), GLJournal, RevenueSchedule and DeferredRevenue."""
+    invoices = [i.header for i in acc.ar.invoices.values()]
+    return [lines_tab([*lines, *(ln for _, dl in drafts for ln in dl)]), journal_tab(acc.entries),
+            revenue_schedule_tab(acc.schedule), deferred_tab(deferred_rollforward(invoices, acc.schedule, as_of))]
 
 def drafts_on_sheet(book: Book) -> list[tuple[RegisterRow, list[InvoiceLineRow]]]:
     lines: dict[str, list[InvoiceLineRow]] = {}

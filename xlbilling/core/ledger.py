@@ -152,9 +152,15 @@ def with_posted(book: Book, headers: Iterable[RegisterRow], lines: Iterable[Invo
 
 def ledger_tabs(headers: list[RegisterRow], lines: list[InvoiceLineRow]) -> list[Tab]:
     """The ledger's two very hidden sheets: headers as posted (and sent), with their chain, and lines."""
-    view, detail = register_tab(sealed(headers)), lines_tab(lines)
-    return [replace(view, name=LEDGER_INVOICES, row_fills=None, hidden=True, tab_color=None),
-            replace(detail, name=LEDGER_LINES, hidden=True, tab_color=None, seal=None)]
+    return [ledger_invoices_tab(headers), ledger_lines_tab(lines)]
+
+
+def ledger_invoices_tab(headers: list[RegisterRow]) -> Tab:
+    return replace(register_tab(sealed(headers)), name=LEDGER_INVOICES, row_fills=None, hidden=True, tab_color=None)
+
+
+def ledger_lines_tab(lines: list[InvoiceLineRow]) -> Tab:
+    return replace(lines_tab(lines), name=LEDGER_LINES, hidden=True, tab_color=None, seal=None)
 
 
 @rule("POSTED_INVOICE_CHANGED", ERROR,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import repeat
@@ -36,6 +36,29 @@ class Tab:
     seal: str | None = None  # a digest its builder vouches the rows by, kept with the sheet while its part
     # stays as written (see io/seals.py). What it covers is the builder's: InvoiceLines' covers its draft
     # lines only; BillingSchedule's and Discrepancies' all they show (a sheet with the seal holds the tab)
+
+
+@dataclass(frozen=True)
+class Later:
+    """Tabs made only as they are written, by `make` (in their order, `names`): a writer may make and
+    render them in a second process while it renders the rest (io/forked.py), or make them in place.
+    `hidden`: the names of those that are very hidden (a new sheet is placed before it is made)."""
+
+    names: tuple[str, ...]
+    make: Callable[[], list[Tab]]
+    hidden: frozenset[str] = frozenset()
+
+
+def made(tabs: Iterable[Tab | Later]) -> list[Tab]:
+    """The tabs, those made later made now."""
+    return [t for x in tabs for t in (_checked(x) if isinstance(x, Later) else [x])]
+
+
+def _checked(later: Later) -> list[Tab]:
+    tabs = later.make()
+    if tuple(t.name for t in tabs) != later.names:
+        raise ValueError(f"tabs made later as {later.names} came as {tuple(t.name for t in tabs)}")
+    return tabs
 
 
 def _text(value: object) -> str:

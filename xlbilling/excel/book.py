@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..core.cells import column_letter
-from ..core.tabs import DATE, DATETIME, INT, MONEY, NUMBER, PCT, Tab
+from ..core.tabs import DATE, DATETIME, INT, MONEY, NUMBER, PCT, Later, Tab, made
 from ..io.convert import cell_value
 from ..io.package import CellEdit
 from ..io.reader import ReadResult, read_values
@@ -62,9 +62,10 @@ class ExcelWorkbook:
         values, _, _ = self._sheet_values(self.book.sheets["RunLog"])
         return [tuple(r[:5]) for r in values[1:] if any(v is not None for v in r)]
 
-    def write(self, tabs: list[Tab], edits: Sequence[CellEdit] = (), backups_kept: int = 0, progress=None) -> None:
+    def write(self, tabs: list[Tab | Later], edits: Sequence[CellEdit] = (), backups_kept: int = 0,
+              progress=None) -> None:
         """Into the open book; Excel saves it (and keeps its own versions), so `backups_kept` is not used."""
-        for tab in tabs:
+        for tab in made(tabs):
             if progress:
                 progress(f"Writing {tab.name}")
             write_tab(self.book, tab)

@@ -18,18 +18,19 @@ import xml.etree.ElementTree as ET
 import zipfile
 from decimal import Decimal
 from dataclasses import dataclass
+from datetime import date
 from io import BytesIO
 from typing import Any, NamedTuple
 from collections.abc import Callable, Iterable, Iterator
 
 from ..core.cells import column_index, column_letter, quote_sheet
-from ..core.tabs import Tab
+from ..core.tabs import Later, Tab, made
 from ..schema import SHEET_BY_NAME
 from .seals import seal_xml, valid_seals, without_seals
-from .sheetxml import EPOCH_1900, EPOCH_1904, Rendered, render_chunks
+from .sheetxml import EPOCH_1900, EPOCH_1904, Rendered, every_style, render_chunks
 from .styles import StyleBook
 from .xmltext import attr, cell_text
-from .zipwrite import Deflater, Inflating, Runs, compressed, copied, quick_handoffs, raw_bytes, write_zip
+from .zipwrite import Deflated, Deflater, Inflating, Runs, compressed, copied, quick_handoffs, raw_bytes, write_zip
 
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_R_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -191,7 +192,7 @@ class _Parts:
         self.new: dict[str, bytes] = {}
         self.deleted: set[str] = set()
         self.placed: list[str] = []  # new parts in the order the archive lists them, before they are written
-        self.streamed: dict[str, Deflater] = {}  # parts deflated as they were produced, never held whole
+        self.streamed: dict[str, Deflater | Deflated] = {}  # parts deflated as they were produced, never held whole
 
     def __getitem__(self, name: str) -> bytes:
         return self.new[name] if name in self.new else self.pkg.required(name)
@@ -199,12 +200,12 @@ class _Parts:
     def __setitem__(self, name: str, data: bytes) -> None:
         self.new[name] = data
 
-    def stream(self, name: str, deflater: Deflater) -> None:
+    def stream(self, name: str, deflater: Deflater | Deflated) -> None:
         """The part is what `deflater` deflated as it was produced."""
         self.new.pop(name, None)
         self.streamed[name] = deflater
 
-    def rendered(self, name: str, deflater: Deflater) -> None:
+    def rendered(self, name: str, deflater: Deflater | Deflated) -> None:
         """A part rendered and deflated as it was produced, never held whole. If it deflated to the old
         part's very bytes (the same checksum and size, then the same stream: a tab this writer wrote
         unchanged), the old part stays as it was; otherwise the deflated stream is the part."""
@@ -543,7 +544,7 @@ _BIG = 16 << 20  # bytes: an edited part this large is deflated in chunks on two
 _DATE_1904 = re.compile(r'<(?:\w+:)?workbookPr\b[^>]*\bdate1904="(?:1|true)"')
 
 
-def write_tabs(data: bytes, tabs: Iterable[Tab], edits: Iterable[CellEdit] = (),
+def write_tabs(data: bytes, tabs: Iterable[Tab | Later], edits: Iterable[CellEdit] = (),
                progress: Callable[[str], None] | None = None) -> bytes:
     """The package with each tab replacing the sheet of its name (or appended as a new last sheet),
     and the cell edits made in their sheets (`progress`: told each sheet as it is written). Every part
@@ -552,7 +553,7 @@ def write_tabs(data: bytes, tabs: Iterable[Tab], edits: Iterable[CellEdit] = (),
         return _write_tabs(Package(data), list(tabs), list(edits), pool, progress or (lambda _: None))
 
 
-def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: ThreadPoolExecutor,
+def _write_tabs(pkg: Package, tabs: list[Tab | Later], edits: list[CellEdit], pool: ThreadPoolExecutor,
                 progress: Callable[[str], None]) -> bytes:
     parts = _Parts(pkg)
     placed = [(ref.part, e) for e in edits if e.values and (ref := pkg.sheet(e.sheet)) is not None]
@@ -572,10 +573,7 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
         else:
             deflater.write_pieces(_edit_cells(held if held is not None else parts[part], edit), _BIG // 4)
         parts.stream(part, deflater)
-    styles_part = "xl/styles.xml"
-    if styles_part not in parts:
-        raise PackageError("the workbook has no styles part")
-    styles = StyleBook(parts[styles_part])
+    styles = _styles(parts) if tabs else StyleBook(parts["xl/styles.xml"])  # cell edits alone take none
     wb_xml = parts[pkg.workbook_part].decode("utf-8")
     epoch = EPOCH_1904 if _DATE_1904.search(wb_xml) else EPOCH_1900
     wb_rels_part = rels_path(pkg.workbook_part)
@@ -589,13 +587,15 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
     rel_prefix = re.search(rf'xmlns:(\w+)="{re.escape(R_NS)}"', wb_xml)
 
     part_of: dict[str, str] = {}  # tab name -> its sheet part; new sheets placed in the tabs' order
-    for tab in tabs:
-        existing = pkg.sheet(tab.name)
+    names = [(n, n in x.hidden) if isinstance(x, Later) else (x.name, x.hidden)
+             for x in tabs for n in (x.names if isinstance(x, Later) else (x.name,))]
+    for name, hidden in names:
+        existing = pkg.sheet(name)
         if existing is not None:
-            part_of[tab.name] = existing.part
+            part_of[name] = existing.part
             replaced_ids.add(existing.sheet_id)
             continue
-        part = part_of[tab.name] = f"xl/worksheets/sheet{next_number}.xml"
+        part = part_of[name] = f"xl/worksheets/sheet{next_number}.xml"
         parts.placed.append(part)  # in the archive in the tabs' order, though written in another
         next_number += 1
         rid = next(f"rId{n}" for n in range(1, 10**6) if f"rId{n}" not in rel_ids)
@@ -604,49 +604,124 @@ def _write_tabs(pkg: Package, tabs: list[Tab], edits: list[CellEdit], pool: Thre
         sheet_ids.append(sheet_id)
         target = posixpath.relpath(part, posixpath.dirname(pkg.workbook_part))
         rel_attr = f'{rel_prefix.group(1)}:id="{rid}"' if rel_prefix else f'r:id="{rid}" xmlns:r="{R_NS}"'
-        state = ' state="veryHidden"' if tab.hidden else ""
+        state = ' state="veryHidden"' if hidden else ""
         wb_xml = _insert_before_close(wb_xml, "sheets",
-                                      f'<§sheet name="{attr(tab.name)}" sheetId="{sheet_id}"{state} {rel_attr}/>')
+                                      f'<§sheet name="{attr(name)}" sheetId="{sheet_id}"{state} {rel_attr}/>')
         wb_rels = _insert_before_close(
             wb_rels, "Relationships", f'<§Relationship Id="{rid}" Type="{WORKSHEET_REL}" Target="{target}"/>'
         )
         types = _insert_before_close(types, "Types", f'<§Override PartName="/{part}" ContentType="{WORKSHEET_CT}"/>')
 
-    rendered = Rendered()
-    runs: Runs = {}  # the deflated blocks of a tab the next may take (with their XML: see Rendered)
-    first_of: dict[tuple, int] = {}  # tabs of the same columns go one after the other (ledger after view)
-    for k, t in enumerate(tabs):
-        first_of.setdefault(t.columns, k)
-    order = sorted(tabs, key=lambda t: first_of[t.columns])
-    sealed: list[tuple[str, str, Deflater]] = []  # (sheet, seal, its part's deflater)
-    with ThreadPoolExecutor(1) as inflating:  # what the old sheets carry over, read while the first tabs render
-        carried = {t.name: inflating.submit(_carried_over, pkg, parts, part_of[t.name])
-                   for t in order if pkg.has(part_of[t.name])}
-        for k, tab in enumerate(order):
-            progress(f"Writing {tab.name} ({len(tab.rows):,} rows)")
-            hold = k + 1 < len(order) and order[k + 1].columns == tab.columns  # the next may take its blocks
-            part = part_of[tab.name]
-            code_name, kept = carried[tab.name].result() if tab.name in carried else (None, "")
-            deflater = Deflater(pool, runs=runs, remember=hold)
-            refs = tab.name in SHEET_BY_NAME  # an input sheet's cells carry their references: edited in place later
-            render_chunks(tab, styles, code_name, kept, deflater.write, epoch, rendered, hold, refs)
-            parts.rendered(part, deflater)
-            if tab.seal is not None:
-                sealed.append((tab.name, tab.seal, deflater))
-            if not hold:
-                runs.clear()
+    for x in tabs:
+        if isinstance(x, Apart):
+            progress(f"Writing {', '.join(x.names)} in a second process")
+    own = [x for x in tabs if isinstance(x, Tab)]
+    made_here = _render_tabs(_grouped(own), part_of, styles, epoch, pool,
+                             _carrying(pkg, parts, part_of, [t.name for t in own]), progress)
+    apart: dict[tuple[str, ...], dict[str, tuple[Deflated, str | None]]] = {}  # rendered in the other process
+    for x in tabs:
+        if isinstance(x, Apart) and (got := x.result()) is not None:
+            apart[x.names] = got
+    # made here after the rest: a second process that did not hand its tabs back leaves the same workbook
+    mine = [*own, *(t for x in tabs if isinstance(x, Later) and x.names not in apart for t in made([x]))]
+    if len(mine) > len(own):
+        made_here |= _render_tabs(_grouped(mine[len(own):]), part_of, styles, epoch, pool,
+                                  _carrying(pkg, parts, part_of, [t.name for t in mine[len(own):]]), progress)
+    done: dict[str, tuple[Deflater | Deflated, str | None]] = {t.name: (made_here[t.name], t.seal) for t in mine}
+    for got in apart.values():
+        done.update(got)
+    sealed: list[tuple[str, str, Deflater | Deflated]] = []  # (sheet, seal, its part as deflated)
+    for name, _ in names:
+        deflated, seal = done[name]
+        parts.rendered(part_of[name], deflated)
+        if seal is not None:
+            sealed.append((name, seal, deflated))
 
-    wb_xml = _print_titles(wb_xml, [t.name for t in tabs if not t.hidden])
-    wb_xml = _with_names(without_seals(wb_xml, [t.name for t in tabs]),  # the part's CRC once it has deflated
+    wb_xml = _print_titles(wb_xml, [name for name, hidden in names if not hidden])
+    wb_xml = _with_names(without_seals(wb_xml, [name for name, _ in names]),  # the part's CRC once it has deflated
                          "".join(seal_xml(name, d.crc, d.size, seal) for name, seal, d in sealed))
     new_styles = styles.result()
     if new_styles is not None:
-        parts[styles_part] = new_styles
+        parts["xl/styles.xml"] = new_styles
     parts[pkg.workbook_part] = wb_xml.encode("utf-8")
     parts[wb_rels_part] = wb_rels.encode("utf-8")
     parts["[Content_Types].xml"] = types.encode("utf-8")
     _drop_calc_chain(pkg, parts, replaced_ids)
     return _zip(pkg, parts)
+
+
+def _styles(parts: _Parts) -> StyleBook:
+    """The book's styles, with every style a tab takes asked for first (in a fixed order: sheetxml.every_style)."""
+    if "xl/styles.xml" not in parts:
+        raise PackageError("the workbook has no styles part")
+    styles = StyleBook(parts["xl/styles.xml"])
+    for style in every_style():
+        styles.xf(style)
+    return styles
+
+
+def _grouped(tabs: list[Tab]) -> list[Tab]:
+    """Tabs of the same columns one after the other (the ledger after its view, to take its blocks)."""
+    first_of: dict[tuple, int] = {}
+    for k, t in enumerate(tabs):
+        first_of.setdefault(t.columns, k)
+    return sorted(tabs, key=lambda t: first_of[t.columns])
+
+
+def _carrying(pkg: Package, parts: _Parts, part_of: dict[str, str], names: list[str]
+              ) -> Callable[[Tab], tuple[str | None, str]]:
+    """What each replaced sheet carries over (_carried_over), read on a thread of its own while the first
+    tabs render; (None, "") for a new sheet."""
+    inflating = ThreadPoolExecutor(1)
+    carried = {n: inflating.submit(_carried_over, pkg, parts, part_of[n]) for n in names if pkg.has(part_of[n])}
+    inflating.shutdown(wait=False)  # its thread ends once it has read them all
+    return lambda tab: carried[tab.name].result() if tab.name in carried else (None, "")
+
+
+def _render_tabs(tabs: list[Tab], part_of: dict[str, str], styles: StyleBook, epoch: date,
+                 pool: ThreadPoolExecutor, carried: Callable[[Tab], tuple[str | None, str]],
+                 progress: Callable[[str], None]) -> dict[str, Deflater]:
+    """Each tab rendered, and deflated on `pool` as it renders, by name."""
+    rendered = Rendered()
+    runs: Runs = {}  # the deflated blocks of a tab the next may take (with their XML: see Rendered)
+    made_: dict[str, Deflater] = {}
+    for k, tab in enumerate(tabs):
+        progress(f"Writing {tab.name} ({len(tab.rows):,} rows)")
+        hold = k + 1 < len(tabs) and tabs[k + 1].columns == tab.columns  # the next may take its blocks
+        code_name, kept = carried(tab)
+        deflater = made_[tab.name] = Deflater(pool, runs=runs, remember=hold)
+        refs = tab.name in SHEET_BY_NAME  # an input sheet's cells carry their references: edited in place later
+        render_chunks(tab, styles, code_name, kept, deflater.write, epoch, rendered, hold, refs)
+        if not hold:
+            runs.clear()
+    return made_
+
+
+@dataclass(frozen=True)
+class Apart(Later):
+    """Tabs made later that another process makes and renders (`result`: waits for what it hands back;
+    None when it did not, and the writer makes them itself)."""
+
+    result: Callable[[], dict[str, tuple[Deflated, str | None]] | None] = lambda: None
+
+
+def render_apart(data: bytes, later: Later) -> dict[str, tuple[Deflated, str | None]] | None:
+    """The tabs `later` makes, rendered and deflated as the write of `data` would render them, with their
+    seals: the work of the other process. None if a tab took a style the book does not have yet (its
+    number could differ from the one the write gives it)."""
+    pkg = Package(data)
+    parts = _Parts(pkg)
+    styles = _styles(parts)
+    before = styles.additions()
+    epoch = EPOCH_1904 if _DATE_1904.search(parts[pkg.workbook_part].decode("utf-8")) else EPOCH_1900
+    tabs = made([later])
+    part_of = {t.name: ref.part if (ref := pkg.sheet(t.name)) else "" for t in tabs}
+    with ThreadPoolExecutor(1) as pool:
+        deflaters = _render_tabs(_grouped(tabs), part_of, styles, epoch, pool,
+                                 lambda t: _carried_over(pkg, parts, part_of[t.name]) if part_of[t.name]
+                                 else (None, ""), lambda _: None)
+        done = {t.name: (deflaters[t.name].done(), t.seal) for t in tabs}
+    return done if styles.additions() == before else None
 
 
 def _zip(pkg: Package, parts: _Parts) -> bytes:

@@ -61,6 +61,19 @@ _CHUNK_ROWS = 2000
 _FAST = (str, Decimal, date, int)  # kinds whose cells a column makes once per distinct value
 
 
+_HEADER = Style(bold=True, font_color="FFFFFFFF", fill="header")
+
+
+def every_style() -> list[Style]:
+    """Every style a tab's header and cells take (row fills of the findings' severities), in a fixed
+    order: a write asks for them all first, so that each has its number in the book whichever tabs
+    it writes, in whichever order, and in whichever process (forked.py)."""
+    formats = dict.fromkeys(NUMBER_FORMATS.values())
+    return [_HEADER, *(Style(f, fill=fill, quote_prefix=quote, wrap=wrap)
+                       for fill in (None, "error", "warning", "info") for quote in (False, True)
+                       for f, wrap in [*((f, False) for f in formats), (NUMBER_FORMATS[TEXT], True)])]
+
+
 class Rendered:
     """The row blocks of the tab one write rendered last: the next tab, if it has the same columns and
     the same rows in a block (the posted ledger after its InvoiceLines view), takes that block's XML as
@@ -112,7 +125,7 @@ def render_chunks(tab: Tab, styles: StyleBook, code_name: str | None = None, kee
 
     ncols = len(tab.columns)
     fills = tab.row_fills or [None] * len(tab.rows)
-    header_xf = styles.xf(Style(bold=True, font_color="FFFFFFFF", fill="header"))
+    header_xf = styles.xf(_HEADER)
     col_xf: dict[tuple[int, str | None, bool], int] = {}
 
     def xf(col: int, fill: str | None, quote: bool = False) -> int:

@@ -127,6 +127,10 @@ class StyleBook:
         self._cache[style] = index
         return index
 
+    def additions(self) -> int:
+        """How many entries have been added so far (to tell whether a piece of work added any)."""
+        return sum(map(len, self._added.values()))
+
     def result(self) -> bytes | None:
         """The new styles.xml, or None when nothing had to be added."""
         if not any(self._added.values()):

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import fastexcel
 
-from ..core.tabs import Tab
+from ..core.tabs import Later, Tab
 from .convert import Bad, to_date
 from .package import CellEdit, write_tabs
 from .reader import ReadResult, start_reading
@@ -28,7 +28,7 @@ def locked(path: str | Path):
         yield path
 
 
-def write_output_tabs(path: str | Path, tabs: list[Tab], edits: Sequence[CellEdit] = (),
+def write_output_tabs(path: str | Path, tabs: list[Tab | Later], edits: Sequence[CellEdit] = (),
                       backups_kept: int = BACKUPS_KEPT, progress: Callable[[str], None] | None = None,
                       seen: tuple | None = None) -> bool:
     """Write tabs (replacing or appending sheets) and cell edits into the workbook, in one atomic
@@ -113,7 +113,7 @@ class FileWorkbook:
     def previous_run_log(self) -> list[tuple]:
         return previous_run_log(self.path)
 
-    def write(self, tabs: list[Tab], edits: Sequence[CellEdit] = (), backups_kept: int = BACKUPS_KEPT,
+    def write(self, tabs: list[Tab | Later], edits: Sequence[CellEdit] = (), backups_kept: int = BACKUPS_KEPT,
               progress: Callable[[str], None] | None = None) -> None:
         """Into the file, which must still be the version this run read (checked again right before
         the replace): a write never lands on a version it did not read."""

@@ -138,16 +138,12 @@ class Deflater:
     def _raw(self) -> tuple[bytes, ...]:
         return (*(f.result()[0] for f in self._pieces), self._FINAL)
 
+    def done(self) -> Deflated:
+        """The part as deflated (once its chunks have)."""
+        return Deflated(self._raw(), self.crc, self._size)
+
     def same_as(self, raw: bytes | memoryview) -> bool:
-        """Whether the deflated stream is byte for byte `raw` (an entry this writer deflated from the
-        same XML in the same chunks comes out so), compared without joining it."""
-        at = 0
-        view = memoryview(raw)
-        for piece in self._raw():
-            if view[at:at + len(piece)] != piece:
-                return False
-            at += len(piece)
-        return at == len(view)
+        return self.done().same_as(raw)
 
     def write_pieces(self, pieces: Iterable[bytes | memoryview], size: int) -> None:
         """Write many small pieces as chunks of about `size` bytes (each chunk is a deflate run of its own)."""
@@ -163,8 +159,31 @@ class Deflater:
             self.write(b"".join(held))
 
     def entry(self, name: str, date_time: tuple, external_attr: int = 0) -> Entry:
+        return self.done().entry(name, date_time, external_attr)
+
+
+@dataclass(frozen=True)
+class Deflated:
+    """A part deflated in runs (by a Deflater, here or in another process), with its CRC and size."""
+
+    raw: tuple[bytes, ...]
+    crc: int
+    size: int
+
+    def same_as(self, raw: bytes | memoryview) -> bool:
+        """Whether the deflated stream is byte for byte `raw` (an entry this writer deflated from the
+        same XML in the same chunks comes out so), compared without joining it."""
+        at = 0
+        view = memoryview(raw)
+        for piece in self.raw:
+            if view[at:at + len(piece)] != piece:
+                return False
+            at += len(piece)
+        return at == len(view)
+
+    def entry(self, name: str, date_time: tuple, external_attr: int = 0) -> Entry:
         # joined once, with the whole archive
-        return Entry(name, date_time, zipfile.ZIP_DEFLATED, self.crc, self._size, self._raw(), external_attr)
+        return Entry(name, date_time, zipfile.ZIP_DEFLATED, self.crc, self.size, self.raw, external_attr)
 
 
 def raw_bytes(source: bytes, info: zipfile.ZipInfo) -> memoryview:
