@@ -25,7 +25,7 @@ from .io import forked
 from .io.package import Apart, CellEdit, render_apart
 from .io.package import write_tabs
 from .io.reader import Loaded, ReadResult, complete, gc_paused, read_book
-from .io.workbook import as_workbook
+from .io.workbook import FileWorkbook, as_workbook
 
 
 Progress = Callable[[str], None]
@@ -100,7 +100,7 @@ def alongside(path, later: Later, rows: int) -> Iterator[Later]:
     where that pays: a workbook file (not the open Excel book), on a system that forks (forked.py), tabs
     large enough and a process small enough. Elsewhere `later` itself, made as it is written."""
     target = as_workbook(path)
-    if (not hasattr(target, "path") or not forked.available() or rows < APART_FROM
+    if (not isinstance(target, FileWorkbook) or not forked.available() or rows < APART_FROM
             or forked.resident() > APART_MEMORY):
         yield later
         return

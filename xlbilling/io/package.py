@@ -684,17 +684,17 @@ def _render_tabs(tabs: list[Tab], part_of: dict[str, str], styles: StyleBook, ep
     """Each tab rendered, and deflated on `pool` as it renders, by name."""
     rendered = Rendered()
     runs: Runs = {}  # the deflated blocks of a tab the next may take (with their XML: see Rendered)
-    made_: dict[str, Deflater] = {}
+    by_name: dict[str, Deflater] = {}
     for k, tab in enumerate(tabs):
         progress(f"Writing {tab.name} ({len(tab.rows):,} rows)")
         hold = k + 1 < len(tabs) and tabs[k + 1].columns == tab.columns  # the next may take its blocks
         code_name, kept = carried(tab)
-        deflater = made_[tab.name] = Deflater(pool, runs=runs, remember=hold)
+        deflater = by_name[tab.name] = Deflater(pool, runs=runs, remember=hold)
         refs = tab.name in SHEET_BY_NAME  # an input sheet's cells carry their references: edited in place later
         render_chunks(tab, styles, code_name, kept, deflater.write, epoch, rendered, hold, refs)
         if not hold:
             runs.clear()
-    return made_
+    return by_name
 
 
 @dataclass(frozen=True)
