@@ -9,7 +9,7 @@ a billing specialist understands.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -313,8 +313,9 @@ def _posted_lines_tabs(book: Book, as_of: date, headers: list[RegisterRow], line
     """InvoiceLines, GLJournal, RevenueSchedule, DeferredRevenue, ContractStatus and the ledger's lines of
     a book just posted, made as they are written."""
     def make() -> list[Tab]:
-        return [*line_tabs(lines, held, acc, as_of), contract_status_tab(book, as_of, headers, lines, schedule),
-                ledger_lines_tab(lines)]
+        # on a copy of the accounts: the revenue schedule and journal it works out go once their tabs are made
+        return [*line_tabs(lines, held, replace(acc), as_of),
+                contract_status_tab(book, as_of, headers, lines, schedule), ledger_lines_tab(lines)]
 
     return Later((INVOICE_LINES.name, "GLJournal", "RevenueSchedule", "DeferredRevenue", "ContractStatus",
                   LEDGER_LINES), make, frozenset({LEDGER_LINES}))
