@@ -168,11 +168,12 @@ def _post_history(path: Path, later: dict[tuple[int, int], list[dict]]) -> None:
             if not done.ok:
                 raise SystemExit(f"history: {job.__name__} for {day:%Y-%m-%d} refused: {done.errors[:3]}")
         print(f"history: closed and posted {day:%Y-%m}", flush=True)
-        month = [*later.pop((day.year, day.month), [])]
-        if day.month == FIRST_CLOSE.month - 1 and day.year == FIRST_CLOSE.year:  # the bench's months too
+        month = later.pop((day.year, day.month), [])
+        following = datetime(day.year + day.month // 12, day.month % 12 + 1, 1)
+        if following >= FIRST_CLOSE:  # after the last post: the bench's months too
             month += [e for key in sorted(later) for e in later.pop(key)]
         _enter_time(path, month)
-        day = datetime(day.year + day.month // 12, day.month % 12 + 1, 1)
+        day = following
     for backup in (path.parent / BACKUP_DIR).glob(f"{path.stem}.*{path.suffix}"):  # the runs' own backups
         backup.unlink()
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,8 +21,7 @@ from .core.models import Book
 from .core.runlog import run_log_tab
 from .core.tabs import Later, Tab
 from .io import forked
-from .io.package import Apart, CellEdit, render_apart
-from .io.package import write_tabs
+from .io.package import Apart, CellEdit, render_apart, write_tabs
 from .io.reader import Loaded, ReadResult, complete, gc_paused, read_book
 from .io.workbook import FileWorkbook, as_workbook
 

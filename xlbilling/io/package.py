@@ -575,7 +575,7 @@ def _write_tabs(pkg: Package, tabs: list[Tab | Later], edits: list[CellEdit], po
         parts.stream(part, deflater)
     styles = _styles(parts) if tabs else StyleBook(parts["xl/styles.xml"])  # cell edits alone take none
     wb_xml = parts[pkg.workbook_part].decode("utf-8")
-    epoch = EPOCH_1904 if _DATE_1904.search(wb_xml) else EPOCH_1900
+    epoch = _epoch(wb_xml)
     wb_rels_part = rels_path(pkg.workbook_part)
     wb_rels = parts[wb_rels_part].decode("utf-8")
     types = parts["[Content_Types].xml"].decode("utf-8")
@@ -587,8 +587,7 @@ def _write_tabs(pkg: Package, tabs: list[Tab | Later], edits: list[CellEdit], po
     rel_prefix = re.search(rf'xmlns:(\w+)="{re.escape(R_NS)}"', wb_xml)
 
     part_of: dict[str, str] = {}  # tab name -> its sheet part; new sheets placed in the tabs' order
-    names = [(n, n in x.hidden) if isinstance(x, Later) else (x.name, x.hidden)
-             for x in tabs for n in (x.names if isinstance(x, Later) else (x.name,))]
+    names = _names(tabs)
     for name, hidden in names:
         existing = pkg.sheet(name)
         if existing is not None:
@@ -615,19 +614,21 @@ def _write_tabs(pkg: Package, tabs: list[Tab | Later], edits: list[CellEdit], po
     for x in tabs:
         if isinstance(x, Apart):
             progress(f"Writing {', '.join(x.names)} in a second process")
+    def render(ts: list[Tab]) -> dict[str, Deflater]:
+        return _render_tabs(_grouped(ts), part_of, styles, epoch, pool, _carrying(pkg, parts, part_of, ts), progress)
+
     own = [x for x in tabs if isinstance(x, Tab)]
-    made_here = _render_tabs(_grouped(own), part_of, styles, epoch, pool,
-                             _carrying(pkg, parts, part_of, [t.name for t in own]), progress)
+    made_here = render(own)
     apart: dict[tuple[str, ...], dict[str, tuple[Deflated, str | None]]] = {}  # rendered in the other process
     for x in tabs:
         if isinstance(x, Apart) and (got := x.result()) is not None:
             apart[x.names] = got
     # made here after the rest: a second process that did not hand its tabs back leaves the same workbook
-    mine = [*own, *(t for x in tabs if isinstance(x, Later) and x.names not in apart for t in made([x]))]
-    if len(mine) > len(own):
-        made_here |= _render_tabs(_grouped(mine[len(own):]), part_of, styles, epoch, pool,
-                                  _carrying(pkg, parts, part_of, [t.name for t in mine[len(own):]]), progress)
-    done: dict[str, tuple[Deflater | Deflated, str | None]] = {t.name: (made_here[t.name], t.seal) for t in mine}
+    rest = [t for x in tabs if isinstance(x, Later) and x.names not in apart for t in made([x])]
+    if rest:
+        made_here |= render(rest)
+    done: dict[str, tuple[Deflater | Deflated, str | None]] = {
+        t.name: (made_here[t.name], t.seal) for t in [*own, *rest]}
     for got in apart.values():
         done.update(got)
     sealed: list[tuple[str, str, Deflater | Deflated]] = []  # (sheet, seal, its part as deflated)
@@ -668,12 +669,26 @@ def _grouped(tabs: list[Tab]) -> list[Tab]:
     return sorted(tabs, key=lambda t: first_of[t.columns])
 
 
-def _carrying(pkg: Package, parts: _Parts, part_of: dict[str, str], names: list[str]
+def _names(tabs: list[Tab | Later]) -> list[tuple[str, bool]]:
+    """Each tab's name and whether it is very hidden, in order (tabs made later by the names they will have)."""
+    out: list[tuple[str, bool]] = []
+    for x in tabs:
+        out += [(n, n in x.hidden) for n in x.names] if isinstance(x, Later) else [(x.name, x.hidden)]
+    return out
+
+
+def _epoch(wb_xml: str) -> date:
+    """Day 0 of the workbook's date system."""
+    return EPOCH_1904 if _DATE_1904.search(wb_xml) else EPOCH_1900
+
+
+def _carrying(pkg: Package, parts: _Parts, part_of: dict[str, str], tabs: list[Tab]
               ) -> Callable[[Tab], tuple[str | None, str]]:
     """What each replaced sheet carries over (_carried_over), read on a thread of its own while the first
     tabs render; (None, "") for a new sheet."""
     inflating = ThreadPoolExecutor(1)
-    carried = {n: inflating.submit(_carried_over, pkg, parts, part_of[n]) for n in names if pkg.has(part_of[n])}
+    carried = {t.name: inflating.submit(_carried_over, pkg, parts, part_of[t.name])
+               for t in tabs if pkg.has(part_of[t.name])}
     inflating.shutdown(wait=False)  # its thread ends once it has read them all
     return lambda tab: carried[tab.name].result() if tab.name in carried else (None, "")
 
@@ -713,13 +728,12 @@ def render_apart(data: bytes, later: Later) -> dict[str, tuple[Deflated, str | N
     parts = _Parts(pkg)
     styles = _styles(parts)
     before = styles.additions()
-    epoch = EPOCH_1904 if _DATE_1904.search(parts[pkg.workbook_part].decode("utf-8")) else EPOCH_1900
+    epoch = _epoch(parts[pkg.workbook_part].decode("utf-8"))
     tabs = made([later])
-    part_of = {t.name: ref.part if (ref := pkg.sheet(t.name)) else "" for t in tabs}
+    part_of = {t.name: ref.part if (ref := pkg.sheet(t.name)) else "" for t in tabs}  # "": a sheet not there yet
     with ThreadPoolExecutor(1) as pool:
-        deflaters = _render_tabs(_grouped(tabs), part_of, styles, epoch, pool,
-                                 lambda t: _carried_over(pkg, parts, part_of[t.name]) if part_of[t.name]
-                                 else (None, ""), lambda _: None)
+        deflaters = _render_tabs(_grouped(tabs), part_of, styles, epoch, pool, _carrying(pkg, parts, part_of, tabs),
+                                 lambda _: None)
         done = {t.name: (deflaters[t.name].done(), t.seal) for t in tabs}
     return done if styles.additions() == before else None
 
