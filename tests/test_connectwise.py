@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+from datetime import date
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -86,7 +87,7 @@ def test_import_maps_every_record_and_reports_what_it_left_out(tmp_path, capsys)
     [contract] = rows(path, "Contracts")
     assert (contract["Contract ID"], contract["Customer ID"], contract["Included Hours"], contract["PO Number"],
             contract["Billed Through"], contract["Proration"], contract["Source Ref"]) == (
-        "CW-501", "AcmeDental", 10, "PO-77", "2026-09-30", "daily", "connectwise:agreement:501")
+        "CW-501", "AcmeDental", 10, "PO-77", date(2026, 9, 30), "daily", "connectwise:agreement:501")  # a date cell
     lines = {r["Line ID"]: r for r in rows(path, "ContractLines")}
     assert set(lines) == {"CW-501-FEE", "CW-ADD-77"}
     assert (lines["CW-ADD-77"]["Quantity"], lines["CW-ADD-77"]["Unit Price"], lines["CW-ADD-77"]["Unit Cost"],
@@ -94,7 +95,7 @@ def test_import_maps_every_record_and_reports_what_it_left_out(tmp_path, capsys)
     [rate] = rows(path, "RateCard")
     assert (rate["Contract ID"], rate["Work Type"], rate["Rate"]) == ("CW-501", "Remote Support", 150)
     time = {r["Entry ID"]: r for r in rows(path, "Timesheets")}
-    assert time["CW-9001"]["Date"] == "2026-10-01"  # 03:30 UTC is the evening before in Chicago
+    assert time["CW-9001"]["Date"] == date(2026, 10, 1)  # 03:30 UTC is the evening before in Chicago
     assert time["CW-9001"]["Ticket ID"] == "48001" and time["CW-9002"]["Hours"] == 7.5
     assert time["CW-9004"]["Invoice Number"] == "CW-INV-55" and "CW-9003" not in time
     assert [r["Name"] for r in rows(path, "Customers")] == ["Acme Dental"]  # the typed row is left as it was
@@ -327,7 +328,7 @@ def test_an_xlsx_export_imports_like_the_csv(tmp_path):
     wb.save(export)
     assert main(["import", "connectwise", str(path), *files(tmp_path, time=[]), "--time", str(export)]) == 0
     [entry] = rows(path, "Timesheets")
-    assert (entry["Entry ID"], entry["Date"], entry["Hours"], entry["Approved"]) == ("CW-9300", "2026-10-05", 2, "Y")
+    assert (entry["Entry ID"], entry["Date"], entry["Hours"], entry["Approved"]) == ("CW-9300", date(2026, 10, 5), 2, "Y")
 
 
 def test_importing_again_after_posting_leaves_billed_entries_alone_quietly(tmp_path, capsys):

@@ -268,6 +268,43 @@ def test_rows_added_below_the_last_are_inside_the_sheet_s_dimension(tmp_path, mo
         assert re.search(rb'<dimension ref="A1:C40"\s*/>', part)
 
 
+@pytest.mark.parametrize("mac", [False, True])
+def test_dates_an_edit_writes_are_date_cells_in_the_cell_s_date_format_or_the_book_s(tmp_path, monkeypatch, mac):
+    """A date goes in as a date cell, counted from the book's day 0 (1900, or 1904 for an old Mac book):
+    in the format of the cell it replaces when that shows dates (the user's dd/mm/yyyy), else in
+    yyyy-mm-dd (a General cell, a text one, a new row), held whole or streamed, so that Excel's date
+    filters and formulas take it."""
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+    from xlbilling.io import package
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Timesheets"
+    if mac:
+        wb.epoch = CALENDAR_MAC_1904
+    ws.append(["Entry ID", "Date"])
+    ws.append(["T1", datetime(2026, 1, 2)])
+    ws["B2"].number_format = "dd/mm/yyyy"
+    ws.append(["T2", "2026-01-03"])  # a date typed as text
+    ws["B3"].number_format = "@"
+    ws.append(["T3", 4])
+    path = tmp_path / "b.xlsx"
+    wb.save(path)
+    edit = CellEdit("Timesheets", 1, "", {2: date(2026, 10, 5), 3: date(2026, 10, 6), 4: date(2026, 10, 7),
+                                          6: date(2026, 10, 9)})
+    written = []
+    for big in (package._BIG, 64):
+        monkeypatch.setattr(package, "_BIG", big)
+        out = tmp_path / f"out{big}.xlsx"
+        out.write_bytes(write_tabs(path.read_bytes(), [], [edit]))
+        written.append(entries(out.read_bytes()))
+        sheet = openpyxl.load_workbook(out)["Timesheets"]
+        assert [sheet[f"B{r}"].value for r in (2, 3, 4, 6)] == [
+            datetime(2026, 10, 5), datetime(2026, 10, 6), datetime(2026, 10, 7), datetime(2026, 10, 9)]
+        assert [sheet[f"B{r}"].number_format for r in (2, 3, 4, 6)] == ["dd/mm/yyyy", *["yyyy-mm-dd"] * 3]
+        assert sheet["A2"].value == "T1" and sheet["B5"].value is None
+    assert written[0] == written[1]
+
+
 def test_untouched_entries_keep_their_compressed_bytes(rich):
     from xlbilling.io.zipwrite import copied
     after = write_tabs(rich, [register()])

@@ -3,7 +3,7 @@ ship, remembered columns and aliases, bad rows), the two seat rules with their a
 Reconciliation tab's totals, on real workbooks."""
 
 import csv
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import openpyxl
@@ -98,6 +98,8 @@ def test_a_pax8_xlsx_export_maps_names_in_any_case_and_counts_cancelled_subscrip
     assert counts_of(path) == [("1001", "P8-EMAIL-SEC", Decimal(10), date(2026, 10, 31), "Pax8"),
                                ("1002", "P8-BKP", Decimal(2), date(2026, 10, 31), "Pax8"),
                                ("1002", "P8-EPB", Decimal(0), date(2026, 10, 31), "Pax8")]
+    [_, as_of] = openpyxl.load_workbook(path)["VendorCounts"]["D1:D2"]
+    assert (as_of[0].value, as_of[0].number_format) == (datetime(2026, 10, 31), "yyyy-mm-dd")  # a date cell, not text
     assert any("not active (Cancelled 1): counted as no seats" in s for s in result.summary)
     before = path.read_bytes()
     again = import_counts(path, tmp_path / "pax8.xlsx", "Pax8", as_of=date(2026, 10, 31))

@@ -164,7 +164,7 @@ def import_counts(path, file: Path, vendor: str | None = None, columns: dict[str
 def _counts_after(book: Book, sheet: SheetEdits) -> tuple[VendorCount, ...]:
     """VendorCounts as they will be once the import is written (for the seat summary)."""
     changed = sheet.cells.get("quantity", {})
-    rows = [c._replace(quantity=Decimal(changed[c.row])) if c.row in changed else c for c in book.vendor_counts]
+    rows = [c._replace(quantity=Decimal(str(changed[c.row]))) if c.row in changed else c for c in book.vendor_counts]
     start = sheet.next_row
     rows += [VendorCount(r["customer_id"], r["vendor_sku"], r["quantity"], r["as_of"], r["vendor"], r["source"],
                          start + k) for k, r in enumerate(sheet.added)]

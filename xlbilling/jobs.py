@@ -32,7 +32,7 @@ from .core.seats import Seat, reconcile, reconciliation_tab, totals
 from .core.recurring import Periods
 from .core.schedule import SCHEDULE, contract_status_tab, recurring_outlook, schedule_seal, schedule_tab
 from .core.tabs import Later, Tab
-from .io.package import CellEdit
+from .io.package import CellEdit, EditValue
 from .io.workbook import as_workbook
 from .schema import INVOICE_LINES
 from .runner import JobResult, Progress, Read, alongside, refused, stage, with_book, write_run
@@ -334,7 +334,7 @@ def _billed_cells(book: Book, lines: list[InvoiceLineRow]) -> list[CellEdit]:
                 if (k := at(e)) is not None:
                     where.append(k)
                     numbers.append(n)
-    rows: dict[str, dict[int, str | Decimal]] = {  # each entry's Excel row, looked up at once
+    rows: dict[str, dict[int, EditValue]] = {  # each entry's Excel row, looked up at once
         "Timesheets": dict(zip(table.rows[where].tolist(), numbers)),
         "Charges": {r.row: charges[r.charge_id] for r in book.charges if r.charge_id in charges}}
     return [CellEdit(sheet, book.columns.get(sheet, {}).get("invoice_number"), "Invoice Number", values)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from contextlib import nullcontext
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -118,6 +119,8 @@ def apply_edit(book, edit: CellEdit) -> None:
         cell = sheet.range((row, column + 1))
         if isinstance(value, Decimal):
             cell.value = float(value)
+        elif isinstance(value, date):  # a date: Excel gives a General cell its date format
+            cell.value = value
         else:
             cell.number_format = "@"  # text stays text, whatever it looks like
             cell.value = value

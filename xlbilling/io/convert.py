@@ -53,19 +53,19 @@ def to_text(value: object) -> str:
     return (cell_text(value) or "").strip()
 
 
-def edit_value(value: object) -> str | Decimal:
-    """A domain value as an edit of an input cell carries it (the package writer sets text or a number in
-    place): numbers as numbers, dates as YYYY-MM-DD, yes/no as Y/N, blank as empty text."""
+def edit_value(value: object) -> str | Decimal | date:
+    """A domain value as an edit of an input cell carries it (the package writer sets text, a number or a
+    date in place): numbers as numbers, dates as dates, yes/no as Y/N, blank as empty text."""
     if isinstance(value, bool):
         return "Y" if value else "N"
     if isinstance(value, (int, Decimal)):
         return Decimal(value)
     if isinstance(value, date):
-        return value.isoformat()
+        return value
     return "" if value is None else str(value)
 
 
-def new_cell(value: object) -> str | Decimal | None:
+def new_cell(value: object) -> str | Decimal | date | None:
     """A domain value in a cell of an input sheet an import adds whole: as an edit carries it; blank, no cell."""
     return None if value is None or value == "" else edit_value(value)
 

@@ -24,11 +24,11 @@ from typing import Any, NamedTuple
 from collections.abc import Callable, Iterable, Iterator
 
 from ..core.cells import column_index, column_letter, quote_sheet
-from ..core.tabs import Later, Tab, made
+from ..core.tabs import DATE, Later, Tab, made
 from ..schema import SHEET_BY_NAME
 from .seals import seal_xml, valid_seals, without_seals
-from .sheetxml import EPOCH_1900, EPOCH_1904, Rendered, every_style, render_chunks
-from .styles import StyleBook
+from .sheetxml import EPOCH_1900, EPOCH_1904, NUMBER_FORMATS, Rendered, every_style, render_chunks, serial
+from .styles import Style, StyleBook
 from .xmltext import attr, cell_text
 from .zipwrite import Deflated, Deflater, Inflating, Runs, compressed, copied, quick_handoffs, raw_bytes, write_zip
 
@@ -341,18 +341,41 @@ def _drop_calc_chain(pkg: Package, parts: _Parts, sheet_ids: set[int]) -> None:
     )
 
 
+EditValue = str | Decimal | date  # what an edit puts in a cell
+
+
 class CellEdit(NamedTuple):
-    """Text to put into cells of one column of an input sheet (the only input cells the tool writes)."""
+    """Values to put into cells of one column of an input sheet (the only input cells the tool writes)."""
 
     sheet: str
     column: int | None  # 0-based; None: a new column after the last, headed `header`
     header: str
-    values: dict[int, str | Decimal]  # Excel row -> text, or a number (rows below the last are added)
+    values: dict[int, EditValue]  # Excel row -> text, a number or a date (rows below the last are added)
 
 
-def _cell_xml(p: str, ref: str, value: str | Decimal, style: str) -> str:
+class _Dates(NamedTuple):
+    """How a date goes into a cell: as its serial from the workbook's day 0, in the format of the cell it
+    replaces when that shows a date, else in the book's date format (`style`: ` s="5"`)."""
+
+    epoch: date
+    style: str
+    showing: frozenset[str]  # the style attributes of the cell formats that show a date
+
+
+def _dates(styles: StyleBook, epoch: date) -> _Dates:
+    """The book's way with dates, its date format asked for (one more cell format, if the book has none)."""
+    style = f' s="{styles.xf(Style(NUMBER_FORMATS[DATE]))}"'
+    return _Dates(epoch, style, frozenset(f' s="{k}"' for k in styles.showing_dates()))
+
+
+def _cell_xml(p: str, ref: str, value: EditValue, style: str, dates: _Dates | None) -> str:
     if isinstance(value, Decimal):
         return f'<{p}c r="{ref}"{style}><{p}v>{format(value, "f")}</{p}v></{p}c>'
+    if isinstance(value, date):
+        if dates is None:
+            raise PackageError(f"{ref}: a date edit without the book's date system")
+        style = style if style in dates.showing else dates.style
+        return f'<{p}c r="{ref}"{style}><{p}v>{serial(value, dates.epoch)}</{p}v></{p}c>'
     return f'<{p}c r="{ref}"{style} t="inlineStr"><{p}is><{p}t>{cell_text(value)}</{p}t></{p}is></{p}c>'
 
 
@@ -390,10 +413,11 @@ class _Plan(NamedTuple):
 
     prefix: bytes
     column: int
-    values: dict[int, str | Decimal]
+    values: dict[int, EditValue]
+    dates: _Dates | None
 
 
-def _plan(head: bytes, edit: CellEdit) -> _Plan:
+def _plan(head: bytes, edit: CellEdit, dates: _Dates | None) -> _Plan:
     """The plan of an edit, from the start of the sheet's XML (through its first row)."""
     root = re.search(rb"<(\w+:)?worksheet\b", head)
     if root is None:
@@ -407,7 +431,7 @@ def _plan(head: bytes, edit: CellEdit) -> _Plan:
                 ] if first else []
         column = max(used, default=-1) + 1
         values[1] = edit.header
-    return _Plan(p, column, values)
+    return _Plan(p, column, values, dates)
 
 
 def _opened(xml: bytes, plan: _Plan) -> bytes:
@@ -433,14 +457,17 @@ def _opened(xml: bytes, plan: _Plan) -> bytes:
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="(([A-Z]+\d+)(:([A-Z]+\d+))?)"')
 
 
-def _edit_cells(xml: bytes, edit: CellEdit, quick: bool = True) -> Iterator[bytes | memoryview]:
+def _edit_cells(xml: bytes, edit: CellEdit, quick: bool = True, dates: _Dates | None = None
+                ) -> Iterator[bytes | memoryview]:
     """A worksheet's XML with cells set, as pieces in order (the unchanged runs are views of `xml`, not
-    copies); every other cell, row and attribute is kept as it was. (`quick`: see _edit_rows.)"""
-    plan = _plan(xml, edit)
+    copies); every other cell, row and attribute is kept as it was. (`quick`: see _edit_rows; `dates`:
+    how dates are written, needed when the edit has any.)"""
+    plan = _plan(xml, edit, dates)
     yield from _edit_rows(_opened(xml, plan), plan, sorted(plan.values), quick)
 
 
-def _edit_streamed(read: Callable[[int], bytes], edit: CellEdit, window: int) -> Iterator[bytes | memoryview]:
+def _edit_streamed(read: Callable[[int], bytes], edit: CellEdit, window: int, dates: _Dates | None = None
+                   ) -> Iterator[bytes | memoryview]:
     """The same edit of a large sheet inflated a window at a time (`read`: the next bytes of its XML),
     so that it is never held whole: each window ends after a row and takes the edits of the rows up to
     its last; rows below the data go in before the end of the last window."""
@@ -450,7 +477,7 @@ def _edit_streamed(read: Callable[[int], bytes], edit: CellEdit, window: int) ->
         if not more:
             break
         first += more
-    plan = _plan(first, edit)
+    plan = _plan(first, edit, dates)
     rows = sorted(plan.values)
     row_end = b"</" + plan.prefix + b"row>"
     carry, chunk = b"", _opened(first, plan)
@@ -484,7 +511,7 @@ def _edit_rows(xml: bytes, plan: _Plan, rows: list[int], quick: bool = True) -> 
     `quick`: text going after the last cell of its row (an invoice number into a time entry) is set
     without looking at the row's other cells; without, every edit takes the general way (the tests'
     reference: both give the same bytes)."""
-    p, column, values = plan
+    p, column, values, dates = plan
     view = memoryview(xml)
     letters = column_letter(column)
     ps = p.decode()
@@ -518,7 +545,7 @@ def _edit_rows(xml: bytes, plan: _Plan, rows: list[int], quick: bool = True) -> 
                 later = next((r for r in any_row.finditer(xml, pos) if int(r.group(1)) > row), None)
                 at = later.start() if later else xml.index(b"</" + p + b"sheetData>", pos)
                 yield view[pos:at]
-                yield (f'<{ps}row r="{row}">' + _cell_xml(ps, f"{letters}{row}", values[row], "")
+                yield (f'<{ps}row r="{row}">' + _cell_xml(ps, f"{letters}{row}", values[row], "", dates)
                        + f"</{ps}row>").encode("utf-8")
                 pos = at
                 continue
@@ -527,13 +554,13 @@ def _edit_rows(xml: bytes, plan: _Plan, rows: list[int], quick: bool = True) -> 
         ref = f"{letters}{row}"
         if xml[open_end - 1:open_end] == b"/":  # <row r="5"/>: no cells yet
             yield view[pos:open_end - 1]
-            yield (">" + _cell_xml(ps, ref, values[row], "") + f"</{ps}row>").encode("utf-8")
+            yield (">" + _cell_xml(ps, ref, values[row], "", dates) + f"</{ps}row>").encode("utf-8")
             pos = open_end + 1
             continue
         cut, keep_from, style = _cell_at(xml, open_end + 1, xml.index(row_end, open_end), cell_re, p, ref.encode(),
                                          column)
         yield view[pos:cut]
-        yield _cell_xml(ps, ref, values[row], style.decode()).encode("utf-8")
+        yield _cell_xml(ps, ref, values[row], style.decode(), dates).encode("utf-8")
         pos = keep_from
     yield view[pos:]
 
@@ -556,12 +583,18 @@ def write_tabs(data: bytes, tabs: Iterable[Tab | Later], edits: Iterable[CellEdi
 def _write_tabs(pkg: Package, tabs: list[Tab | Later], edits: list[CellEdit], pool: ThreadPoolExecutor,
                 progress: Callable[[str], None]) -> bytes:
     parts = _Parts(pkg)
+    # cell edits alone take no style but the date format, and that only when they write dates
+    styles = _styles(parts) if tabs else StyleBook(parts["xl/styles.xml"])
+    wb_xml = parts[pkg.workbook_part].decode("utf-8")
+    epoch = _epoch(wb_xml)
     placed = [(ref.part, e) for e in edits if e.values and (ref := pkg.sheet(e.sheet)) is not None]
+    dated = any(isinstance(v, date) for _, e in placed for v in e.values.values())
+    dates = _dates(styles, epoch) if dated else None
     last_edit = {part: k for k, (part, _) in enumerate(placed)}  # a part's last edit may stream
     for k, (part, edit) in enumerate(placed):
-        progress(f"Writing invoice numbers into {edit.sheet}")
+        progress(f"Writing {edit.header.lower()}s into {edit.sheet}" if edit.header else f"Writing into {edit.sheet}")
         if last_edit[part] != k:  # edited again later: kept in memory for that edit
-            parts[part] = b"".join(_edit_cells(parts[part], edit))
+            parts[part] = b"".join(_edit_cells(parts[part], edit, dates=dates))
             continue
         # deflated on the pool as it is edited, while the tabs render; a large sheet (Timesheets) is
         # inflated, edited and deflated a window at a time, never held whole
@@ -569,13 +602,11 @@ def _write_tabs(pkg: Package, tabs: list[Tab | Later], edits: list[CellEdit], po
         held = parts.new.get(part)  # edited before: from memory
         if held is None and pkg.info(part).file_size > _BIG:
             with pkg.stream(part) as source:
-                deflater.write_pieces(_edit_streamed(source.read, edit, _BIG), _BIG // 4)
+                deflater.write_pieces(_edit_streamed(source.read, edit, _BIG, dates), _BIG // 4)
         else:
-            deflater.write_pieces(_edit_cells(held if held is not None else parts[part], edit), _BIG // 4)
+            deflater.write_pieces(_edit_cells(held if held is not None else parts[part], edit, dates=dates),
+                                  _BIG // 4)
         parts.stream(part, deflater)
-    styles = _styles(parts) if tabs else StyleBook(parts["xl/styles.xml"])  # cell edits alone take none
-    wb_xml = parts[pkg.workbook_part].decode("utf-8")
-    epoch = _epoch(wb_xml)
     wb_rels_part = rels_path(pkg.workbook_part)
     wb_rels = parts[wb_rels_part].decode("utf-8")
     types = parts["[Content_Types].xml"].decode("utf-8")

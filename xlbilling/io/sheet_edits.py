@@ -5,13 +5,12 @@ workbook has none. The result is what the package writer takes: cell edits, or a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 
 from ..core.models import Book
-from ..core.tabs import Column, Tab
-from ..schema import SHEET_BY_NAME
+from ..core.tabs import DATE, TEXT, Column, Tab
+from ..schema import SHEET_BY_NAME, Kind
 from .convert import edit_value, new_cell
-from .package import CellEdit
+from .package import CellEdit, EditValue
 
 
 class SheetEdits:
@@ -20,7 +19,7 @@ class SheetEdits:
         self.book, self.name, self.spec = book, name, SHEET_BY_NAME[name]
         rows = book.rows(name) if records is None else records
         self.next_row = max((r.row for r in rows), default=1) + 1  # the Excel row of the first added row
-        self.cells: dict[str, dict[int, str | Decimal]] = {}  # field -> Excel row -> value
+        self.cells: dict[str, dict[int, EditValue]] = {}  # field -> Excel row -> value
         self.added: list[dict] = []  # rows to add, field -> value, in order
 
     def set(self, record, field: str, value: object) -> None:
@@ -33,12 +32,13 @@ class SheetEdits:
         if not self.added and not self.cells:
             return [], []
         if self.name not in self.book.columns:
-            return [], [Tab(self.name, tuple(Column(c.title) for c in self.spec.columns),
+            heads = tuple(Column(c.title, DATE if c.kind is Kind.DATE else TEXT) for c in self.spec.columns)
+            return [], [Tab(self.name, heads,
                             [tuple(new_cell(r.get(c.name)) for c in self.spec.columns) for r in self.added])]
         columns = dict(self.book.columns[self.name])
         filled = {f for f, values in self.cells.items() if any(v != "" for v in values.values())}
         filled |= {f for row in self.added for f, v in row.items() if v not in (None, "")}
-        by_column: dict[int, dict[int, str | Decimal]] = {}
+        by_column: dict[int, dict[int, EditValue]] = {}
         next_column = max(columns.values(), default=-1) + 1
         for c in self.spec.columns:  # a missing column an edit fills: its header, at the right
             if c.name not in columns and c.name in filled:

@@ -36,7 +36,8 @@ NS = (
 )
 
 
-def _serial(value: date, epoch: date = EPOCH_1900) -> str:
+def serial(value: date, epoch: date = EPOCH_1900) -> str:
+    """A date (or date and time) as the number a cell holds for it, counted from the book's day 0."""
     if isinstance(value, datetime):
         delta = value - datetime(epoch.year, epoch.month, epoch.day)
         return format(Decimal(delta.days) + Decimal(delta.seconds) / Decimal(86400), "f")
@@ -183,8 +184,8 @@ def render_chunks(tab: Tab, styles: StyleBook, code_name: str | None = None, kee
         if isinstance(value, bool):
             return f'{style} t="b"><v>{int(value)}</v></c>'
         if isinstance(value, date):
-            serial = serials.get(value) or serials.setdefault(value, _serial(value, epoch))
-            return f'{style}><v>{serial}</v></c>'
+            number = serials.get(value) or serials.setdefault(value, serial(value, epoch))
+            return f'{style}><v>{number}</v></c>'
         raise TypeError(f"{tab.name}: cannot write {type(value).__name__} {value!r} (floats are not money)")
 
     def column_cells(i: int, values: tuple, block_fills: list) -> list[str | None]:

@@ -21,6 +21,16 @@ FILLS = {
 }
 
 
+_BUILTIN_DATES = {14, 15, 16, 17, 22}  # the built-in number formats that show a date (ECMA-376 18.8.30)
+
+
+def _shows_date(code: str) -> bool:
+    """Whether a number format code shows a date: a day or year part outside its quoted text, escaped
+    characters and [bracketed] colours and conditions."""
+    bare = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code.split(";")[0])
+    return bool(re.search(r"[dDyY]", bare))
+
+
 class Style(NamedTuple):
     number_format: str = "General"
     bold: bool = False
@@ -126,6 +136,16 @@ class StyleBook:
         index = self._find_or_add("cellXfs", text)
         self._cache[style] = index
         return index
+
+    def showing_dates(self) -> frozenset[int]:
+        """The cell formats (cellXfs indices) whose number format shows a date."""
+        codes = {i: code for code, i in self._numfmt_ids.items() if code is not None}
+        out = set()
+        for k, (_, attrs, _) in enumerate(self._sections["cellXfs"]):
+            number = int(dict(attrs).get("numFmtId", "0"))
+            if _shows_date(codes[number]) if number in codes else number in _BUILTIN_DATES:
+                out.add(k)
+        return frozenset(out)
 
     def additions(self) -> int:
         """How many entries have been added so far (to tell whether a piece of work added any)."""
