@@ -65,3 +65,21 @@ def test_discrepancies_are_left_as_they_are_while_the_findings_are_the_same(tmp_
     rendered.clear()
     assert post_workbook(path, date(2026, 4, 2)).ok
     assert "Discrepancies" not in rendered and "Discrepancies" in Package(path.read_bytes()).seals()
+
+
+def test_a_seal_another_version_wrote_says_nothing(tmp_path, monkeypatch):
+    """A tab sealed by another release of xlbilling (which may show the same rows otherwise: a column more,
+    another format) is written again by this one, and sealed anew; an unchanged sheet of this version is kept."""
+    from xlbilling.io import seals, sheetxml
+    path = book(tmp_path)
+    monkeypatch.setattr(seals, "__version__", "0.0.9")
+    assert close_workbook(path, date(2026, 4, 1)).ok
+    assert "Discrepancies" in Package(path.read_bytes()).seals()  # as that version reads them
+    monkeypatch.undo()
+    assert "Discrepancies" not in Package(path.read_bytes()).seals()
+    rendered, render = [], sheetxml.render_chunks
+    monkeypatch.setattr("xlbilling.io.package.render_chunks", lambda tab, *a: rendered.append(tab.name) or render(tab, *a))
+    assert close_workbook(path, date(2026, 4, 1)).ok and "Discrepancies" in rendered
+    assert "Discrepancies" in Package(path.read_bytes()).seals()
+    rendered.clear()
+    assert close_workbook(path, date(2026, 4, 1)).ok and "Discrepancies" not in rendered
