@@ -305,6 +305,24 @@ def test_dates_an_edit_writes_are_date_cells_in_the_cell_s_date_format_or_the_bo
     assert written[0] == written[1]
 
 
+def test_a_row_whose_wrapping_text_takes_lines_is_as_tall_as_them(rich, tmp_path):
+    """LibreOffice does not fit a row to its wrapped text when it opens a book (its PDF let a long message
+    run over the rows below): a row is written as tall as its longest wrapping cell's lines, counted with
+    each character as wide as a digit, so that it is rather too tall than cut; other rows keep the default."""
+    message, action = "x" * 61, "first line\nsecond line\n" + "y" * 81
+    tab = Tab("Discrepancies", (Column("ID"), Column("Message", width=60), Column("Action", width=40),
+                                Column("Amount", MONEY)),
+              [("D1", "short", "short", Decimal(1)), ("D2", message, "short", None), ("D3", "short", action, None),
+               ("D4", "z " * 600, None, None), ("D5", "a" * 300, Decimal(5), None), ("D6", "w" * 3000, None, None)])
+    path = tmp_path / "b.xlsm"
+    path.write_bytes(write_tabs(rich, [tab]))
+    rows = openpyxl.load_workbook(path)["Discrepancies"].row_dimensions
+    assert [rows[r].height for r in range(2, 8)] == [None, 30, 75, 300, 75, 409]  # 2 lines; 1+1+3; 20; 5;
+    # 50, past Excel's tallest row
+    part = entries(path.read_bytes())[Package(path.read_bytes()).sheet("Discrepancies").part]
+    assert b'<row r="5" ht="300">' in part and b'<row r="2">' in part and b"customHeight" not in part
+
+
 def test_untouched_entries_keep_their_compressed_bytes(rich):
     from xlbilling.io.zipwrite import copied
     after = write_tabs(rich, [register()])

@@ -28,6 +28,7 @@ NUMBER_FORMATS = {
 EPOCH_1900 = date(1899, 12, 30)  # day 0 of Excel's default date system (with its 1900 leap-day quirk)
 EPOCH_1904 = date(1904, 1, 1)  # day 0 of the 1904 date system of old Mac workbooks
 WRAP_FROM = 40  # characters: a text column this wide holds sentences (messages, suggested actions)
+LINE_HEIGHT = 15  # points: a line of the default font (the sheets' defaultRowHeight)
 _RISKY = ("=", "+", "-", "@", "\t", "\r")
 _EDGES = (*_RISKY, " ")  # text starting so is quoted, or keeps its spaces: a cell of its own making
 NS = (
@@ -56,6 +57,33 @@ def _width(tab: Tab, col: int) -> float:
         n = 11 if isinstance(v, date) else len(str(v)) + 1 if v is not None else 0
         longest = max(longest, n)
     return float(min(max(longest, 8), WRAP_FROM if column.width else 60))
+
+
+def _wraps(tab: Tab, col: int) -> bool:
+    """Whether a column's text wraps in its cells (a long message, never cut off)."""
+    column = tab.columns[col]
+    return column.kind == TEXT and (column.width or 0) >= WRAP_FROM
+
+
+def _lines(value: object, width: float) -> int:
+    """How many lines a wrapping cell's text takes, about: each character counted as wide as a digit
+    (the unit of a column's width; most of a sentence's are narrower, so a row is rather too tall than cut)."""
+    if not isinstance(value, str) or len(value) <= width:
+        return 1
+    return sum(max(1, -(-len(line) // int(width))) for line in value.split("\n"))
+
+
+def _row_opens(numbers: range, block: list, wrapping: list[tuple[int, float]]) -> list[str]:
+    """Each row's opening tag: a row whose wrapping text takes more than a line is as tall as its lines
+    (LibreOffice does not fit a row to its text when it opens a book, nor do Excel's printouts)."""
+    opens = [f'<row r="{n}">' for n in numbers]
+    if not wrapping:
+        return opens
+    for k, row in enumerate(block):
+        lines = max(_lines(row[i], width) for i, width in wrapping)
+        if lines > 1:
+            opens[k] = f'<row r="{numbers[k]}" ht="{min(lines * LINE_HEIGHT, 409)}">'  # Excel's tallest row
+    return opens
 
 
 _CHUNK_ROWS = 2000
@@ -132,9 +160,8 @@ def render_chunks(tab: Tab, styles: StyleBook, code_name: str | None = None, kee
     def xf(col: int, fill: str | None, quote: bool = False) -> int:
         key = (col, fill, quote)
         if key not in col_xf:
-            kind, width = tab.columns[col].kind, tab.columns[col].width or 0
-            wrap = kind == TEXT and width >= WRAP_FROM  # a long message wraps in its cell, never cut off
-            col_xf[key] = styles.xf(Style(NUMBER_FORMATS[kind], fill=fill, quote_prefix=quote, wrap=wrap))
+            col_xf[key] = styles.xf(Style(NUMBER_FORMATS[tab.columns[col].kind], fill=fill, quote_prefix=quote,
+                                          wrap=_wraps(tab, col)))
         return col_xf[key]
 
     last_ref = f"{column_letter(max(ncols - 1, 0))}{len(tab.rows) + 1}"
@@ -147,7 +174,7 @@ def render_chunks(tab: Tab, styles: StyleBook, code_name: str | None = None, kee
         '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
         'state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
     )
-    out.append('<sheetFormatPr defaultRowHeight="15"/>')
+    out.append(f'<sheetFormatPr defaultRowHeight="{LINE_HEIGHT}"/>')
     if ncols:
         out.append("<cols>")
         for i in range(ncols):
@@ -155,6 +182,7 @@ def render_chunks(tab: Tab, styles: StyleBook, code_name: str | None = None, kee
         out.append("</cols>")
     out.append("<sheetData>")
     letters = [column_letter(i) for i in range(ncols)]
+    wrapping = [(i, _width(tab, i)) for i in range(ncols) if _wraps(tab, i)]
     out.append('<row r="1">')
     for i, column in enumerate(tab.columns):
         out.append(f'<c r="{letters[i]}1" s="{header_xf}" t="inlineStr"><is><t>{cell_text(column.title)}</t></is></c>')
@@ -230,7 +258,7 @@ def render_chunks(tab: Tab, styles: StyleBook, code_name: str | None = None, kee
         if cell_refs:  # each cell says where it is (an input sheet, whose cells are edited in place later)
             cells = [[f'<c r="{letters[i]}{n}"{b}' if b is not None else "" for n, b in zip(numbers, col)]
                      for i, col in enumerate(cells)]
-        out.extend(chain.from_iterable(zip([f'<row r="{n}">' for n in numbers], *cells, repeat("</row>"))))
+        out.extend(chain.from_iterable(zip(_row_opens(numbers, block, wrapping), *cells, repeat("</row>"))))
         at[lo] = count
         flush()
     out.append("</sheetData>")
