@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from collections.abc import Callable
-from itertools import chain, repeat
+from itertools import chain, islice, repeat
 
 from ..core.cells import column_letter, quote_sheet
 from ..core.tabs import DATE, DATETIME, INT, MONEY, NUMBER, PCT, TEXT, Tab
@@ -73,16 +73,21 @@ def _lines(value: object, width: float) -> int:
     return sum(max(1, -(-len(line) // int(width))) for line in value.split("\n"))
 
 
-def _row_opens(numbers: range, block: list, wrapping: list[tuple[int, float]]) -> list[str]:
-    """Each row's opening tag: a row whose wrapping text takes more than a line is as tall as its lines
-    (LibreOffice does not fit a row to its text when it opens a book, nor do Excel's printouts)."""
+def _row_opens(numbers: range, columns: list[tuple], wrapping: list[tuple[int, float]]) -> list[str]:
+    """Each row's opening tag (`columns`: the block's values, column by column): a row whose wrapping text
+    takes more than a line is as tall as its lines (LibreOffice does not fit a row to its text when it
+    opens a book)."""
     opens = [f'<row r="{n}">' for n in numbers]
-    if not wrapping:
-        return opens
-    for k, row in enumerate(block):
-        lines = max(_lines(row[i], width) for i, width in wrapping)
-        if lines > 1:
-            opens[k] = f'<row r="{numbers[k]}" ht="{min(lines * LINE_HEIGHT, 409)}">'  # Excel's tallest row
+    tall: dict[int, int] = {}  # row in the block -> its lines
+    for i, width in wrapping:
+        lines_of: dict[str, int] = {}  # a text's lines, worked out once (suggested actions repeat)
+        for k, v in enumerate(columns[i]):
+            if v.__class__ is str and len(v) > width:
+                lines = lines_of.get(v) or lines_of.setdefault(v, _lines(v, width))
+                if lines > tall.get(k, 1):
+                    tall[k] = lines
+    for k, lines in tall.items():
+        opens[k] = f'<row r="{numbers[k]}" ht="{min(lines * LINE_HEIGHT, 409)}">'  # at most Excel's tallest row
     return opens
 
 
@@ -253,12 +258,12 @@ def render_chunks(tab: Tab, styles: StyleBook, code_name: str | None = None, kee
         if min(map(len, block)) < ncols:  # a short row: its last cells are blank
             block = [(*row, *(None,) * (ncols - len(row))) for row in block]
         numbers = range(lo + 2, lo + 2 + len(block))
-        # the columns' cells (what a row has past the last column is not written)
-        cells = [column_cells(i, values, block_fills) for i, values in zip(range(ncols), zip(*block))]
+        columns = list(islice(zip(*block), ncols))  # what a row has past the last column is not written
+        cells = [column_cells(i, values, block_fills) for i, values in enumerate(columns)]
         if cell_refs:  # each cell says where it is (an input sheet, whose cells are edited in place later)
             cells = [[f'<c r="{letters[i]}{n}"{b}' if b is not None else "" for n, b in zip(numbers, col)]
                      for i, col in enumerate(cells)]
-        out.extend(chain.from_iterable(zip(_row_opens(numbers, block, wrapping), *cells, repeat("</row>"))))
+        out.extend(chain.from_iterable(zip(_row_opens(numbers, columns, wrapping), *cells, repeat("</row>"))))
         at[lo] = count
         flush()
     out.append("</sheetData>")
