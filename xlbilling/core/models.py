@@ -284,7 +284,8 @@ class InvoiceLineRow(NamedTuple):
     tax_category: Annotated[str | None, col(Kind.TEXT, width=12)]
     tax_rate: Annotated[Decimal | None, col(Kind.PCT, width=9)]
     source_cell: Annotated[str | None, col(Kind.TEXT, width=18)]
-    entry_ids: Annotated[str | None, col(Kind.TEXT, width=40)]
+    entry_ids: Annotated[str | None, col(Kind.TEXT, width=30)]  # a list of IDs: one line, never wrapped (a
+    # T&M line's can run to thousands, and a row as tall as them would hide the rest of the sheet)
     revenue_account: Annotated[str | None, col(Kind.TEXT)]
     row: int
 
