@@ -4,7 +4,7 @@
                         [--repeats 5] [--commands close,post,refresh,report,close2]
 
 Per shape and size it generates the book once (bench/books.py), closes it once to have a closed
-book, posts that once to have a posted one, and then times each command `--repeats` times on a
+book, posts that once to have a posted one (both made again once xlbilling's code changes), and then times each command `--repeats` times on a
 fresh copy, each run in its own process (so peak RSS is the run's own). It prints, per command:
 seconds (median, min-max) of the job inside its process and of the whole process (start-up and
 imports included), the floor and the ratio to it, and the peak RSS.
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import hashlib
 import json
 import os
 import platform
@@ -121,15 +122,28 @@ def _spawn(what: str, path: Path, command: str = "") -> dict:
     return out
 
 
+def _code_stamp() -> str:
+    """A digest of xlbilling's code: the closed and posted books are made again by code that differs (a book
+    another version closed carries seals this one does not trust, so its post would read and write more)."""
+    digest = hashlib.blake2b(digest_size=5)
+    for path in sorted((Path(__file__).resolve().parents[1] / "xlbilling").rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def _stages(shape: str, size: int) -> dict[str, Path]:
-    """The book each command starts from: the generated one, closed once, and posted once."""
+    """The book each command starts from: the generated one, closed once, and posted once, by this code."""
     if not path_of(shape, size).exists():  # in a process of its own: Linux keeps a process's peak memory
         # across the exec of a child, so a bench that generated the history (closing and posting 24 months
         # in it) would pass its own peak on to every measured child
         subprocess.run([sys.executable, __file__, "--generate", shape, str(size)], check=True)
     books = {"close": generate(shape, size)}
-    closed = OUT / f"{shape}-{size}-closed.xlsx"
-    posted = OUT / f"{shape}-{size}-posted.xlsx"
+    stamp = _code_stamp()
+    closed = OUT / f"{shape}-{size}-closed-{stamp}.xlsx"
+    posted = OUT / f"{shape}-{size}-posted-{stamp}.xlsx"
+    for old in [*OUT.glob(f"{shape}-{size}-closed*.xlsx"), *OUT.glob(f"{shape}-{size}-posted*.xlsx")]:
+        if old not in (closed, posted):  # made by other code
+            old.unlink()
     stage = OUT / f"stage-{os.getpid()}.xlsx"  # a run's own file: two runs side by side do not collide
     if not closed.exists():
         shutil.copy(books["close"], stage)
@@ -140,7 +154,7 @@ def _stages(shape: str, size: int) -> dict[str, Path]:
         _spawn("job", stage, "post")
         stage.replace(posted)
     _discard(stage)
-    books.update(post=closed, refresh=posted, report=posted, close2=posted, invoices=posted)
+    books.update(post=closed, refresh=posted, report=posted, close2=posted, invoices=posted, closed=closed)
     return books
 
 
@@ -169,7 +183,7 @@ def run(shapes: list[str], sizes: list[int], repeats: int, commands: list[str]) 
     for shape in shapes:
         for size in sizes:
             books = _stages(shape, size)
-            writer = [_spawn("writer", OUT / f"{shape}-{size}-closed.xlsx")["seconds"]] if (
+            writer = [_spawn("writer", books["closed"])["seconds"]] if (
                 {"close", "close2"} & set(commands)) else [0.0]
             for command in commands:
                 source, runs, bare = books[command], [], []
