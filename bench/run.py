@@ -4,8 +4,9 @@
                         [--repeats 5] [--commands close,post,refresh,report,close2]
 
 Per shape and size it generates the book once (bench/books.py), closes it once to have a closed
-book, posts that once to have a posted one (both made again once xlbilling's code changes), and then times each command `--repeats` times on a
-fresh copy, each run in its own process (so peak RSS is the run's own). It prints, per command:
+book, posts that once to have a posted one (both made again once xlbilling's code changes), and then
+times each command `--repeats` times on a fresh copy, each run in its own process (so peak RSS is the
+run's own). It prints, per command:
 seconds (median, min-max) of the job inside its process and of the whole process (start-up and
 imports included), the floor and the ratio to it, and the peak RSS.
 
