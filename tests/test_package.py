@@ -313,12 +313,13 @@ def test_a_row_whose_wrapping_text_takes_lines_is_as_tall_as_them(rich, tmp_path
     tab = Tab("Discrepancies", (Column("ID"), Column("Message", width=60), Column("Action", width=40),
                                 Column("Amount", MONEY)),
               [("D1", "short", "short", Decimal(1)), ("D2", message, "short", None), ("D3", "short", action, None),
-               ("D4", "z " * 600, None, None), ("D5", "a" * 300, Decimal(5), None), ("D6", "w" * 3000, None, None)])
+               ("D4", "z " * 600, None, None), ("D5", "a" * 300, Decimal(5), None), ("D6", "w" * 3000, None, None),
+               ("D7", "one\ntwo", "three", None)])
     path = tmp_path / "b.xlsm"
     path.write_bytes(write_tabs(rich, [tab]))
     rows = openpyxl.load_workbook(path)["Discrepancies"].row_dimensions
-    assert [rows[r].height for r in range(2, 8)] == [None, 30, 75, 300, 75, 409]  # 2 lines; 1+1+3; 20; 5;
-    # 50, past Excel's tallest row
+    assert [rows[r].height for r in range(2, 9)] == [None, 30, 75, 300, 75, 409, 30]  # 2 lines; 1+1+3; 20; 5;
+    # 50, past Excel's tallest row; two short lines
     part = entries(path.read_bytes())[Package(path.read_bytes()).sheet("Discrepancies").part]
     assert b'<row r="5" ht="300">' in part and b'<row r="2">' in part and b"customHeight" not in part
 

@@ -68,7 +68,7 @@ def _wraps(tab: Tab, col: int) -> bool:
 def _lines(value: object, width: float) -> int:
     """How many lines a wrapping cell's text takes, about: each character counted as wide as a digit
     (the unit of a column's width; most of a sentence's are narrower, so a row is rather too tall than cut)."""
-    if not isinstance(value, str) or len(value) <= width:
+    if not isinstance(value, str) or (len(value) <= width and "\n" not in value):
         return 1
     return sum(max(1, -(-len(line) // int(width))) for line in value.split("\n"))
 
@@ -82,7 +82,7 @@ def _row_opens(numbers: range, columns: list[tuple], wrapping: list[tuple[int, f
     for i, width in wrapping:
         lines_of: dict[str, int] = {}  # a text's lines, worked out once (suggested actions repeat)
         for k, v in enumerate(columns[i]):
-            if v.__class__ is str and len(v) > width:
+            if v.__class__ is str and (len(v) > width or "\n" in v):
                 lines = lines_of.get(v) or lines_of.setdefault(v, _lines(v, width))
                 if lines > tall.get(k, 1):
                     tall[k] = lines
