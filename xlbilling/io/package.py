@@ -583,13 +583,14 @@ def write_tabs(data: bytes, tabs: Iterable[Tab | Later], edits: Iterable[CellEdi
 def _write_tabs(pkg: Package, tabs: list[Tab | Later], edits: list[CellEdit], pool: ThreadPoolExecutor,
                 progress: Callable[[str], None]) -> bytes:
     parts = _Parts(pkg)
-    # cell edits alone take no style but the date format, and that only when they write dates
+    # cell edits alone take no style but the date format, and that only when they write dates (tabs take
+    # it anyway: post's million invoice numbers are not looked through for one)
     styles = _styles(parts) if tabs else StyleBook(parts["xl/styles.xml"])
     wb_xml = parts[pkg.workbook_part].decode("utf-8")
     epoch = _epoch(wb_xml)
     placed = [(ref.part, e) for e in edits if e.values and (ref := pkg.sheet(e.sheet)) is not None]
-    dated = any(isinstance(v, date) for _, e in placed for v in e.values.values())
-    dates = _dates(styles, epoch) if dated else None
+    needs_dates = bool(tabs) or any(isinstance(v, date) for _, e in placed for v in e.values.values())
+    dates = _dates(styles, epoch) if needs_dates else None
     last_edit = {part: k for k, (part, _) in enumerate(placed)}  # a part's last edit may stream
     for k, (part, edit) in enumerate(placed):
         progress(f"Writing {edit.header.lower()}s into {edit.sheet}" if edit.header else f"Writing into {edit.sheet}")

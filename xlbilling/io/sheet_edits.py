@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..core.models import Book
-from ..core.tabs import DATE, TEXT, Column, Tab
-from ..schema import SHEET_BY_NAME, Kind
+from ..core.register import spec_columns
+from ..core.tabs import Tab
+from ..schema import SHEET_BY_NAME
 from .convert import edit_value, new_cell
 from .package import CellEdit, EditValue
 
@@ -32,8 +33,7 @@ class SheetEdits:
         if not self.added and not self.cells:
             return [], []
         if self.name not in self.book.columns:
-            heads = tuple(Column(c.title, DATE if c.kind is Kind.DATE else TEXT) for c in self.spec.columns)
-            return [], [Tab(self.name, heads,
+            return [], [Tab(self.name, spec_columns(self.spec),
                             [tuple(new_cell(r.get(c.name)) for c in self.spec.columns) for r in self.added])]
         columns = dict(self.book.columns[self.name])
         filled = {f for f, values in self.cells.items() if any(v != "" for v in values.values())}

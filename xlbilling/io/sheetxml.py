@@ -65,12 +65,10 @@ def _wraps(tab: Tab, col: int) -> bool:
     return column.kind == TEXT and (column.width or 0) >= WRAP_FROM
 
 
-def _lines(value: object, width: float) -> int:
+def _lines(text: str, width: float) -> int:
     """How many lines a wrapping cell's text takes, about: each character counted as wide as a digit
     (the unit of a column's width; most of a sentence's are narrower, so a row is rather too tall than cut)."""
-    if not isinstance(value, str) or (len(value) <= width and "\n" not in value):
-        return 1
-    return sum(max(1, -(-len(line) // int(width))) for line in value.split("\n"))
+    return sum(max(1, -(-len(line) // int(width))) for line in text.split("\n"))
 
 
 def _row_opens(numbers: range, columns: list[tuple], wrapping: list[tuple[int, float]]) -> list[str]:
